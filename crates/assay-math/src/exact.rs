@@ -1,0 +1,469 @@
+//! Exact evaluation over the Gaussian rationals (a + bi with a, b rational).
+//!
+//! Whatever is rational is computed exactly here: sums, products, quotients, integer
+//! powers, roots of perfect powers, percentages, small factorials and logarithms with an
+//! integer result. Anything else answers [`EvalError::NotExact`] and the caller falls back
+//! to high-precision numerics.
+
+use crate::budget::{Budget, Exhausted};
+use crate::expr::{Constant, Expr, Func};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use std::fmt;
+
+/// Largest result (in bits of numerator plus denominator) a power may produce.
+pub const MAX_BITS: u64 = 1 << 16;
+
+/// Largest argument of `n!` that is evaluated.
+pub const MAX_FACTORIAL: u64 = 2_000;
+
+/// Values assigned to variables: (name, value).
+pub type Assignment = [(String, BigRational)];
+
+/// Why an expression has no exact value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvalError {
+    /// The value exists but is not a Gaussian rational (π, √2, sin 1 …).
+    NotExact,
+    /// The value is undefined (division by zero, logarithm of zero …).
+    Undefined(String),
+    /// The expression is not a scalar this evaluator handles; the message says why.
+    Unsupported(String),
+    /// The budget ran out or a value would be too large.
+    Exhausted(Exhausted),
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvalError::NotExact => write!(f, "no exact rational value"),
+            EvalError::Undefined(m) => write!(f, "undefined: {m}"),
+            EvalError::Unsupported(m) => write!(f, "unsupported: {m}"),
+            EvalError::Exhausted(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<Exhausted> for EvalError {
+    fn from(e: Exhausted) -> Self {
+        EvalError::Exhausted(e)
+    }
+}
+
+/// A Gaussian rational `re + im·i`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gauss {
+    /// Real part.
+    pub re: BigRational,
+    /// Imaginary part.
+    pub im: BigRational,
+}
+
+impl fmt::Display for Gauss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.im.is_zero() {
+            write!(f, "{}", self.re)
+        } else if self.re.is_zero() {
+            write!(f, "{}i", self.im)
+        } else {
+            write!(f, "{} + {}i", self.re, self.im)
+        }
+    }
+}
+
+fn bits(q: &BigRational) -> u64 {
+    q.numer().bits() + q.denom().bits()
+}
+
+impl Gauss {
+    /// A real value.
+    pub fn real(re: BigRational) -> Self {
+        Gauss {
+            re,
+            im: BigRational::zero(),
+        }
+    }
+
+    /// Whether the imaginary part is zero.
+    pub fn is_real(&self) -> bool {
+        self.im.is_zero()
+    }
+
+    fn is_zero(&self) -> bool {
+        self.re.is_zero() && self.im.is_zero()
+    }
+
+    fn size(&self) -> u64 {
+        bits(&self.re) + bits(&self.im)
+    }
+
+    fn add(&self, o: &Gauss) -> Gauss {
+        Gauss {
+            re: &self.re + &o.re,
+            im: &self.im + &o.im,
+        }
+    }
+
+    fn neg(&self) -> Gauss {
+        Gauss {
+            re: -&self.re,
+            im: -&self.im,
+        }
+    }
+
+    fn mul(&self, o: &Gauss) -> Gauss {
+        if self.is_real() && o.is_real() {
+            return Gauss::real(&self.re * &o.re);
+        }
+        Gauss {
+            re: &self.re * &o.re - &self.im * &o.im,
+            im: &self.re * &o.im + &self.im * &o.re,
+        }
+    }
+
+    fn inv(&self) -> Result<Gauss, EvalError> {
+        if self.is_zero() {
+            return Err(EvalError::Undefined("division by zero".into()));
+        }
+        if self.is_real() {
+            return Ok(Gauss::real(self.re.recip()));
+        }
+        let d = &self.re * &self.re + &self.im * &self.im;
+        Ok(Gauss {
+            re: &self.re / &d,
+            im: -&self.im / &d,
+        })
+    }
+
+    /// The exact integer value, if real and integral.
+    pub fn as_integer(&self) -> Option<BigInt> {
+        (self.is_real() && self.re.is_integer()).then(|| self.re.to_integer())
+    }
+}
+
+/// Exact `k`-th root of a non-negative integer, if it is a perfect power.
+fn exact_root_int(n: &BigInt, k: u32) -> Option<BigInt> {
+    let r = n.nth_root(k);
+    (num_traits::Pow::pow(&r, k) == *n).then_some(r)
+}
+
+/// Exact `k`-th root of a non-negative rational, if numerator and denominator are perfect.
+pub(crate) fn exact_root(q: &BigRational, k: u32) -> Option<BigRational> {
+    if q.is_negative() {
+        return None;
+    }
+    Some(BigRational::new(
+        exact_root_int(q.numer(), k)?,
+        exact_root_int(q.denom(), k)?,
+    ))
+}
+
+/// `base^n` for an integer `n`, refusing results larger than [`MAX_BITS`].
+pub(crate) fn int_pow(base: &Gauss, n: &BigInt, budget: &mut Budget) -> Result<Gauss, EvalError> {
+    if base.is_zero() {
+        return match n.sign() {
+            num_bigint::Sign::Minus => Err(EvalError::Undefined("0 to a negative power".into())),
+            num_bigint::Sign::NoSign => Ok(Gauss::real(BigRational::one())),
+            num_bigint::Sign::Plus => Ok(base.clone()),
+        };
+    }
+    let is_unit = base.is_real() && (base.re.is_one() || (-&base.re).is_one());
+    let e = n.abs();
+    if is_unit {
+        let odd = e.bit(0);
+        let v = if base.re.is_one() || !odd {
+            BigRational::one()
+        } else {
+            -BigRational::one()
+        };
+        return Ok(Gauss::real(v));
+    }
+    let projected = e
+        .to_u64()
+        .and_then(|e| e.checked_mul(base.size().max(1)))
+        .filter(|b| *b <= MAX_BITS);
+    let Some(_) = projected else {
+        return Err(Exhausted::TooLarge(format!(
+            "a power whose exact value would exceed {MAX_BITS} bits"
+        ))
+        .into());
+    };
+    let mut e = e.to_u64().expect("bounded above");
+    budget.charge(64 + e.min(MAX_BITS) / 64)?;
+    let mut result = Gauss::real(BigRational::one());
+    let mut sq = base.clone();
+    while e > 0 {
+        if e & 1 == 1 {
+            result = result.mul(&sq);
+        }
+        e >>= 1;
+        if e > 0 {
+            sq = sq.mul(&sq);
+        }
+    }
+    if n.is_negative() {
+        result.inv()
+    } else {
+        Ok(result)
+    }
+}
+
+fn real_arg(g: Gauss, what: &str) -> Result<BigRational, EvalError> {
+    if g.is_real() {
+        Ok(g.re)
+    } else {
+        Err(EvalError::Unsupported(format!(
+            "{what} of a complex number"
+        )))
+    }
+}
+
+/// Evaluates `e` exactly with the variables in `vars`.
+pub fn eval_exact(e: &Expr, vars: &Assignment, budget: &mut Budget) -> Result<Gauss, EvalError> {
+    budget.tick()?;
+    let ev = |x: &Expr, b: &mut Budget| eval_exact(x, vars, b);
+    Ok(match e {
+        Expr::Num(q) => Gauss::real(q.clone()),
+        Expr::Const(Constant::I) => Gauss {
+            re: BigRational::zero(),
+            im: BigRational::one(),
+        },
+        Expr::Const(Constant::Infinity) => {
+            return Err(EvalError::Unsupported("infinity is not a number".into()))
+        }
+        Expr::Const(_) => return Err(EvalError::NotExact),
+        Expr::Var(name) => match vars.iter().find(|(n, _)| n == name) {
+            Some((_, v)) => Gauss::real(v.clone()),
+            None => {
+                return Err(EvalError::Unsupported(format!(
+                    "unassigned variable `{name}`"
+                )))
+            }
+        },
+        Expr::Add(terms) => {
+            let mut acc = Gauss::real(BigRational::zero());
+            for t in terms {
+                acc = acc.add(&ev(t, budget)?);
+            }
+            acc
+        }
+        Expr::Mul(factors) => {
+            let mut acc = Gauss::real(BigRational::one());
+            for f in factors {
+                acc = acc.mul(&ev(f, budget)?);
+                if acc.size() > MAX_BITS {
+                    return Err(Exhausted::TooLarge("a product too large".into()).into());
+                }
+            }
+            acc
+        }
+        Expr::Neg(a) => ev(a, budget)?.neg(),
+        Expr::Div(a, b) => {
+            let num = ev(a, budget)?;
+            let den = ev(b, budget)?;
+            num.mul(&den.inv()?)
+        }
+        Expr::Percent(a) => {
+            ev(a, budget)?.mul(&Gauss::real(BigRational::new(1.into(), 100.into())))
+        }
+        Expr::Pow(a, b) => {
+            let exp = ev(b, budget)?;
+            let base = ev(a, budget)?;
+            pow(&base, &exp, budget)?
+        }
+        Expr::Root(n, a) => {
+            let n = ev(n, budget)?;
+            let a = ev(a, budget)?;
+            let k = n
+                .as_integer()
+                .and_then(|k| k.to_u32())
+                .filter(|k| (2..=64).contains(k))
+                .ok_or(EvalError::NotExact)?;
+            root(&a, k)?
+        }
+        Expr::Log(b, a) => {
+            let b = real_arg(ev(b, budget)?, "logarithm")?;
+            let a = real_arg(ev(a, budget)?, "logarithm")?;
+            Gauss::real(exact_log(&b, &a, budget)?)
+        }
+        Expr::Apply(f, a) => apply(*f, ev(a, budget)?, budget)?,
+        Expr::PlusMinus(..)
+        | Expr::Tuple(_)
+        | Expr::List(_)
+        | Expr::Set(_)
+        | Expr::Interval { .. }
+        | Expr::Union(_)
+        | Expr::Matrix(_)
+        | Expr::Rel(..)
+        | Expr::Text(_)
+        | Expr::Based { .. } => {
+            return Err(EvalError::Unsupported(format!(
+                "`{e}` is not a single number"
+            )))
+        }
+    })
+}
+
+fn pow(base: &Gauss, exp: &Gauss, budget: &mut Budget) -> Result<Gauss, EvalError> {
+    if let Some(n) = exp.as_integer() {
+        return int_pow(base, &n, budget);
+    }
+    if !exp.is_real() || !base.is_real() {
+        return Err(EvalError::NotExact);
+    }
+    // Rational exponent p/q: exact when the q-th root is exact.
+    let q = exp
+        .re
+        .denom()
+        .to_u32()
+        .filter(|q| *q <= 64)
+        .ok_or(EvalError::NotExact)?;
+    let r = root(base, q)?;
+    int_pow(&r, exp.re.numer(), budget)
+}
+
+fn root(a: &Gauss, k: u32) -> Result<Gauss, EvalError> {
+    if !a.is_real() {
+        return Err(EvalError::NotExact);
+    }
+    if !a.re.is_negative() {
+        return exact_root(&a.re, k)
+            .map(Gauss::real)
+            .ok_or(EvalError::NotExact);
+    }
+    let r = exact_root(&-&a.re, k).ok_or(EvalError::NotExact)?;
+    if k % 2 == 1 {
+        Ok(Gauss::real(-r))
+    } else if k == 2 {
+        Ok(Gauss {
+            re: BigRational::zero(),
+            im: r,
+        })
+    } else {
+        Err(EvalError::Unsupported(
+            "even root of a negative number".into(),
+        ))
+    }
+}
+
+/// `log_b(a)` when it is an integer (or the reciprocal of one); otherwise `NotExact`.
+fn exact_log(
+    b: &BigRational,
+    a: &BigRational,
+    budget: &mut Budget,
+) -> Result<BigRational, EvalError> {
+    if !a.is_positive() || !b.is_positive() || b.is_one() {
+        return Err(EvalError::Undefined("logarithm outside its domain".into()));
+    }
+    if a.is_one() {
+        return Ok(BigRational::zero());
+    }
+    // Search a = b^k or b = a^k with |k| small.
+    let try_pow =
+        |x: &BigRational, y: &BigRational, budget: &mut Budget| -> Result<Option<i64>, EvalError> {
+            // Smallest k ≥ 1 with x^k = y or x^-k = y.
+            let (x, y_inv) = (x.clone(), y.recip());
+            let mut acc = x.clone();
+            for k in 1..=64i64 {
+                budget.tick()?;
+                if acc == *y {
+                    return Ok(Some(k));
+                }
+                if acc == y_inv {
+                    return Ok(Some(-k));
+                }
+                if bits(&acc) > bits(y) + 64 {
+                    break;
+                }
+                acc *= &x;
+            }
+            Ok(None)
+        };
+    if let Some(k) = try_pow(b, a, budget)? {
+        return Ok(BigRational::from_integer(k.into()));
+    }
+    if let Some(k) = try_pow(a, b, budget)? {
+        return Ok(BigRational::new(1.into(), k.into()));
+    }
+    Err(EvalError::NotExact)
+}
+
+fn factorial(n: &Gauss, budget: &mut Budget) -> Result<BigInt, EvalError> {
+    let n = n
+        .as_integer()
+        .filter(|n| !n.is_negative())
+        .ok_or_else(|| EvalError::Undefined("factorial of a non-natural number".into()))?;
+    let n = n.to_u64().filter(|n| *n <= MAX_FACTORIAL).ok_or_else(|| {
+        Exhausted::TooLarge(format!("factorial of a number above {MAX_FACTORIAL}"))
+    })?;
+    budget.charge(n)?;
+    Ok((1..=n).fold(BigInt::one(), |acc, k| acc * k))
+}
+
+fn apply(f: Func, x: Gauss, budget: &mut Budget) -> Result<Gauss, EvalError> {
+    let zero = || Ok(Gauss::real(BigRational::zero()));
+    let one = || Ok(Gauss::real(BigRational::one()));
+    match f {
+        Func::Factorial => Ok(Gauss::real(BigRational::from_integer(factorial(
+            &x, budget,
+        )?))),
+        Func::Abs => {
+            if x.is_real() {
+                Ok(Gauss::real(x.re.abs()))
+            } else {
+                let sq = &x.re * &x.re + &x.im * &x.im;
+                exact_root(&sq, 2)
+                    .map(Gauss::real)
+                    .ok_or(EvalError::NotExact)
+            }
+        }
+        _ if !x.is_zero() => {
+            if f == Func::Ln && x.is_real() && x.re.is_one() {
+                return zero();
+            }
+            if f == Func::Ln && x.is_real() && !x.re.is_positive() {
+                return Err(EvalError::Undefined(
+                    "logarithm of a non-positive number".into(),
+                ));
+            }
+            Err(EvalError::NotExact)
+        }
+        // f(0)
+        Func::Sin | Func::Tan | Func::Asin | Func::Atan | Func::Sinh | Func::Tanh => zero(),
+        Func::Cos | Func::Sec | Func::Cosh | Func::Exp => one(),
+        Func::Acos => Err(EvalError::NotExact),
+        Func::Cot | Func::Csc | Func::Ln => Err(EvalError::Undefined(format!("{}(0)", f.name()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parser::parse;
+
+    fn val(s: &str) -> Result<Gauss, EvalError> {
+        let mut b = Budget::default();
+        let e = parse(s, &mut b).unwrap();
+        eval_exact(&e, &[], &mut b)
+    }
+
+    #[test]
+    fn rationals() {
+        assert_eq!(val("\\frac{3}{4}").unwrap(), val("0.75").unwrap());
+        assert_eq!(val("2^{-3}").unwrap(), val("1/8").unwrap());
+        assert_eq!(val("\\sqrt{16}").unwrap(), val("4").unwrap());
+        assert_eq!(val("8^{2/3}").unwrap(), val("4").unwrap());
+        assert_eq!(val("\\log_2 8").unwrap(), val("3").unwrap());
+        assert_eq!(val("\\sqrt{-4}").unwrap(), val("2i").unwrap());
+        assert_eq!(val("5!").unwrap(), val("120").unwrap());
+        assert_ne!(val("2^{-60}").unwrap(), val("2^{-61}").unwrap());
+        assert_eq!(val("\\sqrt{2}"), Err(EvalError::NotExact));
+    }
+
+    #[test]
+    fn refuses_huge() {
+        assert!(matches!(val("9^{9^{9^{9}}}"), Err(EvalError::Exhausted(_))));
+        assert!(matches!(val("100000!"), Err(EvalError::Exhausted(_))));
+    }
+}
