@@ -1,0 +1,302 @@
+//! The SQL engine: resolves the reference, runs gold (cached) and prediction on a pooled
+//! read-only connection, compares, and combines the reward components.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value as Json};
+
+use crate::compare::compare;
+use crate::error::{ExecError, SqlError};
+use crate::exec::execute;
+use crate::extract::{extract, format_reward};
+use crate::gold::{Gold, GoldCache};
+use crate::lexer::has_top_level_order_by;
+use crate::options::SqlOptions;
+use crate::partial::{lexical_items, linking, ngram_similarity};
+use crate::pool::{PooledConn, Pools};
+use crate::reference::Reference;
+use crate::schema::Schema;
+
+/// Rows shown from each result in an explanation when they differ.
+const PREVIEW_ROWS: usize = 3;
+
+/// The reward components, always all present (a fixed key set per configuration).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Components {
+    /// 1 when the prediction's result matches the gold's.
+    pub execution: f64,
+    /// 1 when the prediction prepares against the schema.
+    pub syntax: f64,
+    /// Share of the gold's tables and columns the prediction uses.
+    pub schema_recall: f64,
+    /// Jaccard similarity of gold and predicted tables and columns.
+    pub schema_jaccard: f64,
+    /// N-gram similarity of the query texts.
+    pub ngram: f64,
+    /// 1 when the response has the expected format.
+    pub format: f64,
+}
+
+impl Components {
+    /// Component names, in the order of [`Components::as_array`].
+    pub const NAMES: [&'static str; 6] = [
+        "execution",
+        "syntax",
+        "schema_recall",
+        "schema_jaccard",
+        "ngram",
+        "format",
+    ];
+
+    /// The values in [`Components::NAMES`] order.
+    pub fn as_array(&self) -> [f64; 6] {
+        [
+            self.execution,
+            self.syntax,
+            self.schema_recall,
+            self.schema_jaccard,
+            self.ngram,
+            self.format,
+        ]
+    }
+
+    /// `(name, value)` pairs in [`Components::NAMES`] order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&'static str, f64)> {
+        Self::NAMES.into_iter().zip(self.as_array())
+    }
+}
+
+/// How grading an item ended (failures of inputs are [`SqlError`]s instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerdictStatus {
+    /// Scored.
+    Ok,
+    /// The response holds no SQL to grade (scored 0).
+    Invalid,
+    /// The deadline passed while the gold or the predicted query ran; no reward.
+    Timeout,
+}
+
+/// The grade of one response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// How grading ended.
+    pub status: VerdictStatus,
+    /// The reward: a number for `Ok` and `Invalid`, `None` for `Timeout`.
+    pub reward: Option<f64>,
+    /// The components (all zero unless scored).
+    pub components: Components,
+    /// The extracted SQL, if any.
+    pub pred: Option<String>,
+    /// Why: the comparison, errors, refusals, counts (JSON object).
+    pub explanation: Json,
+}
+
+/// Grades text-to-SQL responses. Share one engine across threads: it pools connections per
+/// database and caches gold results, so a group of rollouts runs its gold query once.
+#[derive(Debug)]
+pub struct SqlEngine {
+    options: SqlOptions,
+    pools: Pools,
+    gold: GoldCache,
+    schemas: Mutex<HashMap<PathBuf, Arc<Schema>>>,
+}
+
+impl SqlEngine {
+    /// An engine with `options`, after checking them.
+    pub fn new(options: SqlOptions) -> Result<Self, String> {
+        options.validate()?;
+        Ok(SqlEngine {
+            pools: Pools::new(options.limits.clone()),
+            gold: GoldCache::new(options.limits.gold_cache_entries),
+            schemas: Mutex::new(HashMap::new()),
+            options,
+        })
+    }
+
+    /// The engine's options.
+    pub fn options(&self) -> &SqlOptions {
+        &self.options
+    }
+
+    /// The connection pools (for inspection).
+    pub fn pools(&self) -> &Pools {
+        &self.pools
+    }
+
+    /// Number of gold results cached.
+    pub fn cached_golds(&self) -> usize {
+        self.gold.len()
+    }
+
+    /// Grades `response` against `reference` (see [`Reference::parse`]). `deadline` bounds the
+    /// whole item (gold and prediction); `None` uses `limits.timeout_ms` from now.
+    pub fn grade(
+        &self,
+        reference: &Json,
+        response: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Verdict, SqlError> {
+        let reference = Reference::parse(reference, self.options.db_dir.as_deref())?;
+        let deadline = deadline.unwrap_or_else(|| {
+            Instant::now() + Duration::from_millis(self.options.limits.timeout_ms)
+        });
+        let conn = self.pools.get(&reference.db)?;
+        let gold = match self.gold(&conn, &reference.gold, deadline) {
+            Ok(gold) => gold,
+            Err(ExecError::Timeout) => {
+                return Ok(timeout("gold", conn.path(), None));
+            }
+            Err(reason) => {
+                return Err(SqlError::Gold {
+                    path: conn.path().to_path_buf(),
+                    reason,
+                })
+            }
+        };
+        let options = &self.options;
+        let Some(found) = extract(response, options.extract, options.anchor.as_deref()) else {
+            return Ok(Verdict {
+                status: VerdictStatus::Invalid,
+                reward: Some(0.0),
+                components: Components::default(),
+                pred: None,
+                explanation: json!({"reason": "no SQL found in the response", "extract": options.extract}),
+            });
+        };
+        let execution = execute(&conn, &found.sql, deadline, &options.limits);
+        let pred = Some(found.sql.clone());
+        let mut explanation = json!({
+            "db": conn.path(),
+            "mode": options.mode,
+            "sql_source": found.source,
+            "gold_rows": gold.result.rows.len(),
+            "gold_ordered": gold.ordered,
+        });
+        let result = match execution.result {
+            Err(ExecError::Timeout) => return Ok(timeout("prediction", conn.path(), pred)),
+            Err(ExecError::Denied(reason)) => {
+                // A write or other refused action scores 0 whatever the other components say.
+                explanation["refused"] = Json::from(reason);
+                return Ok(Verdict {
+                    status: VerdictStatus::Ok,
+                    reward: Some(0.0),
+                    components: Components::default(),
+                    pred,
+                    explanation,
+                });
+            }
+            result => result,
+        };
+        let prepared = execution.reads.is_some();
+        let reads = match execution.reads {
+            Some(reads) => reads,
+            None => lexical_items(&found.sql, &self.schema(&conn)),
+        };
+        let link = linking(&gold.reads, &reads);
+        let mut components = Components {
+            execution: 0.0,
+            syntax: if prepared { 1.0 } else { 0.0 },
+            schema_recall: link.recall,
+            schema_jaccard: link.jaccard,
+            ngram: ngram_similarity(&gold_text(&reference), &found.sql, options.ngram),
+            format: format_reward(
+                response,
+                &options.format_tags,
+                Some(&found),
+                options.extract,
+            ),
+        };
+        match result {
+            Ok(rows) => {
+                let comparison = compare(options.mode, &gold.result, &rows, gold.ordered);
+                explanation["pred_rows"] = Json::from(rows.rows.len());
+                explanation["match"] = Json::from(comparison.matched);
+                if comparison.matched {
+                    components.execution = 1.0;
+                } else {
+                    explanation["reason"] = Json::from(comparison.reason);
+                    explanation["gold_preview"] = gold.result.preview(PREVIEW_ROWS);
+                    explanation["pred_preview"] = rows.preview(PREVIEW_ROWS);
+                }
+            }
+            Err(error) => {
+                explanation["match"] = Json::from(false);
+                explanation["error"] = json!({"kind": error.kind(), "message": error.to_string()});
+            }
+        }
+        Ok(Verdict {
+            status: VerdictStatus::Ok,
+            reward: Some(self.combine(&components)),
+            components,
+            pred,
+            explanation,
+        })
+    }
+
+    /// The weighted mean of the components.
+    fn combine(&self, components: &Components) -> f64 {
+        let weights = self.options.weights.as_array();
+        let total: f64 = weights.iter().sum();
+        let sum: f64 = weights
+            .iter()
+            .zip(components.as_array())
+            .map(|(w, c)| w * c)
+            .sum();
+        sum / total
+    }
+
+    fn gold(
+        &self,
+        conn: &PooledConn,
+        gold: &str,
+        deadline: Instant,
+    ) -> Result<Arc<Gold>, ExecError> {
+        self.gold
+            .get_or_compute(conn.path().to_path_buf(), gold, || {
+                let run = execute(conn, gold, deadline, &self.options.limits);
+                Ok(Gold {
+                    result: run.result?,
+                    reads: run.reads.unwrap_or_default(),
+                    ordered: has_top_level_order_by(gold),
+                })
+            })
+    }
+
+    fn schema(&self, conn: &PooledConn) -> Arc<Schema> {
+        let path = conn.path();
+        if let Some(schema) = lock(&self.schemas).get(path) {
+            return Arc::clone(schema);
+        }
+        // A schema that cannot be read leaves lexical linking with nothing to match.
+        let schema = Arc::new(Schema::load(conn).unwrap_or_default());
+        lock(&self.schemas).insert(path.to_path_buf(), Arc::clone(&schema));
+        schema
+    }
+}
+
+fn gold_text(reference: &Reference) -> String {
+    crate::exec::clean(&reference.gold).to_string()
+}
+
+fn timeout(phase: &str, db: &Path, pred: Option<String>) -> Verdict {
+    Verdict {
+        status: VerdictStatus::Timeout,
+        reward: None,
+        components: Components::default(),
+        pred,
+        explanation: json!({
+            "db": db,
+            "reason": format!("the {phase} query was interrupted at the deadline"),
+        }),
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,42 @@
+//! Resource limits applied to every query.
+
+use serde::{Deserialize, Serialize};
+
+/// Caps on what one query may cost. Every field has a default; see each for its value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Time allowed for one item (gold and predicted query together) when the caller sets no
+    /// deadline, in milliseconds. Default 5000.
+    pub timeout_ms: u64,
+    /// Longest SQL text accepted, in bytes. Default 100000.
+    pub max_sql_bytes: usize,
+    /// Most rows a query may return; a prediction returning more scores 0. Default 100000.
+    pub max_rows: usize,
+    /// Most bytes a query's result may take in memory. Default 67108864 (64 MiB).
+    pub max_result_bytes: usize,
+    /// Longest string or blob SQLite may build while running a query, in bytes. Default
+    /// 16777216 (16 MiB).
+    pub max_value_bytes: usize,
+    /// Page cache per connection, in KiB. Default 8192.
+    pub cache_kib: u32,
+    /// Idle read-only connections kept per database for reuse. Default 32.
+    pub pool_size: usize,
+    /// Gold results kept in the cache (one per database and gold query). Default 4096.
+    pub gold_cache_entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout_ms: 5000,
+            max_sql_bytes: 100_000,
+            max_rows: 100_000,
+            max_result_bytes: 64 << 20,
+            max_value_bytes: 16 << 20,
+            cache_kib: 8192,
+            pool_size: 32,
+            gold_cache_entries: 4096,
+        }
+    }
+}
