@@ -90,7 +90,7 @@ impl Gauss {
         self.im.is_zero()
     }
 
-    fn is_zero(&self) -> bool {
+    pub(crate) fn is_zero(&self) -> bool {
         self.re.is_zero() && self.im.is_zero()
     }
 
@@ -98,21 +98,21 @@ impl Gauss {
         bits(&self.re) + bits(&self.im)
     }
 
-    fn add(&self, o: &Gauss) -> Gauss {
+    pub(crate) fn add(&self, o: &Gauss) -> Gauss {
         Gauss {
             re: &self.re + &o.re,
             im: &self.im + &o.im,
         }
     }
 
-    fn neg(&self) -> Gauss {
+    pub(crate) fn neg(&self) -> Gauss {
         Gauss {
             re: -&self.re,
             im: -&self.im,
         }
     }
 
-    fn mul(&self, o: &Gauss) -> Gauss {
+    pub(crate) fn mul(&self, o: &Gauss) -> Gauss {
         if self.is_real() && o.is_real() {
             return Gauss::real(&self.re * &o.re);
         }
@@ -122,7 +122,7 @@ impl Gauss {
         }
     }
 
-    fn inv(&self) -> Result<Gauss, EvalError> {
+    pub(crate) fn inv(&self) -> Result<Gauss, EvalError> {
         if self.is_zero() {
             return Err(EvalError::Undefined("division by zero".into()));
         }

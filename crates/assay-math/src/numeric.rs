@@ -307,7 +307,8 @@ fn asin(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
 }
 
 impl Complex {
-    fn real(re: Fixed) -> Complex {
+    /// A real value.
+    pub fn real(re: Fixed) -> Complex {
         Complex {
             re,
             im: Fixed::zero(),
@@ -318,28 +319,28 @@ impl Complex {
         self.im.is_zero()
     }
 
-    fn add(&self, o: &Complex) -> Complex {
+    pub(crate) fn add(&self, o: &Complex) -> Complex {
         Complex {
             re: self.re.add(&o.re),
             im: self.im.add(&o.im),
         }
     }
 
-    fn neg(&self) -> Complex {
+    pub(crate) fn neg(&self) -> Complex {
         Complex {
             re: self.re.neg(),
             im: self.im.neg(),
         }
     }
 
-    fn mul(&self, o: &Complex) -> R<Complex> {
+    pub(crate) fn mul(&self, o: &Complex) -> R<Complex> {
         Ok(Complex {
             re: self.re.mul(&o.re).sub(&self.im.mul(&o.im)).check()?,
             im: self.re.mul(&o.im).add(&self.im.mul(&o.re)).check()?,
         })
     }
 
-    fn div(&self, o: &Complex) -> R<Complex> {
+    pub(crate) fn div(&self, o: &Complex) -> R<Complex> {
         if o.is_real() {
             return Ok(Complex {
                 re: self.re.div(&o.re)?.check()?,

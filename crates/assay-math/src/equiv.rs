@@ -1,0 +1,690 @@
+//! Deciding whether two parsed answers are mathematically equal, and by which rule.
+//!
+//! Numbers are compared exactly over the Gaussian rationals when both sides are rational;
+//! otherwise by high-precision numerics ([`crate::numeric`]). Expressions with variables
+//! are compared at several pseudo-random rational points (variables matched by name).
+//! Structures are compared structurally: sets and answer lists unordered, tuples ordered,
+//! intervals by endpoints and openness, matrices element-wise, equations as equations
+//! (equal up to a non-zero constant factor), inequalities through their interval form.
+
+use crate::budget::{Budget, Exhausted};
+use crate::exact::{eval_exact, EvalError, Gauss};
+use crate::expr::{Constant, Expr, RelOp};
+use crate::numeric::{eval_numeric, numerically_equal, relative_difference, Complex, Fixed};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+
+/// Most elements compared in one unordered structure (pairings cost n²).
+pub const MAX_ELEMENTS: usize = 256;
+
+/// Comparison settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Relative tolerance for a decimal answer to a non-rational reference (`1.414` for
+    /// `\sqrt2`). `None` (the default) demands exact equality: a rounded decimal never
+    /// equals an irrational number.
+    pub decimal_tolerance: Option<f64>,
+    /// Number of random points at which expressions with variables are compared.
+    pub points: usize,
+    /// Whether the answer text contains a decimal literal (enables `decimal_tolerance`).
+    pub answer_has_decimal: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            decimal_tolerance: None,
+            points: 6,
+            answer_has_decimal: false,
+        }
+    }
+}
+
+/// The outcome of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Whether the two answers are equal.
+    pub equal: bool,
+    /// The rule that decided, in words (e.g. "exact rational", "symbolic: equal at 6
+    /// random points").
+    pub rule: String,
+}
+
+fn yes(rule: impl Into<String>) -> Result<Decision, Exhausted> {
+    Ok(Decision {
+        equal: true,
+        rule: rule.into(),
+    })
+}
+
+fn no(rule: impl Into<String>) -> Result<Decision, Exhausted> {
+    Ok(Decision {
+        equal: false,
+        rule: rule.into(),
+    })
+}
+
+type R = Result<Decision, Exhausted>;
+
+/// Decides whether `answer` equals `reference`.
+pub fn equivalent(reference: &Expr, answer: &Expr, s: &Settings, budget: &mut Budget) -> R {
+    let r = normalize(reference.clone());
+    let a = normalize(answer.clone());
+    eq(&r, &a, s, budget)
+}
+
+/// Expands `±` into two answers and unwraps one-element lists.
+fn normalize(e: Expr) -> Expr {
+    match e {
+        Expr::PlusMinus(a, b) => Expr::List(expand_pm(*a, *b)),
+        Expr::List(items) => {
+            let mut out = Vec::new();
+            for it in items {
+                match it {
+                    Expr::PlusMinus(a, b) => out.extend(expand_pm(*a, *b)),
+                    other => out.push(other),
+                }
+            }
+            if out.len() == 1 {
+                out.pop().expect("one item")
+            } else {
+                Expr::List(out)
+            }
+        }
+        Expr::Set(items) => {
+            let mut out = Vec::new();
+            for it in items {
+                match it {
+                    Expr::PlusMinus(a, b) => out.extend(expand_pm(*a, *b)),
+                    other => out.push(other),
+                }
+            }
+            Expr::Set(out)
+        }
+        other => other,
+    }
+}
+
+fn expand_pm(a: Expr, b: Expr) -> Vec<Expr> {
+    vec![
+        Expr::Add(vec![a.clone(), b.clone()]),
+        Expr::Add(vec![a, Expr::Neg(Box::new(b))]),
+    ]
+}
+
+/// `x = v` (a variable on the left of a single equation): the value `v`.
+fn equation_value(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Rel(sides, ops) if ops == &[RelOp::Eq] && matches!(sides[0], Expr::Var(_)) => {
+            Some(&sides[1])
+        }
+        _ => None,
+    }
+}
+
+fn is_inequality(e: &Expr) -> bool {
+    matches!(e, Expr::Rel(_, ops) if ops.iter().all(|o| !matches!(o, RelOp::Eq | RelOp::Ne)))
+}
+
+fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
+    budget.tick()?;
+    match (r, a) {
+        (Expr::Text(x), Expr::Text(y)) => {
+            if x == y {
+                yes("same text")
+            } else {
+                no("different text")
+            }
+        }
+        (Expr::Text(_), _) | (_, Expr::Text(_)) => no("text compared with a mathematical answer"),
+        (Expr::Rel(..), other) | (other, Expr::Rel(..))
+            if !matches!(other, Expr::Rel(..)) && !is_interval_like(other) =>
+        {
+            let (rv, av) = if matches!(r, Expr::Rel(..)) {
+                (equation_value(r), Some(a))
+            } else {
+                (Some(r), equation_value(a))
+            };
+            match (rv, av) {
+                (Some(rv), Some(av)) => {
+                    let d = eq(rv, av, s, budget)?;
+                    Ok(Decision {
+                        equal: d.equal,
+                        rule: format!("value of `x = v` form: {}", d.rule),
+                    })
+                }
+                _ => no("a relation compared with a value"),
+            }
+        }
+        (Expr::List(x) | Expr::Set(x), Expr::List(y) | Expr::Set(y)) => {
+            unordered(x, y, "unordered elements", s, budget)
+        }
+        (Expr::Union(x), Expr::Union(y)) => unordered(x, y, "union parts", s, budget),
+        (Expr::Tuple(x), Expr::Tuple(y)) => ordered(x, y, "ordered elements", s, budget),
+        (Expr::Interval { .. }, Expr::Interval { .. }) => interval_eq(r, a, s, budget),
+        (Expr::Tuple(x), Expr::Interval { .. }) | (Expr::Interval { .. }, Expr::Tuple(x))
+            if x.len() == 2 =>
+        {
+            // `(a, b)` is both a point and an open interval.
+            let t = Expr::Interval {
+                lo: Box::new(x[0].clone()),
+                hi: Box::new(x[1].clone()),
+                lo_closed: false,
+                hi_closed: false,
+            };
+            if matches!(r, Expr::Tuple(_)) {
+                interval_eq(&t, a, s, budget)
+            } else {
+                interval_eq(r, &t, s, budget)
+            }
+        }
+        (Expr::Rel(..), Expr::Rel(..)) => rel_eq(r, a, s, budget),
+        (Expr::Matrix(x), Expr::Matrix(y)) => {
+            if x.len() != y.len() || x.iter().zip(y).any(|(p, q)| p.len() != q.len()) {
+                return no("matrices of different shapes");
+            }
+            let xs: Vec<Expr> = x.iter().flatten().cloned().collect();
+            let ys: Vec<Expr> = y.iter().flatten().cloned().collect();
+            ordered(&xs, &ys, "matrix entries", s, budget)
+        }
+        (Expr::Matrix(m), Expr::Tuple(t)) | (Expr::Tuple(t), Expr::Matrix(m)) => {
+            match as_vector(m) {
+                Some(v) => ordered(&v, t, "vector entries", s, budget),
+                None => no("a matrix compared with a tuple"),
+            }
+        }
+        (
+            Expr::Based {
+                digits: d1,
+                base: b1,
+            },
+            Expr::Based {
+                digits: d2,
+                base: b2,
+            },
+        ) => {
+            let strip = |d: &str| d.trim_start_matches('0').to_string();
+            if b1 == b2 && strip(d1) == strip(d2) {
+                yes("same numeral in the same base")
+            } else {
+                no("different numerals or bases")
+            }
+        }
+        _ if is_interval_like(r) && is_inequality(a) || is_inequality(r) && is_interval_like(a) => {
+            match (as_intervals(r), as_intervals(a)) {
+                (Some(x), Some(y)) => eq(&x, &y, s, budget),
+                _ => no("an inequality that is not a range of one variable"),
+            }
+        }
+        (Expr::Percent(x), y) if !matches!(y, Expr::Percent(_)) && y.is_scalar() => {
+            percent_eq(x, r, y, s, budget)
+        }
+        (x, Expr::Percent(y)) if !matches!(x, Expr::Percent(_)) && x.is_scalar() => {
+            percent_eq(y, a, x, s, budget)
+        }
+        _ if r.is_scalar() && a.is_scalar() => scalar_eq(r, a, s, budget),
+        _ => no(format!(
+            "different kinds of answer: {} vs {}",
+            kind(r),
+            kind(a)
+        )),
+    }
+}
+
+/// `25\%` against a bare `25`: the question asked for a percent, so the number written
+/// before `%` may match; `25\%` also equals `0.25` by value. A bare number is never
+/// compared with 100× itself.
+fn percent_eq(inner: &Expr, with_pct: &Expr, bare: &Expr, s: &Settings, budget: &mut Budget) -> R {
+    let by_value = scalar_eq(with_pct, bare, s, budget)?;
+    if by_value.equal {
+        return Ok(by_value);
+    }
+    let d = scalar_eq(inner, bare, s, budget)?;
+    Ok(Decision {
+        equal: d.equal,
+        rule: format!("percent read as its number: {}", d.rule),
+    })
+}
+
+fn kind(e: &Expr) -> &'static str {
+    match e {
+        Expr::Tuple(_) => "tuple",
+        Expr::List(_) => "list of answers",
+        Expr::Set(_) => "set",
+        Expr::Interval { .. } => "interval",
+        Expr::Union(_) => "union",
+        Expr::Matrix(_) => "matrix",
+        Expr::Rel(..) => "relation",
+        Expr::Text(_) => "text",
+        Expr::Based { .. } => "numeral in a base",
+        _ => "number or expression",
+    }
+}
+
+/// Intervals, unions, and pairs `(a, b)` (which may be open intervals).
+fn is_interval_like(e: &Expr) -> bool {
+    matches!(e, Expr::Interval { .. } | Expr::Union(_))
+        || matches!(e, Expr::Tuple(t) if t.len() == 2)
+}
+
+fn as_vector(m: &[Vec<Expr>]) -> Option<Vec<Expr>> {
+    if m.len() == 1 {
+        Some(m[0].clone())
+    } else if m.iter().all(|row| row.len() == 1) {
+        Some(m.iter().map(|row| row[0].clone()).collect())
+    } else {
+        None
+    }
+}
+
+fn infinity(sign: bool) -> Expr {
+    let inf = Expr::Const(Constant::Infinity);
+    if sign {
+        inf
+    } else {
+        Expr::Neg(Box::new(inf))
+    }
+}
+
+/// The interval form of a one-variable inequality (`x > 2` is `(2, ∞)`), or the
+/// interval/union itself.
+fn as_intervals(e: &Expr) -> Option<Expr> {
+    let Expr::Rel(sides, ops) = e else {
+        return Some(match e {
+            Expr::Tuple(t) if t.len() == 2 => Expr::Interval {
+                lo: Box::new(t[0].clone()),
+                hi: Box::new(t[1].clone()),
+                lo_closed: false,
+                hi_closed: false,
+            },
+            other => other.clone(),
+        });
+    };
+    let interval = |lo: Expr, hi: Expr, lo_closed, hi_closed| Expr::Interval {
+        lo: Box::new(lo),
+        hi: Box::new(hi),
+        lo_closed,
+        hi_closed,
+    };
+    let is_var = |x: &Expr| matches!(x, Expr::Var(_));
+    match (sides.as_slice(), ops.as_slice()) {
+        ([v, c], [op]) | ([c, v], [op]) if is_var(v) && c.is_constant() => {
+            // Orient as `v op c`.
+            let op = if is_var(&sides[0]) { *op } else { op.flipped() };
+            Some(match op {
+                RelOp::Lt => interval(infinity(false), c.clone(), false, false),
+                RelOp::Le => interval(infinity(false), c.clone(), false, true),
+                RelOp::Gt => interval(c.clone(), infinity(true), false, false),
+                RelOp::Ge => interval(c.clone(), infinity(true), true, false),
+                _ => return None,
+            })
+        }
+        ([a, v, b], [o1, o2]) if is_var(v) => {
+            let lower = |o: &RelOp| matches!(o, RelOp::Lt | RelOp::Le);
+            let greater = |o: &RelOp| matches!(o, RelOp::Gt | RelOp::Ge);
+            if lower(o1) && lower(o2) {
+                Some(interval(
+                    a.clone(),
+                    b.clone(),
+                    *o1 == RelOp::Le,
+                    *o2 == RelOp::Le,
+                ))
+            } else if greater(o1) && greater(o2) {
+                Some(interval(
+                    b.clone(),
+                    a.clone(),
+                    *o2 == RelOp::Ge,
+                    *o1 == RelOp::Ge,
+                ))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+fn interval_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
+    let (
+        Expr::Interval {
+            lo: l1,
+            hi: h1,
+            lo_closed: lc1,
+            hi_closed: hc1,
+        },
+        Expr::Interval {
+            lo: l2,
+            hi: h2,
+            lo_closed: lc2,
+            hi_closed: hc2,
+        },
+    ) = (r, a)
+    else {
+        return no("not intervals");
+    };
+    if lc1 != lc2 || hc1 != hc2 {
+        return no("interval endpoints differ in openness");
+    }
+    let lo = scalar_eq(l1, l2, s, budget)?;
+    if !lo.equal {
+        return no(format!("lower endpoints differ ({})", lo.rule));
+    }
+    let hi = scalar_eq(h1, h2, s, budget)?;
+    if !hi.equal {
+        return no(format!("upper endpoints differ ({})", hi.rule));
+    }
+    yes(format!("interval endpoints ({})", lo.rule))
+}
+
+fn ordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Budget) -> R {
+    if x.len() != y.len() {
+        return no(format!("{what}: {} vs {} elements", x.len(), y.len()));
+    }
+    let mut rules = Vec::new();
+    for (i, (p, q)) in x.iter().zip(y).enumerate() {
+        let d = eq(p, q, s, budget)?;
+        if !d.equal {
+            return no(format!("{what}: element {} differs ({})", i + 1, d.rule));
+        }
+        if !rules.contains(&d.rule) {
+            rules.push(d.rule);
+        }
+    }
+    yes(format!(
+        "{what}: all {} equal ({})",
+        x.len(),
+        rules.join("; ")
+    ))
+}
+
+fn unordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Budget) -> R {
+    if x.len() != y.len() {
+        return no(format!("{what}: {} vs {} elements", x.len(), y.len()));
+    }
+    if x.len() > MAX_ELEMENTS {
+        return Err(Exhausted::TooLarge(format!(
+            "more than {MAX_ELEMENTS} elements"
+        )));
+    }
+    let mut used = vec![false; y.len()];
+    let mut rules = Vec::new();
+    for p in x {
+        let mut found = false;
+        for (j, q) in y.iter().enumerate() {
+            if used[j] {
+                continue;
+            }
+            let d = eq(p, q, s, budget)?;
+            if d.equal {
+                used[j] = true;
+                found = true;
+                if !rules.contains(&d.rule) {
+                    rules.push(d.rule);
+                }
+                break;
+            }
+        }
+        if !found {
+            return no(format!("{what}: `{p}` has no equal counterpart"));
+        }
+    }
+    yes(format!(
+        "{what}: all {} matched ({})",
+        x.len(),
+        rules.join("; ")
+    ))
+}
+
+fn rel_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
+    let (Expr::Rel(rs, ro), Expr::Rel(as_, ao)) = (r, a) else {
+        return no("not relations");
+    };
+    if ro == &[RelOp::Eq] && ao == &[RelOp::Eq] {
+        return equation_eq(&rs[0], &rs[1], &as_[0], &as_[1], s, budget);
+    }
+    if let (Some(x), Some(y)) = (as_intervals(r), as_intervals(a)) {
+        if !matches!(x, Expr::Rel(..)) && !matches!(y, Expr::Rel(..)) {
+            let d = eq(&x, &y, s, budget)?;
+            return Ok(Decision {
+                equal: d.equal,
+                rule: format!("inequalities as intervals: {}", d.rule),
+            });
+        }
+    }
+    if ro.len() != ao.len() {
+        return no("relations of different lengths");
+    }
+    if ro == ao {
+        let d = ordered(rs, as_, "relation sides", s, budget)?;
+        if d.equal {
+            return Ok(d);
+        }
+    }
+    let flipped: Vec<RelOp> = ao.iter().rev().map(|o| o.flipped()).collect();
+    if *ro == flipped {
+        let rev: Vec<Expr> = as_.iter().rev().cloned().collect();
+        return ordered(rs, &rev, "relation sides (reversed)", s, budget);
+    }
+    no("different relations")
+}
+
+/// A value computed at one point: exact when possible.
+enum Val {
+    Exact(Gauss),
+    Approx(Complex),
+}
+
+impl Val {
+    fn approx(&self) -> Complex {
+        match self {
+            Val::Exact(g) => Complex {
+                re: Fixed::from_rational(&g.re),
+                im: Fixed::from_rational(&g.im),
+            },
+            Val::Approx(c) => c.clone(),
+        }
+    }
+
+    fn is_zero(&self) -> bool {
+        match self {
+            Val::Exact(g) => g.is_zero(),
+            Val::Approx(c) => numerically_equal(c, &Complex::real(Fixed::zero())),
+        }
+    }
+
+    fn mul(&self, o: &Val) -> Result<Val, EvalError> {
+        Ok(match (self, o) {
+            (Val::Exact(a), Val::Exact(b)) => Val::Exact(a.mul(b)),
+            _ => Val::Approx(self.approx().mul(&o.approx())?),
+        })
+    }
+
+    fn same(&self, o: &Val) -> bool {
+        match (self, o) {
+            (Val::Exact(a), Val::Exact(b)) => a == b,
+            _ => numerically_equal(&self.approx(), &o.approx()),
+        }
+    }
+}
+
+fn value(e: &Expr, vars: &[(String, BigRational)], budget: &mut Budget) -> Result<Val, EvalError> {
+    match eval_exact(e, vars, budget) {
+        Ok(g) => Ok(Val::Exact(g)),
+        Err(EvalError::NotExact) => eval_numeric(e, vars, budget).map(Val::Approx),
+        Err(other) => Err(other),
+    }
+}
+
+/// The value given to variable `name` at point `j`: a rational that depends only on the
+/// name and the point, so both sides see the same value.
+fn point_value(name: &str, j: usize) -> BigRational {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes().chain((j as u64).to_le_bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= h >> 29;
+    let num = 2 + (h % 89) as i64;
+    let den = 1 + ((h >> 17) % 13) as i64;
+    BigRational::new(BigInt::from(num), BigInt::from(den))
+}
+
+fn assignment(vars: &[String], j: usize) -> Vec<(String, BigRational)> {
+    vars.iter()
+        .map(|v| (v.clone(), point_value(v, j)))
+        .collect()
+}
+
+fn vars_of(a: &Expr, b: &Expr) -> Vec<String> {
+    let mut vars = Vec::new();
+    a.collect_vars(&mut vars);
+    b.collect_vars(&mut vars);
+    vars
+}
+
+fn infinity_sign(e: &Expr) -> Option<bool> {
+    match e {
+        Expr::Const(Constant::Infinity) => Some(true),
+        Expr::Neg(x) => infinity_sign(x).map(|s| !s),
+        _ => None,
+    }
+}
+
+fn scalar_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
+    match (infinity_sign(r), infinity_sign(a)) {
+        (Some(x), Some(y)) if x == y => return yes("same infinity"),
+        (Some(_), _) | (_, Some(_)) => return no("infinity compared with a different value"),
+        _ => {}
+    }
+    let vars = vars_of(r, a);
+    if vars.is_empty() {
+        return compare_at(r, a, &[], s, budget);
+    }
+    let mut agreed = 0;
+    let mut rule = String::new();
+    for j in 0..s.points.max(1) {
+        let point = assignment(&vars, j);
+        let d = compare_at(r, a, &point, s, budget)?;
+        if d.equal {
+            agreed += 1;
+            rule = d.rule;
+        } else if d.rule.starts_with("undefined") || d.rule.starts_with("unsupported") {
+            continue;
+        } else {
+            let at: Vec<String> = point.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+            return no(format!(
+                "symbolic: differ at {} ({})",
+                at.join(", "),
+                d.rule
+            ));
+        }
+    }
+    let needed = s.points.clamp(1, 3);
+    if agreed >= needed {
+        yes(format!(
+            "symbolic: equal at {agreed} random points ({rule})"
+        ))
+    } else {
+        no(format!(
+            "symbolic: only {agreed} of {} points could be evaluated",
+            s.points
+        ))
+    }
+}
+
+/// Compares two scalars at one point.
+fn compare_at(
+    r: &Expr,
+    a: &Expr,
+    point: &[(String, BigRational)],
+    s: &Settings,
+    budget: &mut Budget,
+) -> R {
+    let vr = value(r, point, budget);
+    let va = value(a, point, budget);
+    let (vr, va) = match (vr, va) {
+        (Ok(x), Ok(y)) => (x, y),
+        (Err(EvalError::Exhausted(e)), _) | (_, Err(EvalError::Exhausted(e))) => return Err(e),
+        (Err(e @ EvalError::Undefined(_)), _) | (_, Err(e @ EvalError::Undefined(_))) => {
+            return no(e.to_string())
+        }
+        (Err(e), _) | (_, Err(e)) => return no(e.to_string()),
+    };
+    let exact = matches!((&vr, &va), (Val::Exact(_), Val::Exact(_)));
+    if vr.same(&va) {
+        return yes(if exact {
+            "exact rational"
+        } else {
+            "numeric: agree to 160 bits"
+        });
+    }
+    if !exact {
+        if let (Some(tol), true, Val::Approx(_)) = (s.decimal_tolerance, s.answer_has_decimal, &vr)
+        {
+            let d = relative_difference(&vr.approx(), &va.approx());
+            if d <= tol {
+                return yes(format!("decimal within relative tolerance {tol:e}"));
+            }
+        }
+    }
+    no(if exact {
+        "exact rational: different values"
+    } else {
+        "numeric: different values"
+    })
+}
+
+/// Equations are equal when `l1 − r1` is a non-zero constant multiple of `l2 − r2`.
+fn equation_eq(l1: &Expr, r1: &Expr, l2: &Expr, r2: &Expr, s: &Settings, budget: &mut Budget) -> R {
+    let f = Expr::Add(vec![l1.clone(), Expr::Neg(Box::new(r1.clone()))]);
+    let g = Expr::Add(vec![l2.clone(), Expr::Neg(Box::new(r2.clone()))]);
+    let vars = vars_of(&f, &g);
+    if vars.is_empty() {
+        // Two numeric statements: compare side by side.
+        let d = ordered(
+            &[l1.clone(), r1.clone()],
+            &[l2.clone(), r2.clone()],
+            "equation sides",
+            s,
+            budget,
+        )?;
+        return Ok(d);
+    }
+    let mut samples: Vec<(Val, Val)> = Vec::new();
+    for j in 0..s.points.max(3) + 2 {
+        let point = assignment(&vars, j);
+        match (value(&f, &point, budget), value(&g, &point, budget)) {
+            (Ok(x), Ok(y)) => samples.push((x, y)),
+            (Err(EvalError::Exhausted(e)), _) | (_, Err(EvalError::Exhausted(e))) => return Err(e),
+            _ => {}
+        }
+    }
+    if samples.len() < 3 {
+        return no("equations: too few points could be evaluated");
+    }
+    let Some(pivot) = samples
+        .iter()
+        .position(|(x, y)| !x.is_zero() && !y.is_zero())
+    else {
+        let all_zero = samples.iter().all(|(x, y)| x.is_zero() && y.is_zero());
+        return if all_zero {
+            yes("equations: both identities")
+        } else {
+            no("equations: different solution sets")
+        };
+    };
+    let (fp, gp) = (&samples[pivot].0, &samples[pivot].1);
+    for (x, y) in &samples {
+        let lhs = x.mul(gp);
+        let rhs = fp.mul(y);
+        match (lhs, rhs) {
+            (Ok(p), Ok(q)) if p.same(&q) => {}
+            (Err(EvalError::Exhausted(e)), _) | (_, Err(EvalError::Exhausted(e))) => return Err(e),
+            _ => return no("equations: not proportional (different solution sets)"),
+        }
+    }
+    yes(format!(
+        "equations: proportional at {} random points",
+        samples.len()
+    ))
+}

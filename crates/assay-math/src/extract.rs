@@ -1,0 +1,491 @@
+//! Finding the final answer in a model response.
+//!
+//! Sources are tried in a configurable priority order, strongest evidence first:
+//! `\boxed{…}`/`\fbox{…}`, `<answer>…</answer>`, an anchored phrase ("the final answer
+//! is", "Answer:", "**Answer**"), Markdown bold, the last `$…$`/`\(…\)`/`\[…\]` span, and,
+//! when enabled, the last number. Phrases, bold, math spans and numbers are searched only
+//! in the tail of the response ([`ExtractOptions::tail_chars`]), and boxed answers only
+//! among the last [`MAX_BOXED`] occurrences, so cost stays linear in the response length.
+//!
+//! **Answer spamming.** Every distinct `\boxed{}` answer is reported in
+//! [`Extraction::alternatives`]; the verifier then applies its conflict policy (by default
+//! a response whose boxed answers are not all equivalent is `invalid`).
+
+use std::ops::Range;
+
+/// How many trailing `\boxed` occurrences are examined.
+pub const MAX_BOXED: usize = 16;
+
+/// Longest content of one `\boxed{…}` that is followed (in bytes).
+const MAX_BOX_LEN: usize = 10_000;
+
+/// Where an answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// The last `\boxed{…}` or `\fbox{…}`.
+    Boxed,
+    /// The last `<answer>…</answer>` block.
+    AnswerTag,
+    /// Text after an anchored phrase such as "the final answer is" or "Answer:".
+    Phrase,
+    /// The last Markdown bold span (`**73**`).
+    Bold,
+    /// The last math span: `$…$`, `$$…$$`, `\(…\)` or `\[…\]`.
+    Math,
+    /// The last number in the response.
+    LastNumber,
+}
+
+impl Source {
+    /// Stable lower-case name (used in options and explanations).
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Boxed => "boxed",
+            Source::AnswerTag => "answer_tag",
+            Source::Phrase => "phrase",
+            Source::Bold => "bold",
+            Source::Math => "math",
+            Source::LastNumber => "last_number",
+        }
+    }
+
+    /// Looks a source up by its [`name`](Source::name).
+    pub fn from_name(name: &str) -> Option<Source> {
+        [
+            Source::Boxed,
+            Source::AnswerTag,
+            Source::Phrase,
+            Source::Bold,
+            Source::Math,
+            Source::LastNumber,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
+}
+
+/// Extraction settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtractOptions {
+    /// Sources to try, in order. [`Source::LastNumber`] is skipped unless
+    /// `number_fallback` is set.
+    pub priority: Vec<Source>,
+    /// Whether the last number may serve as the answer when nothing stronger is found.
+    pub number_fallback: bool,
+    /// How many trailing characters are searched for phrases, bold, math and numbers.
+    pub tail_chars: usize,
+}
+
+impl Default for ExtractOptions {
+    fn default() -> Self {
+        ExtractOptions {
+            priority: vec![
+                Source::Boxed,
+                Source::AnswerTag,
+                Source::Phrase,
+                Source::Bold,
+                Source::Math,
+                Source::LastNumber,
+            ],
+            number_fallback: true,
+            tail_chars: 4_000,
+        }
+    }
+}
+
+/// One extracted answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extracted {
+    /// The answer text, with wrappers (`$`, `\boxed{}`, `**`) and trailing punctuation removed.
+    pub text: String,
+    /// Where it came from.
+    pub source: Source,
+    /// Byte range of the answer in the response.
+    pub span: Range<usize>,
+}
+
+/// The result of extraction.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Extraction {
+    /// The final answer, if any source found one.
+    pub answer: Option<Extracted>,
+    /// Other distinct final answers of the same source (e.g. earlier, different
+    /// `\boxed{}` contents); empty when the response is consistent.
+    pub alternatives: Vec<String>,
+}
+
+/// Finds the final answer of `response`.
+pub fn extract(response: &str, opts: &ExtractOptions) -> Extraction {
+    let tail_start = tail_start(response, opts.tail_chars);
+    for &source in &opts.priority {
+        let found = match source {
+            Source::Boxed => {
+                let all = boxed_all(response);
+                if let Some(last) = all.last().cloned() {
+                    let mut alternatives: Vec<String> = Vec::new();
+                    for b in &all[..all.len() - 1] {
+                        if squash(&b.text) != squash(&last.text)
+                            && !alternatives.iter().any(|a| squash(a) == squash(&b.text))
+                        {
+                            alternatives.push(b.text.clone());
+                        }
+                    }
+                    return Extraction {
+                        answer: Some(last),
+                        alternatives,
+                    };
+                }
+                None
+            }
+            Source::AnswerTag => answer_tag(response),
+            Source::Phrase => phrase(response, tail_start),
+            Source::Bold => bold(response, tail_start),
+            Source::Math => math_span(response, tail_start),
+            Source::LastNumber if opts.number_fallback => last_number(response, tail_start),
+            Source::LastNumber => None,
+        };
+        if let Some(mut e) = found {
+            if e.text.is_empty() {
+                continue;
+            }
+            e.source = source;
+            return Extraction {
+                answer: Some(e),
+                alternatives: Vec::new(),
+            };
+        }
+    }
+    Extraction::default()
+}
+
+/// Removes whitespace, for comparing answer texts.
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn tail_start(s: &str, tail_chars: usize) -> usize {
+    if s.len() <= tail_chars {
+        return 0;
+    }
+    let mut i = s.len() - tail_chars;
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Index just after the `}` matching the `{` at `open`, following at most `MAX_BOX_LEN`
+/// bytes. Backslash-escaped braces do not count.
+fn match_brace(s: &str, open: usize) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = open;
+    let end = (open + MAX_BOX_LEN).min(bytes.len());
+    while i < end {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The argument of a command whose name ends at `after`: a braced group or, as in
+/// `\boxed 5`, the next run of non-space characters.
+fn command_arg(s: &str, after: usize) -> Option<Range<usize>> {
+    let rest = &s[after..];
+    let trimmed = rest.trim_start();
+    let start = after + (rest.len() - trimmed.len());
+    if trimmed.starts_with('{') {
+        let end = match_brace(s, start)?;
+        Some(start + 1..end - 1)
+    } else {
+        if start == after {
+            // `\boxedx` is another command, not `\boxed x`.
+            return None;
+        }
+        let len = trimmed
+            .find(|c: char| c.is_whitespace() || c == '$' || c == '}')
+            .unwrap_or(trimmed.len());
+        (len > 0).then_some(start..start + len)
+    }
+}
+
+/// All `\boxed{}`/`\fbox{}` answers among the last [`MAX_BOXED`] occurrences, in order.
+fn boxed_all(s: &str) -> Vec<Extracted> {
+    let mut starts: Vec<(usize, usize)> = Vec::new();
+    for cmd in ["\\boxed", "\\fbox"] {
+        starts.extend(
+            s.rmatch_indices(cmd)
+                .take(MAX_BOXED)
+                .map(|(i, _)| (i, i + cmd.len())),
+        );
+    }
+    starts.sort_unstable();
+    let skip = starts.len().saturating_sub(MAX_BOXED);
+    let mut out: Vec<Extracted> = Vec::new();
+    for &(begin, after) in &starts[skip..] {
+        // A box nested inside the previous one (`\boxed{\boxed{1}}`) is the same answer.
+        if out.last().is_some_and(|prev| begin < prev.span.end) {
+            continue;
+        }
+        if let Some(r) = command_arg(s, after) {
+            out.push(Extracted {
+                text: clean(&s[r.clone()]),
+                source: Source::Boxed,
+                span: r,
+            });
+        }
+    }
+    out
+}
+
+fn answer_tag(s: &str) -> Option<Extracted> {
+    let open = s.rfind("<answer>")? + "<answer>".len();
+    let close = s[open..].find("</answer>").map_or(s.len(), |i| open + i);
+    let inner = &s[open..close];
+    // A boxed answer inside the tag is the answer.
+    if let Some(b) = boxed_all(inner).pop() {
+        let span = open + b.span.start..open + b.span.end;
+        return Some(Extracted {
+            text: b.text,
+            source: Source::AnswerTag,
+            span,
+        });
+    }
+    Some(Extracted {
+        text: clean(inner),
+        source: Source::AnswerTag,
+        span: open..close,
+    })
+}
+
+/// Anchored phrases, matched case-insensitively; the answer follows them.
+const PHRASES: &[&str] = &[
+    "final answer is",
+    "final answer:",
+    "**final answer**",
+    "**answer:**",
+    "**answer**:",
+    "**answer**",
+    "answer:",
+    "the answer is",
+];
+
+fn phrase(s: &str, tail: usize) -> Option<Extracted> {
+    let lower = s[tail..].to_ascii_lowercase();
+    let (at, len) = PHRASES
+        .iter()
+        .filter_map(|p| lower.rfind(p).map(|i| (i, p.len())))
+        .max_by_key(|&(i, len)| (i + len, len))?;
+    let start = tail + at + len;
+    let rest = &s[start..];
+    // The answer runs to the end of the line, or of the sentence.
+    let line_end = rest.find('\n').unwrap_or(rest.len());
+    let mut line = &rest[..line_end];
+    if line.trim().is_empty() {
+        // "Final Answer:\n\n$42$": take the next non-empty line.
+        let after = rest[line_end..].trim_start();
+        let next_end = after.find('\n').unwrap_or(after.len());
+        line = &after[..next_end];
+    }
+    let mut text = line;
+    if let Some(m) = math_span(line, 0) {
+        text = &line[m.span.clone()];
+    } else if let Some(end) = sentence_end(line) {
+        text = &line[..end];
+    }
+    let rel = text.as_ptr() as usize - s.as_ptr() as usize;
+    Some(Extracted {
+        text: clean(text),
+        source: Source::Phrase,
+        span: rel..rel + text.len(),
+    })
+}
+
+/// End of the first sentence: a `.` followed by a space (not a decimal point).
+fn sentence_end(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    (0..b.len()).find(|&i| b[i] == b'.' && b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace()))
+}
+
+fn bold(s: &str, tail: usize) -> Option<Extracted> {
+    let t = &s[tail..];
+    let close = t.rfind("**")?;
+    let open = t[..close].rfind("**")?;
+    let inner = &t[open + 2..close];
+    if inner.is_empty() || inner.len() > 200 || inner.contains('\n') {
+        return None;
+    }
+    let start = tail + open + 2;
+    Some(Extracted {
+        text: clean(inner),
+        source: Source::Bold,
+        span: start..start + inner.len(),
+    })
+}
+
+fn math_span(s: &str, tail: usize) -> Option<Extracted> {
+    let t = &s[tail..];
+    let mut best: Option<Range<usize>> = None;
+    for (open, close) in [("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$")] {
+        if let Some(c) = t.rfind(close) {
+            if let Some(o) = t[..c].rfind(open) {
+                let r = o + open.len()..c;
+                if best.as_ref().is_none_or(|b| r.end > b.end) {
+                    best = Some(r);
+                }
+            }
+        }
+    }
+    // Single dollars: pair them from the start of the tail.
+    let dollars: Vec<usize> = t
+        .match_indices('$')
+        .map(|(i, _)| i)
+        .filter(|&i| i == 0 || t.as_bytes()[i - 1] != b'\\')
+        .collect();
+    if dollars.len() >= 2 {
+        let mut pairs = dollars.chunks_exact(2).filter(|p| p[1] > p[0] + 1);
+        if let Some(p) = pairs.next_back() {
+            let r = p[0] + 1..p[1];
+            if best.as_ref().is_none_or(|b| r.end > b.end) {
+                best = Some(r);
+            }
+        }
+    }
+    let r = best?;
+    let inner = &t[r.clone()];
+    let inner_trim = inner.trim_matches('$');
+    Some(Extracted {
+        text: clean(inner_trim),
+        source: Source::Math,
+        span: tail + r.start..tail + r.end,
+    })
+}
+
+fn last_number(s: &str, tail: usize) -> Option<Extracted> {
+    let t = &s[tail..];
+    let b = t.as_bytes();
+    let mut end = b.len();
+    while end > 0 && !b[end - 1].is_ascii_digit() {
+        end -= 1;
+    }
+    if end == 0 {
+        return None;
+    }
+    let mut start = end;
+    while start > 0 {
+        let c = b[start - 1];
+        let inner_sep =
+            (c == b'.' || c == b',' || c == b'/') && start >= 2 && b[start - 2].is_ascii_digit();
+        if c.is_ascii_digit() || inner_sep {
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    if start > 0 && b[start - 1] == b'-' {
+        start -= 1;
+    }
+    Some(Extracted {
+        text: t[start..end].to_string(),
+        source: Source::LastNumber,
+        span: tail + start..tail + end,
+    })
+}
+
+/// Strips wrappers and trailing punctuation from an extracted answer.
+pub fn clean(s: &str) -> String {
+    let mut t = s.trim();
+    loop {
+        let before = t;
+        t = t.trim();
+        t = t.trim_end_matches(['.', ',', ';', ':']);
+        t = t.trim_start_matches(':');
+        if let Some(x) = t.strip_prefix("**").and_then(|x| x.strip_suffix("**")) {
+            t = x;
+        }
+        if let Some(x) = t.strip_prefix("\\(").and_then(|x| x.strip_suffix("\\)")) {
+            t = x;
+        }
+        if let Some(x) = t.strip_prefix("\\[").and_then(|x| x.strip_suffix("\\]")) {
+            t = x;
+        }
+        if t.len() >= 2 && t.starts_with('$') && t.ends_with('$') && !t.ends_with("\\$") {
+            t = t.trim_matches('$');
+        }
+        if t == before {
+            break;
+        }
+    }
+    // A boxed answer inside (e.g. "the answer is $\boxed{5}$").
+    if let Some(b) = boxed_all(t).pop() {
+        if b.span.start <= 8 && b.span.end + 1 >= t.len() {
+            return b.text;
+        }
+    }
+    t.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ans(s: &str) -> Option<(String, Source)> {
+        extract(s, &ExtractOptions::default())
+            .answer
+            .map(|e| (e.text, e.source))
+    }
+
+    #[test]
+    fn boxed_forms() {
+        assert_eq!(
+            ans("so \\boxed{\\frac{1}{2}}."),
+            Some(("\\frac{1}{2}".into(), Source::Boxed))
+        );
+        assert_eq!(ans("\\boxed 5 done"), Some(("5".into(), Source::Boxed)));
+        assert_eq!(ans("\\fbox{7}"), Some(("7".into(), Source::Boxed)));
+        assert_eq!(
+            ans("\\boxed{\\{1,2\\}}"),
+            Some(("\\{1,2\\}".into(), Source::Boxed))
+        );
+    }
+
+    #[test]
+    fn spamming_is_reported() {
+        let e = extract(
+            "\\boxed{1} or \\boxed{2} or \\boxed{3}",
+            &ExtractOptions::default(),
+        );
+        assert_eq!(e.answer.unwrap().text, "3");
+        assert_eq!(e.alternatives, vec!["1".to_string(), "2".to_string()]);
+    }
+
+    #[test]
+    fn phrases_and_fallbacks() {
+        assert_eq!(ans("The final answer is $42$. I hope").unwrap().0, "42");
+        assert_eq!(ans("blah\nAnswer: 3.5\n").unwrap().0, "3.5");
+        assert_eq!(ans("so it is **73**").unwrap().0, "73");
+        assert_eq!(ans("<answer>x = 2</answer>").unwrap().0, "x = 2");
+        assert_eq!(ans("we get $x+1$ and then").unwrap().0, "x+1");
+        assert_eq!(
+            ans("there are 12 apples and 1,000 pears").unwrap().0,
+            "1,000"
+        );
+        let no_fallback = ExtractOptions {
+            number_fallback: false,
+            ..ExtractOptions::default()
+        };
+        assert!(extract("there are 12 apples", &no_fallback)
+            .answer
+            .is_none());
+    }
+}

@@ -1,0 +1,106 @@
+//! Table-driven tests: every row of the corpora in `tests/corpus/` must hold.
+//!
+//! All failures of a table are collected and reported together, so one run shows every
+//! regression.
+
+use assay_math::{check_answer, extract, Budget, ExtractOptions, Options, Status};
+use std::time::{Duration, Instant};
+
+/// Rows of a tab-separated table, skipping blank lines and `#` comments.
+fn rows(table: &str, columns: usize) -> Vec<(usize, Vec<String>)> {
+    table
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|(i, l)| {
+            let cols: Vec<String> = l.splitn(columns, '\t').map(str::to_string).collect();
+            assert_eq!(
+                cols.len(),
+                columns,
+                "line {}: expected {columns} columns",
+                i + 1
+            );
+            (i + 1, cols)
+        })
+        .collect()
+}
+
+fn expected_status(s: &str) -> Status {
+    match s {
+        "=" => Status::Equal,
+        "!=" => Status::NotEqual,
+        "unparsable" => Status::Unparsable,
+        "exhausted" => Status::Exhausted,
+        "reference_error" => Status::ReferenceError,
+        other => panic!("unknown expectation `{other}`"),
+    }
+}
+
+fn run_pairs(table: &str, per_case_limit: Duration) {
+    let mut failures = Vec::new();
+    let opts = Options::default();
+    for (line, cols) in rows(table, 3) {
+        let want = expected_status(&cols[0]);
+        let start = Instant::now();
+        let v = check_answer(&cols[1], &cols[2], &opts, &mut Budget::default());
+        let took = start.elapsed();
+        if v.status != want {
+            failures.push(format!(
+                "line {line}: `{}` vs `{}`: want {}, got {v}",
+                cols[1],
+                cols[2],
+                want.name()
+            ));
+        } else if took > per_case_limit {
+            failures.push(format!("line {line}: took {took:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn equivalence_table() {
+    run_pairs(
+        include_str!("corpus/equivalence.tsv"),
+        Duration::from_secs(1),
+    );
+}
+
+#[test]
+fn adversarial_table() {
+    run_pairs(
+        include_str!("corpus/adversarial.tsv"),
+        Duration::from_millis(500),
+    );
+}
+
+#[test]
+fn extraction_table() {
+    let mut failures = Vec::new();
+    for (line, cols) in rows(include_str!("corpus/extraction.tsv"), 3) {
+        let response = cols[2].replace("\\n", "\n");
+        let got = extract(&response, &ExtractOptions::default()).answer;
+        let ok = match (&got, cols[0].as_str()) {
+            (None, "-") => true,
+            (Some(e), want) => e.text == want && e.source.name() == cols[1],
+            (None, _) => false,
+        };
+        if !ok {
+            failures.push(format!(
+                "line {line}: want `{}` ({}), got {got:?}",
+                cols[0], cols[1]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
