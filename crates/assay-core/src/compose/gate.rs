@@ -1,0 +1,266 @@
+//! `gate`: gated reward accumulation. Auxiliary rewards (format, length, style …) count only
+//! for items whose primary reward reaches a threshold, so a policy cannot farm them while
+//! getting the task wrong.
+//!
+//! ```toml
+//! [graders.gated]
+//! kind = "gate"
+//! primary = "answer"
+//! auxiliary = ["fmt", "brevity"]
+//! threshold = 1.0
+//! weights = { fmt = 0.1, brevity = 0.05 }
+//! ```
+//!
+//! Reward: `primary_weight × primary + (primary ≥ threshold ? Σ weight_i × aux_i : 0)`.
+//! Components: the primary's and each auxiliary's reward under its name, and `gate` (1 when the
+//! gate is open).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{combined_failure, grade_subs, sub_explanations, Sub};
+use crate::{
+    BatchContext, Budget, BuildContext, Grader, GraderKind, Item, Outcome, SharedGrader, Status,
+};
+
+fn one() -> f64 {
+    1.0
+}
+
+/// Options of `gate`.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateOptions {
+    /// The grader whose reward opens the gate.
+    pub primary: String,
+    /// Graders whose rewards count only when the gate is open.
+    pub auxiliary: Vec<String>,
+    /// The primary reward at or above which the gate opens.
+    #[serde(default = "one")]
+    pub threshold: f64,
+    /// Weight of the primary reward.
+    #[serde(default = "one")]
+    pub primary_weight: f64,
+    /// Weights of the auxiliary rewards (default 1 each).
+    #[serde(default)]
+    pub weights: BTreeMap<String, f64>,
+}
+
+/// The `gate` grader.
+pub struct Gate {
+    subs: Vec<Sub>,
+    threshold: f64,
+    weights: Vec<f64>,
+}
+
+impl Gate {
+    fn combine(&self, outcomes: &[&Outcome]) -> Outcome {
+        if let Some(failure) = combined_failure(&self.subs, outcomes) {
+            return failure;
+        }
+        let primary = outcomes[0].reward.unwrap_or(0.0);
+        let open = primary >= self.threshold;
+        let mut reward = self.weights[0] * primary;
+        if open {
+            reward += self.weights[1..]
+                .iter()
+                .zip(&outcomes[1..])
+                .map(|(w, o)| w * o.reward.unwrap_or(0.0))
+                .sum::<f64>();
+        }
+        let mut outcome = if outcomes[0].status == Status::Invalid {
+            Outcome::invalid(reward, format!("`{}` found no answer", self.subs[0].name))
+        } else {
+            Outcome::ok(reward)
+        };
+        outcome.pred = outcomes[0].pred.clone();
+        for (sub, o) in self.subs.iter().zip(outcomes) {
+            outcome.components.insert(sub.name.clone(), o.reward);
+        }
+        outcome = outcome
+            .component("gate", if open { 1.0 } else { 0.0 })
+            .explain(
+                "gate",
+                format!(
+                    "{} {} = {primary} {} threshold {}",
+                    if open { "open:" } else { "closed:" },
+                    self.subs[0].name,
+                    if open { "≥" } else { "<" },
+                    self.threshold
+                ),
+            );
+        outcome
+            .explanation
+            .extend(sub_explanations(&self.subs, outcomes));
+        outcome
+    }
+}
+
+impl Grader for Gate {
+    fn components(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.subs.iter().map(|s| s.name.clone()).collect();
+        keys.push("gate".into());
+        keys
+    }
+
+    fn grade(&self, item: &Item, budget: &Budget) -> Outcome {
+        let outcomes: Vec<Outcome> = self
+            .subs
+            .iter()
+            .map(|s| s.grader.grade(item, budget))
+            .collect();
+        self.combine(&outcomes.iter().collect::<Vec<_>>())
+    }
+
+    fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
+        let per_sub = grade_subs(&self.subs, items, ctx);
+        (0..items.len())
+            .map(|i| self.combine(&per_sub.iter().map(|o| &o[i]).collect::<Vec<_>>()))
+            .collect()
+    }
+}
+
+/// The `gate` kind.
+pub struct GateKind;
+
+impl GraderKind for GateKind {
+    type Options = GateOptions;
+    const NAME: &'static str = "gate";
+    const FAMILY: &'static str = "composition";
+    const SUMMARY: &'static str =
+        "Adds auxiliary rewards only when the primary reward reaches a threshold (gated reward accumulation).";
+    const REFERENCE: &'static str = "whatever the sub-graders take";
+
+    fn build(options: GateOptions, ctx: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
+        if options.auxiliary.is_empty() {
+            return Err("`auxiliary` is empty: name the graders the gate controls".into());
+        }
+        if !options.threshold.is_finite() {
+            return Err("`threshold` must be a finite number".into());
+        }
+        for name in options.weights.keys() {
+            if !options.auxiliary.contains(name) {
+                return Err(format!(
+                    "weights: `{name}` is not one of `auxiliary` ({})",
+                    options.auxiliary.join(", ")
+                ));
+            }
+        }
+        let names: Vec<&String> = std::iter::once(&options.primary)
+            .chain(&options.auxiliary)
+            .collect();
+        let mut subs = Vec::new();
+        let mut errors = Vec::new();
+        for name in &names {
+            match Sub::resolve(ctx, name) {
+                Ok(sub) => subs.push(sub),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors.join("; "));
+        }
+        let mut weights = vec![options.primary_weight];
+        weights.extend(
+            options
+                .auxiliary
+                .iter()
+                .map(|a| options.weights.get(a).copied().unwrap_or(1.0)),
+        );
+        Ok(Arc::new(Gate {
+            subs,
+            threshold: options.threshold,
+            weights,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::compose::testing::{engine, item, try_engine};
+    use crate::Status;
+
+    fn config(gate: &str) -> String {
+        format!(
+            r#"
+            [graders.p]
+            kind = "probe"
+            key = "p"
+            [graders.f]
+            kind = "probe"
+            key = "f"
+            [graders.g]
+            kind = "gate"
+            {gate}
+            [[routes]]
+            data_source = "*"
+            grader = "g"
+            "#
+        )
+    }
+
+    #[test]
+    fn auxiliary_rewards_count_only_past_the_threshold() {
+        let e = engine(&config(
+            "primary = \"p\"\nauxiliary = [\"f\"]\nweights = { f = 0.5 }",
+        ));
+        let cases = [
+            (json!({"p": 1, "f": 1}), Status::Ok, Some(1.5), Some(1.0)),
+            (json!({"p": 0, "f": 1}), Status::Ok, Some(0.0), Some(0.0)),
+            (
+                json!({"p": 0.99, "f": 1}),
+                Status::Ok,
+                Some(0.99),
+                Some(0.0),
+            ),
+            (
+                json!({"p": "invalid", "f": 1}),
+                Status::Invalid,
+                Some(0.0),
+                Some(0.0),
+            ),
+            (json!({"p": 1, "f": "error"}), Status::Error, None, None),
+        ];
+        for (metadata, status, reward, gate) in cases {
+            let r = &e.score(&[item(metadata.clone())])[0];
+            assert_eq!(r.status, status, "{metadata}");
+            assert_eq!(r.reward, reward, "{metadata}");
+            assert_eq!(r.components["gate"], gate, "{metadata}");
+            assert_eq!(r.components.len(), 3);
+        }
+    }
+
+    #[test]
+    fn threshold_and_primary_weight_apply() {
+        let e = engine(&config(
+            "primary = \"p\"\nauxiliary = [\"f\"]\nthreshold = 0.5\nprimary_weight = 2",
+        ));
+        let r = &e.score(&[item(json!({"p": 0.5, "f": 0.25}))])[0];
+        assert_eq!(r.reward, Some(1.25));
+    }
+
+    #[test]
+    fn bad_options_are_reported() {
+        let cases = [
+            ("primary = \"p\"\nauxiliary = []", "`auxiliary` is empty"),
+            (
+                "primary = \"x\"\nauxiliary = [\"f\"]",
+                "uses `x`, which is not defined",
+            ),
+            (
+                "primary = \"p\"\nauxiliary = [\"f\"]\nweights = { p = 1 }",
+                "weights: `p`",
+            ),
+            ("auxiliary = [\"f\"]", "missing field `primary`"),
+        ];
+        for (gate, message) in cases {
+            let text = try_engine(&config(gate)).unwrap_err().to_string();
+            assert!(text.contains(message), "{gate}: {text}");
+        }
+    }
+}
