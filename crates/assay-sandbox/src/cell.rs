@@ -1,0 +1,423 @@
+//! One cell: a zygote process in its namespaces, and the supervisor side of running a task in
+//! it (feeding stdin, capping output while reading, enforcing the deadlines).
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::namespaces::{self, CellPlan, CellProcess};
+use crate::sys;
+use crate::task::{Execution, Language, Status, Task};
+
+/// How long past the wall deadline the supervisor waits for the zygote's report before it
+/// destroys the whole cell.
+const GRACE: Duration = Duration::from_secs(3);
+const READ_CHUNK: usize = 64 * 1024;
+const MAX_FRAME: usize = 1 << 20;
+
+/// Why a cell could not run a task. The cell is unusable afterwards.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CellError {
+    /// The cell failed to start.
+    #[error("could not {step}: {error}")]
+    Spawn {
+        /// What was being done.
+        step: &'static str,
+        /// The OS error.
+        error: io::Error,
+    },
+    /// The zygote broke the protocol, died, or missed its deadline.
+    #[error("{0}")]
+    Zygote(String),
+    /// A system call in the supervisor failed.
+    #[error("{0}: {1}")]
+    Io(&'static str, io::Error),
+}
+
+/// A report from the zygote.
+#[derive(Debug, Deserialize)]
+struct Report {
+    op: String,
+    #[serde(default)]
+    exit_code: Option<i32>,
+    #[serde(default)]
+    signal: Option<i32>,
+    #[serde(default)]
+    cpu_ms: f64,
+    #[serde(default)]
+    wall_ms: f64,
+    #[serde(default)]
+    timed_out: bool,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// Reassembles length-prefixed frames read from the control socket.
+#[derive(Default)]
+struct FrameReader {
+    buf: Vec<u8>,
+}
+
+impl FrameReader {
+    /// Reads what is available; returns `Ok(false)` at end of file.
+    fn fill(&mut self, fd: &OwnedFd) -> io::Result<bool> {
+        let mut chunk = [0u8; 4096];
+        loop {
+            match sys::read(fd.as_fd(), &mut chunk) {
+                Ok(0) => return Ok(false),
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn next(&mut self) -> Result<Option<Report>, CellError> {
+        if self.buf.len() < 4 {
+            return Ok(None);
+        }
+        let len = u32::from_le_bytes(self.buf[..4].try_into().expect("4 bytes")) as usize;
+        if len > MAX_FRAME {
+            return Err(CellError::Zygote("oversized frame from the zygote".into()));
+        }
+        if self.buf.len() < 4 + len {
+            return Ok(None);
+        }
+        let report = serde_json::from_slice(&self.buf[4..4 + len])
+            .map_err(|e| CellError::Zygote(format!("bad frame from the zygote: {e}")));
+        self.buf.drain(..4 + len);
+        report.map(Some)
+    }
+}
+
+/// A running cell.
+pub(crate) struct Cell {
+    process: CellProcess,
+    frames: FrameReader,
+}
+
+impl Cell {
+    /// Starts a cell and waits until its zygote is ready.
+    pub(crate) fn start(plan: &CellPlan, timeout: Duration) -> Result<Cell, CellError> {
+        let process = namespaces::spawn(plan).map_err(|e| CellError::Spawn {
+            step: e.step,
+            error: e.error,
+        })?;
+        sys::set_nonblocking(process.control.as_fd()).map_err(|e| CellError::Io("fcntl", e))?;
+        let mut cell = Cell {
+            process,
+            frames: FrameReader::default(),
+        };
+        let deadline = Instant::now() + timeout;
+        let report = cell.wait_report(deadline)?;
+        match report.op.as_str() {
+            "ready" => Ok(cell),
+            "fatal" => Err(CellError::Zygote(format!(
+                "the zygote failed to start: {}",
+                report.error.unwrap_or_default()
+            ))),
+            other => Err(CellError::Zygote(format!(
+                "unexpected zygote report {other:?}"
+            ))),
+        }
+    }
+
+    fn wait_report(&mut self, deadline: Instant) -> Result<Report, CellError> {
+        loop {
+            if let Some(r) = self.frames.next()? {
+                return Ok(r);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(CellError::Zygote(
+                    "the zygote did not answer in time".into(),
+                ));
+            }
+            let mut pfd = [pollfd(&self.process.control, libc::POLLIN)];
+            sys::poll(&mut pfd, millis(left)).map_err(|e| CellError::Io("poll", e))?;
+            if pfd[0].revents != 0
+                && !self
+                    .frames
+                    .fill(&self.process.control)
+                    .map_err(|e| CellError::Io("read", e))?
+            {
+                return Err(CellError::Zygote(
+                    "the zygote exited (run the self-test to see which layer failed)".into(),
+                ));
+            }
+        }
+    }
+
+    /// Runs one task. On `Err` the cell must be discarded.
+    pub(crate) fn run(&mut self, task: &Task) -> Result<Execution, CellError> {
+        let io_err = |what| move |e| CellError::Io(what, e);
+        let (stdin_task, stdin_host) = sys::socketpair().map_err(io_err("socketpair"))?;
+        let (out_r, out_w) = sys::pipe().map_err(io_err("pipe"))?;
+        let (err_r, err_w) = sys::pipe().map_err(io_err("pipe"))?;
+        let (chan_r, chan_w) = sys::pipe().map_err(io_err("pipe"))?;
+
+        let frame = encode_run(task);
+        sys::send_with_fds(
+            self.process.control.as_fd(),
+            &frame,
+            &[
+                stdin_task.as_raw_fd(),
+                out_w.as_raw_fd(),
+                err_w.as_raw_fd(),
+                chan_w.as_raw_fd(),
+            ],
+        )
+        .map_err(io_err("send the task to the zygote"))?;
+        drop((stdin_task, out_w, err_w, chan_w));
+
+        let cap = task.limits.output_bytes;
+        let mut streams = [
+            Stream::new(out_r, cap),
+            Stream::new(err_r, cap),
+            Stream::new(chan_r, cap),
+        ];
+        for s in &streams {
+            sys::set_nonblocking(s.fd.as_ref().expect("open").as_fd()).map_err(io_err("fcntl"))?;
+        }
+        let mut stdin = Some(stdin_host);
+        let mut stdin_left: &[u8] = &task.stdin;
+        if stdin_left.is_empty() {
+            stdin = None;
+        } else if let Some(fd) = &stdin {
+            sys::set_nonblocking(fd.as_fd()).map_err(io_err("fcntl"))?;
+        }
+
+        let deadline = Instant::now() + task.limits.wall + GRACE;
+        let mut kill_sent = false;
+        let mut report: Option<Report> = None;
+        loop {
+            if report.is_some() && streams.iter().all(|s| s.fd.is_none()) {
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(CellError::Zygote(
+                    "the zygote missed the task deadline; the cell was destroyed".into(),
+                ));
+            }
+            let mut pfds = Vec::with_capacity(5);
+            pfds.push(pollfd(&self.process.control, libc::POLLIN));
+            for s in &streams {
+                pfds.push(match &s.fd {
+                    Some(fd) => pollfd(fd, libc::POLLIN),
+                    None => libc::pollfd {
+                        fd: -1,
+                        events: 0,
+                        revents: 0,
+                    },
+                });
+            }
+            if let Some(fd) = &stdin {
+                pfds.push(pollfd(fd, libc::POLLOUT));
+            }
+            sys::poll(&mut pfds, millis(left)).map_err(io_err("poll"))?;
+
+            if pfds[0].revents != 0 && report.is_none() {
+                let open = self
+                    .frames
+                    .fill(&self.process.control)
+                    .map_err(io_err("read the control socket"))?;
+                if let Some(r) = self.frames.next()? {
+                    report = Some(r);
+                } else if !open {
+                    return Err(CellError::Zygote("the zygote died during a task".into()));
+                }
+            }
+            let mut overflow = false;
+            for (s, p) in streams.iter_mut().zip(&pfds[1..4]) {
+                if p.revents != 0 {
+                    s.drain().map_err(io_err("read task output"))?;
+                }
+                overflow |= s.overflowed;
+            }
+            if overflow && !kill_sent && report.is_none() {
+                let kill = frame_bytes(&json!({"op": "kill"}), &[]);
+                sys::send_all(self.process.control.as_fd(), &kill)
+                    .map_err(io_err("send kill to the zygote"))?;
+                kill_sent = true;
+            }
+            if let (Some(fd), Some(p)) = (&stdin, pfds.get(4)) {
+                if p.revents != 0 {
+                    match sys::send(fd.as_fd(), &stdin_left[..stdin_left.len().min(READ_CHUNK)]) {
+                        Ok(n) => stdin_left = &stdin_left[n..],
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        // The task closed its standard input or exited: stop feeding it.
+                        Err(_) => stdin_left = &[],
+                    }
+                    if stdin_left.is_empty() {
+                        stdin = None;
+                    }
+                }
+            }
+            if report.is_some() {
+                // Every task process is dead: the pipes reach end of file right away.
+                stdin = None;
+            }
+        }
+        let report = report.expect("loop exits with a report");
+        if report.op != "done" {
+            return Err(CellError::Zygote(format!(
+                "unexpected zygote report {:?}: {}",
+                report.op,
+                report.error.unwrap_or_default()
+            )));
+        }
+        let [out, err, chan] = streams;
+        let overflowed = out.overflowed || err.overflowed || chan.overflowed;
+        let cpu = Duration::from_secs_f64(report.cpu_ms.max(0.0) / 1000.0);
+        let status = classify(&report, overflowed, cpu, task, &err.data);
+        Ok(Execution {
+            status,
+            exit_code: report.exit_code,
+            signal: report.signal,
+            stdout: out.data,
+            stderr: err.data,
+            channel: chan.data,
+            wall: Duration::from_secs_f64(report.wall_ms.max(0.0) / 1000.0),
+            cpu,
+        })
+    }
+}
+
+impl Drop for Cell {
+    fn drop(&mut self) {
+        namespaces::kill_and_reap(self.process.pid);
+    }
+}
+
+fn classify(
+    report: &Report,
+    overflowed: bool,
+    cpu: Duration,
+    task: &Task,
+    stderr: &[u8],
+) -> Status {
+    let cpu_limit = task.limits.cpu.as_secs_f64().ceil().max(1.0);
+    if overflowed {
+        Status::OutputLimit
+    } else if report.timed_out
+        || report.signal == Some(libc::SIGXCPU)
+        || (report.signal == Some(libc::SIGKILL) && cpu.as_secs_f64() >= cpu_limit)
+    {
+        Status::Timeout
+    } else if report.exit_code.is_some_and(|c| c != 0) && ends_with_memory_error(stderr) {
+        Status::MemoryLimit
+    } else if report.signal.is_some() {
+        Status::Crashed
+    } else if report.exit_code == Some(0) {
+        Status::Ok
+    } else {
+        Status::Failed
+    }
+}
+
+fn ends_with_memory_error(stderr: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(stderr);
+    text.trim_end()
+        .lines()
+        .last()
+        .is_some_and(|l| l.starts_with("MemoryError"))
+}
+
+/// One output stream of a task, read with a cap.
+struct Stream {
+    fd: Option<OwnedFd>,
+    data: Vec<u8>,
+    cap: usize,
+    overflowed: bool,
+}
+
+impl Stream {
+    fn new(fd: OwnedFd, cap: usize) -> Stream {
+        Stream {
+            fd: Some(fd),
+            data: Vec::new(),
+            cap,
+            overflowed: false,
+        }
+    }
+
+    /// Reads what is available, keeping at most `cap` bytes; closes at end of file.
+    fn drain(&mut self) -> io::Result<()> {
+        let Some(fd) = &self.fd else { return Ok(()) };
+        let mut chunk = vec![0u8; READ_CHUNK];
+        loop {
+            match sys::read(fd.as_fd(), &mut chunk) {
+                Ok(0) => {
+                    self.fd = None;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    let room = self.cap.saturating_sub(self.data.len());
+                    self.data.extend_from_slice(&chunk[..n.min(room)]);
+                    if n > room {
+                        self.overflowed = true;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn pollfd(fd: &OwnedFd, events: libc::c_short) -> libc::pollfd {
+    libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events,
+        revents: 0,
+    }
+}
+
+fn millis(d: Duration) -> i32 {
+    d.as_millis().clamp(1, i32::MAX as u128) as i32
+}
+
+/// `u32 total | u32 header_len | header | blob`, where total counts everything after itself.
+fn frame_bytes(header: &serde_json::Value, blobs: &[&[u8]]) -> Vec<u8> {
+    let header = serde_json::to_vec(header).expect("JSON values serialize");
+    let blob_len: usize = blobs.iter().map(|b| b.len()).sum();
+    let mut out = Vec::with_capacity(8 + header.len() + blob_len);
+    out.extend_from_slice(&((4 + header.len() + blob_len) as u32).to_le_bytes());
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header);
+    for b in blobs {
+        out.extend_from_slice(b);
+    }
+    out
+}
+
+fn encode_run(task: &Task) -> Vec<u8> {
+    let l = &task.limits;
+    let kind = match task.language {
+        Language::Python => "python",
+    };
+    let header = json!({
+        "op": "run",
+        "kind": kind,
+        "limits": {
+            "wall_ms": l.wall.as_millis() as u64,
+            "cpu_s": l.cpu.as_secs_f64().ceil().max(1.0) as u64,
+            "address_space": l.memory_bytes,
+            "file_size": l.file_size_bytes,
+            "open_files": l.open_files,
+            "processes": l.processes,
+        },
+        "files": task.files.iter().map(|(n, c)| json!([n, c.len()])).collect::<Vec<_>>(),
+        "program_len": task.program.len(),
+    });
+    let mut blobs: Vec<&[u8]> = task.files.iter().map(|(_, c)| c.as_slice()).collect();
+    blobs.push(&task.program);
+    frame_bytes(&header, &blobs)
+}

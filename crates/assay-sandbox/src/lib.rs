@@ -1,0 +1,71 @@
+//! A sandbox for untrusted programs that is both safe and fast.
+//!
+//! # Layers
+//!
+//! Outer to inner (each one is checked from inside by the startup self-test, see
+//! [`IsolationReport`]):
+//!
+//! - **cells**: long-lived processes in new user, mount, pid, network, IPC and UTS namespaces,
+//!   seeing a read-only view of the runtimes (`/usr`, `/lib*`, the interpreter's prefix), a
+//!   private `/proc`, `/dev/{null,zero,random,urandom}` and a size-capped `/tmp` tmpfs; no
+//!   network interface but a downed loopback;
+//! - a **zygote** per cell (pid 1 of the cell): a Python interpreter started once with
+//!   `-S -s`, the standard library preloaded, hash seed fixed and one BLAS/OMP thread, that
+//!   forks one child per task;
+//! - per task: a new session, a fresh scratch directory, rlimits (CPU, address space, file
+//!   size, open files, processes, no core dumps), an unprivileged uid, `no_new_privs`, a
+//!   Landlock layer (read the runtimes, write only the scratch directory, no TCP, no signals
+//!   out of the domain) and a seccomp filter (see [`seccomp`](crate#seccomp));
+//! - the supervisor enforces the wall deadline (the zygote kills at the deadline; the
+//!   supervisor destroys the whole cell if the zygote does not report shortly after), caps
+//!   stdout, stderr and the result channel while reading them (killing on overflow), and the
+//!   zygote kills every other process of the cell after each task, detached daemons included.
+//!
+//! # Results
+//!
+//! A task's exit status is never proof of success. Programs report on a dedicated channel,
+//! file descriptor 3, and tag genuine reports with a per-task random [`Nonce`] the caller
+//! embeds in the program ([`Execution::reports`]). Expected outputs never need to enter the
+//! sandbox: compare [`Execution::stdout`] on the host.
+//!
+//! # Requirements
+//!
+//! Linux, run as root (or with `CAP_SYS_ADMIN`, `CAP_SETUID` and `CAP_SETGID`), with user
+//! namespaces, seccomp and Landlock enabled. [`Sandbox::new`] refuses to start when a layer of
+//! [`SandboxConfig::required`] is missing, with an error naming the layer and the remedy
+//! ([`Layer::remedy`]). On a machine without user namespaces or Landlock, fix the machine as
+//! the remedy says, or (knowing what is lost) remove the layer from `required`.
+//!
+//! ```no_run
+//! use assay_sandbox::{Sandbox, SandboxConfig, Status, Task};
+//!
+//! let sandbox = Sandbox::new(SandboxConfig::default())?;
+//! let run = sandbox.run(&Task::python("print(input()[::-1])").with_stdin("abc\n"))?;
+//! assert_eq!(run.status, Status::Ok);
+//! assert_eq!(run.stdout, b"cba\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Seccomp
+//!
+//! The filter lets everything through except what a test program never needs: `ptrace`,
+//! cross-process memory access, mounts, namespace creation (`unshare`, `setns`, `clone` with
+//! `CLONE_NEW*`), `bpf`, `perf_event_open`, `io_uring`, `userfaultfd`, keyrings, `kexec`,
+//! modules, `open_by_handle_at`, clocks, `reboot`, `swapon`, `acct`, `personality`, and every
+//! socket family but `AF_UNIX`.
+
+mod cell;
+mod config;
+mod landlock;
+mod namespaces;
+mod python;
+mod seccomp;
+mod selftest;
+mod supervisor;
+mod sys;
+mod task;
+
+pub use config::{Layer, Limits, SandboxConfig, DEFAULT_PRELOAD};
+pub use selftest::{IsolationReport, LayerCheck};
+pub use supervisor::{RunError, Sandbox, SetupError};
+pub use task::{Execution, Language, Nonce, Status, Task};

@@ -1,0 +1,559 @@
+//! Cells: long-lived processes in their own user, mount, pid, network, IPC and UTS namespaces.
+//!
+//! [`spawn`] clones a child into fresh mount, pid, network, IPC and UTS namespaces. While still
+//! privileged it builds the cell's file system (a read-only tmpfs root holding read-only bind
+//! mounts of the runtimes, a private `/proc`, a few device nodes, a size-capped `/tmp`),
+//! pivots into it and drops the old root. It then enters a new *user* namespace in which its
+//! uid 0 and the task uid map to unprivileged host uids, so nothing in the cell has any
+//! capability over the host or over the namespaces built above. Finally it sets
+//! `no_new_privs`, applies the cell's Landlock layer and the seccomp filter, and executes the
+//! zygote as pid 1 of the cell.
+//!
+//! The code between `clone` and `execve` runs in a copy of a possibly multi-threaded process,
+//! so it makes system calls only: every string, path and buffer is prepared beforehand in a
+//! [`CellPlan`].
+
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::landlock::CellPolicy;
+use crate::seccomp::Filter;
+use crate::sys;
+
+/// The uid (and gid) that tasks run under inside a cell.
+pub(crate) const TASK_UID: u32 = 1000;
+/// File descriptor of the control socket in the zygote.
+pub(crate) const CONTROL_FD: RawFd = 3;
+const ERROR_FD: RawFd = 4;
+
+/// The steps of cell setup, reported by number when one fails.
+const STEPS: &[&str] = &[
+    "make the mount tree private",
+    "mount the root tmpfs",
+    "create a directory in the new root",
+    "create a symbolic link in the new root",
+    "create a file in the new root",
+    "bind-mount a runtime path",
+    "remount a runtime path read-only",
+    "mount /proc",
+    "mount the /tmp scratch tmpfs",
+    "pivot_root into the new root",
+    "detach the old root",
+    "remount the new root read-only",
+    "set the host name",
+    "unshare the user namespace (CLONE_NEWUSER)",
+    "wait for the uid/gid maps",
+    "drop supplementary groups and switch to the cell's root uid",
+    "set no_new_privs",
+    "apply the Landlock cell layer",
+    "install the seccomp filter",
+    "set up the zygote's file descriptors",
+    "execute the zygote",
+];
+
+/// How a cell's file system and processes are laid out.
+#[derive(Debug)]
+pub(crate) struct CellPlan {
+    root: CString,
+    mkdirs: Vec<CString>,
+    symlinks: Vec<(CString, CString)>,
+    files: Vec<(CString, Vec<u8>)>,
+    binds: Vec<(CString, CString, bool)>,
+    proc_dir: CString,
+    tmp_dir: CString,
+    tmp_opts: CString,
+    exe: CString,
+    argv: Vec<CString>,
+    envp: Vec<CString>,
+    landlock: Option<CellPolicy>,
+    seccomp: Option<Filter>,
+    uid_base: u32,
+    keep_stderr: bool,
+}
+
+/// Inputs of [`CellPlan::new`].
+pub(crate) struct PlanSpec<'a> {
+    /// Host directory used as the (empty) mount point of the cell's root.
+    pub root: &'a Path,
+    /// Host paths exposed read-only at the same path inside the cell.
+    pub read_only: &'a [PathBuf],
+    /// Size of the `/tmp` scratch tmpfs in bytes.
+    pub tmp_bytes: u64,
+    /// The zygote executable and its arguments (argv[0] included).
+    pub exe: &'a Path,
+    /// Arguments, argv[0] included.
+    pub argv: Vec<Vec<u8>>,
+    /// Environment, `KEY=value`.
+    pub env: Vec<Vec<u8>>,
+    /// Landlock cell layer, when the kernel supports it.
+    pub landlock: Option<CellPolicy>,
+    /// Seccomp filter, when enabled.
+    pub seccomp: Option<Filter>,
+    /// Host uid that the cell's root maps to; the task uid maps to the next one.
+    pub uid_base: u32,
+}
+
+fn cstring(bytes: &[u8]) -> io::Result<CString> {
+    CString::new(bytes).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"))
+}
+
+fn under(root: &Path, path: &Path) -> io::Result<CString> {
+    let rel = path.strip_prefix("/").unwrap_or(path);
+    cstring(root.join(rel).as_os_str().as_bytes())
+}
+
+impl CellPlan {
+    /// Resolves the runtime paths on the host and prepares every string the child needs.
+    pub(crate) fn new(spec: PlanSpec<'_>) -> io::Result<CellPlan> {
+        let root = spec.root;
+        let mut dirs = std::collections::BTreeSet::new();
+        let add_dir = |dirs: &mut std::collections::BTreeSet<PathBuf>, p: &Path| {
+            for a in p.ancestors() {
+                if a != Path::new("/") && !a.as_os_str().is_empty() {
+                    dirs.insert(a.to_path_buf());
+                }
+            }
+        };
+        let mut symlinks = Vec::new();
+        let mut files = Vec::new();
+        let mut binds = Vec::new();
+        let mut bound: Vec<PathBuf> = Vec::new();
+        for path in spec.read_only {
+            if !path.is_absolute() || bound.iter().any(|b| path.starts_with(b)) {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(path) else {
+                continue; // an optional runtime path this machine lacks
+            };
+            if let Some(parent) = path.parent() {
+                add_dir(&mut dirs, parent);
+            }
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(path)?;
+                symlinks.push((cstring(target.as_os_str().as_bytes())?, under(root, path)?));
+                continue;
+            }
+            if meta.is_dir() {
+                add_dir(&mut dirs, path);
+            } else {
+                files.push((under(root, path)?, Vec::new()));
+            }
+            binds.push((
+                cstring(path.as_os_str().as_bytes())?,
+                under(root, path)?,
+                true,
+            ));
+            bound.push(path.clone());
+        }
+        for dev in ["null", "zero", "random", "urandom"] {
+            let host = Path::new("/dev").join(dev);
+            files.push((under(root, &host)?, Vec::new()));
+            binds.push((
+                cstring(host.as_os_str().as_bytes())?,
+                under(root, &host)?,
+                false,
+            ));
+        }
+        for d in ["/dev", "/proc", "/tmp", "/etc"] {
+            dirs.insert(PathBuf::from(d));
+        }
+        files.push((
+            under(root, Path::new("/etc/passwd"))?,
+            format!(
+                "root:x:0:0::/tmp:/bin/false\nsandbox:x:{TASK_UID}:{TASK_UID}::/tmp:/bin/false\n"
+            )
+            .into_bytes(),
+        ));
+        files.push((
+            under(root, Path::new("/etc/group"))?,
+            format!("root:x:0:\nsandbox:x:{TASK_UID}:\n").into_bytes(),
+        ));
+        let mkdirs = dirs
+            .iter()
+            .map(|d| under(root, d))
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(CellPlan {
+            root: cstring(root.as_os_str().as_bytes())?,
+            mkdirs,
+            symlinks,
+            files,
+            binds,
+            proc_dir: under(root, Path::new("/proc"))?,
+            tmp_dir: under(root, Path::new("/tmp"))?,
+            tmp_opts: cstring(
+                format!(
+                    "size={},nr_inodes=16384,mode=0755,uid={},gid={}",
+                    spec.tmp_bytes, spec.uid_base, spec.uid_base
+                )
+                .as_bytes(),
+            )?,
+            exe: cstring(spec.exe.as_os_str().as_bytes())?,
+            argv: spec
+                .argv
+                .iter()
+                .map(|a| cstring(a))
+                .collect::<io::Result<_>>()?,
+            envp: spec
+                .env
+                .iter()
+                .map(|a| cstring(a))
+                .collect::<io::Result<_>>()?,
+            landlock: spec.landlock,
+            seccomp: spec.seccomp,
+            uid_base: spec.uid_base,
+            // Debugging aid: let the zygote's stderr through to the supervisor's.
+            keep_stderr: std::env::var_os("ASSAY_SANDBOX_DEBUG").is_some(),
+        })
+    }
+}
+
+/// A started cell: its zygote's host pid and the supervisor's end of the control socket.
+#[derive(Debug)]
+pub(crate) struct CellProcess {
+    /// Host pid of the zygote (pid 1 of the cell).
+    pub pid: libc::pid_t,
+    /// Supervisor end of the control socket.
+    pub control: OwnedFd,
+}
+
+/// A failed cell start: the step and the OS error.
+#[derive(Debug)]
+pub(crate) struct SpawnError {
+    /// What was being done.
+    pub step: &'static str,
+    /// The OS error.
+    pub error: io::Error,
+}
+
+impl SpawnError {
+    fn host(step: &'static str, error: io::Error) -> SpawnError {
+        SpawnError { step, error }
+    }
+}
+
+/// Starts a cell following `plan`. Returns once the zygote has been executed (not yet ready).
+pub(crate) fn spawn(plan: &CellPlan) -> Result<CellProcess, SpawnError> {
+    let h = |step| move |e| SpawnError::host(step, e);
+    let (to_parent_r, to_parent_w) = sys::pipe().map_err(h("create a pipe"))?;
+    let (to_child_r, to_child_w) = sys::pipe().map_err(h("create a pipe"))?;
+    let (err_r, err_w) = sys::pipe().map_err(h("create a pipe"))?;
+    let (control, control_cell) = sys::socketpair().map_err(h("create the control socket"))?;
+
+    let mut argv: Vec<*const libc::c_char> = plan.argv.iter().map(|a| a.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    let mut envp: Vec<*const libc::c_char> = plan.envp.iter().map(|a| a.as_ptr()).collect();
+    envp.push(std::ptr::null());
+    let fprog = plan.seccomp.as_ref().map(Filter::as_fprog);
+    let fds = ChildFds {
+        to_parent: to_parent_w.as_raw_fd(),
+        from_parent: to_child_r.as_raw_fd(),
+        error: err_w.as_raw_fd(),
+        control: control_cell.as_raw_fd(),
+    };
+
+    let flags = libc::CLONE_NEWNS
+        | libc::CLONE_NEWPID
+        | libc::CLONE_NEWNET
+        | libc::CLONE_NEWIPC
+        | libc::CLONE_NEWUTS;
+    // SAFETY: a fork-like clone (no new stack, no shared memory). The child runs only
+    // `child_main`, which makes system calls on memory prepared above and never returns.
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (flags | libc::SIGCHLD) as libc::c_ulong,
+            std::ptr::null_mut::<libc::c_void>(),
+            std::ptr::null_mut::<libc::c_int>(),
+            std::ptr::null_mut::<libc::c_int>(),
+            0 as libc::c_ulong,
+        )
+    };
+    if pid == 0 {
+        child_main(plan, &fds, &argv, &envp, fprog.as_ref());
+    }
+    if pid < 0 {
+        let error = io::Error::last_os_error();
+        return Err(SpawnError::host(
+            "clone new mount/pid/net/ipc/uts namespaces (needs root or CAP_SYS_ADMIN)",
+            error,
+        ));
+    }
+    let pid = pid as libc::pid_t;
+    drop((to_parent_w, to_child_r, err_w, control_cell));
+    let fail = |e: SpawnError| {
+        kill_and_reap(pid);
+        e
+    };
+
+    // Wait until the child has entered its user namespace, then write its maps.
+    let mut byte = [0u8; 1];
+    let n = sys::read(to_parent_r.as_fd(), &mut byte).map_err(|e| fail(h("read")(e)))?;
+    if n == 0 {
+        return Err(fail(child_error(&err_r)));
+    }
+    let base = plan.uid_base;
+    let map = format!("0 {base} 1\n{TASK_UID} {} 1\n", base + 1);
+    for file in ["uid_map", "gid_map"] {
+        std::fs::write(format!("/proc/{pid}/{file}"), &map).map_err(|e| {
+            fail(SpawnError::host(
+                "write the cell's uid/gid map (needs CAP_SETUID and CAP_SETGID)",
+                e,
+            ))
+        })?;
+    }
+    sys::write_all(to_child_w.as_fd(), b"g").map_err(|e| fail(h("signal the cell")(e)))?;
+    // The error pipe closes on a successful execve and carries (step, errno) otherwise.
+    let mut report = [0u8; 8];
+    let n = read_full(&err_r, &mut report).map_err(|e| fail(h("read")(e)))?;
+    if n != 0 {
+        return Err(fail(decode_error(&report)));
+    }
+    Ok(CellProcess { pid, control })
+}
+
+fn read_full(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match sys::read(fd.as_fd(), &mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+fn child_error(err_r: &OwnedFd) -> SpawnError {
+    let mut report = [0u8; 8];
+    match read_full(err_r, &mut report) {
+        Ok(8) => decode_error(&report),
+        _ => SpawnError::host(
+            "start the cell",
+            io::Error::other("the cell exited silently"),
+        ),
+    }
+}
+
+fn decode_error(report: &[u8; 8]) -> SpawnError {
+    let step = u32::from_ne_bytes(report[..4].try_into().expect("4 bytes")) as usize;
+    let errno = i32::from_ne_bytes(report[4..].try_into().expect("4 bytes"));
+    SpawnError {
+        step: STEPS.get(step).copied().unwrap_or("set up the cell"),
+        error: io::Error::from_raw_os_error(errno),
+    }
+}
+
+/// Kills a cell's zygote (and so, as pid 1, its whole pid namespace) and reaps it.
+pub(crate) fn kill_and_reap(pid: libc::pid_t) {
+    // SAFETY: signalling and reaping our own child process.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+        let mut status = 0;
+        while libc::waitpid(pid, &mut status, 0) == -1
+            && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted
+        {}
+    }
+}
+
+struct ChildFds {
+    to_parent: RawFd,
+    from_parent: RawFd,
+    error: RawFd,
+    control: RawFd,
+}
+
+/// Reports failure of `step` to the supervisor and exits. Async-signal-safe.
+fn die(error_fd: RawFd, step: usize) -> ! {
+    let errno = io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    let mut report = [0u8; 8];
+    report[..4].copy_from_slice(&(step as u32).to_ne_bytes());
+    report[4..].copy_from_slice(&errno.to_ne_bytes());
+    // SAFETY: writing a stack buffer to a pipe, then exiting without running destructors.
+    unsafe {
+        libc::write(error_fd, report.as_ptr().cast(), report.len());
+        libc::_exit(127)
+    }
+}
+
+fn step_index(name: &str) -> usize {
+    STEPS.iter().position(|s| *s == name).unwrap_or(0)
+}
+
+/// Runs in the cloned child. System calls only; never returns.
+fn child_main(
+    plan: &CellPlan,
+    fds: &ChildFds,
+    argv: &[*const libc::c_char],
+    envp: &[*const libc::c_char],
+    seccomp: Option<&libc::sock_fprog>,
+) -> ! {
+    let e = fds.error;
+    let null = std::ptr::null::<libc::c_char>();
+    let check = |ok: bool, step: usize| {
+        if !ok {
+            die(e, step)
+        }
+    };
+    // SAFETY (whole block): every pointer passed below is a NUL-terminated string or buffer
+    // owned by `plan` (or a literal) that outlives the calls; this process is a private copy.
+    unsafe {
+        check(
+            libc::mount(
+                null,
+                c"/".as_ptr(),
+                null,
+                libc::MS_REC | libc::MS_PRIVATE,
+                std::ptr::null(),
+            ) == 0,
+            0,
+        );
+        check(
+            libc::mount(
+                c"tmpfs".as_ptr(),
+                plan.root.as_ptr(),
+                c"tmpfs".as_ptr(),
+                libc::MS_NOSUID | libc::MS_NODEV,
+                c"size=1m,mode=0755".as_ptr().cast(),
+            ) == 0,
+            1,
+        );
+        for dir in &plan.mkdirs {
+            check(libc::mkdir(dir.as_ptr(), 0o755) == 0, 2);
+        }
+        for (target, link) in &plan.symlinks {
+            check(libc::symlink(target.as_ptr(), link.as_ptr()) == 0, 3);
+        }
+        for (path, content) in &plan.files {
+            let fd = libc::open(
+                path.as_ptr(),
+                libc::O_WRONLY | libc::O_CREAT | libc::O_CLOEXEC,
+                0o644,
+            );
+            check(fd >= 0, 4);
+            if !content.is_empty() {
+                check(
+                    libc::write(fd, content.as_ptr().cast(), content.len())
+                        == content.len() as isize,
+                    4,
+                );
+            }
+            libc::close(fd);
+        }
+        for (src, dst, read_only) in &plan.binds {
+            check(
+                libc::mount(
+                    src.as_ptr(),
+                    dst.as_ptr(),
+                    null,
+                    libc::MS_BIND | libc::MS_REC,
+                    std::ptr::null(),
+                ) == 0,
+                5,
+            );
+            if *read_only {
+                let flags = libc::MS_BIND
+                    | libc::MS_REMOUNT
+                    | libc::MS_RDONLY
+                    | libc::MS_NOSUID
+                    | libc::MS_NODEV;
+                check(
+                    libc::mount(null, dst.as_ptr(), null, flags, std::ptr::null()) == 0,
+                    6,
+                );
+            }
+        }
+        check(
+            libc::mount(
+                c"proc".as_ptr(),
+                plan.proc_dir.as_ptr(),
+                c"proc".as_ptr(),
+                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                std::ptr::null(),
+            ) == 0,
+            7,
+        );
+        check(
+            libc::mount(
+                c"tmpfs".as_ptr(),
+                plan.tmp_dir.as_ptr(),
+                c"tmpfs".as_ptr(),
+                libc::MS_NOSUID | libc::MS_NODEV,
+                plan.tmp_opts.as_ptr().cast(),
+            ) == 0,
+            8,
+        );
+        check(libc::chdir(plan.root.as_ptr()) == 0, 9);
+        check(
+            libc::syscall(libc::SYS_pivot_root, c".".as_ptr(), c".".as_ptr()) == 0,
+            9,
+        );
+        check(libc::umount2(c".".as_ptr(), libc::MNT_DETACH) == 0, 10);
+        check(libc::chdir(c"/".as_ptr()) == 0, 10);
+        let ro =
+            libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV;
+        check(
+            libc::mount(null, c"/".as_ptr(), null, ro, std::ptr::null()) == 0,
+            11,
+        );
+        let host = b"assay";
+        check(libc::sethostname(host.as_ptr().cast(), host.len()) == 0, 12);
+
+        check(libc::unshare(libc::CLONE_NEWUSER) == 0, 13);
+        check(libc::write(fds.to_parent, b"u".as_ptr().cast(), 1) == 1, 14);
+        let mut go = [0u8; 1];
+        check(
+            libc::read(fds.from_parent, go.as_mut_ptr().cast(), 1) == 1,
+            14,
+        );
+        check(libc::setgroups(0, std::ptr::null()) == 0, 15);
+        check(libc::setresgid(0, 0, 0) == 0, 15);
+        check(libc::setresuid(0, 0, 0) == 0, 15);
+        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, 16);
+        if let Some(policy) = &plan.landlock {
+            if policy.apply().is_err() {
+                die(e, 17);
+            }
+        }
+        if let Some(prog) = seccomp {
+            check(crate::seccomp::install(prog) == 0, 18);
+        }
+        // Control socket on fd 3, error pipe on fd 4 (closed by execve), nothing else.
+        let c = libc::fcntl(fds.control, libc::F_DUPFD_CLOEXEC, 10);
+        let err = libc::fcntl(e, libc::F_DUPFD_CLOEXEC, 10);
+        check(c >= 0 && err >= 0, 19);
+        let e = err;
+        let check = |ok: bool, step: usize| {
+            if !ok {
+                die(e, step)
+            }
+        };
+        check(libc::dup3(c, CONTROL_FD, 0) == CONTROL_FD, 19);
+        check(libc::dup3(e, ERROR_FD, libc::O_CLOEXEC) == ERROR_FD, 19);
+        let e = ERROR_FD;
+        let check = |ok: bool, step: usize| {
+            if !ok {
+                die(e, step)
+            }
+        };
+        check(
+            libc::syscall(libc::SYS_close_range, ERROR_FD as u32 + 1, u32::MAX, 0u32) == 0,
+            19,
+        );
+        let n = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        check(n >= 0, 19);
+        for std_fd in 0..if plan.keep_stderr { 2 } else { 3 } {
+            if n != std_fd {
+                check(libc::dup2(n, std_fd) == std_fd, 19);
+            }
+        }
+        if n > 2 {
+            libc::close(n);
+        }
+        libc::execve(plan.exe.as_ptr(), argv.as_ptr(), envp.as_ptr());
+        die(e, step_index("execute the zygote"))
+    }
+}
