@@ -7,6 +7,9 @@
 //! in the tail of the response ([`ExtractOptions::tail_chars`]), and boxed answers only
 //! among the last [`MAX_BOXED`] occurrences, so cost stays linear in the response length.
 //!
+//! A response that contains `\boxed` but no well-formed box (truncated, unbalanced, or
+//! longer than 10,000 bytes) has no answer: weaker sources are not consulted.
+//!
 //! **Answer spamming.** Every distinct `\boxed{}` answer is reported in
 //! [`Extraction::alternatives`]; the verifier then applies its conflict policy (by default
 //! a response whose boxed answers are not all equivalent is `invalid`).
@@ -135,6 +138,10 @@ pub fn extract(response: &str, opts: &ExtractOptions) -> Extraction {
                         alternatives,
                     };
                 }
+                if has_box(response) {
+                    // A malformed or truncated box: weaker evidence must not stand in for it.
+                    return Extraction::default();
+                }
                 None
             }
             Source::AnswerTag => answer_tag(response),
@@ -156,6 +163,11 @@ pub fn extract(response: &str, opts: &ExtractOptions) -> Extraction {
         }
     }
     Extraction::default()
+}
+
+/// Whether the response contains a box command at all.
+fn has_box(s: &str) -> bool {
+    s.contains("\\boxed") || s.contains("\\fbox")
 }
 
 /// Removes whitespace, for comparing answer texts.

@@ -137,7 +137,7 @@ fn is_plain_word(w: &str) -> bool {
 pub fn normalize_text(s: &str) -> String {
     let mut s = s.to_string();
     for cmd in [
-        "\\textbf", "\\textit", "\\textrm", "\\text", "\\mbox", "\\mathrm", "\\mathbf",
+        "\\boxed", "\\textbf", "\\textit", "\\textrm", "\\text", "\\mbox", "\\mathrm", "\\mathbf",
     ] {
         s = s.replace(cmd, " ");
     }

@@ -223,8 +223,11 @@ fn exhausted(e: Exhausted) -> Verdict {
 pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut Budget) -> Verdict {
     let reference_expr = match parse_answer(reference, budget) {
         Ok(e) => e,
-        Err(ParseError::Exhausted(x)) => {
-            let mut v = Verdict::new(Status::ReferenceError, format!("reference: {x}"));
+        Err(ParseError::Exhausted(x @ (Exhausted::Deadline | Exhausted::Steps))) => {
+            let mut v = Verdict::new(
+                Status::Exhausted,
+                format!("while parsing the reference: {x}"),
+            );
             v.answer = Some(answer.to_string());
             return v;
         }
@@ -261,7 +264,10 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
     };
     v.answer_form = Some(answer_expr.to_string());
     if let Expr::Text(t) = &reference_expr {
-        let same = *t == normalize_text(answer);
+        let same = match &answer_expr {
+            Expr::Text(u) => t == u,
+            _ => *t == normalize_text(&clean(answer)),
+        };
         v.status = if same {
             Status::Equal
         } else {

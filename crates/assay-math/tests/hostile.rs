@@ -1,0 +1,194 @@
+//! Hostile and random input: bounded time, no panic, never a false `Equal`.
+
+use assay_math::{check_answer, parse, verify, Budget, ConflictPolicy, Options, Status};
+use std::time::{Duration, Instant};
+
+/// Generous bound for unoptimized builds on a loaded machine; release builds take
+/// microseconds.
+const LIMIT: Duration = Duration::from_secs(2);
+
+fn timed_verify(reference: &str, response: &str) -> Status {
+    let start = Instant::now();
+    let v = verify(
+        reference,
+        response,
+        &Options::default(),
+        &mut Budget::default(),
+    );
+    let took = start.elapsed();
+    assert!(
+        took < LIMIT,
+        "took {took:?} on a {}-byte response",
+        response.len()
+    );
+    v.status
+}
+
+#[test]
+fn deep_nesting_is_refused_quickly() {
+    let braces = format!("\\boxed{{{}1{}}}", "{".repeat(50_000), "}".repeat(50_000));
+    assert_ne!(timed_verify("1", &braces), Status::Equal);
+    let parens = format!("\\boxed{{{}1{}}}", "(".repeat(10_000), ")".repeat(10_000));
+    assert_ne!(timed_verify("1", &parens), Status::Equal);
+    let fracs = format!("\\boxed{{{}}}", "\\frac{1}{".repeat(10_000));
+    assert_ne!(timed_verify("1", &fracs), Status::Equal);
+    let unclosed = "\\boxed{".repeat(20_000);
+    assert_ne!(timed_verify("1", &unclosed), Status::Equal);
+}
+
+#[test]
+fn huge_values_are_refused_quickly() {
+    for answer in [
+        "9^{9^{9^{9}}}",
+        "100000!",
+        "10^{10^{10}}",
+        "(10^{9999})!",
+        "e^{10^{6}}",
+    ] {
+        let s = timed_verify("5", &format!("\\boxed{{{answer}}}"));
+        assert!(
+            matches!(s, Status::Exhausted | Status::NotEqual),
+            "{answer}: {s:?}"
+        );
+    }
+}
+
+#[test]
+fn megabyte_response_is_linear() {
+    let mut response = "the number 7 and then some words. ".repeat(30_000);
+    response.push_str("So the answer is $\\boxed{42}$.");
+    assert!(response.len() > 1_000_000);
+    assert_eq!(timed_verify("42", &response), Status::Equal);
+    let no_box = "7 8 9 $x$ **bold** ".repeat(60_000);
+    assert_ne!(timed_verify("42", &no_box), Status::Equal);
+}
+
+#[test]
+fn answer_spamming_is_not_rewarded() {
+    let spam = "\\boxed{1} or maybe \\boxed{2} or \\boxed{3}";
+    assert_eq!(timed_verify("2", spam), Status::Conflict);
+    assert_eq!(timed_verify("3", spam), Status::Conflict);
+    // Repeating one answer (in any spelling) is fine.
+    assert_eq!(
+        timed_verify("0.5", "\\boxed{\\frac12} so \\boxed{1/2}"),
+        Status::Equal
+    );
+    let last = Options {
+        conflict: ConflictPolicy::Last,
+        ..Options::default()
+    };
+    let v = verify("3", spam, &last, &mut Budget::default());
+    assert_eq!(v.status, Status::Equal);
+}
+
+#[test]
+fn timeouts_are_distinct_from_not_equal() {
+    let mut tiny = Budget::steps(5);
+    let v = check_answer("x^2+1", "(x+1)^2-2x", &Options::default(), &mut tiny);
+    assert_eq!(v.status, Status::Exhausted, "{v}");
+}
+
+/// A small deterministic generator (no dependency needed for this).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+}
+
+#[test]
+fn random_text_never_panics() {
+    const ALPHABET: &[&str] = &[
+        "\\frac",
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        "^",
+        "_",
+        "1",
+        "2",
+        "0",
+        ".",
+        ",",
+        "x",
+        "y",
+        "\\sqrt",
+        "\\pi",
+        "e",
+        "i",
+        "+",
+        "-",
+        "*",
+        "/",
+        "=",
+        "<",
+        "\\le",
+        "\\pm",
+        "\\cup",
+        "!",
+        "%",
+        "\\%",
+        "\\text{",
+        "cm",
+        "\\infty",
+        "\\sin",
+        "\\log_",
+        "\\begin{pmatrix}",
+        "&",
+        "\\\\",
+        "\\end{pmatrix}",
+        "\\{",
+        "\\}",
+        "|",
+        " ",
+        "\\left(",
+        "\\right)",
+        "$",
+        "\\boxed{",
+        "9^{9^{9}}",
+        "\\ln",
+        "e^{",
+        "10^{",
+    ];
+    let mut rng = Lcg(0x5eed);
+    for _ in 0..3_000 {
+        let len = 1 + rng.next() % 24;
+        let s: String = (0..len)
+            .map(|_| ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize])
+            .collect();
+        let start = Instant::now();
+        let _ = parse(&s, &mut Budget::default());
+        let _ = check_answer(&s, &s, &Options::default(), &mut Budget::default());
+        let _ = verify("x+1", &s, &Options::default(), &mut Budget::default());
+        assert!(start.elapsed() < LIMIT, "slow on `{s}`");
+    }
+}
+
+#[test]
+fn fractions_equal_their_decimals_and_slashes() {
+    let mut rng = Lcg(7);
+    for _ in 0..300 {
+        let a = (rng.next() % 2000) as i64 - 1000;
+        let b = 1 + (rng.next() % 3) as u32;
+        let den = 2i64.pow(b) * 5i64.pow((rng.next() % 3) as u32);
+        let frac = format!("\\frac{{{a}}}{{{den}}}");
+        let slash = format!("{a}/{den}");
+        let dec = format!("{}", a as f64 / den as f64);
+        let opts = Options::default();
+        for form in [&slash, &dec] {
+            let v = check_answer(&frac, form, &opts, &mut Budget::default());
+            assert_eq!(v.status, Status::Equal, "{frac} vs {form}: {v}");
+        }
+        let off = format!("{}/{den}", a + 1);
+        let v = check_answer(&frac, &off, &opts, &mut Budget::default());
+        assert_eq!(v.status, Status::NotEqual, "{frac} vs {off}: {v}");
+    }
+}

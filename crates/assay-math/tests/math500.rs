@@ -1,0 +1,125 @@
+//! Every MATH-500 gold answer must parse and equal itself written in other ways.
+//!
+//! The answers are copied into `corpus/math500_answers.tsv` (MIT, notice in the file).
+
+use assay_math::exact::eval_exact;
+use assay_math::{check_answer, parse_answer, verify, Budget, Expr, Options, Status};
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{One, Signed, Zero};
+
+fn answers() -> Vec<(String, String)> {
+    include_str!("corpus/math500_answers.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (id, a) = l.split_once('\t').expect("id<TAB>answer");
+            (id.to_string(), a.to_string())
+        })
+        .collect()
+}
+
+/// The terminating decimal form of a rational, if its denominator is 2^a·5^b.
+fn decimal(e: &Expr) -> Option<String> {
+    let g = eval_exact(e, &[], &mut Budget::default()).ok()?;
+    if !g.is_real() || g.re.is_integer() {
+        return None;
+    }
+    let mut den = g.re.denom().clone();
+    let mut digits = 0usize;
+    let ten = BigInt::from(10);
+    while !(den.is_one()) {
+        let (q2, r2) = den.div_rem(&BigInt::from(2));
+        let (q5, r5) = den.div_rem(&BigInt::from(5));
+        if r2.is_zero() {
+            den = q2;
+        } else if r5.is_zero() {
+            den = q5;
+        } else {
+            return None;
+        }
+        digits += 1;
+    }
+    let scaled = (g.re.abs()
+        * num_rational::BigRational::from_integer(num_traits::Pow::pow(&ten, digits)))
+    .to_integer();
+    let s = format!("{:0>width$}", scaled, width = digits + 1);
+    let (int, frac) = s.split_at(s.len() - digits);
+    let sign = if g.re.is_negative() { "-" } else { "" };
+    Some(format!("{sign}{int}.{frac}"))
+}
+
+/// Equivalent spellings of an answer.
+fn rewrites(a: &str) -> Vec<String> {
+    let mut out = vec![
+        format!("${a}$"),
+        format!("\\boxed{{{a}}}"),
+        a.replace("\\dfrac", "\\frac").replace("\\frac", "\\dfrac"),
+        a.replace("\\left", "").replace("\\right", ""),
+        a.replace(' ', ""),
+        a.replace("\\! ", "").replace("\\!", ""),
+        a.replace("\\text", "\\mathrm"),
+        format!(" {a} "),
+    ];
+    out.retain(|s| s != a);
+    out
+}
+
+#[test]
+fn gold_answers_parse_and_equal_their_rewrites() {
+    let opts = Options::default();
+    let mut failures = Vec::new();
+    for (id, a) in answers() {
+        let mut budget = Budget::default();
+        let parsed = match parse_answer(&a, &mut budget) {
+            Ok(e) => e,
+            Err(e) => {
+                failures.push(format!("{id}: `{a}` does not parse: {e}"));
+                continue;
+            }
+        };
+        let mut forms = rewrites(&a);
+        if let Some(d) = decimal(&parsed) {
+            forms.push(d);
+        }
+        for form in forms {
+            let v = check_answer(&a, &form, &opts, &mut Budget::default());
+            if v.status != Status::Equal {
+                failures.push(format!("{id}: `{a}` vs `{form}`: {v}"));
+            }
+        }
+        let v = verify(
+            &a,
+            &format!("Thus the answer is $\\boxed{{{a}}}$."),
+            &opts,
+            &mut Budget::default(),
+        );
+        if v.status != Status::Equal {
+            failures.push(format!("{id}: boxed response: {v}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn gold_answers_differ_from_perturbations() {
+    // An integer answer n never equals n + 1.
+    let opts = Options::default();
+    let mut failures = Vec::new();
+    for (id, a) in answers() {
+        let Ok(n) = a.trim().parse::<i64>() else {
+            continue;
+        };
+        let wrong = (n + 1).to_string();
+        let v = check_answer(&a, &wrong, &opts, &mut Budget::default());
+        if v.status != Status::NotEqual {
+            failures.push(format!("{id}: `{a}` vs `{wrong}`: {v}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
