@@ -1,0 +1,117 @@
+//! `assay`: score model outputs with rewards that are correct, fast, bounded and explainable.
+//!
+//! Exit codes: 0 when scoring finished (even if some items failed: their results say so),
+//! 1 when input or output failed (a file could not be read or written), 2 for a usage or
+//! configuration error (nothing was scored).
+
+mod check;
+mod graders;
+mod score;
+mod summary;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Rewards for LLM post-training and test-time scaling.
+#[derive(Debug, Parser)]
+#[command(
+    name = "assay",
+    version,
+    about = "Rewards for LLM post-training and test-time scaling: correct, fast, bounded, explainable.",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Score a JSONL file of items, one result line per input line, in order.
+    Score(score::ScoreArgs),
+    /// Score one response against one reference and explain the verdict.
+    Check(check::CheckArgs),
+    /// List the grader kinds with their options and defaults.
+    Graders(graders::GradersArgs),
+}
+
+/// Where the graders come from: a configuration file, or one kind named on the command line.
+#[derive(Debug, Clone, Args)]
+struct GraderSource {
+    /// A configuration file of named graders and routes (TOML, YAML or JSON, by extension).
+    #[arg(long, short, conflicts_with = "grader")]
+    config: Option<PathBuf>,
+    /// One grader kind for every item (see `assay graders`).
+    #[arg(long, short)]
+    grader: Option<String>,
+    /// An option of the `--grader` kind, as key=value (JSON values allowed; repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE", requires = "grader")]
+    set: Vec<String>,
+}
+
+impl GraderSource {
+    fn build(&self) -> Result<assay::Engine, Failure> {
+        match (&self.config, &self.grader) {
+            (Some(path), _) => assay::engine_from_path(path).map_err(Failure::config),
+            (None, Some(kind)) => {
+                let options =
+                    assay::config::options_from_pairs(self.set.iter().map(String::as_str))
+                        .map_err(|e| Failure::Usage(format!("--set: {e}")))?;
+                assay::engine_for_kind(kind, serde_json::Value::Object(options))
+                    .map_err(Failure::config)
+            }
+            (None, None) => Err(Failure::Usage(
+                "name the graders: --config FILE, or --grader KIND (see `assay graders`)".into(),
+            )),
+        }
+    }
+}
+
+/// Why a command stopped early.
+#[derive(Debug)]
+enum Failure {
+    /// Bad arguments or configuration: exit 2.
+    Usage(String),
+    /// Input or output failed: exit 1.
+    Io(anyhow::Error),
+}
+
+impl Failure {
+    fn config(e: assay::ConfigError) -> Self {
+        Failure::Usage(e.to_string())
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Io(e.into())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Score(args) => score::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Graders(args) => graders::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Io(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! `assay score`: stream a JSONL file through the engine with flat memory.
+//!
+//! Three stages run at once: a reader thread reads windows of lines; the main thread parses a
+//! window in parallel, scores it (the engine spreads batches over all cores) and serialises
+//! the results; a writer thread writes them. At most a few windows are in flight, so memory
+//! does not grow with the input. The last group of a window is held back and scored with the
+//! next window, so a group's items are graded (and shaped) together.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+use std::thread;
+use std::time::Instant;
+
+use anyhow::{anyhow, Context};
+use assay::group::advantages;
+use assay::{AdvantageMode, Engine, GradeResult, Input, MalformedItem, OnError, Target};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::summary::Summary;
+use crate::{Failure, GraderSource};
+
+/// Arguments of `assay score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    source: GraderSource,
+    /// Input JSONL, one item per line; `-` reads standard input. Blank lines are skipped.
+    #[arg(long, short, default_value = "-")]
+    input: String,
+    /// Output JSONL, one result per input item, in input order; `-` writes standard output.
+    #[arg(long, short, default_value = "-")]
+    output: String,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+    /// Add a group-relative `advantage` to each result: grpo, drgrpo or rloo.
+    #[arg(long, value_name = "MODE")]
+    advantage: Option<AdvantageMode>,
+    /// Reward of timeout/error items: null, zero or a number (overrides the configuration).
+    #[arg(long, value_name = "null|zero|NUMBER")]
+    on_error: Option<OnError>,
+    /// Items read ahead and scored together (memory grows with it, not with the input).
+    #[arg(long, default_value_t = 4096, value_name = "N")]
+    window: usize,
+    /// Also write the summary as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    summary_json: Option<PathBuf>,
+    /// Print no summary.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Never show a progress bar (it shows only when stderr is a terminal).
+    #[arg(long)]
+    no_progress: bool,
+}
+
+/// One window of input lines, numbered from 1 in the input.
+struct Window {
+    lines: Vec<String>,
+}
+
+/// A parsed input with the data source and group the summary and shaping need.
+struct Parsed {
+    input: Input,
+}
+
+impl Parsed {
+    fn data_source(&self) -> Option<&str> {
+        match &self.input {
+            Ok(item) => item.data_source.as_deref(),
+            Err(bad) => bad.data_source.as_deref(),
+        }
+    }
+
+    fn group(&self) -> Option<&str> {
+        self.input.as_ref().ok().and_then(|i| i.group.as_deref())
+    }
+}
+
+pub fn run(args: ScoreArgs) -> Result<(), Failure> {
+    if let Some(n) = args.threads {
+        if n == 0 {
+            return Err(Failure::Usage("--threads must be at least 1".into()));
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| Failure::Usage(format!("--threads: {e}")))?;
+    }
+    if args.window == 0 {
+        return Err(Failure::Usage("--window must be at least 1".into()));
+    }
+    let engine = args.source.build()?;
+    let started = Instant::now();
+
+    let (reader, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if args.input == "-" {
+        (Box::new(io::stdin()), None)
+    } else {
+        let file = File::open(&args.input)
+            .with_context(|| format!("cannot open the input {}", args.input))?;
+        let size = file.metadata().ok().map(|m| m.len());
+        (Box::new(file), size)
+    };
+    let writer: Box<dyn Write + Send> = if args.output == "-" {
+        Box::new(io::stdout())
+    } else {
+        Box::new(
+            File::create(&args.output)
+                .with_context(|| format!("cannot create the output {}", args.output))?,
+        )
+    };
+
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let progress = progress_bar(total_bytes, args.no_progress);
+    let (window_tx, window_rx) = sync_channel::<io::Result<Window>>(2);
+    let (out_tx, out_rx) = sync_channel::<Vec<u8>>(2);
+    let reader_thread = {
+        let bytes_read = Arc::clone(&bytes_read);
+        let window = args.window;
+        thread::spawn(move || read_windows(reader, window, window_tx, &bytes_read))
+    };
+    let writer_thread = thread::spawn(move || write_all(writer, out_rx));
+
+    let mut summary = Summary::default();
+    let outcome = score_windows(
+        &engine,
+        &args,
+        window_rx,
+        &out_tx,
+        &mut summary,
+        &progress,
+        &bytes_read,
+    );
+    drop(out_tx);
+    let written = writer_thread
+        .join()
+        .map_err(|_| anyhow!("the writer thread panicked"))?;
+    // The reader may still be blocked sending if scoring stopped early; it ends with the channel.
+    let _ = reader_thread.join();
+    progress.finish_and_clear();
+    outcome?;
+    written.with_context(|| format!("cannot write the output {}", args.output))?;
+
+    summary.finish(started.elapsed());
+    if !args.quiet {
+        eprint!("{}", summary.render());
+    }
+    if let Some(path) = &args.summary_json {
+        let json = serde_json::to_string_pretty(&summary).map_err(|e| anyhow!(e))?;
+        std::fs::write(path, json + "\n")
+            .with_context(|| format!("cannot write the summary {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn progress_bar(total_bytes: Option<u64>, disabled: bool) -> ProgressBar {
+    if disabled || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = match total_bytes {
+        Some(total) => ProgressBar::new(total).with_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} · {msg} (eta {eta})",
+            )
+            .expect("valid template"),
+        ),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}").expect("valid template"),
+        ),
+    };
+    bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
+    bar
+}
+
+/// Reads non-blank lines in windows of `size`; invalid UTF-8 becomes a line that fails to parse.
+fn read_windows(
+    reader: Box<dyn Read + Send>,
+    size: usize,
+    tx: SyncSender<io::Result<Window>>,
+    bytes_read: &AtomicU64,
+) {
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut lines = Vec::with_capacity(size);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+                let line = match String::from_utf8(std::mem::take(&mut buf)) {
+                    Ok(line) => line,
+                    // Not JSON either way: keep it so the item still gets its error result.
+                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                lines.push(line);
+                if lines.len() >= size {
+                    let full = std::mem::replace(&mut lines, Vec::with_capacity(size));
+                    if tx.send(Ok(Window { lines: full })).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        }
+    }
+    if !lines.is_empty() {
+        let _ = tx.send(Ok(Window { lines }));
+    }
+}
+
+fn write_all(writer: Box<dyn Write + Send>, rx: Receiver<Vec<u8>>) -> io::Result<()> {
+    let mut writer = BufWriter::with_capacity(1 << 20, writer);
+    for chunk in rx {
+        writer.write_all(&chunk)?;
+    }
+    writer.flush()
+}
+
+fn score_windows(
+    engine: &Engine,
+    args: &ScoreArgs,
+    windows: Receiver<io::Result<Window>>,
+    out: &SyncSender<Vec<u8>>,
+    summary: &mut Summary,
+    progress: &ProgressBar,
+    bytes_read: &AtomicU64,
+) -> Result<(), Failure> {
+    let mut carried: Vec<Parsed> = Vec::new();
+    let mut finished_groups: HashSet<u64> = HashSet::new();
+    let mut windows = windows.into_iter().peekable();
+    while let Some(window) = windows.next() {
+        let window = window.with_context(|| format!("cannot read the input {}", args.input))?;
+        let mut parsed: Vec<Parsed> = std::mem::take(&mut carried);
+        parsed.par_extend(window.lines.par_iter().map(|line| Parsed {
+            input: MalformedItem::parse_line(line),
+        }));
+        let last = windows.peek().is_none();
+        if !last {
+            carried = hold_back_last_group(&mut parsed);
+        }
+        score_batch(engine, args, parsed, out, summary, &mut finished_groups)?;
+        progress.set_position(bytes_read.load(Ordering::Relaxed));
+        progress.set_message(format!("{} items", summary.all.items));
+        progress.tick();
+    }
+    if !carried.is_empty() {
+        score_batch(engine, args, carried, out, summary, &mut finished_groups)?;
+    }
+    Ok(())
+}
+
+/// Splits off the trailing run of items sharing the last item's group, unless that run is the
+/// whole window (a group larger than the window is scored in parts).
+fn hold_back_last_group(parsed: &mut Vec<Parsed>) -> Vec<Parsed> {
+    let Some(group) = parsed.last().and_then(Parsed::group).map(str::to_string) else {
+        return Vec::new();
+    };
+    let start = parsed
+        .iter()
+        .rposition(|p| p.group() != Some(group.as_str()))
+        .map_or(0, |i| i + 1);
+    if start == 0 {
+        return Vec::new();
+    }
+    parsed.split_off(start)
+}
+
+fn score_batch(
+    engine: &Engine,
+    args: &ScoreArgs,
+    parsed: Vec<Parsed>,
+    out: &SyncSender<Vec<u8>>,
+    summary: &mut Summary,
+    finished_groups: &mut HashSet<u64>,
+) -> Result<(), Failure> {
+    let inputs: Vec<Input> = parsed.iter().map(|p| p.input.clone()).collect();
+    let mut results = engine.score_inputs(&inputs, Target::Routes, args.on_error);
+    shape_groups(
+        &parsed,
+        &mut results,
+        args.advantage,
+        summary,
+        finished_groups,
+    );
+    for (p, r) in parsed.iter().zip(&results) {
+        summary.add(r, p.data_source());
+    }
+    let lines: Vec<Vec<u8>> = results
+        .par_iter()
+        .map(|r| {
+            let mut line = serde_json::to_vec(r).expect("results always serialise");
+            line.push(b'\n');
+            line
+        })
+        .collect();
+    out.send(lines.concat())
+        .map_err(|_| anyhow!("the output closed early"))?;
+    Ok(())
+}
+
+/// Computes group statistics (and advantages when asked) for the groups of one window.
+fn shape_groups(
+    parsed: &[Parsed],
+    results: &mut [GradeResult],
+    mode: Option<AdvantageMode>,
+    summary: &mut Summary,
+    finished_groups: &mut HashSet<u64>,
+) {
+    let mut members: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, p) in parsed.iter().enumerate() {
+        if let Some(g) = p.group() {
+            let slot = *index.entry(g).or_insert_with(|| {
+                members.push((g, Vec::new()));
+                members.len() - 1
+            });
+            members[slot].1.push(i);
+        } else if let Some(mode) = mode {
+            // No group: a group of one.
+            let (adv, _) = advantages(&[results[i].reward], mode);
+            results[i].advantage = adv[0];
+        }
+    }
+    for (group, indices) in members {
+        let rewards: Vec<Option<f64>> = indices.iter().map(|&i| results[i].reward).collect();
+        let (adv, stats) = advantages(&rewards, mode.unwrap_or(AdvantageMode::Drgrpo));
+        if mode.is_some() {
+            for (&i, a) in indices.iter().zip(adv) {
+                results[i].advantage = a;
+            }
+        }
+        let mut hasher = DefaultHasher::new();
+        group.hash(&mut hasher);
+        if finished_groups.insert(hasher.finish()) {
+            summary.add_group(&stats);
+        } else {
+            summary.split_groups += 1;
+        }
+    }
+}
