@@ -515,8 +515,10 @@ fn value(e: &Expr, vars: &[(String, BigRational)], budget: &mut Budget) -> Resul
     }
 }
 
-/// The value given to variable `name` at point `j`: a rational that depends only on the
-/// name and the point, so both sides see the same value.
+/// The value given to variable `name` at point `j`: depends only on the name and the
+/// point, so both sides see the same value. Most points are integers in [2, 1000] (cheap:
+/// no fraction reduction); every third point is a proper fraction, so expressions that
+/// only agree on integers (`(-1)^{2x}` and `1`) are told apart.
 fn point_value(name: &str, j: usize) -> BigRational {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in name.bytes().chain((j as u64).to_le_bytes()) {
@@ -524,8 +526,12 @@ fn point_value(name: &str, j: usize) -> BigRational {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h ^= h >> 29;
-    let num = 2 + (h % 89) as i64;
-    let den = 1 + ((h >> 17) % 13) as i64;
+    let num = 2 + (h % 999) as i64;
+    let den = if j % 3 == 2 {
+        2 + ((h >> 17) % 11) as i64
+    } else {
+        1
+    };
     BigRational::new(BigInt::from(num), BigInt::from(den))
 }
 

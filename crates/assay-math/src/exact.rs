@@ -62,18 +62,78 @@ pub struct Gauss {
 
 impl fmt::Display for Gauss {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.im.is_zero() {
-            write!(f, "{}", self.re)
-        } else if self.re.is_zero() {
-            write!(f, "{}i", self.im)
+        let g = self.reduced();
+        let (re, im) = (&g.re, &g.im);
+        if im.is_zero() {
+            write!(f, "{re}")
+        } else if re.is_zero() {
+            write!(f, "{im}i")
         } else {
-            write!(f, "{} + {}i", self.re, self.im)
+            write!(f, "{re} + {im}i")
         }
     }
 }
 
 fn bits(q: &BigRational) -> u64 {
     q.numer().bits() + q.denom().bits()
+}
+
+// Arithmetic on unreduced fractions. Reducing after every operation (as `Ratio` does)
+// spends most of the time in gcd; instead fractions are reduced only when they grow past
+// `REDUCE_BITS` and wherever a canonical form matters (`reduced`). Denominators stay
+// positive; equality (`Ratio`'s `PartialEq`) compares values, reduced or not.
+
+/// Size past which an intermediate fraction is reduced.
+const REDUCE_BITS: u64 = 512;
+
+/// The fraction in lowest terms.
+pub(crate) fn reduced(q: &BigRational) -> BigRational {
+    BigRational::new(q.numer().clone(), q.denom().clone())
+}
+
+fn settle(q: BigRational) -> BigRational {
+    if bits(&q) > REDUCE_BITS {
+        reduced(&q)
+    } else {
+        q
+    }
+}
+
+fn q_add(a: &BigRational, b: &BigRational) -> BigRational {
+    if a.denom() == b.denom() {
+        return settle(BigRational::new_raw(
+            a.numer() + b.numer(),
+            a.denom().clone(),
+        ));
+    }
+    settle(BigRational::new_raw(
+        a.numer() * b.denom() + b.numer() * a.denom(),
+        a.denom() * b.denom(),
+    ))
+}
+
+fn q_sub(a: &BigRational, b: &BigRational) -> BigRational {
+    q_add(a, &q_neg(b))
+}
+
+fn q_neg(a: &BigRational) -> BigRational {
+    BigRational::new_raw(-a.numer(), a.denom().clone())
+}
+
+fn q_mul(a: &BigRational, b: &BigRational) -> BigRational {
+    settle(BigRational::new_raw(
+        a.numer() * b.numer(),
+        a.denom() * b.denom(),
+    ))
+}
+
+/// 1/a for a non-zero `a`.
+fn q_recip(a: &BigRational) -> BigRational {
+    if a.numer().is_negative() {
+        BigRational::new_raw(-a.denom(), -a.numer())
+    } else {
+        BigRational::new_raw(a.denom().clone(), a.numer().clone())
+    }
 }
 
 impl Gauss {
@@ -94,31 +154,45 @@ impl Gauss {
         self.re.is_zero() && self.im.is_zero()
     }
 
+    /// The same value with both parts in lowest terms.
+    pub fn reduced(&self) -> Gauss {
+        Gauss {
+            re: reduced(&self.re),
+            im: reduced(&self.im),
+        }
+    }
+
     fn size(&self) -> u64 {
         bits(&self.re) + bits(&self.im)
     }
 
     pub(crate) fn add(&self, o: &Gauss) -> Gauss {
+        if self.is_real() && o.is_real() {
+            return Gauss::real(q_add(&self.re, &o.re));
+        }
         Gauss {
-            re: &self.re + &o.re,
-            im: &self.im + &o.im,
+            re: q_add(&self.re, &o.re),
+            im: q_add(&self.im, &o.im),
         }
     }
 
     pub(crate) fn neg(&self) -> Gauss {
+        if self.is_real() {
+            return Gauss::real(q_neg(&self.re));
+        }
         Gauss {
-            re: -&self.re,
-            im: -&self.im,
+            re: q_neg(&self.re),
+            im: q_neg(&self.im),
         }
     }
 
     pub(crate) fn mul(&self, o: &Gauss) -> Gauss {
         if self.is_real() && o.is_real() {
-            return Gauss::real(&self.re * &o.re);
+            return Gauss::real(q_mul(&self.re, &o.re));
         }
         Gauss {
-            re: &self.re * &o.re - &self.im * &o.im,
-            im: &self.re * &o.im + &self.im * &o.re,
+            re: q_sub(&q_mul(&self.re, &o.re), &q_mul(&self.im, &o.im)),
+            im: q_add(&q_mul(&self.re, &o.im), &q_mul(&self.im, &o.re)),
         }
     }
 
@@ -127,18 +201,23 @@ impl Gauss {
             return Err(EvalError::Undefined("division by zero".into()));
         }
         if self.is_real() {
-            return Ok(Gauss::real(self.re.recip()));
+            return Ok(Gauss::real(q_recip(&self.re)));
         }
-        let d = &self.re * &self.re + &self.im * &self.im;
+        let d = q_add(&q_mul(&self.re, &self.re), &q_mul(&self.im, &self.im));
+        let inv_d = q_recip(&d);
         Ok(Gauss {
-            re: &self.re / &d,
-            im: -&self.im / &d,
+            re: q_mul(&self.re, &inv_d),
+            im: q_neg(&q_mul(&self.im, &inv_d)),
         })
     }
 
     /// The exact integer value, if real and integral.
     pub fn as_integer(&self) -> Option<BigInt> {
-        (self.is_real() && self.re.is_integer()).then(|| self.re.to_integer())
+        if !self.is_real() {
+            return None;
+        }
+        let re = reduced(&self.re);
+        re.is_integer().then(|| re.to_integer())
     }
 }
 
@@ -168,6 +247,7 @@ pub(crate) fn int_pow(base: &Gauss, n: &BigInt, budget: &mut Budget) -> Result<G
             num_bigint::Sign::Plus => Ok(base.clone()),
         };
     }
+    let base = &base.reduced();
     let is_unit = base.is_real() && (base.re.is_one() || (-&base.re).is_one());
     let e = n.abs();
     if is_unit {
@@ -283,8 +363,8 @@ pub fn eval_exact(e: &Expr, vars: &Assignment, budget: &mut Budget) -> Result<Ga
             root(&a, k)?
         }
         Expr::Log(b, a) => {
-            let b = real_arg(ev(b, budget)?, "logarithm")?;
-            let a = real_arg(ev(a, budget)?, "logarithm")?;
+            let b = reduced(&real_arg(ev(b, budget)?, "logarithm")?);
+            let a = reduced(&real_arg(ev(a, budget)?, "logarithm")?);
             Gauss::real(exact_log(&b, &a, budget)?)
         }
         Expr::Apply(f, a) => apply(*f, ev(a, budget)?, budget)?,
@@ -313,20 +393,21 @@ fn pow(base: &Gauss, exp: &Gauss, budget: &mut Budget) -> Result<Gauss, EvalErro
         return Err(EvalError::NotExact);
     }
     // Rational exponent p/q: exact when the q-th root is exact.
-    let q = exp
-        .re
+    let e = reduced(&exp.re);
+    let q = e
         .denom()
         .to_u32()
         .filter(|q| *q <= 64)
         .ok_or(EvalError::NotExact)?;
     let r = root(base, q)?;
-    int_pow(&r, exp.re.numer(), budget)
+    int_pow(&r, e.numer(), budget)
 }
 
 fn root(a: &Gauss, k: u32) -> Result<Gauss, EvalError> {
     if !a.is_real() {
         return Err(EvalError::NotExact);
     }
+    let a = &a.reduced();
     if !a.re.is_negative() {
         return exact_root(&a.re, k)
             .map(Gauss::real)
@@ -402,6 +483,7 @@ fn factorial(n: &Gauss, budget: &mut Budget) -> Result<BigInt, EvalError> {
 }
 
 fn apply(f: Func, x: Gauss, budget: &mut Budget) -> Result<Gauss, EvalError> {
+    let x = x.reduced();
     let zero = || Ok(Gauss::real(BigRational::zero()));
     let one = || Ok(Gauss::real(BigRational::one()));
     match f {

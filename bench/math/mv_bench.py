@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""Runs Math-Verify on (reference, response) pairs, single-threaded, timing each pair.
+
+For each pair: parse("$reference$"), parse(response), verify(gold, answer), the usual
+Math-Verify call sequence; the time covers all three. Each pair runs REPEATS times and the
+median is reported.
+
+Usage: mv_bench.py PAIRS.jsonl OUT.jsonl [REPEATS]
+"""
+import json
+import statistics
+import sys
+import time
+
+from math_verify import parse, verify
+
+
+def main():
+    src, out = sys.argv[1], sys.argv[2]
+    repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    pairs = [json.loads(l) for l in open(src)]
+    times = []
+    with open(out, "w") as f:
+        for p in pairs:
+            samples = []
+            result = None
+            for _ in range(repeats):
+                t0 = time.perf_counter_ns()
+                try:
+                    gold = parse("$" + p["reference"] + "$")
+                    answer = parse(p["response"])
+                    ok = bool(verify(gold, answer))
+                    result = {"equal": ok, "gold": [str(x) for x in gold],
+                              "answer": [str(x) for x in answer]}
+                except Exception as e:  # a crash counts as "not equal", reported
+                    result = {"equal": False, "error": repr(e)}
+                samples.append(time.perf_counter_ns() - t0)
+            ns = int(statistics.median(samples))
+            times.append(ns)
+            f.write(json.dumps({"id": p["id"], "ns": ns, **result}) + "\n")
+    times.sort()
+    print(f"{len(times)} pairs: median {times[len(times)//2]/1e3:.1f} us, "
+          f"p99 {times[int((len(times)-1)*0.99)]/1e3:.1f} us", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+//! Times one (reference, answer) comparison, for profiling: `one_pair REF ANSWER [N]`.
+
+use assay_math::{check_answer, Budget, Options};
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (reference, answer) = (&args[0], &args[1]);
+    let n: u32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let opts = Options::default();
+    let start = Instant::now();
+    let mut last = None;
+    for _ in 0..n {
+        last = Some(check_answer(
+            reference,
+            answer,
+            &opts,
+            &mut Budget::default(),
+        ));
+    }
+    println!("{:?} per pair", start.elapsed() / n);
+    println!("{}", last.expect("n > 0"));
+}
