@@ -1,0 +1,501 @@
+//! The `code` grader: options, preparation of sandbox tasks, and scoring.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use assay_core::{
+    BatchContext, Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
+};
+use assay_sandbox::{Execution, Limits, Nonce, RunError, Sandbox, SandboxConfig, Status, Task};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::compare::Comparator;
+use crate::extract::last_code_block;
+use crate::reference::{Reference, Tests};
+
+const HARNESS: &str = include_str!("harness.py");
+/// Failures listed in an explanation.
+const SHOWN_FAILURES: usize = 5;
+/// Bytes of stderr kept in an explanation.
+const STDERR_TAIL: usize = 1000;
+
+/// Where the program is taken from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Extract {
+    /// The last fenced code block in the language (or untagged); none is `invalid`.
+    LastBlock,
+    /// The last fenced code block, or the whole response when it has none.
+    #[default]
+    LastBlockOrWhole,
+    /// The whole response.
+    Whole,
+}
+
+/// How test results become a reward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RewardMode {
+    /// 1 when every test passes, else 0.
+    #[default]
+    All,
+    /// The fraction of tests passed.
+    Fraction,
+    /// The weighted fraction of tests passed (weights from the reference, default 1).
+    Weighted,
+}
+
+/// Options of the `code` grader.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CodeOptions {
+    /// Language of the programs; only "python" for now.
+    pub language: String,
+    /// Where the program is taken from: `last_block`, `last_block_or_whole` or `whole`.
+    pub extract: Extract,
+    /// How test results become the reward: `all` (1/0), `fraction` or `weighted`.
+    pub reward: RewardMode,
+    /// How stdout is compared for stdin/stdout tests: `exact`, `lines`, `tokens` or
+    /// `case_insensitive`.
+    pub comparator: Comparator,
+    /// Tolerance of the `tokens` comparator for numbers (absolute, or relative above 1).
+    pub float_tolerance: f64,
+    /// Time limit per execution in seconds, when the reference sets none.
+    pub time_limit_s: f64,
+    /// Memory (address space) limit per process in MiB, when the reference sets none.
+    pub memory_mb: u64,
+    /// Bytes of stdout and of stderr kept per execution; more kills the program.
+    pub output_limit_bytes: usize,
+}
+
+impl Default for CodeOptions {
+    fn default() -> Self {
+        CodeOptions {
+            language: "python".into(),
+            extract: Extract::default(),
+            reward: RewardMode::default(),
+            comparator: Comparator::default(),
+            float_tolerance: 1e-6,
+            time_limit_s: 10.0,
+            memory_mb: 1024,
+            output_limit_bytes: 1 << 20,
+        }
+    }
+}
+
+/// The process-wide sandbox shared by every `code` grader (cells are costly to start).
+fn shared_sandbox() -> Result<&'static Sandbox, String> {
+    static SANDBOX: OnceLock<Result<Sandbox, String>> = OnceLock::new();
+    SANDBOX
+        .get_or_init(|| Sandbox::new(SandboxConfig::default()).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The `code` grader.
+#[derive(Debug)]
+pub struct CodeGrader {
+    options: CodeOptions,
+}
+
+/// What one item needs run, or its verdict already.
+enum Prepared {
+    Done(Outcome),
+    Io {
+        reference: Reference,
+        first_task: usize,
+    },
+    Harness {
+        reference: Reference,
+        nonce: Nonce,
+        task: usize,
+    },
+}
+
+impl CodeGrader {
+    /// A grader with `options`.
+    pub fn new(options: CodeOptions) -> Result<CodeGrader, String> {
+        if !options.language.eq_ignore_ascii_case("python") {
+            return Err(format!(
+                "language {:?} is not supported (only python)",
+                options.language
+            ));
+        }
+        if options.time_limit_s.is_nan() || options.time_limit_s <= 0.0 || options.memory_mb == 0 {
+            return Err("time_limit_s and memory_mb must be positive".into());
+        }
+        Ok(CodeGrader { options })
+    }
+
+    fn limits(&self, reference: &Reference, budget: Option<Duration>) -> Limits {
+        let seconds = reference.time_limit_s.unwrap_or(self.options.time_limit_s);
+        let mut wall = Duration::from_secs_f64(seconds.clamp(0.001, 3600.0));
+        if let Some(b) = budget {
+            wall = wall.min(b.max(Duration::from_millis(1)));
+        }
+        Limits {
+            wall,
+            cpu: wall,
+            memory_bytes: reference.memory_mb.unwrap_or(self.options.memory_mb) << 20,
+            output_bytes: self.options.output_limit_bytes,
+            ..Limits::default()
+        }
+    }
+
+    fn prepare(&self, item: &Item, timeout: Option<Duration>, tasks: &mut Vec<Task>) -> Prepared {
+        let reference = match Reference::parse(&item.reference) {
+            Ok(r) => r,
+            Err(e) => return Prepared::Done(Outcome::error(ErrorKind::BadReference, e)),
+        };
+        let response = item.response_text();
+        let code = match (self.options.extract, last_code_block(response)) {
+            (Extract::Whole, _) => response,
+            (_, Some(block)) => block,
+            (Extract::LastBlockOrWhole, None) => response,
+            (Extract::LastBlock, None) => {
+                return Prepared::Done(
+                    Outcome::invalid(0.0, "no fenced python code block in the response")
+                        .component("passed", 0.0)
+                        .component("total", 0.0),
+                )
+            }
+        };
+        if code.trim().is_empty() {
+            return Prepared::Done(
+                Outcome::invalid(0.0, "empty program")
+                    .component("passed", 0.0)
+                    .component("total", 0.0),
+            );
+        }
+        let limits = self.limits(&reference, timeout);
+        match &reference.tests {
+            Tests::Io(cases) => {
+                let first_task = tasks.len();
+                for case in cases {
+                    tasks.push(Task {
+                        stdin: case.stdin.clone().into_bytes(),
+                        ..Task::python(code).with_limits(limits.clone())
+                    });
+                }
+                Prepared::Io {
+                    reference,
+                    first_task,
+                }
+            }
+            Tests::Asserts { asserts, setup, .. } => {
+                let nonce = Nonce::random();
+                let spec = json!({"kind": "asserts", "nonce": nonce.as_str(), "candidate": code,
+                                  "asserts": asserts, "setup": setup});
+                tasks.push(Task::python(harness_program(&spec)).with_limits(limits));
+                Prepared::Harness {
+                    reference,
+                    nonce,
+                    task: tasks.len() - 1,
+                }
+            }
+            Tests::Check { test, entry_point } => {
+                let nonce = Nonce::random();
+                let spec = json!({"kind": "check", "nonce": nonce.as_str(), "candidate": code,
+                                  "test": test, "entry_point": entry_point});
+                tasks.push(Task::python(harness_program(&spec)).with_limits(limits));
+                Prepared::Harness {
+                    reference,
+                    nonce,
+                    task: tasks.len() - 1,
+                }
+            }
+        }
+    }
+
+    fn reward(&self, passed: &[bool], weights: &[f64]) -> f64 {
+        let total = passed.len();
+        let n = passed.iter().filter(|&&p| p).count();
+        match self.options.reward {
+            RewardMode::All => f64::from(u8::from(total > 0 && n == total)),
+            RewardMode::Fraction => n as f64 / total.max(1) as f64,
+            RewardMode::Weighted => {
+                let sum: f64 = weights.iter().sum();
+                let got: f64 = passed
+                    .iter()
+                    .zip(weights)
+                    .filter(|(p, _)| **p)
+                    .map(|(_, w)| w)
+                    .sum();
+                if sum > 0.0 {
+                    got / sum
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    fn score(&self, passed: &[bool], weights: &[f64]) -> Outcome {
+        let n = passed.iter().filter(|&&p| p).count();
+        Outcome::ok(self.reward(passed, weights))
+            .component("passed", n as f64)
+            .component("total", passed.len() as f64)
+            .pred(format!("{n}/{} tests passed", passed.len()))
+    }
+
+    fn judge_io(&self, reference: &Reference, runs: &[Result<Execution, RunError>]) -> Outcome {
+        let Tests::Io(cases) = &reference.tests else {
+            unreachable!("judge_io on an io reference")
+        };
+        let mut passed = Vec::with_capacity(cases.len());
+        let mut failures = Vec::new();
+        for (i, (case, run)) in cases.iter().zip(runs).enumerate() {
+            let exec = match run {
+                Ok(e) => e,
+                Err(e) => return sandbox_error(e),
+            };
+            let ok = exec.status == Status::Ok
+                && self.options.comparator.matches(
+                    &exec.stdout,
+                    &case.stdout,
+                    self.options.float_tolerance,
+                );
+            if !ok && failures.len() < SHOWN_FAILURES {
+                failures.push(json!({
+                    "test": i,
+                    "status": status_name(exec.status),
+                    "stderr": tail(&exec.stderr),
+                }));
+            }
+            passed.push(ok);
+        }
+        let weights: Vec<f64> = cases.iter().map(|c| c.weight).collect();
+        self.score(&passed, &weights)
+            .explain("failures", Value::Array(failures))
+    }
+
+    fn judge_harness(
+        &self,
+        reference: &Reference,
+        nonce: &Nonce,
+        run: &Result<Execution, RunError>,
+    ) -> Outcome {
+        let exec = match run {
+            Ok(e) => e,
+            Err(e) => return sandbox_error(e),
+        };
+        let mut total: Option<usize> = match &reference.tests {
+            Tests::Asserts { asserts, .. } => Some(asserts.len()),
+            _ => None,
+        };
+        let mut results: Vec<Option<Result<(), String>>> = Vec::new();
+        let mut problem: Option<String> = None;
+        let mut finished = false;
+        for line in exec.reports(nonce) {
+            let Ok(report) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            if let Some(t) = report.get("total").and_then(Value::as_u64) {
+                total.get_or_insert(t as usize);
+            } else if let Some(i) = report.get("i").and_then(Value::as_u64) {
+                let i = i as usize;
+                if results.len() <= i {
+                    results.resize(i + 1, None);
+                }
+                if results[i].is_none() {
+                    let ok = report.get("ok") == Some(&Value::Bool(true));
+                    let err = report
+                        .get("error")
+                        .and_then(Value::as_str)
+                        .unwrap_or("failed");
+                    results[i] = Some(if ok { Ok(()) } else { Err(err.to_owned()) });
+                }
+            } else if report.get("finished").is_some() {
+                finished = true;
+            } else {
+                for key in ["compile_error", "load_error", "error"] {
+                    if let Some(msg) = report.get(key).and_then(Value::as_str) {
+                        problem.get_or_insert_with(|| format!("{key}: {msg}"));
+                    }
+                }
+            }
+        }
+        let Some(total) = total else {
+            return Outcome::error(
+                ErrorKind::Execution,
+                format!(
+                    "the test harness did not start ({}): {}",
+                    status_name(exec.status),
+                    tail(&exec.stderr)
+                ),
+            );
+        };
+        let weights = match &reference.tests {
+            Tests::Asserts { weights, .. } => weights.clone(),
+            _ => vec![1.0; total],
+        };
+        let mut passed = vec![false; total];
+        let mut failures = Vec::new();
+        for (i, p) in passed.iter_mut().enumerate() {
+            match results.get(i).cloned().flatten() {
+                Some(Ok(())) => *p = true,
+                Some(Err(e)) if failures.len() < SHOWN_FAILURES => {
+                    failures.push(json!({"test": i, "error": e}))
+                }
+                _ => {}
+            }
+        }
+        let mut outcome = self
+            .score(&passed, &weights)
+            .explain("failures", Value::Array(failures))
+            .explain("status", status_name(exec.status));
+        if let Some(p) = problem {
+            outcome = outcome.explain("error", p);
+        }
+        if !finished {
+            outcome = outcome.explain(
+                "incomplete",
+                format!(
+                    "the program ended before every test ran ({}); unreported tests fail. stderr: {}",
+                    status_name(exec.status),
+                    tail(&exec.stderr)
+                ),
+            );
+        }
+        outcome
+    }
+}
+
+fn harness_program(spec: &Value) -> String {
+    let literal = serde_json::to_string(&spec.to_string()).expect("strings serialize");
+    format!("{HARNESS}\n__assay_harness(__import__('json').loads({literal}))\n")
+}
+
+fn sandbox_error(e: &RunError) -> Outcome {
+    Outcome::error(ErrorKind::Execution, e.to_string())
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Ok => "exited 0",
+        Status::Failed => "exited non-zero",
+        Status::Crashed => "crashed",
+        Status::Timeout => "timeout",
+        Status::MemoryLimit => "memory limit",
+        Status::OutputLimit => "output limit",
+    }
+}
+
+fn tail(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let start = text.len().saturating_sub(STDERR_TAIL);
+    let start = (start..text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
+    text[start..].to_string()
+}
+
+/// Runs `tasks` on the sandbox with one thread per cell.
+fn run_all(sandbox: &Sandbox, tasks: &[Task]) -> Vec<Result<Execution, RunError>> {
+    let next = AtomicUsize::new(0);
+    let workers = sandbox.config().cells.clamp(1, tasks.len().max(1));
+    let mut results: Vec<Option<Result<Execution, RunError>>> = Vec::new();
+    results.resize_with(tasks.len(), || None);
+    let slots: Vec<std::sync::Mutex<Option<Result<Execution, RunError>>>> =
+        results.into_iter().map(std::sync::Mutex::new).collect();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(task) = tasks.get(i) else { break };
+                let r = sandbox.run(task);
+                *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .expect("every task ran")
+        })
+        .collect()
+}
+
+impl Grader for CodeGrader {
+    fn components(&self) -> Vec<String> {
+        vec!["passed".into(), "total".into()]
+    }
+
+    fn grade(&self, item: &Item, budget: &Budget) -> Outcome {
+        let ctx = BatchContext::new(budget.remaining());
+        self.grade_batch(&[item], &ctx)
+            .pop()
+            .expect("one outcome per item")
+    }
+
+    fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
+        let mut tasks = Vec::new();
+        let prepared: Vec<Prepared> = items
+            .iter()
+            .map(|item| self.prepare(item, ctx.timeout(), &mut tasks))
+            .collect();
+        let runs = if tasks.is_empty() {
+            Vec::new()
+        } else {
+            match shared_sandbox() {
+                Ok(sandbox) => run_all(sandbox, &tasks),
+                Err(e) => {
+                    let message = format!("the sandbox is unavailable: {e}");
+                    return prepared
+                        .into_iter()
+                        .map(|p| match p {
+                            Prepared::Done(o) => o,
+                            _ => Outcome::error(ErrorKind::Execution, message.clone()),
+                        })
+                        .collect();
+                }
+            }
+        };
+        prepared
+            .into_iter()
+            .map(|p| match p {
+                Prepared::Done(o) => o,
+                Prepared::Io {
+                    reference,
+                    first_task,
+                } => {
+                    let n = match &reference.tests {
+                        Tests::Io(c) => c.len(),
+                        _ => 0,
+                    };
+                    self.judge_io(&reference, &runs[first_task..first_task + n])
+                }
+                Prepared::Harness {
+                    reference,
+                    nonce,
+                    task,
+                } => self.judge_harness(&reference, &nonce, &runs[task]),
+            })
+            .collect()
+    }
+}
+
+/// Registry entry of the `code` grader.
+#[derive(Debug)]
+pub struct CodeKind;
+
+impl GraderKind for CodeKind {
+    type Options = CodeOptions;
+    const NAME: &'static str = "code";
+    const FAMILY: &'static str = "code";
+    const SUMMARY: &'static str =
+        "Runs the response's program against tests in an isolated sandbox; pass/fail or partial credit.";
+    const REFERENCE: &'static str =
+        "{\"tests\": [{\"stdin\", \"stdout\"}]} | {\"asserts\": [...], \
+        \"setup\"} | {\"test\": \"def check(candidate): ...\", \"entry_point\"}; optional \
+        \"time_limit_s\", \"memory_mb\"";
+
+    fn build(options: CodeOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
+        Ok(Arc::new(CodeGrader::new(options)?))
+    }
+}

@@ -1,0 +1,66 @@
+//! Code graders for Assay: the response's program runs against tests in the
+//! [`assay_sandbox`], and the verdict is computed on the host.
+//!
+//! # The `code` grader
+//!
+//! The program is the last fenced code block of the response in the language (```` ```python
+//! ````, ```` ```py ```` or untagged), or the whole response when there is none (option
+//! `extract`). Reference shapes:
+//!
+//! - **stdin/stdout tests**: the program runs once per case; its standard output is compared on
+//!   the host (the expected output never enters the sandbox) with the `comparator` option:
+//!   `exact`, `lines` (default: whitespace-normalized, with a strict line count), `tokens` (with
+//!   `float_tolerance`) or `case_insensitive`.
+//!   ```json
+//!   {"language": "python", "tests": [{"stdin": "1 2\n", "stdout": "3\n", "weight": 1}],
+//!    "time_limit_s": 2, "memory_mb": 256}
+//!   ```
+//! - **assert lists**, MBPP style (`test_list`, `test_imports` and `test_setup_code` of MBPP
+//!   records are accepted as they are); each assert is scored separately:
+//!   ```json
+//!   {"asserts": ["assert add(1, 2) == 3", "assert add(0, 0) == 0"], "setup": "import math"}
+//!   ```
+//! - **a HumanEval check program**; each top-level statement of `check` that asserts is one
+//!   test (HumanEval records work as they are):
+//!   ```json
+//!   {"test": "def check(candidate):\n    assert candidate(2) == 4\n", "entry_point": "square"}
+//!   ```
+//!
+//! Rewards (option `reward`): `all` (1 when every test passes, else 0), `fraction`, or
+//! `weighted` (weights from the reference). Components `passed` and `total` count tests.
+//! Compile and runtime errors are status `ok` with reward 0 and the error in the explanation;
+//! a sandbox failure is status `error` (kind `execution`), never a zero.
+//!
+//! # Reward holes closed
+//!
+//! - Exit status is never success: each passing test must be reported on the sandbox's result
+//!   channel with the task's random nonce, after the test ran; `exit(0)` or `os._exit(0)`
+//!   before the asserts fails every test not reported.
+//! - Values returned by the candidate's functions are converted to plain data (exact `int`,
+//!   `str`, `list` …) before the tests compare them: an object whose `__eq__` always returns
+//!   `True` fails.
+//! - Every loaded module (builtins included) is restored before each test, so monkeypatching
+//!   `isinstance`, `math.isclose` or `AssertionError` from the candidate does not change how the
+//!   tests judge it.
+//! - Tests are sent in memory, never written where the program could read them as files.
+//!
+//! What remains: tests run in the candidate's process, so a program that deliberately
+//! introspects the harness's memory (frames, `gc`) could find the nonce. Stdin/stdout tests
+//! are immune (judged on the host).
+
+mod compare;
+mod extract;
+mod grader;
+mod reference;
+
+pub use compare::Comparator;
+pub use extract::last_code_block;
+pub use grader::{CodeGrader, CodeKind, CodeOptions, Extract, RewardMode};
+pub use reference::{IoCase, Reference, Tests};
+
+use assay_core::Registry;
+
+/// Registers the `code` grader.
+pub fn register(registry: &mut Registry) {
+    registry.register::<CodeKind>();
+}

@@ -1,0 +1,208 @@
+//! The `code` grader end to end, including programs that try to cheat.
+
+use assay_code::{CodeGrader, CodeOptions, RewardMode};
+use assay_core::{BatchContext, ErrorKind, Grader, Item, Outcome, Status};
+use serde_json::{json, Value};
+
+fn grade(options: CodeOptions, response: &str, reference: Value) -> Outcome {
+    let grader = CodeGrader::new(options).unwrap();
+    let item = Item::new(response, reference);
+    grader
+        .grade_batch(&[&item], &BatchContext::new(None))
+        .pop()
+        .unwrap()
+}
+
+fn fenced(code: &str) -> String {
+    format!("Here is my solution:\n```python\n{code}\n```\n")
+}
+
+fn humaneval() -> Value {
+    json!({
+        "test": "METADATA = {}\n\ndef check(candidate):\n    assert candidate(1) == 2\n    assert candidate(5) == 10\n    assert candidate(-3) == -6\n",
+        "entry_point": "double",
+    })
+}
+
+fn reward(o: &Outcome) -> f64 {
+    assert_eq!(o.status, Status::Ok, "{o:?}");
+    o.reward.unwrap()
+}
+
+#[test]
+fn humaneval_correct_and_wrong() {
+    let ok = grade(
+        CodeOptions::default(),
+        &fenced("def double(x):\n    return 2 * x"),
+        humaneval(),
+    );
+    assert_eq!(reward(&ok), 1.0);
+    assert_eq!(ok.components["passed"], Some(3.0));
+    let off = grade(
+        CodeOptions::default(),
+        &fenced("def double(x):\n    return 2 * x + 1"),
+        humaneval(),
+    );
+    assert_eq!(reward(&off), 0.0);
+    let partial = grade(
+        CodeOptions {
+            reward: RewardMode::Fraction,
+            ..CodeOptions::default()
+        },
+        &fenced("def double(x):\n    return 2 * x if x > 0 else 0"),
+        humaneval(),
+    );
+    assert!((reward(&partial) - 2.0 / 3.0).abs() < 1e-9, "{partial:?}");
+}
+
+#[test]
+fn cheating_programs_fail() {
+    let cheats = [
+        ("early os._exit", "import os\ndef double(x):\n    return 0\nos._exit(0)"),
+        ("early sys.exit", "import sys\ndef double(x):\n    return 0\nsys.exit(0)"),
+        ("exit inside the call", "import os\ndef double(x):\n    os._exit(0)"),
+        (
+            "always-equal object",
+            "class Yes:\n    def __eq__(self, other):\n        return True\n    def __ne__(self, other):\n        return False\ndef double(x):\n    return Yes()",
+        ),
+        (
+            "int subclass with __eq__",
+            "class I(int):\n    def __eq__(self, other):\n        return True\ndef double(x):\n    return I(0)",
+        ),
+        (
+            "monkeypatched builtins",
+            "import builtins\nbuiltins.AssertionError = type('Nope', (Exception,), {})\ndef double(x):\n    import builtins\n    builtins.int = str\n    return 0",
+        ),
+        (
+            "forged report without the nonce",
+            "import os\nos.write(3, b'0 {\"i\": 0, \"ok\": true}\\n')\ndef double(x):\n    return 0",
+        ),
+        (
+            "reads the tests from disk",
+            "import os\nsrc = ''.join(open(f).read() for f in os.listdir('.'))\ndef double(x):\n    return int(src.split('== ')[1].split()[0]) if '== ' in src else 0",
+        ),
+    ];
+    for (name, code) in cheats {
+        let o = grade(
+            CodeOptions {
+                reward: RewardMode::Fraction,
+                ..CodeOptions::default()
+            },
+            &fenced(code),
+            humaneval(),
+        );
+        assert_eq!(reward(&o), 0.0, "{name}: {o:?}");
+    }
+}
+
+#[test]
+fn monkeypatching_the_judges_functions_fails() {
+    let reference = json!({
+        "asserts": ["assert math.isclose(double(1), 2)", "assert math.isclose(double(2), 4)"],
+        "setup": "import math",
+    });
+    let honest = grade(
+        CodeOptions::default(),
+        &fenced("def double(x):\n    return 2.0 * x"),
+        reference.clone(),
+    );
+    assert_eq!(reward(&honest), 1.0);
+    let cheats = [
+        "import math\nmath.isclose = lambda *a, **k: True\ndef double(x):\n    return 0",
+        "def double(x):\n    import math, builtins\n    math.isclose = lambda *a, **k: True\n    builtins.isinstance = lambda *a: True\n    return 0",
+    ];
+    for code in cheats {
+        let o = grade(
+            CodeOptions {
+                reward: RewardMode::Fraction,
+                ..CodeOptions::default()
+            },
+            &fenced(code),
+            reference.clone(),
+        );
+        assert_eq!(reward(&o), 0.0, "{code}: {o:?}");
+    }
+}
+
+#[test]
+fn mbpp_asserts_each_scored() {
+    let reference = json!({
+        "test_list": ["assert add(1, 2) == 3", "assert add(2, 2) == 4", "assert add(0, 5) == 6"],
+        "test_imports": [],
+    });
+    let o = grade(
+        CodeOptions {
+            reward: RewardMode::Fraction,
+            ..CodeOptions::default()
+        },
+        &fenced("def add(a, b):\n    return a + b"),
+        reference.clone(),
+    );
+    assert!((reward(&o) - 2.0 / 3.0).abs() < 1e-9);
+    assert_eq!(o.components["total"], Some(3.0));
+    let weighted = grade(
+        CodeOptions {
+            reward: RewardMode::Weighted,
+            ..CodeOptions::default()
+        },
+        &fenced("def add(a, b):\n    return a + b"),
+        json!({"asserts": ["assert add(1, 2) == 3", "assert add(0, 5) == 6"], "weights": [3, 1]}),
+    );
+    assert_eq!(reward(&weighted), 0.75);
+}
+
+#[test]
+fn stdin_stdout_tests() {
+    let reference = json!({"language": "python", "tests": [
+        {"stdin": "1 2\n", "stdout": "3\n7\n"},
+        {"stdin": "5 5\n", "stdout": "10\n7\n"},
+    ], "time_limit_s": 5});
+    let good = "a, b = map(int, input().split())\nprint(a + b)\nprint(7)";
+    assert_eq!(
+        reward(&grade(
+            CodeOptions::default(),
+            &fenced(good),
+            reference.clone()
+        )),
+        1.0
+    );
+    let first_line_only = "a, b = map(int, input().split())\nprint(a + b)";
+    assert_eq!(
+        reward(&grade(
+            CodeOptions::default(),
+            &fenced(first_line_only),
+            reference.clone()
+        )),
+        0.0
+    );
+    let syntax = grade(CodeOptions::default(), &fenced("def (:"), reference.clone());
+    assert_eq!(reward(&syntax), 0.0);
+    assert!(
+        Value::Object(syntax.explanation.clone())
+            .to_string()
+            .contains("SyntaxError"),
+        "{syntax:?}"
+    );
+    let slow = grade(
+        CodeOptions::default(),
+        &fenced("while True:\n    pass"),
+        json!({"tests": [{"stdin": "", "stdout": "1"}], "time_limit_s": 0.5}),
+    );
+    assert_eq!(reward(&slow), 0.0);
+}
+
+#[test]
+fn bad_references_and_missing_code() {
+    let o = grade(CodeOptions::default(), "x", json!({"nothing": 1}));
+    assert_eq!(o.status, Status::Error);
+    assert_eq!(o.error.unwrap().kind, ErrorKind::BadReference);
+    let o = grade(
+        CodeOptions {
+            extract: assay_code::Extract::LastBlock,
+            ..CodeOptions::default()
+        },
+        "I don't know.",
+        humaneval(),
+    );
+    assert_eq!(o.status, Status::Invalid);
+}
