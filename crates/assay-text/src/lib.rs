@@ -17,6 +17,7 @@
 //! item's budget as they go.
 
 pub mod common;
+pub mod regex;
 pub mod string_check;
 
 #[cfg(test)]
@@ -25,5 +26,7 @@ pub(crate) mod testing;
 /// Registers every text grader kind: `string_check`, `regex`, `choice`, `format`, `length`,
 /// `repetition`.
 pub fn register(registry: &mut assay_core::Registry) {
-    registry.register::<string_check::StringCheckKind>();
+    registry
+        .register::<string_check::StringCheckKind>()
+        .register::<regex::RegexKind>();
 }
