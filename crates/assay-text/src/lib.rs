@@ -16,6 +16,7 @@
 //! guarantees linear-time matching), and the ones that loop over words or tags also check the
 //! item's budget as they go.
 
+pub mod choice;
 pub mod common;
 pub mod regex;
 pub mod string_check;
@@ -28,5 +29,6 @@ pub(crate) mod testing;
 pub fn register(registry: &mut assay_core::Registry) {
     registry
         .register::<string_check::StringCheckKind>()
-        .register::<regex::RegexKind>();
+        .register::<regex::RegexKind>()
+        .register::<choice::ChoiceKind>();
 }
