@@ -100,6 +100,9 @@ pub struct Verdict {
     pub answer_form: Option<String>,
     /// The rule that decided, or why nothing was decided.
     pub rule: String,
+    /// For [`Status::Exhausted`]: which limit was hit (the deadline, the step budget, or a
+    /// size limit).
+    pub exhausted: Option<Exhausted>,
 }
 
 impl Verdict {
@@ -116,6 +119,7 @@ impl Verdict {
             reference_form: None,
             answer_form: None,
             rule: rule.into(),
+            exhausted: None,
         }
     }
 }
@@ -165,43 +169,51 @@ pub fn verify(reference: &str, response: &str, opts: &Options, budget: &mut Budg
         return verdict;
     }
     if opts.conflict == ConflictPolicy::Invalid && !extraction.alternatives.is_empty() {
-        if let Some(conflict) = find_conflict(&found.text, &extraction.alternatives, opts, budget) {
-            verdict.status = conflict.0;
-            verdict.rule = conflict.1;
+        match find_conflict(&found.text, &extraction.alternatives, opts, budget) {
+            Ok(None) => {}
+            Ok(Some(rule)) => {
+                verdict.status = Status::Conflict;
+                verdict.rule = rule;
+            }
+            Err(x) => {
+                verdict.status = Status::Exhausted;
+                verdict.rule = format!("while checking for conflicting answers: {x}");
+                verdict.exhausted = Some(x);
+            }
         }
     }
     verdict.extracted = Some(found);
     verdict
 }
 
-/// Checks whether every earlier boxed answer is equivalent to the final one.
+/// Checks whether every earlier boxed answer is equivalent to the final one; returns the
+/// conflict, described, if one is not.
 fn find_conflict(
     last: &str,
     alternatives: &[String],
     opts: &Options,
     budget: &mut Budget,
-) -> Option<(Status, String)> {
+) -> Result<Option<String>, Exhausted> {
     let settings = settings(opts, last);
-    let last_expr = parse_answer(last, budget).ok()?;
+    let Ok(last_expr) = parse_answer(last, budget) else {
+        return Ok(None);
+    };
     for alt in alternatives {
         let same = match parse_answer(alt, budget) {
             Ok(e) => match equivalent(&e, &last_expr, &settings, budget) {
                 Ok(d) => d.equal,
-                Err(x) => return Some((Status::Exhausted, x.to_string())),
+                Err(x) => return Err(x),
             },
             Err(_) => false,
         };
         if !same {
-            return Some((
-                Status::Conflict,
-                format!(
-                    "answer spamming: {} different boxed answers (`{alt}` and `{last}`)",
-                    alternatives.len() + 1
-                ),
-            ));
+            return Ok(Some(format!(
+                "answer spamming: {} different boxed answers (`{alt}` and `{last}`)",
+                alternatives.len() + 1
+            )));
         }
     }
-    None
+    Ok(None)
 }
 
 fn settings(opts: &Options, answer: &str) -> Settings {
@@ -216,7 +228,9 @@ fn settings(opts: &Options, answer: &str) -> Settings {
 }
 
 fn exhausted(e: Exhausted) -> Verdict {
-    Verdict::new(Status::Exhausted, e.to_string())
+    let mut v = Verdict::new(Status::Exhausted, e.to_string());
+    v.exhausted = Some(e);
+    v
 }
 
 /// Compares an answer (already extracted) with a reference.
@@ -224,10 +238,8 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
     let reference_expr = match parse_answer(reference, budget) {
         Ok(e) => e,
         Err(ParseError::Exhausted(x @ (Exhausted::Deadline | Exhausted::Steps))) => {
-            let mut v = Verdict::new(
-                Status::Exhausted,
-                format!("while parsing the reference: {x}"),
-            );
+            let mut v = exhausted(x);
+            v.rule = format!("while parsing the reference: {}", v.rule);
             v.answer = Some(answer.to_string());
             return v;
         }
@@ -293,6 +305,7 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
         Err(x) => {
             v.status = Status::Exhausted;
             v.rule = x.to_string();
+            v.exhausted = Some(x);
         }
     }
     v
