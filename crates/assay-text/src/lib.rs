@@ -18,6 +18,7 @@
 
 pub mod choice;
 pub mod common;
+pub mod format;
 pub mod regex;
 pub mod string_check;
 
@@ -30,5 +31,6 @@ pub fn register(registry: &mut assay_core::Registry) {
     registry
         .register::<string_check::StringCheckKind>()
         .register::<regex::RegexKind>()
-        .register::<choice::ChoiceKind>();
+        .register::<choice::ChoiceKind>()
+        .register::<format::FormatKind>();
 }
