@@ -112,12 +112,14 @@ fn expand_pm(a: Expr, b: Expr) -> Vec<Expr> {
     ]
 }
 
-/// `x = v` (a variable on the left of a single equation): the value `v`.
+/// `x = v`, or `c = x` with a constant `c`: the value on the other side of the variable.
 fn equation_value(e: &Expr) -> Option<&Expr> {
     match e {
-        Expr::Rel(sides, ops) if ops == &[RelOp::Eq] && matches!(sides[0], Expr::Var(_)) => {
-            Some(&sides[1])
-        }
+        Expr::Rel(sides, ops) if ops == &[RelOp::Eq] => match (&sides[0], &sides[1]) {
+            (Expr::Var(_), v) => Some(v),
+            (v, Expr::Var(_)) if v.is_constant() => Some(v),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -516,9 +518,10 @@ fn value(e: &Expr, vars: &[(String, BigRational)], budget: &mut Budget) -> Resul
 }
 
 /// The value given to variable `name` at point `j`: depends only on the name and the
-/// point, so both sides see the same value. Most points are integers in [2, 1000] (cheap:
-/// no fraction reduction); every third point is a proper fraction, so expressions that
-/// only agree on integers (`(-1)^{2x}` and `1`) are told apart.
+/// point, so both sides see the same value. Points cycle through a positive integer, a
+/// negative integer (so `|x|` and `x` differ), and a fraction (so expressions that agree
+/// only on integers differ); integers keep exact arithmetic cheap. Points where a side is
+/// undefined (`\ln x` at negative `x`) are skipped.
 fn point_value(name: &str, j: usize) -> BigRational {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in name.bytes().chain((j as u64).to_le_bytes()) {
@@ -526,7 +529,8 @@ fn point_value(name: &str, j: usize) -> BigRational {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h ^= h >> 29;
-    let num = 2 + (h % 999) as i64;
+    let sign = if j % 3 == 1 { -1 } else { 1 };
+    let num = sign * (2 + (h % 999) as i64);
     let den = if j % 3 == 2 {
         2 + ((h >> 17) % 11) as i64
     } else {

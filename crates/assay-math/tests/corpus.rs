@@ -72,6 +72,14 @@ fn equivalence_table() {
 }
 
 #[test]
+fn false_positive_table() {
+    run_pairs(
+        include_str!("corpus/false_positives.tsv"),
+        Duration::from_secs(1),
+    );
+}
+
+#[test]
 fn adversarial_table() {
     run_pairs(
         include_str!("corpus/adversarial.tsv"),
