@@ -19,6 +19,7 @@
 pub mod choice;
 pub mod common;
 pub mod format;
+pub mod length;
 pub mod regex;
 pub mod string_check;
 
@@ -32,5 +33,6 @@ pub fn register(registry: &mut assay_core::Registry) {
         .register::<string_check::StringCheckKind>()
         .register::<regex::RegexKind>()
         .register::<choice::ChoiceKind>()
-        .register::<format::FormatKind>();
+        .register::<format::FormatKind>()
+        .register::<length::LengthKind>();
 }
