@@ -21,6 +21,7 @@ pub mod common;
 pub mod format;
 pub mod length;
 pub mod regex;
+pub mod repetition;
 pub mod string_check;
 
 #[cfg(test)]
@@ -34,5 +35,6 @@ pub fn register(registry: &mut assay_core::Registry) {
         .register::<regex::RegexKind>()
         .register::<choice::ChoiceKind>()
         .register::<format::FormatKind>()
-        .register::<length::LengthKind>();
+        .register::<length::LengthKind>()
+        .register::<repetition::RepetitionKind>();
 }
