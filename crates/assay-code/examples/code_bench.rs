@@ -1,0 +1,199 @@
+//! Benchmark and dataset check for the sandbox and the `code` grader (see bench/code/NOTES.md).
+//!
+//! ```text
+//! code_bench check HUMANEVAL.jsonl MBPP.json     # canonical solutions pass, wrong ones fail
+//! code_bench throughput HUMANEVAL.jsonl SECONDS  # executions per minute
+//! ```
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use assay_code::{CodeGrader, CodeOptions};
+use assay_core::{BatchContext, Grader, Item, Status};
+use assay_sandbox::{Sandbox, SandboxConfig, Task};
+use serde_json::{json, Value};
+
+fn humaneval(path: &str) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("read HumanEval jsonl (decompressed)")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("HumanEval line"))
+        .collect()
+}
+
+fn mbpp(path: &str) -> Vec<Value> {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read MBPP json (decompressed)"))
+        .expect("MBPP json")
+}
+
+/// Wraps `name` so its results are off by one (numbers +1, booleans negated, others changed).
+fn off_by_one(name: &str) -> String {
+    format!(
+        "\n__orig = {name}\ndef {name}(*a, **k):\n    r = __orig(*a, **k)\n    if isinstance(r, bool):\n        return not r\n    if isinstance(r, (int, float)):\n        return r + 1\n    if isinstance(r, str):\n        return r + 'x'\n    if isinstance(r, (list, tuple)):\n        return type(r)(list(r) + [0])\n    return 0 if r is None else None\n"
+    )
+}
+
+fn mbpp_entry(record: &Value) -> Option<String> {
+    let code = record["code"].as_str()?;
+    let tests = record["test_list"].to_string();
+    code.lines()
+        .filter_map(|l| l.strip_prefix("def "))
+        .filter_map(|l| l.split('(').next())
+        .map(str::trim)
+        .rfind(|name| tests.contains(&format!("{name}(")))
+        .map(str::to_owned)
+}
+
+fn grade_all(grader: &CodeGrader, items: &[Item]) -> Vec<(Status, f64)> {
+    let refs: Vec<&Item> = items.iter().collect();
+    grader
+        .grade_batch(&refs, &BatchContext::new(None))
+        .into_iter()
+        .map(|o| (o.status, o.reward.unwrap_or(f64::NAN)))
+        .collect()
+}
+
+/// A data set's name, task ids, canonical items and wrong items.
+type DataSet = (&'static str, Vec<String>, Vec<Item>, Vec<Item>);
+
+fn check(he_path: &str, mbpp_path: &str) {
+    let grader = CodeGrader::new(CodeOptions::default()).expect("options");
+    let he = humaneval(he_path);
+    let mb = mbpp(mbpp_path);
+    let mut sets: Vec<DataSet> = Vec::new();
+    let (mut ids, mut good, mut bad) = (Vec::new(), Vec::new(), Vec::new());
+    for r in &he {
+        let reference = json!({"test": r["test"], "entry_point": r["entry_point"]});
+        let program = format!(
+            "{}{}",
+            r["prompt"].as_str().unwrap(),
+            r["canonical_solution"].as_str().unwrap()
+        );
+        ids.push(r["task_id"].as_str().unwrap().to_owned());
+        bad.push(Item::new(
+            format!(
+                "```python\n{program}{}```",
+                off_by_one(r["entry_point"].as_str().unwrap())
+            ),
+            reference.clone(),
+        ));
+        good.push(Item::new(format!("```python\n{program}\n```"), reference));
+    }
+    sets.push(("HumanEval", ids, good, bad));
+    let (mut ids, mut good, mut bad) = (Vec::new(), Vec::new(), Vec::new());
+    for r in &mb {
+        let reference = json!({"test_list": r["test_list"], "test_imports": r["test_imports"]});
+        let code = r["code"].as_str().unwrap();
+        ids.push(r["task_id"].to_string());
+        let wrong = match mbpp_entry(r) {
+            Some(name) => format!("{code}\n{}", off_by_one(&name)),
+            None => "def nothing():\n    pass\n".to_owned(),
+        };
+        bad.push(Item::new(
+            format!("```python\n{wrong}\n```"),
+            reference.clone(),
+        ));
+        good.push(Item::new(format!("```python\n{code}\n```"), reference));
+    }
+    sets.push(("MBPP (sanitized)", ids, good, bad));
+    for (name, ids, good, bad) in sets {
+        let started = Instant::now();
+        let verdicts = grade_all(&grader, &good);
+        let elapsed = started.elapsed();
+        let failures: Vec<String> = ids
+            .iter()
+            .zip(&verdicts)
+            .filter(|(_, (s, r))| *s != Status::Ok || *r != 1.0)
+            .map(|(id, v)| format!("{id} {v:?}"))
+            .collect();
+        let wrong = grade_all(&grader, &bad);
+        let wrong_passed: Vec<&String> = ids
+            .iter()
+            .zip(&wrong)
+            .filter(|(_, (s, r))| *s != Status::Ok || *r != 0.0)
+            .map(|(id, _)| id)
+            .collect();
+        println!(
+            "{name}: canonical solutions passing {}/{} in {:.2?}; off-by-one variants failing {}/{}",
+            verdicts.len() - failures.len(),
+            verdicts.len(),
+            elapsed,
+            wrong.len() - wrong_passed.len(),
+            wrong.len()
+        );
+        for f in &failures {
+            println!("  canonical not passing: {f}");
+        }
+        for id in &wrong_passed {
+            println!("  wrong variant not failing: {id}");
+        }
+    }
+}
+
+/// Runs `tasks` round-robin on `threads` threads for `seconds`; returns executions per minute.
+fn rate(sandbox: &Sandbox, tasks: &[Task], seconds: f64) -> (f64, usize) {
+    let done = AtomicUsize::new(0);
+    let failed = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let next = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..sandbox.config().cells {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed) % tasks.len();
+                    match sandbox.run(&tasks[i]) {
+                        Ok(e) if e.status == assay_sandbox::Status::Ok => {}
+                        _ => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_secs_f64(seconds));
+        stop.store(true, Ordering::Relaxed);
+    });
+    let n = done.load(Ordering::Relaxed);
+    (
+        n as f64 * 60.0 / started.elapsed().as_secs_f64(),
+        failed.load(Ordering::Relaxed),
+    )
+}
+
+fn throughput(he_path: &str, seconds: f64) {
+    let sandbox = Sandbox::new(SandboxConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+    println!("cells: {}", sandbox.config().cells);
+    let trivial = vec![Task::python("pass")];
+    let (per_min, failed) = rate(&sandbox, &trivial, seconds);
+    println!("trivial (`pass`): {per_min:.0} executions/min ({failed} not ok)");
+    let typical: Vec<Task> = humaneval(he_path)
+        .iter()
+        .map(|r| {
+            Task::python(format!(
+                "{}{}\n{}\ncheck({})\n",
+                r["prompt"].as_str().unwrap(),
+                r["canonical_solution"].as_str().unwrap(),
+                r["test"].as_str().unwrap(),
+                r["entry_point"].as_str().unwrap()
+            ))
+        })
+        .collect();
+    let (per_min, failed) = rate(&sandbox, &typical, seconds);
+    println!("typical (HumanEval solution + check): {per_min:.0} executions/min ({failed} not ok)");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("check") if args.len() == 4 => check(&args[2], &args[3]),
+        Some("throughput") if args.len() >= 3 => {
+            throughput(&args[2], args.get(3).map_or(10.0, |s| s.parse().expect("seconds")))
+        }
+        _ => eprintln!(
+            "usage: code_bench check HUMANEVAL.jsonl MBPP.json | throughput HUMANEVAL.jsonl [SECONDS]"
+        ),
+    }
+}
