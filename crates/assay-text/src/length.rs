@@ -150,36 +150,26 @@ pub struct LengthOptions {
     pub unit: Unit,
     /// overlong, cosine (required): the length at which the penalty is full (overlong) or the
     /// cosine reaches its end (cosine).
-    #[serde(default)]
     pub max_length: Option<u64>,
     /// overlong (required): the length of the linear ramp that ends at `max_length`.
-    #[serde(default)]
     pub buffer: Option<u64>,
     /// overlong: the penalty at and beyond `max_length`, as a positive number (default 1).
-    #[serde(default)]
     pub factor: Option<f64>,
     /// cosine, kimi (required): the grader of this configuration that decides correctness.
-    #[serde(default)]
     pub correctness: Option<String>,
     /// cosine, kimi: an answer is correct when the correctness grader's reward is at least this
     /// (default 1).
-    #[serde(default)]
     pub threshold: Option<f64>,
     /// cosine: the value of a correct answer at `max_length` (default 0.5).
-    #[serde(default)]
     pub min_value_correct: Option<f64>,
     /// cosine: the value of a correct answer of length 0 (default 1).
-    #[serde(default)]
     pub max_value_correct: Option<f64>,
     /// cosine: the value of a wrong answer of length 0 (default -1).
-    #[serde(default)]
     pub min_value_wrong: Option<f64>,
     /// cosine: the value of a wrong answer at `max_length` (default -0.5).
-    #[serde(default)]
     pub max_value_wrong: Option<f64>,
     /// cosine: the value of any answer longer than `max_length` (default: none, such answers
     /// get the value at `max_length`).
-    #[serde(default)]
     pub exceed_value: Option<f64>,
 }
 

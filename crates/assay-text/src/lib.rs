@@ -5,7 +5,7 @@
 //! | [`string_check`] | the response equals / does not equal / contains the reference, after optional normalization |
 //! | [`regex`](mod@regex) | the response matches a pattern; a capture group becomes `pred`, optionally compared with the reference |
 //! | [`choice`] | the multiple-choice letter the response gives equals the reference letter |
-//! | [`format`] | tag structure such as `<think>…</think><answer>…</answer>` |
+//! | [`format`](mod@format) | tag structure such as `<think>…</think><answer>…</answer>` |
 //! | [`length`] | length shaping: DAPO overlong penalty, cosine-scaled reward, Kimi k1.5 group length reward |
 //! | [`repetition`] | n-gram repetition penalty |
 //!
@@ -37,4 +37,42 @@ pub fn register(registry: &mut assay_core::Registry) {
         .register::<format::FormatKind>()
         .register::<length::LengthKind>()
         .register::<repetition::RepetitionKind>();
+}
+
+#[cfg(test)]
+mod tests {
+    use assay_core::Registry;
+
+    #[test]
+    fn every_kind_is_registered_and_documented() {
+        let mut registry = Registry::new();
+        super::register(&mut registry);
+        assert_eq!(
+            registry.names(),
+            [
+                "choice",
+                "format",
+                "length",
+                "regex",
+                "repetition",
+                "string_check"
+            ]
+        );
+        for kind in registry.kinds() {
+            let info = &kind.info;
+            assert_eq!(info.family, "text");
+            assert!(info.summary.ends_with('.'), "{}", info.name);
+            assert!(!info.options.is_empty(), "{}", info.name);
+            for option in &info.options {
+                assert!(
+                    !option.description.is_empty(),
+                    "{}.{} has no description",
+                    info.name,
+                    option.name
+                );
+                assert_ne!(option.ty, "any", "{}.{}", info.name, option.name);
+            }
+            println!("{}", serde_json::to_string_pretty(info).unwrap());
+        }
+    }
 }

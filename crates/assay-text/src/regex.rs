@@ -116,7 +116,6 @@ pub struct RegexOptions {
     #[serde(default)]
     pub mode: Mode,
     /// The capture group (index or name) whose text becomes `pred`; without it, the whole match.
-    #[serde(default)]
     pub group: Option<Group>,
     /// In search mode, whether the `first` or the `last` match counts.
     #[serde(default)]
