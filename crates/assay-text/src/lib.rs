@@ -41,7 +41,65 @@ pub fn register(registry: &mut assay_core::Registry) {
 
 #[cfg(test)]
 mod tests {
-    use assay_core::Registry;
+    use assay_core::{Item, Registry, Status};
+    use serde_json::json;
+
+    use crate::testing::engine;
+
+    /// The configuration shape of DESIGN.md §3, with `string_check` standing in for `math`.
+    #[test]
+    fn design_example_configuration() {
+        let e = engine(
+            r#"
+            [graders.answer]
+            kind = "string_check"
+            normalize = ["trim"]
+
+            [graders.fmt]
+            kind = "format"
+            tags = ["think", "answer"]
+
+            [graders.total]
+            kind = "multi"
+            graders = ["answer", "fmt"]
+            formula = "0.9 * answer + 0.1 * fmt"
+
+            [[routes]]
+            data_source = "gsm8k*"
+            grader = "total"
+
+            [[routes]]
+            data_source = "*"
+            grader = "answer"
+            "#,
+        );
+        let item = |source: &str, response: &str| Item {
+            data_source: Some(source.into()),
+            ..Item::new(response, "4")
+        };
+        let results = e.score(&[
+            item("gsm8k_main", "<think>2+2</think><answer>4</answer>"),
+            item("gsm8k_main", "4"),
+            item("other", " 4 "),
+        ]);
+        assert!(
+            (results[0].reward.unwrap() - 0.1).abs() < 1e-12,
+            "{:?}",
+            results[0]
+        );
+        assert!(
+            (results[1].reward.unwrap() - 0.9).abs() < 1e-12,
+            "{:?}",
+            results[1]
+        );
+        assert_eq!(results[1].components["fmt"], Some(0.0));
+        assert_eq!(results[2].reward, Some(1.0));
+        assert_eq!(results[2].status, Status::Ok);
+        assert_eq!(
+            results[1].explanation["fmt"]["problems"][0],
+            json!("missing <think>")
+        );
+    }
 
     #[test]
     fn every_kind_is_registered_and_documented() {
