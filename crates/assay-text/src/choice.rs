@@ -45,7 +45,8 @@
 //! letters are equal, else 0. `pred` is the letter read; the explanation names the pattern
 //! that matched and the text it matched.
 //!
-//! Cost: a few linear-time regex scans of the response.
+//! Cost: a few linear-time regex scans of the response, checking the item's budget as
+//! candidates are found.
 
 use std::sync::Arc;
 
@@ -55,7 +56,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use assay_core::{
-    Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
+    Budget, BuildContext, ErrorKind, Expired, Grader, GraderKind, Item, Outcome, SharedGrader,
 };
 
 use crate::common::{describe, excerpt};
@@ -81,6 +82,9 @@ pub struct ChoiceOptions {
     #[serde(default = "yes")]
     pub final_letter: bool,
 }
+
+/// How many conflicting answers the explanation lists (the last ones).
+const MAX_LISTED: usize = 16;
 
 /// Words after a bare `A` or `I` that still let it be an answer letter.
 const CONNECTIVES: &[&str] = &[
@@ -134,7 +138,8 @@ struct Candidate {
     letter: char,
     pattern: &'static str,
     tier: Tier,
-    text: String,
+    /// Byte range of the whole match.
+    span: (usize, usize),
 }
 
 /// The `choice` grader.
@@ -220,11 +225,17 @@ impl Choice {
         })
     }
 
-    /// Every candidate letter, in all tiers.
-    fn candidates(&self, text: &str) -> Vec<Candidate> {
-        let mut found = Vec::new();
+    /// The candidate letters of the first tier that has any (all of them, in order), or
+    /// `Expired` when the budget runs out.
+    fn candidates(&self, text: &str, budget: &Budget) -> Result<Vec<Candidate>, Expired> {
+        let mut meter = budget.meter(64);
+        let mut found: Vec<Candidate> = Vec::new();
         for pattern in &self.patterns {
+            if found.last().is_some_and(|c| c.tier != pattern.tier) {
+                break;
+            }
             for caps in pattern.regex.captures_iter(text) {
+                meter.tick()?;
                 let Some(m) = ["l", "p", "t", "b"].iter().find_map(|g| caps.name(g)) else {
                     continue;
                 };
@@ -243,11 +254,12 @@ impl Choice {
                     letter,
                     pattern: pattern.name,
                     tier: pattern.tier,
-                    text: excerpt(whole.as_str().trim(), 80),
+                    span: (whole.start(), whole.end()),
                 });
             }
         }
-        found
+        found.sort_by_key(|c| c.at);
+        Ok(found)
     }
 
     /// The reference letter, or what is wrong with the reference.
@@ -307,7 +319,7 @@ impl Grader for Choice {
         Vec::new()
     }
 
-    fn grade(&self, item: &Item, _budget: &Budget) -> Outcome {
+    fn grade(&self, item: &Item, budget: &Budget) -> Outcome {
         let gold = match self.reference(&item.reference) {
             Ok(c) => c,
             Err(message) => return Outcome::error(ErrorKind::BadReference, message),
@@ -316,11 +328,13 @@ impl Grader for Choice {
         if response.trim().is_empty() {
             return Outcome::invalid(0.0, "empty response");
         }
-        let candidates = self.candidates(response);
-        let tier = [Tier::Explicit, Tier::Marked, Tier::Final]
-            .into_iter()
-            .find(|t| candidates.iter().any(|c| c.tier == *t));
-        let Some(tier) = tier else {
+        let candidates = match self.candidates(response, budget) {
+            Ok(c) => c,
+            Err(expired) => {
+                return Outcome::timeout(format!("reading the answer letter: {expired}"))
+            }
+        };
+        let Some(chosen) = candidates.last() else {
             return Outcome::invalid(
                 0.0,
                 format!(
@@ -329,11 +343,8 @@ impl Grader for Choice {
                 ),
             );
         };
-        let mut in_tier: Vec<&Candidate> = candidates.iter().filter(|c| c.tier == tier).collect();
-        in_tier.sort_by_key(|c| c.at);
-        let chosen = *in_tier.last().expect("the tier has a candidate");
         let mut letters: Vec<char> = Vec::new();
-        for c in &in_tier {
+        for c in &candidates {
             if letters.last() != Some(&c.letter) {
                 letters.push(c.letter);
             }
@@ -341,12 +352,17 @@ impl Grader for Choice {
         let mut outcome = Outcome::ok(if chosen.letter == gold { 1.0 } else { 0.0 })
             .pred(chosen.letter.to_string())
             .explain("pattern", chosen.pattern)
-            .explain("matched", chosen.text.as_str());
+            .explain(
+                "matched",
+                excerpt(response[chosen.span.0..chosen.span.1].trim(), 80),
+            );
         let mut distinct = letters.clone();
         distinct.sort_unstable();
         distinct.dedup();
         if distinct.len() > 1 {
-            let seq: Vec<String> = letters.iter().map(char::to_string).collect();
+            // The last few changes of mind are what a reader needs; keep the explanation small.
+            let skip = letters.len().saturating_sub(MAX_LISTED);
+            let seq: Vec<String> = letters[skip..].iter().map(char::to_string).collect();
             outcome = outcome
                 .explain("conflicting", json!(seq))
                 .explain("rule", "several answers disagree: the last one counts");
@@ -574,6 +590,22 @@ mod tests {
             let text = build_error("choice", &options);
             assert!(text.contains(message), "{options}: {text}");
         }
+    }
+
+    #[test]
+    fn long_responses_respect_the_budget() {
+        use assay_core::{Budget, Grader};
+        let grader = super::Choice::new("ABCD", true).unwrap();
+        let text = "(A) **B** ".repeat(10_000);
+        let item = Item::new(text, "B");
+        let expired = grader.grade(&item, &Budget::new(Some(std::time::Duration::ZERO)));
+        assert_eq!(expired.status, Status::Timeout);
+        let graded = grader.grade(&item, &Budget::unlimited());
+        assert_eq!(graded.pred.as_deref(), Some("B"));
+        assert_eq!(
+            graded.explanation["conflicting"].as_array().unwrap().len(),
+            super::MAX_LISTED
+        );
     }
 
     #[test]

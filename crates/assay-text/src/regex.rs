@@ -14,7 +14,8 @@
 //!
 //! Patterns use the syntax of Rust's `regex` crate (no look-around, no back-references), which
 //! guarantees matching in time linear in the response: a pattern cannot be made to backtrack
-//! catastrophically. An invalid pattern, or a `group` the pattern does not have, is a
+//! catastrophically (with `occurrence = "last"`, walking through the matches also checks the
+//! item's budget). An invalid pattern, or a `group` the pattern does not have, is a
 //! configuration error reported when the configuration loads.
 //!
 //! Reward: 1 when the pattern matches (and, with `compare_reference`, the capture equals the
@@ -33,7 +34,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
 
-use assay_core::{Budget, BuildContext, Grader, GraderKind, Item, Outcome, SharedGrader};
+use assay_core::{Budget, BuildContext, Expired, Grader, GraderKind, Item, Outcome, SharedGrader};
 
 use crate::common::{excerpt, string_or_list, Normalize, Normalizer};
 
@@ -193,10 +194,19 @@ impl RegexGrader {
         })
     }
 
-    fn find<'t>(&self, text: &'t str) -> Option<Captures<'t>> {
+    /// The match that counts, or `Expired` when walking to the last match outlives the budget.
+    fn find<'t>(&self, text: &'t str, budget: &Budget) -> Result<Option<Captures<'t>>, Expired> {
         match (self.mode, self.occurrence) {
-            (Mode::Search, Occurrence::Last) => self.regex.captures_iter(text).last(),
-            _ => self.regex.captures(text),
+            (Mode::Search, Occurrence::Last) => {
+                let mut meter = budget.meter(256);
+                let mut last = None;
+                for captures in self.regex.captures_iter(text) {
+                    meter.tick()?;
+                    last = Some(captures);
+                }
+                Ok(last)
+            }
+            _ => Ok(self.regex.captures(text)),
         }
     }
 }
@@ -206,7 +216,7 @@ impl Grader for RegexGrader {
         Vec::new()
     }
 
-    fn grade(&self, item: &Item, _budget: &Budget) -> Outcome {
+    fn grade(&self, item: &Item, budget: &Budget) -> Outcome {
         let references = match &self.compare {
             Some(_) => match string_or_list(&item.reference) {
                 Ok(r) => Some(r),
@@ -219,7 +229,11 @@ impl Grader for RegexGrader {
             Mode::Search => "search",
             Mode::Full => "full",
         };
-        let Some(captures) = self.find(response) else {
+        let found = match self.find(response, budget) {
+            Ok(found) => found,
+            Err(expired) => return Outcome::timeout(format!("finding the last match: {expired}")),
+        };
+        let Some(captures) = found else {
             let reason = match self.mode {
                 Mode::Search => "the pattern does not match the response",
                 Mode::Full => "the pattern does not match the whole response",
@@ -423,6 +437,24 @@ mod tests {
             assert_eq!(r.reward, Some(reward), "{options} {response:?}");
             assert_eq!(r.pred.as_deref(), pred, "{options} {response:?}");
         }
+    }
+
+    #[test]
+    fn last_occurrence_respects_the_budget() {
+        use assay_core::{Budget, Grader};
+        let options = super::RegexOptions {
+            pattern: r"\d".into(),
+            mode: super::Mode::Search,
+            group: None,
+            occurrence: super::Occurrence::Last,
+            compare_reference: false,
+            normalize: Vec::new(),
+        };
+        let grader = super::RegexGrader::new(options).unwrap();
+        let item = Item::new("1 ".repeat(10_000), Value::Null);
+        let expired = grader.grade(&item, &Budget::new(Some(std::time::Duration::ZERO)));
+        assert_eq!(expired.status, Status::Timeout);
+        assert_eq!(grader.grade(&item, &Budget::unlimited()).status, Status::Ok);
     }
 
     #[test]
