@@ -9,11 +9,11 @@ Three kinds of pair per problem, each with the verdict it must get by constructi
             another problem's answer when there is no digit)                        -> not equal
 
 A fourth kind, `corpus`, takes the hand-labelled rows of Assay's equivalence corpus
-(crates/assay-math/tests/corpus/equivalence.tsv, `=` and `!=` rows) as
+(crates/assay-math/tests/corpus/{equivalence,false_positives}.tsv, `=` and `!=` rows) as
 "The answer is $\\boxed{X}$." responses: the hard cases (exactness, percent, units,
 equations, intervals, text), each labelled by hand.
 
-Usage: make_pairs.py MATH500.jsonl.gz OUT.jsonl [EQUIVALENCE.tsv]
+Usage: make_pairs.py MATH500.jsonl.gz OUT.jsonl [TABLE.tsv ...]
 """
 import gzip
 import json
@@ -106,14 +106,15 @@ def main():
                 f.write(json.dumps({"id": f"{uid}#{kind}", "kind": kind, "reference": gold,
                                     "response": response, "expected": expected}) + "\n")
                 n += 1
-        if len(sys.argv) > 3:
-            for line_no, line in enumerate(open(sys.argv[3]), 1):
+        for table in sys.argv[3:]:
+            name = table.rsplit("/", 1)[-1].split(".")[0]
+            for line_no, line in enumerate(open(table), 1):
                 if line.startswith("#") or not line.strip():
                     continue
                 want, ref, ans = line.rstrip("\n").split("\t", 2)
                 if want not in ("=", "!="):
                     continue
-                f.write(json.dumps({"id": f"corpus:{line_no}", "kind": "corpus", "reference": ref,
+                f.write(json.dumps({"id": f"{name}:{line_no}", "kind": "corpus", "reference": ref,
                                     "response": f"The answer is $\\boxed{{{ans}}}$.",
                                     "expected": want == "="}) + "\n")
                 n += 1

@@ -18,7 +18,8 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install -q "math-verify==0.9.0"   # pulls latex2sympy2_extended + antlr4 4.13.2
 
-python3 bench/math/make_pairs.py "$MATH500" "$OUT/pairs.jsonl" crates/assay-math/tests/corpus/equivalence.tsv
+python3 bench/math/make_pairs.py "$MATH500" "$OUT/pairs.jsonl" \
+  crates/assay-math/tests/corpus/equivalence.tsv crates/assay-math/tests/corpus/false_positives.tsv
 
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 cargo build -q --release -p assay-math --example bench_pairs
