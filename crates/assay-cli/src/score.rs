@@ -203,6 +203,10 @@ fn read_windows(
                 if line.trim().is_empty() {
                     continue;
                 }
+                let mut line = line;
+                while line.ends_with(['\n', '\r']) {
+                    line.pop();
+                }
                 lines.push(line);
                 if lines.len() >= size {
                     let full = std::mem::replace(&mut lines, Vec::with_capacity(size));
@@ -250,9 +254,11 @@ fn score_windows(
         }));
         let last = windows.peek().is_none();
         if !last {
-            carried = hold_back_last_group(&mut parsed);
+            carried = hold_back_last_group(&mut parsed, args.window);
         }
-        score_batch(engine, args, parsed, out, summary, &mut finished_groups)?;
+        if !parsed.is_empty() {
+            score_batch(engine, args, parsed, out, summary, &mut finished_groups)?;
+        }
         progress.set_position(bytes_read.load(Ordering::Relaxed));
         progress.set_message(format!("{} items", summary.all.items));
         progress.tick();
@@ -263,9 +269,10 @@ fn score_windows(
     Ok(())
 }
 
-/// Splits off the trailing run of items sharing the last item's group, unless that run is the
-/// whole window (a group larger than the window is scored in parts).
-fn hold_back_last_group(parsed: &mut Vec<Parsed>) -> Vec<Parsed> {
+/// Splits off the trailing run of items sharing the last item's group, to be scored with the
+/// next window. A group that fills the whole window keeps being carried until it ends or
+/// reaches `GROUP_CARRY_LIMIT` windows; past that it is scored in parts (and counted as split).
+fn hold_back_last_group(parsed: &mut Vec<Parsed>, window: usize) -> Vec<Parsed> {
     let Some(group) = parsed.last().and_then(Parsed::group).map(str::to_string) else {
         return Vec::new();
     };
@@ -273,11 +280,14 @@ fn hold_back_last_group(parsed: &mut Vec<Parsed>) -> Vec<Parsed> {
         .iter()
         .rposition(|p| p.group() != Some(group.as_str()))
         .map_or(0, |i| i + 1);
-    if start == 0 {
+    if start == 0 && parsed.len() >= window.saturating_mul(GROUP_CARRY_LIMIT) {
         return Vec::new();
     }
     parsed.split_off(start)
 }
+
+/// How many windows' worth of one group may be carried before it is scored in parts.
+const GROUP_CARRY_LIMIT: usize = 8;
 
 fn score_batch(
     engine: &Engine,

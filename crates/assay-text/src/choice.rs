@@ -16,7 +16,8 @@
 //!
 //! 1. explicit: an answer phrase — `Answer: C`, `the answer is (C)`, `Final answer: **C**`,
 //!    `the correct option is C`, `answer is $\text{C}$` — or `\boxed{C}` (also `\boxed{(C)}`,
-//!    `\boxed{\text{C}}`);
+//!    `\boxed{\text{C}}`), or an answer tag holding just the letter (`<answer>C</answer>`,
+//!    `<answer> (c) </answer>`), as R1-style formats write it;
 //! 2. marked: a parenthesized capital `(C)` not glued to a word (so `P(A)` is not an answer), or
 //!    a bold letter `**C**`;
 //! 3. final letter (when `final_letter` is on): the last line is just the letter, perhaps
@@ -179,6 +180,13 @@ impl Choice {
                 Tier::Explicit,
                 format!(
                     r"\\boxed\s*\{{\s*(?:\\(?:text|textbf|mathrm|mathbf)\s*\{{\s*)?\(?\s*(?P<l>{ul})\s*\)?\s*\}}"
+                ),
+            ),
+            (
+                "answer tag",
+                Tier::Explicit,
+                format!(
+                    r"(?i:<answer>)\s*{open}\(?\s*(?P<l>{ul})\s*\)?{close}\s*(?i:</answer>)"
                 ),
             ),
             (
@@ -421,6 +429,10 @@ mod tests {
         ),
         // \boxed.
         ("so $\\boxed{C}$", Some('C'), "boxed"),
+        ("<think>A car is slow.</think><answer>C</answer>", Some('C'), "answer tag"),
+        ("<answer> (b) </answer>", Some('B'), "answer tag"),
+        ("<answer>**D**</answer>", Some('D'), "answer tag"),
+        ("<answer>I am not sure.</answer>", None, ""),
         ("\\boxed{(B)}", Some('B'), "boxed"),
         ("\\boxed{\\text{D}}", Some('D'), "boxed"),
         ("\\boxed{ c }", Some('C'), "boxed"),

@@ -29,6 +29,9 @@ use serde_json::{Map, Value};
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     assay_core::compose::register(&mut registry);
+    assay_text::register(&mut registry);
+    assay_math::register(&mut registry);
+    assay_code::register(&mut registry);
     registry
 }
 

@@ -1,0 +1,479 @@
+//! End-to-end tests of the `assay` binary: streaming, ordering, failures, exit codes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{json, Value};
+
+fn assay() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = assay()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("assay runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn results(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each output line is JSON"))
+        .collect()
+}
+
+#[test]
+fn stdin_to_stdout_keeps_order_and_survives_malformed_lines() {
+    let input = [
+        r#"{"id": "a", "response": "Paris", "reference": "paris"}"#,
+        "{this is not json",
+        "",
+        r#"{"id": "c", "response": "Lyon", "reference": "paris"}"#,
+        r#"{"id": "d", "reference": "paris"}"#,
+        r#"{"id": "e", "response": "x", "reference": 5}"#,
+    ]
+    .join("\n");
+    let out = run_with_stdin(
+        &[
+            "score",
+            "--grader",
+            "string_check",
+            "--set",
+            "normalize=[\"case\"]",
+            "--input",
+            "-",
+            "--output",
+            "-",
+        ],
+        &input,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rs = results(&out);
+    let brief: Vec<(Value, Value, Value)> = rs
+        .iter()
+        .map(|r| (r["id"].clone(), r["status"].clone(), r["reward"].clone()))
+        .collect();
+    assert_eq!(
+        brief,
+        [
+            (json!("a"), json!("ok"), json!(1.0)),
+            (json!(null), json!("error"), json!(null)),
+            (json!("c"), json!("ok"), json!(0.0)),
+            (json!("d"), json!("error"), json!(null)),
+            (json!("e"), json!("error"), json!(null)),
+        ]
+    );
+    assert_eq!(rs[1]["error"]["kind"], json!("malformed_input"));
+    assert_eq!(rs[3]["error"]["kind"], json!("malformed_input"));
+    assert_eq!(rs[4]["error"]["kind"], json!("bad_reference"));
+    for r in &rs {
+        for key in [
+            "id",
+            "reward",
+            "status",
+            "components",
+            "pred",
+            "explanation",
+            "error",
+            "elapsed_ms",
+        ] {
+            assert!(r.get(key).is_some(), "{key} missing in {r}");
+        }
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("scored 5 items"), "{stderr}");
+    assert!(
+        stderr.contains("ok 2 · invalid 0 · not_applicable 0 · timeout 0 · error 3"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("malformed_input 2"), "{stderr}");
+}
+
+#[test]
+fn on_error_fallback_is_applied_but_status_stays() {
+    let out = run_with_stdin(
+        &[
+            "score",
+            "--grader",
+            "string_check",
+            "--on-error",
+            "zero",
+            "--quiet",
+        ],
+        "{broken\n",
+    );
+    assert!(out.status.success());
+    let rs = results(&out);
+    assert_eq!(rs[0]["status"], json!("error"));
+    assert_eq!(rs[0]["reward"], json!(0.0));
+    assert!(out.stderr.is_empty(), "--quiet prints nothing");
+}
+
+#[test]
+fn configuration_errors_exit_2_and_list_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(
+        &config,
+        "[graders.a]\nkind = \"nope\"\n[graders.b]\nkind = \"string_check\"\noperation = \"equals\"\n[[routes]]\ndata_source = \"*\"\ngrader = \"c\"\n",
+    )
+    .unwrap();
+    let out = run_with_stdin(&["score", "--config", config.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("3 problems"), "{stderr}");
+    assert!(
+        stderr.contains("graders.a.kind: unknown kind `nope`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("graders.b.operation: unknown variant `equals`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("routes[0].grader: no grader named `c`"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+
+    let out = run_with_stdin(
+        &["score", "--grader", "string_check", "--set", "bogus=1"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field `bogus`"));
+
+    let out = run_with_stdin(&["score"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn missing_input_exits_1_with_the_path() {
+    let out = run_with_stdin(
+        &[
+            "score",
+            "--grader",
+            "string_check",
+            "--input",
+            "/nonexistent/in.jsonl",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/in.jsonl"));
+}
+
+#[test]
+fn advantages_and_group_summary() {
+    let input: String = [
+        ("g1", "yes"),
+        ("g1", "no"),
+        ("g1", "no"),
+        ("g1", "yes"),
+        ("g2", "yes"),
+        ("g2", "yes"),
+        ("g3", "no"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (g, r))| {
+        json!({"id": i, "group": g, "response": r, "reference": "yes"}).to_string() + "\n"
+    })
+    .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let summary_path = dir.path().join("summary.json");
+    let out = run_with_stdin(
+        &[
+            "score",
+            "--grader",
+            "string_check",
+            "--advantage",
+            "drgrpo",
+            "--window",
+            "3",
+            "--summary-json",
+            summary_path.to_str().unwrap(),
+        ],
+        &input,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let advantages: Vec<Value> = results(&out)
+        .iter()
+        .map(|r| r["advantage"].clone())
+        .collect();
+    assert_eq!(
+        advantages,
+        [
+            json!(0.5),
+            json!(-0.5),
+            json!(-0.5),
+            json!(0.5),
+            json!(0.0),
+            json!(0.0),
+            json!(0.0)
+        ]
+    );
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary_path).unwrap()).unwrap();
+    assert_eq!(summary["groups"], json!(3));
+    assert_eq!(summary["zero_spread_groups"], json!(1));
+    assert_eq!(summary["split_groups"], json!(0));
+    assert_eq!(summary["items"], json!(7));
+
+    let bad = run_with_stdin(
+        &["score", "--grader", "string_check", "--advantage", "ppo"],
+        "",
+    );
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn many_items_stay_in_order_across_windows_and_threads() {
+    let input: String = (0..5000)
+        .map(|i| {
+            let response = if i % 3 == 0 { "match" } else { "other" };
+            json!({"id": i, "group": format!("g{}", i / 4), "response": response, "reference": "match"}).to_string() + "\n"
+        })
+        .collect();
+    let out = run_with_stdin(
+        &[
+            "score",
+            "--grader",
+            "string_check",
+            "--threads",
+            "2",
+            "--window",
+            "37",
+            "--quiet",
+        ],
+        &input,
+    );
+    assert!(out.status.success());
+    let rs = results(&out);
+    assert_eq!(rs.len(), 5000);
+    for (i, r) in rs.iter().enumerate() {
+        assert_eq!(r["id"], json!(i));
+        assert_eq!(r["reward"], json!(if i % 3 == 0 { 1.0 } else { 0.0 }));
+    }
+}
+
+/// Peak RSS of a `score` run over `lines` generated items, from its JSON summary.
+fn peak_rss_for(lines: usize, dir: &Path) -> u64 {
+    let input = dir.join(format!("in-{lines}.jsonl"));
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+    for i in 0..lines {
+        writeln!(
+            file,
+            r#"{{"id": {i}, "group": "q{}", "data_source": "synthetic", "response": "The answer is {} because of many words here to make the line realistic in size", "reference": "The answer is 7 because of many words here to make the line realistic in size"}}"#,
+            i / 8,
+            i % 10
+        )
+        .unwrap();
+    }
+    drop(file);
+    let summary = dir.join(format!("summary-{lines}.json"));
+    let output = dir.join(format!("out-{lines}.jsonl"));
+    let status = assay()
+        .args(["score", "--grader", "string_check", "--quiet", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .arg("--summary-json")
+        .arg(&summary)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(summary["items"], json!(lines));
+    let written = std::fs::read_to_string(&output).unwrap().lines().count();
+    assert_eq!(written, lines);
+    summary["peak_rss_bytes"]
+        .as_u64()
+        .expect("peak RSS is reported on Linux")
+}
+
+#[test]
+fn streaming_memory_stays_flat_as_input_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = peak_rss_for(20_000, dir.path());
+    let large = peak_rss_for(200_000, dir.path());
+    // 10× the input (about 35 MB more) must not cost more than a few MB more memory.
+    assert!(
+        large < small + 16 * 1024 * 1024,
+        "peak RSS grew from {small} to {large} bytes for 10× the input"
+    );
+}
+
+#[test]
+fn check_explains_one_pair() {
+    let out = assay()
+        .args([
+            "check",
+            "string_check",
+            "--set",
+            "operation=contains",
+            "--response",
+            "it is Paris.",
+            "--reference",
+            "Paris",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["reward"], json!(1.0));
+    assert_eq!(r["status"], json!("ok"));
+}
+
+#[test]
+fn graders_lists_every_registered_kind_with_options() {
+    let out = assay().args(["graders", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let kinds: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = kinds.iter().map(|k| k["name"].as_str().unwrap()).collect();
+    let registry = assay::registry();
+    assert_eq!(names, registry.names());
+    for kind in &kinds {
+        assert!(!kind["summary"].as_str().unwrap().is_empty());
+        for option in kind["options"].as_array().unwrap() {
+            assert!(
+                !option["description"].as_str().unwrap().is_empty(),
+                "{kind}"
+            );
+        }
+    }
+    let text = assay().arg("graders").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for name in registry.names() {
+        assert!(text.contains(&format!("{name} (")), "{name}");
+    }
+    let unknown = assay().args(["graders", "nope"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn bundled_example_scores_as_documented() {
+    let root = repo_root();
+    let out = assay()
+        .current_dir(&root)
+        .args([
+            "score",
+            "--config",
+            "examples/rewards.toml",
+            "--input",
+            "examples/rollouts.jsonl",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: Vec<Value> = std::fs::read_to_string(root.join("examples/expected.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got = results(&out);
+    assert_eq!(got.len(), expected.len());
+    for (g, e) in got.iter().zip(&expected) {
+        for key in ["id", "reward", "status", "components", "pred", "error"] {
+            assert_eq!(g[key], e[key], "{key} of {}", e["id"]);
+        }
+    }
+}
+
+/// The fenced blocks of one language in the README.
+fn readme_blocks(language: &str) -> Vec<String> {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let fence = format!("```{language}\n");
+    let mut blocks = Vec::new();
+    let mut rest = readme.as_str();
+    while let Some(start) = rest.find(&fence) {
+        let body = &rest[start + fence.len()..];
+        let end = body.find("```").expect("closed fence");
+        blocks.push(body[..end].to_string());
+        rest = &body[end..];
+    }
+    blocks
+}
+
+#[test]
+fn readme_configurations_build_and_the_example_is_the_bundled_file() {
+    let blocks = readme_blocks("toml");
+    assert!(blocks.len() >= 2);
+    let bundled = std::fs::read_to_string(repo_root().join("examples/rewards.toml")).unwrap();
+    assert_eq!(
+        blocks[0], bundled,
+        "README's first TOML block is examples/rewards.toml"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (i, block) in blocks.iter().enumerate() {
+        let path = dir.path().join(format!("readme-{i}.toml"));
+        std::fs::write(&path, block).unwrap();
+        if let Err(e) = assay::engine_from_path(&path) {
+            panic!("README TOML block {i} does not build: {e}");
+        }
+    }
+}
+
+#[test]
+fn readme_json_examples_are_a_valid_item_and_result() {
+    let blocks = readme_blocks("json");
+    let item: assay::Item = serde_json::from_str(&blocks[0]).expect("README item parses");
+    assert_eq!(item.group.as_deref(), Some("q17"));
+    let result: assay::GradeResult =
+        serde_json::from_str(&blocks[1]).expect("README result parses");
+    assert_eq!(result.status, assay::Status::Ok);
+}
+
+#[test]
+fn readme_error_listing_is_what_assay_prints() {
+    let listing = readme_blocks("text")
+        .into_iter()
+        .find(|b| b.starts_with("error: invalid configuration bad.toml"))
+        .expect("README shows a configuration error");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[graders.a]\nkind = \"nope\"\n[graders.b]\nkind = \"string_check\"\noperation = \"equals\"\n[[routes]]\ndata_source = \"*\"\ngrader = \"c\"\n",
+    )
+    .unwrap();
+    let out = assay()
+        .current_dir(dir.path())
+        .args(["score", "--config", "bad.toml"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), listing);
+}
