@@ -3,11 +3,13 @@
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::cgroup::CellCgroup;
 use crate::namespaces::{self, CellPlan, CellProcess};
 use crate::sys;
 use crate::task::{Execution, Language, Status, Task};
@@ -98,12 +100,37 @@ impl FrameReader {
 pub(crate) struct Cell {
     process: CellProcess,
     frames: FrameReader,
+    /// Dropped after the processes are killed (fields drop after `Drop::drop`).
+    cgroup: Option<CellCgroup>,
+    /// OOM kills in the cell's cgroup before the current task.
+    oom_kills: u64,
+}
+
+/// Per-cell resource bounds, where cgroups are available.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CellBounds {
+    /// Memory of the whole cell, in bytes.
+    pub memory_bytes: u64,
+    /// Processes in the whole cell.
+    pub processes: u64,
 }
 
 impl Cell {
     /// Starts a cell and waits until its zygote is ready.
-    pub(crate) fn start(plan: &CellPlan, timeout: Duration) -> Result<Cell, CellError> {
-        let process = namespaces::spawn(plan).map_err(|e| CellError::Spawn {
+    pub(crate) fn start(
+        plan: &CellPlan,
+        bounds: CellBounds,
+        timeout: Duration,
+    ) -> Result<Cell, CellError> {
+        static SERIAL: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "{}-{}",
+            std::process::id(),
+            SERIAL.fetch_add(1, Ordering::Relaxed)
+        );
+        // Without cgroups the cell still runs; the self-test reports the layer as missing.
+        let cgroup = CellCgroup::create(&name, bounds.memory_bytes, bounds.processes).ok();
+        let process = namespaces::spawn(plan, cgroup.as_ref()).map_err(|e| CellError::Spawn {
             step: e.step,
             error: e.error,
         })?;
@@ -111,6 +138,8 @@ impl Cell {
         let mut cell = Cell {
             process,
             frames: FrameReader::default(),
+            cgroup,
+            oom_kills: 0,
         };
         let deadline = Instant::now() + timeout;
         let report = cell.wait_report(deadline)?;
@@ -275,7 +304,16 @@ impl Cell {
         let [out, err, chan] = streams;
         let overflowed = out.overflowed || err.overflowed || chan.overflowed;
         let cpu = Duration::from_secs_f64(report.cpu_ms.max(0.0) / 1000.0);
-        let status = classify(&report, overflowed, cpu, task, &err.data);
+        let mut status = classify(&report, overflowed, cpu, task, &err.data);
+        if report.signal == Some(libc::SIGKILL) {
+            if let Some(cgroup) = &self.cgroup {
+                let kills = cgroup.oom_kills();
+                if kills > self.oom_kills {
+                    self.oom_kills = kills;
+                    status = Status::MemoryLimit;
+                }
+            }
+        }
         Ok(Execution {
             status,
             exit_code: report.exit_code,

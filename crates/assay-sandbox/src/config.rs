@@ -64,11 +64,30 @@ pub enum Layer {
     Landlock,
     /// Per-task rlimits (CPU, address space, file size, files, processes, no core).
     Rlimits,
+    /// Memory and pids cgroups per cell (cgroup v1): a bound on a cell's total memory and
+    /// processes. Not required by default: the layers above do not depend on it.
+    Cgroups,
 }
 
 impl Layer {
     /// Every layer, outer to inner.
-    pub const ALL: [Layer; 11] = [
+    pub const ALL: [Layer; 12] = [
+        Layer::UserNamespace,
+        Layer::MountNamespace,
+        Layer::PidNamespace,
+        Layer::NetworkNamespace,
+        Layer::IpcNamespace,
+        Layer::UtsNamespace,
+        Layer::UnprivilegedUid,
+        Layer::NoNewPrivs,
+        Layer::Seccomp,
+        Layer::Landlock,
+        Layer::Rlimits,
+        Layer::Cgroups,
+    ];
+
+    /// The layers required by default: all but [`Layer::Cgroups`].
+    pub const DEFAULT_REQUIRED: [Layer; 11] = [
         Layer::UserNamespace,
         Layer::MountNamespace,
         Layer::PidNamespace,
@@ -108,6 +127,10 @@ impl Layer {
                  at boot (add landlock to the lsm= kernel parameter)"
             }
             Layer::Rlimits => "check that the supervisor may lower resource limits",
+            Layer::Cgroups => {
+                "run as root on a machine with the cgroup v1 memory and pids hierarchies mounted \
+                 (/sys/fs/cgroup/memory, /sys/fs/cgroup/pids)"
+            }
         }
     }
 }
@@ -126,6 +149,7 @@ impl fmt::Display for Layer {
             Layer::Seccomp => "seccomp filter",
             Layer::Landlock => "Landlock",
             Layer::Rlimits => "rlimits",
+            Layer::Cgroups => "cgroups",
         };
         f.write_str(name)
     }
@@ -145,8 +169,13 @@ pub struct SandboxConfig {
     /// `/etc/ld.so.cache` and the interpreter's prefix.
     pub extra_read_only: Vec<PathBuf>,
     /// Layers that must be in force; [`Sandbox::new`](crate::Sandbox::new) refuses to start
-    /// without them. Defaults to all of [`Layer::ALL`].
+    /// without them. Defaults to [`Layer::DEFAULT_REQUIRED`].
     pub required: Vec<Layer>,
+    /// Memory limit of a whole cell (its zygote, its task's processes and its `/tmp`), in
+    /// bytes, where per-cell cgroups are available.
+    pub cell_memory_bytes: u64,
+    /// Most processes in a whole cell, where per-cell cgroups are available.
+    pub cell_processes: u64,
     /// Host uid (and gid) that a cell's root maps to; tasks map to the next uid. Neither may
     /// belong to a real user.
     pub uid_base: u32,
@@ -163,7 +192,9 @@ impl Default for SandboxConfig {
             cells: std::thread::available_parallelism().map_or(2, |n| n.get()),
             scratch_bytes: 256 << 20,
             extra_read_only: Vec::new(),
-            required: Layer::ALL.to_vec(),
+            required: Layer::DEFAULT_REQUIRED.to_vec(),
+            cell_memory_bytes: 2 << 30,
+            cell_processes: 128,
             uid_base: 2_000_000_000,
             preload: DEFAULT_PRELOAD.iter().map(|s| s.to_string()).collect(),
             startup_timeout: Duration::from_secs(30),

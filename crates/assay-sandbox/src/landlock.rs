@@ -7,7 +7,10 @@
 //!    connect (ABI 4+), no signals or abstract Unix sockets to processes outside the domain
 //!    (ABI 6+);
 //! 2. the *task* layer, applied by the zygote's child after it drops privileges: write only in
-//!    the task's own scratch directory. Its parameters come from [`TaskLayer`].
+//!    the task's own scratch directory.
+//!
+//! The cell layer also lets the zygote's child write files under `/proc` (its own
+//! `oom_score_adj`); the task layer takes that away before the program runs. Its parameters come from [`TaskLayer`].
 
 use serde::Serialize;
 
@@ -130,12 +133,15 @@ impl CellPolicy {
             return Err(("landlock_create_ruleset", errno()));
         }
         let ruleset = ruleset as i32;
-        let rules: [(&std::ffi::CStr, u64); 5] = [
+        let rules: [(&std::ffi::CStr, u64); 6] = [
             (c"/", self.read),
             (c"/tmp", self.read | self.write),
             (c"/dev/null", self.file_rw),
             (c"/dev/zero", self.file_rw),
             (c"/dev/urandom", FS_READ_FILE),
+            // The zygote's child raises its own oom_score_adj before the task layer forbids
+            // writes outside the scratch directory.
+            (c"/proc", self.read | FS_WRITE_FILE),
         ];
         for (path, access) in rules {
             // SAFETY: `path` is a NUL-terminated string.

@@ -8,7 +8,8 @@
 //! - **cells**: long-lived processes in new user, mount, pid, network, IPC and UTS namespaces,
 //!   seeing a read-only view of the runtimes (`/usr`, `/lib*`, the interpreter's prefix), a
 //!   private `/proc`, `/dev/{null,zero,random,urandom}` and a size-capped `/tmp` tmpfs; no
-//!   network interface but a downed loopback;
+//!   network interface but a downed loopback; where cgroup v1 is available, memory and pids
+//!   cgroups bound the whole cell (so a task's processes together cannot exhaust the host);
 //! - a **zygote** per cell (pid 1 of the cell): a Python interpreter started once with
 //!   `-S -s`, the standard library preloaded, hash seed fixed and one BLAS/OMP thread, that
 //!   forks one child per task;
@@ -55,6 +56,7 @@
 //! socket family but `AF_UNIX`.
 
 mod cell;
+mod cgroup;
 mod config;
 mod landlock;
 mod namespaces;

@@ -19,6 +19,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use crate::cgroup::CellCgroup;
 use crate::landlock::CellPolicy;
 use crate::seccomp::Filter;
 use crate::sys;
@@ -235,7 +236,10 @@ impl SpawnError {
 }
 
 /// Starts a cell following `plan`. Returns once the zygote has been executed (not yet ready).
-pub(crate) fn spawn(plan: &CellPlan) -> Result<CellProcess, SpawnError> {
+pub(crate) fn spawn(
+    plan: &CellPlan,
+    cgroup: Option<&CellCgroup>,
+) -> Result<CellProcess, SpawnError> {
     let h = |step| move |e| SpawnError::host(step, e);
     let (to_parent_r, to_parent_w) = sys::pipe().map_err(h("create a pipe"))?;
     let (to_child_r, to_child_w) = sys::pipe().map_err(h("create a pipe"))?;
@@ -294,6 +298,13 @@ pub(crate) fn spawn(plan: &CellPlan) -> Result<CellProcess, SpawnError> {
     if n == 0 {
         return Err(fail(child_error(&err_r)));
     }
+    if let Some(cgroup) = cgroup {
+        cgroup
+            .add(pid)
+            .map_err(|e| fail(SpawnError::host("move the cell into its cgroups", e)))?;
+    }
+    // Out-of-memory kills should pick a task, not the zygote (tasks raise their own score).
+    let _ = std::fs::write(format!("/proc/{pid}/oom_score_adj"), "-999");
     let base = plan.uid_base;
     let map = format!("0 {base} 1\n{TASK_UID} {} 1\n", base + 1);
     for file in ["uid_map", "gid_map"] {

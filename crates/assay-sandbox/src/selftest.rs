@@ -40,6 +40,7 @@ r["nproc"] = resource.getrlimit(resource.RLIMIT_NPROC)[0]
 r["core"] = resource.getrlimit(resource.RLIMIT_CORE)[1]
 r["root"] = sorted(os.listdir("/"))
 r["links"] = read("/proc/net/dev").count(":")
+r["cgroups"] = read("/proc/self/cgroup").splitlines()
 os.write(3, json.dumps(r).encode())
 "#;
 
@@ -73,6 +74,7 @@ struct Findings {
     core: i64,
     root: Vec<String>,
     links: usize,
+    cgroups: Vec<String>,
 }
 
 /// Whether one layer is in force, and the evidence.
@@ -146,6 +148,15 @@ impl IsolationReport {
         let mut net = ns_check(Layer::NetworkNamespace, "net");
         net.enforced &= f.links <= 1;
         net.evidence += &format!("; {} interface(s)", f.links);
+        // v1 lines are "id:controllers:path"; the cell's must not be the root cgroup.
+        let in_cell = |controller: &str| {
+            f.cgroups.iter().any(|l| {
+                let mut parts = l.splitn(3, ':');
+                let (_, controllers, path) = (parts.next(), parts.next(), parts.next());
+                controllers.is_some_and(|c| c.split(',').any(|c| c == controller))
+                    && path.is_some_and(|p| p.contains("assay-sandbox/"))
+            })
+        };
         let checks = vec![
             user,
             mount,
@@ -184,6 +195,11 @@ impl IsolationReport {
                 layer: Layer::Rlimits,
                 enforced: f.nproc == PROBE_PROCESSES as i64 && f.core == 0,
                 evidence: format!("RLIMIT_NPROC {}, RLIMIT_CORE hard {}", f.nproc, f.core),
+            },
+            LayerCheck {
+                layer: Layer::Cgroups,
+                enforced: in_cell("memory") && in_cell("pids"),
+                evidence: format!("cgroups {:?}", f.cgroups),
             },
         ];
         Some(IsolationReport { checks })

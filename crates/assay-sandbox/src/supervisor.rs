@@ -5,7 +5,7 @@ use std::sync::{Condvar, Mutex};
 
 use serde_json::json;
 
-use crate::cell::{Cell, CellError};
+use crate::cell::{Cell, CellBounds, CellError};
 use crate::config::{Layer, SandboxConfig};
 use crate::landlock::{self, CellPolicy};
 use crate::namespaces::{CellPlan, PlanSpec, TASK_UID};
@@ -133,7 +133,7 @@ impl Sandbox {
             uid_base: config.uid_base,
         })
         .map_err(|e| SetupError::Prepare(e.to_string()))?;
-        let first = Cell::start(&plan, config.startup_timeout)
+        let first = Cell::start(&plan, bounds(&config), config.startup_timeout)
             .map_err(|e| SetupError::Cell(e.to_string()))?;
         let mut sandbox = Sandbox {
             plan,
@@ -203,7 +203,12 @@ impl Sandbox {
             if pool.total < self.config.cells.max(1) {
                 pool.total += 1;
                 drop(pool);
-                return Cell::start(&self.plan, self.config.startup_timeout).map_err(|e| {
+                return Cell::start(
+                    &self.plan,
+                    bounds(&self.config),
+                    self.config.startup_timeout,
+                )
+                .map_err(|e| {
                     self.release(None);
                     RunError::Sandbox(start_error(&e))
                 });
@@ -221,6 +226,13 @@ impl Sandbox {
         }
         drop(pool);
         self.freed.notify_one();
+    }
+}
+
+fn bounds(config: &SandboxConfig) -> CellBounds {
+    CellBounds {
+        memory_bytes: config.cell_memory_bytes,
+        processes: config.cell_processes,
     }
 }
 

@@ -115,6 +115,12 @@ def child(header, blob, fds, scratch):
     """Runs in the forked task process; never returns."""
     try:
         os.setsid()
+        try:
+            fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+            os.write(fd, b"1000")
+            os.close(fd)
+        except OSError:
+            pass
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
         os.closerange(len(fds), 1 << 20)

@@ -350,3 +350,38 @@ print("parent done")
         .collect();
     assert!(survivors.is_empty(), "{survivors:?}");
 }
+
+#[test]
+fn memory_spread_over_processes_is_bounded_by_the_cell() {
+    // Each process stays under its address-space limit; together they pass the cell's limit.
+    let sb = Sandbox::new(SandboxConfig {
+        cells: 1,
+        cell_memory_bytes: 600 << 20,
+        uid_base: 2_200_000_000,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    assert!(sb.isolation().has(Layer::Cgroups), "{}", sb.isolation());
+    let exec = sb
+        .run(&Task::python(
+            r#"
+import os, time
+for _ in range(3):
+    if os.fork() == 0:
+        b = bytearray(150 << 20)
+        for i in range(0, len(b), 4096):
+            b[i] = 1
+        time.sleep(30)
+        os._exit(0)
+time.sleep(1)
+b = bytearray(400 << 20)
+for i in range(0, len(b), 4096):
+    b[i] = 1
+print("survived")
+"#,
+        ))
+        .unwrap();
+    assert_eq!(exec.status, Status::MemoryLimit, "{exec:?}");
+    let next = sb.run(&Task::python("print('next')")).unwrap();
+    assert_eq!(next.stdout, b"next\n");
+}
