@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::{json, Value as Json};
 
@@ -133,7 +133,7 @@ impl SqlEngine {
     }
 
     /// Grades `response` against `reference` (see [`Reference::parse`]). `deadline` bounds the
-    /// whole item (gold and prediction); `None` uses `limits.timeout_ms` from now.
+    /// whole item (gold and prediction); `None` sets no deadline.
     pub fn grade(
         &self,
         reference: &Json,
@@ -141,9 +141,6 @@ impl SqlEngine {
         deadline: Option<Instant>,
     ) -> Result<Verdict, SqlError> {
         let reference = Reference::parse(reference, self.options.db_dir.as_deref())?;
-        let deadline = deadline.unwrap_or_else(|| {
-            Instant::now() + Duration::from_millis(self.options.limits.timeout_ms)
-        });
         let conn = self.pools.get(&reference.db)?;
         let gold = match self.gold(&conn, &reference.gold, deadline) {
             Ok(gold) => gold,
@@ -253,7 +250,7 @@ impl SqlEngine {
         &self,
         conn: &PooledConn,
         gold: &str,
-        deadline: Instant,
+        deadline: Option<Instant>,
     ) -> Result<Arc<Gold>, ExecError> {
         self.gold
             .get_or_compute(conn.path().to_path_buf(), gold, || {

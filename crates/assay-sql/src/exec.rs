@@ -30,8 +30,14 @@ pub fn clean(sql: &str) -> &str {
         .trim_end_matches(|c: char| c == ';' || c.is_whitespace())
 }
 
-/// Prepares `sql` on `conn` and, if it prepares, runs it until `deadline`.
-pub fn execute(conn: &ReadOnlyConn, sql: &str, deadline: Instant, limits: &Limits) -> Execution {
+/// Prepares `sql` on `conn` and, if it prepares, runs it until `deadline` (`None`: no
+/// deadline).
+pub fn execute(
+    conn: &ReadOnlyConn,
+    sql: &str,
+    deadline: Option<Instant>,
+    limits: &Limits,
+) -> Execution {
     let sql = clean(sql);
     let failed = |e| Execution {
         reads: None,
@@ -46,7 +52,7 @@ pub fn execute(conn: &ReadOnlyConn, sql: &str, deadline: Instant, limits: &Limit
             max: limits.max_sql_bytes,
         });
     }
-    if Instant::now() >= deadline {
+    if deadline.is_some_and(|d| Instant::now() >= d) {
         return failed(ExecError::Timeout);
     }
     let guard = conn.guard();
@@ -75,8 +81,10 @@ pub fn execute(conn: &ReadOnlyConn, sql: &str, deadline: Instant, limits: &Limit
             )),
         };
     }
-    conn.connection()
-        .progress_handler(PROGRESS_OPS, Some(move || Instant::now() >= deadline));
+    if let Some(deadline) = deadline {
+        conn.connection()
+            .progress_handler(PROGRESS_OPS, Some(move || Instant::now() >= deadline));
+    }
     let result = fetch(&mut stmt, limits);
     drop(stmt);
     conn.connection().progress_handler(0, None::<fn() -> bool>);

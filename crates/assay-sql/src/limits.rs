@@ -2,13 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Caps on what one query may cost. Every field has a default; see each for its value.
+/// Caps on what one query may cost. Every field has a default; see each for its value. Time
+/// is not here: it is the item's deadline (the grader's `timeout_ms`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
-    /// Time allowed for one item (gold and predicted query together) when the caller sets no
-    /// deadline, in milliseconds. Default 5000.
-    pub timeout_ms: u64,
     /// Longest SQL text accepted, in bytes. Default 100000.
     pub max_sql_bytes: usize,
     /// Most rows a query may return; a prediction returning more scores 0. Default 100000.
@@ -22,14 +20,14 @@ pub struct Limits {
     pub cache_kib: u32,
     /// Idle read-only connections kept per database for reuse. Default 32.
     pub pool_size: usize,
-    /// Gold results kept in the cache (one per database and gold query). Default 4096.
+    /// Gold results kept in the cache (one per database and gold query); 0 disables the cache.
+    /// Default 4096.
     pub gold_cache_entries: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            timeout_ms: 5000,
             max_sql_bytes: 100_000,
             max_rows: 100_000,
             max_result_bytes: 64 << 20,

@@ -118,8 +118,8 @@ impl SqlOptions {
                 "extract = \"anchor\" needs a non-empty `anchor` (e.g. anchor = \"SQL:\")".into(),
             );
         }
-        if self.limits.max_rows == 0 || self.limits.timeout_ms == 0 {
-            return Err("limits.max_rows and limits.timeout_ms must be positive".into());
+        if self.limits.max_rows == 0 {
+            return Err("limits.max_rows must be positive".into());
         }
         Ok(())
     }

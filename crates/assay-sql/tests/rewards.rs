@@ -151,13 +151,13 @@ fn options_parse_from_json_and_reject_unknown_keys() {
     let options: SqlOptions = serde_json::from_value(serde_json::json!({
         "mode": "spider",
         "weights": {"execution": 2, "ngram": 1},
-        "limits": {"timeout_ms": 100}
+        "limits": {"max_rows": 100}
     }))
     .unwrap();
     assert_eq!(options.mode, assay_sql::CompareMode::Spider);
     assert_eq!(options.weights.ngram, 1.0);
-    assert_eq!(options.limits.timeout_ms, 100);
-    assert_eq!(options.limits.max_rows, 100_000);
+    assert_eq!(options.limits.max_rows, 100);
+    assert_eq!(options.limits.max_result_bytes, 64 << 20);
     let error =
         serde_json::from_value::<SqlOptions>(serde_json::json!({"mod": "bird"})).unwrap_err();
     assert!(error.to_string().contains("unknown field `mod`"), "{error}");
