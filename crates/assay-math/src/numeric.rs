@@ -194,6 +194,12 @@ fn ln2() -> &'static Fixed {
     })
 }
 
+/// e, computed once.
+fn euler() -> &'static Fixed {
+    static E: OnceLock<Fixed> = OnceLock::new();
+    E.get_or_init(|| exp(&Fixed::one(), &mut unlimited()).expect("unbounded"))
+}
+
 fn exp(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
     if x.is_negative() {
         return Fixed::one().div(&exp(&x.neg(), budget)?);
@@ -250,7 +256,10 @@ fn sin_cos(x: &Fixed, budget: &mut Budget) -> R<(Fixed, Fixed)> {
     }
     let two_pi = Fixed(&pi().0 * 2);
     let turns = (&x.0 + (&two_pi.0 >> 1u32)).div_floor(&two_pi.0);
-    let r = Fixed(&x.0 - turns * &two_pi.0);
+    // Reduce to [-π, π], then divide by 2^HALVINGS so the series converges fast, and
+    // double back with sin 2a = 2 sin a cos a, cos 2a = cos² a − sin² a.
+    const HALVINGS: u32 = 8;
+    let r = Fixed(&x.0 - turns * &two_pi.0).shr(HALVINGS);
     let mut sin = Fixed::zero();
     let mut cos = Fixed::zero();
     let mut term = Fixed::one();
@@ -268,6 +277,12 @@ fn sin_cos(x: &Fixed, budget: &mut Budget) -> R<(Fixed, Fixed)> {
         }
         n += 1;
         term = term.mul(&r).div_int(n);
+    }
+    for _ in 0..HALVINGS {
+        budget.tick()?;
+        let s2 = Fixed(sin.mul(&cos).0 * 2);
+        cos = cos.mul(&cos).sub(&sin.mul(&sin));
+        sin = s2;
     }
     Ok((sin, cos))
 }
@@ -545,7 +560,7 @@ pub fn eval_numeric(e: &Expr, vars: &Assignment, budget: &mut Budget) -> R<Compl
     let ev = |x: &Expr, b: &mut Budget| eval_numeric(x, vars, b);
     Ok(match e {
         Expr::Const(Constant::Pi) => Complex::real(pi().clone()),
-        Expr::Const(Constant::E) => Complex::real(exp(&Fixed::one(), budget)?),
+        Expr::Const(Constant::E) => Complex::real(euler().clone()),
         Expr::Const(Constant::I) => Complex {
             re: Fixed::zero(),
             im: Fixed::one(),
