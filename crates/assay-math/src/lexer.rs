@@ -408,18 +408,22 @@ impl Lexer<'_> {
                     s.push('.');
                     self.pos += 1;
                 }
-                Some(',') if !seen_dot => match self.thousands_group() {
-                    Some(consumed) => {
-                        // Keep the three digits, skip the separator and spacing.
-                        let digits: String = self.chars
-                            [self.pos + consumed - 3..self.pos + consumed]
-                            .iter()
-                            .collect();
-                        s.push_str(&digits);
-                        self.pos += consumed;
+                Some(',' | '{' | '\\' | '~' | ' ')
+                    if !seen_dot && self.thousands_group().is_some() =>
+                {
+                    match self.thousands_group() {
+                        Some(consumed) => {
+                            // Keep the three digits, skip the separator and spacing.
+                            let digits: String = self.chars
+                                [self.pos + consumed - 3..self.pos + consumed]
+                                .iter()
+                                .collect();
+                            s.push_str(&digits);
+                            self.pos += consumed;
+                        }
+                        None => break,
                     }
-                    None => break,
-                },
+                }
                 Some('\\') if self.peek(1) == Some('!') => {
                     // `1\!000` style spacing inside a number
                     if self.peek(2).is_some_and(|d| d.is_ascii_digit()) {
@@ -455,39 +459,28 @@ impl Lexer<'_> {
         self.out.push(Tok::Num(s));
     }
 
-    /// At a `,` inside a numeral: if it is a thousands separator (`,` + optional `\!` or
-    /// `{,}` spacing + exactly three digits not followed by another digit), returns how many
-    /// characters it spans including the three digits.
+    /// At a possible digit-group separator inside the integer part of a numeral: if it is
+    /// one (`,` `,\!` `{,}` `\,` `\ ` `~` or one space, then exactly three digits not
+    /// followed by another digit), returns how many characters it spans including the
+    /// three digits. `1,000` and `1\,000` are numbers; `(1,2)`, `1, 000` and `1,0000` are not.
     fn thousands_group(&self) -> Option<usize> {
-        // The integer part so far must be 1-3 digits or already grouped; the caller checks
-        // only the shape after the comma, which is what distinguishes `1,000` from `(1,2)`.
-        let mut k = 1;
-        let mut spaced = false;
-        if self.peek(k) == Some('\\') && self.peek(k + 1) == Some('!') {
-            k += 2;
-            spaced = true;
-        }
-        if spaced {
-            while self.peek(k).is_some_and(|c| c == ' ') {
-                k += 1;
+        let sep = match (self.peek(0)?, self.peek(1), self.peek(2)) {
+            (',', Some('\\'), Some('!')) => {
+                let mut k = 3;
+                while self.peek(k) == Some(' ') {
+                    k += 1;
+                }
+                k
             }
-        }
-        for j in 0..3 {
-            if !self.peek(k + j).is_some_and(|d| d.is_ascii_digit()) {
-                return None;
-            }
-        }
-        if self
-            .peek(k + 3)
-            .is_some_and(|d| d.is_ascii_digit() || d == '.')
-            && !spaced
-        {
-            return None;
-        }
-        if self.peek(k + 3).is_some_and(|d| d.is_ascii_digit()) {
-            return None;
-        }
-        Some(k + 3)
+            (',', _, _) => 1,
+            ('{', Some(','), Some('}')) => 3,
+            ('\\', Some(',' | ' '), _) => 2,
+            ('~' | ' ', _, _) => 1,
+            _ => return None,
+        };
+        let digits = (0..3).all(|j| self.peek(sep + j).is_some_and(|d| d.is_ascii_digit()));
+        let more = self.peek(sep + 3).is_some_and(|d| d.is_ascii_digit());
+        (digits && !more).then_some(sep + 3)
     }
 
     fn letters(&mut self) {

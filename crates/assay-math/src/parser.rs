@@ -412,6 +412,11 @@ impl Parser<'_> {
                     acc = Expr::Div(Box::new(acc), Box::new(self.unary()?));
                 }
                 Some(Tok::Unit) => self.skip_unit()?,
+                Some(Tok::Num(n)) if matches!(self.toks.get(self.pos - 1), Some(Tok::Num(_))) => {
+                    return syntax(format!(
+                        "two numbers side by side (`… {n}`): write an operator between them"
+                    ));
+                }
                 _ if self.starts_factor() => acc = mul(acc, self.power()?),
                 _ => break,
             }
