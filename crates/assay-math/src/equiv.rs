@@ -112,15 +112,30 @@ fn expand_pm(a: Expr, b: Expr) -> Vec<Expr> {
     ]
 }
 
-/// `x = v`, or `c = x` with a constant `c`: the value on the other side of the variable.
+/// `x = v`, `f(x) = v`, or `c = x` with a constant `c`: the value on the other side of the
+/// name.
 fn equation_value(e: &Expr) -> Option<&Expr> {
     match e {
         Expr::Rel(sides, ops) if ops == &[RelOp::Eq] => match (&sides[0], &sides[1]) {
-            (Expr::Var(_), v) => Some(v),
+            (name, v) if is_name(name) => Some(v),
             (v, Expr::Var(_)) if v.is_constant() => Some(v),
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// A variable, or a function applied to variables as written on the left of a definition:
+/// `f(x)` (parsed as the product `f·x`), `g(x, y)`.
+fn is_name(e: &Expr) -> bool {
+    match e {
+        Expr::Var(_) => true,
+        Expr::Mul(f) => match f.as_slice() {
+            [Expr::Var(_), Expr::Var(_)] => true,
+            [Expr::Var(_), Expr::Tuple(args)] => args.iter().all(|a| matches!(a, Expr::Var(_))),
+            _ => false,
+        },
+        _ => false,
     }
 }
 

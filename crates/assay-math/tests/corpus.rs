@@ -3,7 +3,7 @@
 //! All failures of a table are collected and reported together, so one run shows every
 //! regression.
 
-use assay_math::{check_answer, extract, Budget, ExtractOptions, Options, Status};
+use assay_math::{check_answer, extract, verify, Budget, ExtractOptions, Options, Status};
 use std::time::{Duration, Instant};
 
 /// Rows of a tab-separated table, skipping blank lines and `#` comments.
@@ -29,6 +29,8 @@ fn expected_status(s: &str) -> Status {
     match s {
         "=" => Status::Equal,
         "!=" => Status::NotEqual,
+        "no_answer" => Status::NoAnswer,
+        "conflict" => Status::Conflict,
         "unparsable" => Status::Unparsable,
         "exhausted" => Status::Exhausted,
         "reference_error" => Status::ReferenceError,
@@ -84,6 +86,34 @@ fn adversarial_table() {
     run_pairs(
         include_str!("corpus/adversarial.tsv"),
         Duration::from_millis(500),
+    );
+}
+
+#[test]
+fn response_table() {
+    let mut failures = Vec::new();
+    for (line, cols) in rows(include_str!("corpus/responses.tsv"), 3) {
+        let want = expected_status(&cols[0]);
+        let response = cols[2].replace("\\n", "\n");
+        let v = verify(
+            &cols[1],
+            &response,
+            &Options::default(),
+            &mut Budget::default(),
+        );
+        if v.status != want {
+            failures.push(format!(
+                "line {line}: `{}` vs `{response}`: want {}, got {v}",
+                cols[1],
+                want.name()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
     );
 }
 
