@@ -1,0 +1,457 @@
+//! The router, its shared state and the handlers.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
+
+use assay::{Engine, GradeResult, Input, OnError, Target};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::admission::{body_too_large, Admission, Ticket};
+use crate::config::ServerConfig;
+use crate::error::{retry_after_secs, ApiError, RejectKind};
+use crate::inline::{self, Lru};
+use crate::metrics::{GraderLabel, Metrics};
+use crate::openrlhf;
+use crate::score::{self, GraderSpec};
+
+/// The endpoints, for the metrics' `endpoint` label and the 404 message.
+const ENDPOINTS: [&str; 6] = [
+    "/v1/score",
+    "/get_reward",
+    "/v1/graders",
+    "/healthz",
+    "/readyz",
+    "/metrics",
+];
+
+/// What every handler shares.
+pub(crate) struct AppState {
+    pub config: ServerConfig,
+    pub admission: Arc<Admission>,
+    pub metrics: Metrics,
+    inline_cache: Lru,
+    grader_names: HashSet<String>,
+    graders_doc: String,
+    /// The get_reward target, or why there is none.
+    get_reward_target: Result<Option<String>, String>,
+}
+
+impl AppState {
+    pub fn new(config: ServerConfig) -> Arc<Self> {
+        let engine = &config.engine;
+        let grader_names = engine
+            .grader_names()
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let get_reward_target = match &config.get_reward.grader {
+            Some(name) => Ok(Some(name.clone())),
+            None => match engine.route(None) {
+                Ok(_) => Ok(None),
+                Err(e) => Err(format!(
+                    "/get_reward has no grader: {}; or start the server with \
+                     --get-reward-grader NAME",
+                    e.message
+                )),
+            },
+        };
+        let graders_doc = graders_doc(&config, &get_reward_target);
+        Arc::new(AppState {
+            admission: Arc::new(Admission::new(config.limits.clone())),
+            metrics: Metrics::new(),
+            inline_cache: Lru::new(config.inline_cache_size),
+            grader_names,
+            graders_doc,
+            get_reward_target,
+            config,
+        })
+    }
+}
+
+fn graders_doc(config: &ServerConfig, get_reward: &Result<Option<String>, String>) -> String {
+    let engine = &config.engine;
+    let graders: Vec<Value> = engine
+        .grader_names()
+        .into_iter()
+        .map(|name| {
+            let components = engine
+                .component_keys(Target::Grader(name))
+                .map(<[String]>::to_vec)
+                .unwrap_or_default();
+            json!({"name": name, "components": components})
+        })
+        .collect();
+    let kinds: Vec<Value> = config
+        .registry
+        .kinds()
+        .map(|k| serde_json::to_value(&k.info).unwrap_or(Value::Null))
+        .collect();
+    let l = &config.limits;
+    let get_reward = match get_reward {
+        Ok(Some(name)) => json!(name),
+        Ok(None) => json!(engine.route(None).ok()),
+        Err(_) => Value::Null,
+    };
+    json!({
+        "graders": graders,
+        "default_route": engine.route(None).ok(),
+        "get_reward": {
+            "grader": get_reward,
+            "failure_reward": config.get_reward.failure_reward,
+            "strip_tokens": config.get_reward.strip_tokens,
+        },
+        "inline_graders": config.allow_inline,
+        "limits": {
+            "max_body_bytes": l.max_body_bytes,
+            "max_items": l.max_items,
+            "max_concurrent": l.max_concurrent,
+            "max_queue": l.max_queue,
+            "max_inflight_bytes": l.max_inflight_bytes,
+            "queue_timeout_s": l.queue_timeout.as_secs_f64(),
+        },
+        "kinds": kinds,
+    })
+    .to_string()
+}
+
+/// The router over `state`.
+pub(crate) fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/score", post(score))
+        .route("/get_reward", post(get_reward))
+        .route("/v1/graders", get(graders))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), track))
+        .with_state(state)
+}
+
+fn json_response(status: StatusCode, body: impl Into<Body>) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.into(),
+    )
+        .into_response()
+}
+
+/// Records every request in the metrics.
+async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let endpoint = ENDPOINTS
+        .iter()
+        .copied()
+        .find(|e| *e == path)
+        .unwrap_or("other");
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let grader = response
+        .extensions()
+        .get::<GraderLabel>()
+        .and_then(|g| g.0.as_deref())
+        .unwrap_or("none");
+    let rejected = response.extensions().get::<RejectKind>().map(|k| k.0);
+    state.metrics.request(
+        endpoint,
+        grader,
+        response.status().as_u16(),
+        started.elapsed(),
+        rejected,
+    );
+    response
+}
+
+async fn not_found(req: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!(
+            "no endpoint {} {}; the endpoints are POST /v1/score, POST /get_reward, GET \
+             /v1/graders, GET /healthz, GET /readyz, GET /metrics",
+            req.method(),
+            req.uri().path()
+        ),
+    )
+}
+
+async fn method_not_allowed(req: Request) -> ApiError {
+    let method = match req.uri().path() {
+        "/v1/score" | "/get_reward" => "POST",
+        _ => "GET",
+    };
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} does not take {}; use {method}",
+            req.uri().path(),
+            req.method()
+        ),
+    )
+}
+
+async fn healthz() -> Response {
+    json_response(StatusCode::OK, r#"{"status":"ok"}"#)
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let a = &state.admission;
+    let g = a.gauges();
+    let (status, word) = if a.is_draining() {
+        (StatusCode::SERVICE_UNAVAILABLE, "draining")
+    } else if a.is_full() {
+        (StatusCode::SERVICE_UNAVAILABLE, "overloaded")
+    } else {
+        (StatusCode::OK, "ready")
+    };
+    let mut response = json_response(
+        status,
+        json!({"status": word, "queue_depth": g.queue_depth, "in_flight": g.in_flight}).to_string(),
+    );
+    if status != StatusCode::OK {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(retry_after_secs(a.limits().retry_after)),
+        );
+    }
+    response
+}
+
+async fn graders(State(state): State<Arc<AppState>>) -> Response {
+    json_response(StatusCode::OK, state.graders_doc.clone())
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        state.metrics.render(state.admission.gauges()),
+    )
+        .into_response()
+}
+
+/// Admits the request and reads its body within the limits.
+async fn admit_and_read(state: &AppState, req: Request) -> Result<(Ticket, Value), ApiError> {
+    let length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let ticket = state.admission.admit(length)?;
+    let limits = state.admission.limits();
+    let max = limits.max_body_bytes;
+    let read = axum::body::to_bytes(req.into_body(), max);
+    let bytes = match tokio::time::timeout(limits.body_timeout, read).await {
+        Err(_) => {
+            return Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                format!(
+                    "the request body did not arrive within {:.0} s",
+                    limits.body_timeout.as_secs_f64()
+                ),
+            ))
+        }
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            return Err(if too_large {
+                body_too_large(max as u64 + 1, max)
+            } else {
+                ApiError::bad_request(
+                    "body_read",
+                    format!("the request body could not be read: {e}"),
+                )
+            });
+        }
+        Ok(Ok(bytes)) => bytes,
+    };
+    let value = score::parse_json(&bytes)?;
+    Ok((ticket, value))
+}
+
+/// Runs one scoring job off the async runtime, holding a slot (and the request's ticket) until
+/// the engine is done, even if the client goes away.
+async fn run_job(
+    ticket: Ticket,
+    engine: Arc<Engine>,
+    inputs: Vec<Input>,
+    target: Option<String>,
+    on_error: Option<OnError>,
+) -> Result<(Vec<GradeResult>, Ticket), ApiError> {
+    let slot = ticket.slot(inputs.len()).await?;
+    let job = engine.score_async(inputs, target, on_error);
+    tokio::spawn(async move {
+        let results = job.await;
+        drop(slot);
+        (results, ticket)
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("the scoring job failed: {e}"),
+        )
+    })
+}
+
+async fn score(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    match score_request(&state, req).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The engine, target and metric label a request's `grader` names.
+async fn resolve(
+    state: &AppState,
+    spec: GraderSpec,
+) -> Result<(Arc<Engine>, Option<String>, String), ApiError> {
+    match spec {
+        GraderSpec::Routes => Ok((Arc::clone(&state.config.engine), None, "routes".into())),
+        GraderSpec::Named(name) => {
+            if let Err(e) = state.config.engine.component_keys(Target::Grader(&name)) {
+                return Err(ApiError::bad_request(
+                    "unknown_grader",
+                    format!("{}; or send an inline configuration", e.message),
+                )
+                .with_grader(Some("unknown".into())));
+            }
+            Ok((Arc::clone(&state.config.engine), Some(name.clone()), name))
+        }
+        GraderSpec::Inline(map) => {
+            let label = Some("inline".to_string());
+            if !state.config.allow_inline {
+                return Err(ApiError::bad_request(
+                    "inline_disabled",
+                    "this server does not take inline grader configurations; name one of \
+                     its graders (GET /v1/graders)",
+                )
+                .with_grader(label));
+            }
+            let config = inline::inline_config(&map).map_err(|m| {
+                ApiError::bad_request("invalid_grader", m).with_grader(label.clone())
+            })?;
+            let key = inline::canonical_json(&config);
+            if let Some(engine) = state.inline_cache.get(&key) {
+                state.metrics.inline_cache(true);
+                return Ok((engine, None, "inline".into()));
+            }
+            state.metrics.inline_cache(false);
+            let registry = Arc::clone(&state.config.registry);
+            let built = tokio::task::spawn_blocking(move || inline::build(&config, &registry))
+                .await
+                .map_err(|e| {
+                    ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        format!("building the inline grader failed: {e}"),
+                    )
+                })?;
+            match built {
+                Ok(engine) => {
+                    let engine = Arc::new(engine);
+                    state.inline_cache.insert(key, Arc::clone(&engine));
+                    Ok((engine, None, "inline".into()))
+                }
+                Err(e) => {
+                    let problems: Vec<Value> = e
+                        .problems
+                        .iter()
+                        .map(|p| json!({"path": p.path, "message": p.message}))
+                        .collect();
+                    Err(ApiError::bad_request("invalid_grader", e.to_string())
+                        .with_details("problems", Value::Array(problems))
+                        .with_grader(label))
+                }
+            }
+        }
+    }
+}
+
+async fn score_request(state: &AppState, req: Request) -> Result<Response, ApiError> {
+    let (ticket, body) = admit_and_read(state, req).await?;
+    let request = score::parse(body, state.admission.limits().max_items)?;
+    let (engine, target, label) = resolve(state, request.grader).await?;
+    let (results, ticket) = run_job(ticket, engine, request.items, target, request.on_error)
+        .await
+        .map_err(|e| e.with_grader(Some(label.clone())))?;
+    state.metrics.items(&results, |r| {
+        if label == "routes" {
+            r.explanation
+                .get("grader")
+                .and_then(Value::as_str)
+                .filter(|g| state.grader_names.contains(*g))
+                .unwrap_or("routes")
+        } else {
+            &label
+        }
+    });
+    let body = serde_json::to_vec(&json!({ "results": results })).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("the results could not be written: {e}"),
+        )
+    })?;
+    drop(ticket);
+    let mut response = json_response(StatusCode::OK, body);
+    response.extensions_mut().insert(GraderLabel(Some(label)));
+    Ok(response)
+}
+
+async fn get_reward(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    match get_reward_request(&state, req).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn get_reward_request(state: &AppState, req: Request) -> Result<Response, ApiError> {
+    let target = state
+        .get_reward_target
+        .clone()
+        .map_err(|message| ApiError::new(StatusCode::NOT_FOUND, "no_get_reward_grader", message))?;
+    let label = target.clone().unwrap_or_else(|| "routes".into());
+    let (ticket, body) = admit_and_read(state, req)
+        .await
+        .map_err(|e| e.with_grader(Some(label.clone())))?;
+    let cfg = &state.config.get_reward;
+    let request = openrlhf::parse(body, state.admission.limits().max_items, &cfg.strip_tokens)
+        .map_err(|e| e.with_grader(Some(label.clone())))?;
+    let on_error = cfg.failure_reward.map(OnError::Value);
+    let engine = Arc::clone(&state.config.engine);
+    let (results, ticket) = run_job(ticket, engine, request.inputs, target, on_error)
+        .await
+        .map_err(|e| e.with_grader(Some(label.clone())))?;
+    state.metrics.items(&results, |r| {
+        r.explanation
+            .get("grader")
+            .and_then(Value::as_str)
+            .filter(|g| state.grader_names.contains(*g))
+            .unwrap_or(&label)
+    });
+    let failure_reward = cfg.failure_reward.unwrap_or(0.0);
+    let body = openrlhf::respond(&results, &request.prompt_found, failure_reward).to_string();
+    drop(ticket);
+    let mut response = json_response(StatusCode::OK, body);
+    response.extensions_mut().insert(GraderLabel(Some(label)));
+    Ok(response)
+}

@@ -1,0 +1,213 @@
+//! `assay serve`: Assay's graders over HTTP, with explicit backpressure and graceful shutdown.
+//!
+//! # Endpoints
+//!
+//! | endpoint | what |
+//! |---|---|
+//! | `POST /v1/score` | `{"grader": NAME \| {inline config}, "items": [...], "on_error"?: "null" \| "zero" \| number}` → `{"results": [...]}`, one result per item, in order |
+//! | `POST /get_reward` | OpenRLHF's remote reward: `{"query", "prompts", "labels"}` → `{"rewards", "scores", "extra_logs", "failures"}` (see [`openrlhf`]) |
+//! | `GET /v1/graders` | the server's graders and their component keys, the `/get_reward` settings, the limits, and every kind with its option docs |
+//! | `GET /healthz` | 200 while the process serves |
+//! | `GET /readyz` | 200 when it takes work; 503 with `Retry-After` while draining or full |
+//! | `GET /metrics` | Prometheus text (see [`metrics`](crate#metrics)) |
+//!
+//! `grader` in a score request is the name of a grader of the server's configuration, an
+//! inline configuration (one grader, `{"kind": "string_check", "operation": "eq"}`, or a whole
+//! configuration, `{"graders": {...}, "routes": [...]}`; built once and kept in an LRU cache
+//! keyed by its canonical JSON), or absent: each item then goes where its `data_source` routes
+//! it. Items are parsed one by one: a bad item gets an `error` result (`malformed_input`) and
+//! its neighbours are scored. Per-item deadlines are the configuration's `timeout_ms`.
+//!
+//! # Errors
+//!
+//! A request that fails as a whole gets `{"error": {"type": ..., "message": "what to fix"}}`:
+//!
+//! | status | type | when |
+//! |---|---|---|
+//! | 400 | `invalid_json`, `invalid_request` | the body is not JSON, or a field has the wrong type, or an unknown key |
+//! | 400 | `unknown_grader`, `invalid_grader`, `inline_disabled` | `grader` names no configured grader; an inline configuration has problems (all listed under `problems`); inline graders are off |
+//! | 404, 405 | `not_found`, `method_not_allowed` | wrong path or method |
+//! | 404 | `no_get_reward_grader` | `/get_reward` with no grader configured for it |
+//! | 408 | `body_timeout` | the body did not arrive in time |
+//! | 413 | `body_too_large`, `batch_too_large` | over `max_body_bytes` or `max_items`: split the batch |
+//! | 429 | `queue_full`, `memory_full` | too many requests admitted, or too many body bytes held; `Retry-After` |
+//! | 503 | `queue_timeout`, `draining` | no scoring slot within `queue_timeout`; shutting down; `Retry-After` |
+//!
+//! # Backpressure
+//!
+//! See [`Limits`]: a request is admitted before its body is read (bounded count and bytes),
+//! then waits first-come-first-served for one of `max_concurrent` scoring slots; scoring runs
+//! on the engine's rayon pool (`Engine::score_async`), never on the async runtime. Nothing
+//! grows without bound.
+//!
+//! # Shutdown
+//!
+//! When the shutdown future resolves (SIGINT or SIGTERM under [`run`]), the server stops
+//! accepting connections, answers new requests on open connections with 503 `draining`,
+//! finishes every in-flight request, and returns `Ok(())` (the CLI then exits 0), or
+//! [`ServerError::DrainTimeout`] after `shutdown_grace`.
+//!
+//! # Metrics
+//!
+//! | metric | type | labels |
+//! |---|---|---|
+//! | `assay_http_requests_total` | counter | `endpoint`, `grader`, `code` |
+//! | `assay_http_request_duration_seconds` | histogram | `endpoint` |
+//! | `assay_items_total` | counter | `grader`, `status` |
+//! | `assay_item_duration_seconds` | histogram | `grader` |
+//! | `assay_rejected_total` | counter | `reason` (the error `type`) |
+//! | `assay_inline_cache_total` | counter | `result` (`hit`, `miss`) |
+//! | `assay_queue_depth`, `assay_in_flight`, `assay_in_flight_items`, `assay_inflight_body_bytes`, `assay_uptime_seconds` | gauge | |
+//!
+//! The `grader` label is a configured grader's name, `routes`, `inline`, `unknown` or `none`;
+//! strings from requests never become labels.
+//!
+//! # Calling it from the CLI
+//!
+//! `assay serve` flattens [`ServeArgs`] into its subcommand beside its own `--config` /
+//! `--grader` / `--set` flags, builds the engine as `assay score` does, and calls [`run`]:
+//!
+//! ```no_run
+//! # fn engine() -> assay::Engine { unimplemented!() }
+//! # let args: assay_server::ServeArgs = unimplemented!();
+//! // #[derive(clap::Args)] struct ServeCommand {
+//! //     #[command(flatten)] source: GraderSource,
+//! //     #[command(flatten)] server: assay_server::ServeArgs,
+//! // }
+//! let engine: assay::Engine = engine(); // from --config FILE or --grader KIND --set k=v
+//! let config = assay_server::ServeArgs::into_config(args, engine)?; // Err: every problem listed (exit 2)
+//! assay_server::run(config)?; // blocks until SIGINT/SIGTERM, then drains; Ok(()) → exit 0
+//! # Ok::<(), assay_server::ServerError>(())
+//! ```
+//!
+//! [`run`] prints `assay serve: listening on http://ADDR` to stderr once bound. `ServerError`'s
+//! `Display` is the message to print; `ServerError::Config` is a usage error (exit 2), the
+//! others are runtime failures (exit 1).
+//!
+//! Embedding in an async program, or testing: [`serve`] takes a bound listener and a shutdown
+//! future; [`router`] gives the `axum::Router` alone.
+
+mod admission;
+mod app;
+mod config;
+mod error;
+mod inline;
+mod metrics;
+pub mod openrlhf;
+mod score;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+pub use config::{
+    GetRewardConfig, Limits, ServeArgs, ServerConfig, ServerError, DEFAULT_STRIP_TOKENS,
+};
+use tokio::net::TcpListener;
+
+/// The HTTP router of a server with `config` (validated), for embedding or tests. It never
+/// drains; use [`serve`] for graceful shutdown.
+pub fn router(config: ServerConfig) -> Result<axum::Router, ServerError> {
+    config.validate()?;
+    Ok(app::router(app::AppState::new(config)))
+}
+
+/// Serves on `listener` until `shutdown` resolves, then drains: stops accepting, answers new
+/// requests on open connections with 503, finishes in-flight requests (up to
+/// `limits.shutdown_grace`) and returns.
+pub async fn serve<F>(
+    listener: TcpListener,
+    config: ServerConfig,
+    shutdown: F,
+) -> Result<(), ServerError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    config.validate()?;
+    let grace = config.limits.shutdown_grace;
+    let state = app::AppState::new(config);
+    let app = app::router(std::sync::Arc::clone(&state));
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = stop_rx.wait_for(|stop| *stop).await;
+    });
+    let server = std::future::IntoFuture::into_future(server);
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => return result.map_err(ServerError::Io),
+        () = shutdown => {}
+    }
+    state.admission.drain();
+    let _ = stop_tx.send(true);
+    let deadline = Instant::now() + grace;
+    let drain_timeout = || ServerError::DrainTimeout {
+        grace,
+        in_flight: state.admission.admitted(),
+    };
+    match tokio::time::timeout_at(deadline.into(), &mut server).await {
+        Ok(result) => result.map_err(ServerError::Io)?,
+        Err(_) => return Err(drain_timeout()),
+    }
+    // Jobs whose clients went away still hold their slots until the engine is done with them.
+    while state.admission.admitted() > 0 {
+        if Instant::now() >= deadline {
+            return Err(drain_timeout());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
+}
+
+/// Runs a server on `config.addr` until SIGINT or SIGTERM, then drains and returns: the whole
+/// of `assay serve` after its engine is built. Blocks; starts its own tokio runtime.
+pub fn run(config: ServerConfig) -> Result<(), ServerError> {
+    config.validate()?;
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .thread_name("assay-http")
+        .enable_all()
+        .build()
+        .map_err(ServerError::Io)?;
+    runtime.block_on(async move {
+        let addr = config.addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|error| ServerError::Bind { addr, error })?;
+        let local = listener.local_addr().map_err(ServerError::Io)?;
+        eprintln!(
+            "assay serve: listening on http://{local} (graders: {}; POST /v1/score, POST \
+             /get_reward, GET /v1/graders /healthz /readyz /metrics)",
+            config.engine.grader_names().join(", ")
+        );
+        let shutdown = async {
+            let signal = shutdown_signal().await;
+            eprintln!("assay serve: {signal}: finishing in-flight requests, then stopping");
+        };
+        serve(listener, config, shutdown).await?;
+        eprintln!("assay serve: stopped");
+        Ok(())
+    })
+}
+
+/// Resolves on the first SIGINT or SIGTERM, naming it.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}

@@ -1,0 +1,643 @@
+//! The server over real HTTP on 127.0.0.1: every endpoint, every whole-request error, bad
+//! items, overload and recovery, OpenRLHF's /get_reward, metrics, graceful shutdown.
+
+mod common;
+
+use std::time::Duration;
+
+use assay_server::{ServerConfig, ServerError};
+use common::{engine, registry, send, server_config, test_config, TestServer};
+use hyper::{Method, StatusCode};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn health_readiness_graders_and_metrics_endpoints() {
+    let server = TestServer::start(server_config()).await;
+    let r = server.get("/healthz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["status"], "ok");
+
+    let r = server.get("/readyz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["status"], "ready");
+
+    let r = server.get("/v1/graders").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    let names: Vec<&str> = doc["graders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["exact", "contains", "total", "slow"]);
+    let total = &doc["graders"][2];
+    assert_eq!(total["components"], json!(["exact", "contains"]));
+    assert_eq!(doc["default_route"], "total");
+    assert_eq!(doc["get_reward"]["grader"], "total");
+    let string_check = doc["kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "string_check")
+        .expect("string_check is documented");
+    assert!(string_check["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["name"] == "operation" && !o["description"].as_str().unwrap().is_empty()));
+
+    let r = server.get("/metrics").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = String::from_utf8(r.body).unwrap();
+    assert!(text.contains("# TYPE assay_http_requests_total counter"));
+    assert!(text.contains(
+        "assay_http_requests_total{endpoint=\"/healthz\",grader=\"none\",code=\"200\"} 1"
+    ));
+    assert!(text.contains("assay_in_flight 0"));
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn scores_by_name_by_route_and_inline() {
+    let server = TestServer::start(server_config()).await;
+
+    // By name.
+    let r = server
+        .post(
+            "/v1/score",
+            &json!({"grader": "exact", "items": [
+                {"id": "a", "response": " Paris ", "reference": "paris"},
+                {"id": 7, "response": "Lyon", "reference": "paris"},
+                {"response": "x", "reference": ["y", "X"]}
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let results = r.json()["results"].clone();
+    assert_eq!(results.as_array().unwrap().len(), 3);
+    assert_eq!(results[0]["id"], "a");
+    assert_eq!(results[0]["reward"], 1.0);
+    assert_eq!(results[0]["status"], "ok");
+    assert_eq!(results[1]["id"], 7);
+    assert_eq!(results[1]["reward"], 0.0);
+    assert_eq!(results[2]["reward"], 1.0);
+
+    // By route: the default route goes to `total`, `slow*` to `slow`.
+    let r = server
+        .post(
+            "/v1/score",
+            &json!({"items": [
+                {"response": "the answer is paris", "reference": "paris"},
+                {"data_source": "slow_ds", "response": "r", "metadata": {"sleep_ms": 1}}
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let results = r.json()["results"].clone();
+    assert_eq!(results[0]["reward"], 0.5);
+    assert_eq!(
+        results[0]["components"],
+        json!({"contains": 1.0, "exact": 0.0})
+    );
+    assert_eq!(results[1]["reward"], 1.0);
+    assert_eq!(results[1]["explanation"]["grader"], "slow");
+    // Routed results carry the routed graders' keys, null where not reported.
+    assert_eq!(
+        results[1]["components"],
+        json!({"contains": null, "exact": null})
+    );
+
+    // Inline: one grader, then a whole configuration; the second identical request hits the
+    // cache even with its keys in another order.
+    let inline = json!({"kind": "string_check", "operation": "icontains"});
+    let body = json!({"grader": inline, "items": [{"response": "PARIS!", "reference": "paris"}]});
+    for _ in 0..2 {
+        let r = server.post("/v1/score", &body).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.json()["results"][0]["reward"], 1.0);
+    }
+    let reordered = json!({"items": [{"response": "x", "reference": "y"}],
+                           "grader": {"operation": "icontains", "kind": "string_check"}});
+    assert_eq!(
+        server.post("/v1/score", &reordered).await.json()["results"][0]["reward"],
+        0.0
+    );
+    let whole = json!({"grader": {
+        "graders": {"a": {"kind": "string_check"}, "b": {"kind": "string_check", "operation": "ne"}},
+        "routes": [{"data_source": "neg", "grader": "b"}, {"data_source": "*", "grader": "a"}]
+    }, "items": [
+        {"response": "x", "reference": "x"},
+        {"data_source": "neg", "response": "x", "reference": "x"}
+    ]});
+    let r = server.post("/v1/score", &whole).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let results = r.json()["results"].clone();
+    assert_eq!(
+        (results[0]["reward"].clone(), results[1]["reward"].clone()),
+        (json!(1.0), json!(0.0))
+    );
+
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("assay_inline_cache_total{result=\"hit\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("assay_inline_cache_total{result=\"miss\"} 2"),
+        "{metrics}"
+    );
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn one_bad_item_fails_alone() {
+    let server = TestServer::start(server_config()).await;
+    let r = server
+        .post(
+            "/v1/score",
+            &json!({"grader": "exact", "items": [
+                {"id": 1, "response": "a", "reference": "a"},
+                {"id": 2, "response": 42, "reference": "a"},
+                "not an item",
+                {"id": 4, "reference": "a"},
+                {"id": 5, "response": "a", "reference": ""},
+                {"id": 6, "response": "b", "reference": "b"}
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let results = r.json()["results"].as_array().unwrap().clone();
+    assert_eq!(results.len(), 6);
+    let statuses: Vec<&str> = results
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["ok", "error", "error", "error", "error", "ok"]);
+    for bad in [&results[1], &results[2], &results[3]] {
+        assert_eq!(bad["error"]["kind"], "malformed_input", "{bad}");
+        assert_eq!(
+            bad["reward"],
+            Value::Null,
+            "a failure is never a silent zero"
+        );
+    }
+    assert_eq!(results[1]["id"], 2);
+    assert!(results[1]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("items[1] is not a valid item"));
+    assert_eq!(results[3]["id"], 4);
+    assert_eq!(results[4]["error"]["kind"], "bad_reference");
+    assert_eq!(results[5]["reward"], 1.0);
+
+    // on_error gives failures a fallback reward, still visibly failed.
+    let r = server
+        .post(
+            "/v1/score",
+            &json!({"grader": "exact", "on_error": -1, "items": [{"response": 1}]}),
+        )
+        .await;
+    let result = r.json()["results"][0].clone();
+    assert_eq!(
+        (result["status"].clone(), result["reward"].clone()),
+        (json!("error"), json!(-1.0))
+    );
+
+    // Metrics count items by grader and status.
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("assay_items_total{grader=\"exact\",status=\"ok\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("assay_items_total{grader=\"exact\",status=\"error\"} 5"),
+        "{metrics}"
+    );
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn whole_request_errors_are_4xx_with_a_message() {
+    let mut config = server_config();
+    config.limits.max_body_bytes = 4096;
+    config.limits.max_items = 5;
+    let server = TestServer::start(config).await;
+    let item = json!({"response": "a", "reference": "a"});
+    let cases: Vec<(Vec<u8>, &str, StatusCode, &str)> = vec![
+        (
+            b"{\"items\": [".to_vec(),
+            "/v1/score",
+            StatusCode::BAD_REQUEST,
+            "not valid JSON",
+        ),
+        (
+            b"".to_vec(),
+            "/v1/score",
+            StatusCode::BAD_REQUEST,
+            "body is empty",
+        ),
+        (
+            json!([1]).to_string().into_bytes(),
+            "/v1/score",
+            StatusCode::BAD_REQUEST,
+            "must be a JSON object",
+        ),
+        (
+            json!({"items": {"response": "a"}}).to_string().into_bytes(),
+            "/v1/score",
+            StatusCode::BAD_REQUEST,
+            "`items` must be a list",
+        ),
+        (
+            json!({"grader": 3, "items": []}).to_string().into_bytes(),
+            "/v1/score",
+            StatusCode::BAD_REQUEST,
+            "`grader` must be the name",
+        ),
+        (
+            json!({"grader": "nope", "items": [item]})
+                .to_string()
+                .into_bytes(),
+            "/v1/score",
+            StatusCode::BAD_REQUEST,
+            "no grader named `nope`; configured: exact, contains, total, slow",
+        ),
+        (
+            json!({"grader": {"kind": "string_check", "operation": "fuzzy"}, "items": [item]})
+                .to_string()
+                .into_bytes(),
+            "/v1/score",
+            StatusCode::BAD_REQUEST,
+            "unknown variant `fuzzy`",
+        ),
+        (
+            json!({"grader": {"kind": "no_such_kind"}, "items": [item]})
+                .to_string()
+                .into_bytes(),
+            "/v1/score",
+            StatusCode::BAD_REQUEST,
+            "unknown kind `no_such_kind`",
+        ),
+        (
+            json!({"items": [item], "extra": 1})
+                .to_string()
+                .into_bytes(),
+            "/v1/score",
+            StatusCode::BAD_REQUEST,
+            "unknown key `extra`",
+        ),
+        (
+            json!({"items": vec![item.clone(); 6]})
+                .to_string()
+                .into_bytes(),
+            "/v1/score",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "over the limit of 5",
+        ),
+        (
+            json!({"items": [{"response": "x".repeat(5000)}]})
+                .to_string()
+                .into_bytes(),
+            "/v1/score",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "over the limit of 4096 bytes",
+        ),
+        (
+            json!({"query": "a"}).to_string().into_bytes(),
+            "/get_reward",
+            StatusCode::BAD_REQUEST,
+            "`query` must be a list",
+        ),
+        (
+            json!({"query": ["a", "b"], "labels": ["x"]})
+                .to_string()
+                .into_bytes(),
+            "/get_reward",
+            StatusCode::BAD_REQUEST,
+            "`labels` has 1 entries but `query` has 2",
+        ),
+        (
+            b"nope".to_vec(),
+            "/get_reward",
+            StatusCode::BAD_REQUEST,
+            "not valid JSON",
+        ),
+        (
+            json!({"query": vec!["a"; 6]}).to_string().into_bytes(),
+            "/get_reward",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "over the limit of 5",
+        ),
+    ];
+    for (body, path, status, message) in cases {
+        let shown = String::from_utf8_lossy(&body)
+            .chars()
+            .take(80)
+            .collect::<String>();
+        let r = server.post_raw(path, body).await;
+        assert_eq!(r.status, status, "{path} {shown}");
+        let got = r.error_message();
+        assert!(got.contains(message), "{path} {shown}: {got}");
+    }
+    // An inline configuration's problems are listed one by one.
+    let r = server
+        .post(
+            "/v1/score",
+            &json!({"grader": {"graders": {"b": {}}, "routes": 3}, "items": []}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let problems = r.json()["error"]["problems"].as_array().unwrap().clone();
+    assert!(problems.len() >= 2, "{problems:?}");
+
+    let r = server.get("/v2/score").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.error_message().contains("POST /v1/score"));
+    let r = server.get("/v1/score").await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.error_message().contains("use POST"));
+
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("assay_rejected_total{reason=\"invalid_json\"} 3"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("assay_rejected_total{reason=\"batch_too_large\"} 2"),
+        "{metrics}"
+    );
+    assert!(metrics.contains(
+        "assay_http_requests_total{endpoint=\"/v1/score\",grader=\"unknown\",code=\"400\"} 1"
+    ));
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn inline_graders_can_be_turned_off() {
+    let mut config = server_config();
+    config.allow_inline = false;
+    let server = TestServer::start(config).await;
+    let r = server
+        .post(
+            "/v1/score",
+            &json!({"grader": {"kind": "string_check"}, "items": []}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.error_message().contains("does not take inline"));
+    server.stop().await.unwrap();
+}
+
+fn slow_request(ms: u64) -> Value {
+    json!({"grader": "slow", "items": [{"response": "r", "metadata": {"sleep_ms": ms}}]})
+}
+
+#[tokio::test]
+async fn overload_sheds_with_retry_after_then_recovers() {
+    let mut config = server_config();
+    config.limits.max_concurrent = 1;
+    config.limits.max_queue = 1;
+    config.limits.queue_timeout = Duration::from_millis(300);
+    let server = TestServer::start(config).await;
+    let url = server.url("/v1/score");
+    let post = |ms: u64| {
+        let url = url.clone();
+        tokio::spawn(async move {
+            send(
+                &url,
+                Method::POST,
+                Some(slow_request(ms).to_string().into_bytes()),
+            )
+            .await
+        })
+    };
+    // One runs (1.5 s), one waits for the slot and times out (503); the rest find the queue
+    // full (429).
+    let running = post(1500);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let queued = post(10);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let shed: Vec<_> = (0..4).map(|_| post(10)).collect();
+    let ready = server.get("/readyz").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.json()["status"], "overloaded");
+    assert_eq!(ready.retry_after(), Some(1));
+    let metrics = server.metrics().await;
+    assert!(metrics.contains("assay_in_flight 1"), "{metrics}");
+    assert!(metrics.contains("assay_queue_depth 1"), "{metrics}");
+    for r in shed {
+        let r = r.await.unwrap();
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.retry_after(), Some(1));
+        assert!(r.error_message().contains("at capacity"));
+    }
+    let queued = queued.await.unwrap();
+    assert_eq!(queued.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(queued.retry_after(), Some(1));
+    assert!(queued.error_message().contains("no scoring slot"));
+    let running = running.await.unwrap();
+    assert_eq!(running.status, StatusCode::OK);
+    // Recovered: the next request is served, and the server is ready again.
+    let r = server.post("/v1/score", &slow_request(1)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(server.get("/readyz").await.status, StatusCode::OK);
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("assay_rejected_total{reason=\"queue_full\"} 4"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("assay_rejected_total{reason=\"queue_timeout\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("assay_queue_depth 0"), "{metrics}");
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn get_reward_strips_the_prompt_and_template_tokens() {
+    let server = TestServer::start(server_config()).await;
+    let prompt = "<|im_start|>user\nCapital of France?<|im_end|>\n<|im_start|>assistant\n";
+    let r = server
+        .post(
+            "/get_reward",
+            &json!({
+                "query": [
+                    format!("{prompt}Paris<|im_end|>\n<|endoftext|><|endoftext|>"),
+                    format!("{prompt}I think it is Paris.<|im_end|>"),
+                    format!("{prompt}Lyon</s>"),
+                    format!("{prompt}anything"),
+                    7
+                ],
+                "prompts": [prompt, prompt, prompt, prompt, prompt],
+                "labels": ["Paris", "Paris", "Paris", "", "Paris"]
+            }),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let v = r.json();
+    // The default route is `total` = 0.5 exact (trim, case) + 0.5 contains.
+    assert_eq!(v["rewards"], json!([1.0, 0.5, 0.0, 0.0, 0.0]));
+    assert_eq!(v["scores"], v["rewards"]);
+    assert_eq!(v["extra_logs"]["assay_failed"], json!([0, 0, 0, 1, 1]));
+    assert_eq!(
+        v["extra_logs"]["assay_prompt_not_found"],
+        json!([0, 0, 0, 0, 0])
+    );
+    let failures = v["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 2);
+    assert_eq!(failures[0]["index"], 3);
+    assert_eq!(failures[0]["kind"], "bad_reference");
+    assert_eq!(failures[1]["index"], 4);
+    assert_eq!(failures[1]["kind"], "malformed_input");
+    assert!(failures[1]["message"]
+        .as_str()
+        .unwrap()
+        .contains("query[4] must be a string"));
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn get_reward_uses_its_configured_grader_and_failure_reward() {
+    let mut config = server_config();
+    config.get_reward.grader = Some("contains".into());
+    config.get_reward.failure_reward = Some(-1.0);
+    config.get_reward.strip_tokens = vec!["<END>".into()];
+    let server = TestServer::start(config).await;
+    let r = server
+        .post(
+            "/get_reward",
+            &json!({"query": ["Q: so paris<END>", "Q: x"], "prompts": ["Q:", "Q:"],
+                    "labels": ["paris", ""]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["rewards"], json!([1.0, -1.0]));
+    assert_eq!(v["extra_logs"]["assay_failed"], json!([0, 1]));
+    assert_eq!(v["failures"][0]["reward"], -1.0);
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("assay_items_total{grader=\"contains\",status=\"ok\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains(
+        "assay_http_requests_total{endpoint=\"/get_reward\",grader=\"contains\",code=\"200\"} 1"
+    ));
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn get_reward_without_a_grader_says_how_to_configure_one() {
+    let registry = registry();
+    let config = json!({
+        "graders": {"a": {"kind": "string_check"}, "b": {"kind": "string_check"}},
+        "routes": [{"data_source": "x", "grader": "a"}, {"data_source": "y", "grader": "b"}]
+    });
+    let server = TestServer::start(ServerConfig::new(engine(&config, &registry))).await;
+    let r = server.post("/get_reward", &json!({"query": ["a"]})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.error_message().contains("--get-reward-grader"));
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn configuration_problems_are_all_listed_at_start() {
+    let mut config = server_config();
+    config.limits.max_items = 0;
+    config.limits.max_concurrent = 0;
+    config.get_reward.grader = Some("missing".into());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let err = assay_server::serve(listener, config, async {})
+        .await
+        .unwrap_err();
+    let ServerError::Config(problems) = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(problems.len(), 3, "{err}");
+    assert!(
+        err.to_string().contains("no grader named `missing`"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_in_flight_requests() {
+    let mut server = TestServer::start(server_config()).await;
+    let url = server.url("/v1/score");
+    let in_flight = tokio::spawn(async move {
+        send(
+            &url,
+            Method::POST,
+            Some(slow_request(700).to_string().into_bytes()),
+        )
+        .await
+    });
+    // Wait (bounded) until the request is being scored.
+    let mut started = false;
+    for _ in 0..100 {
+        if server.metrics().await.contains("assay_in_flight 1") {
+            started = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(started, "the slow request never started");
+    server.shutdown();
+    let addr = server.addr;
+    let reply = in_flight.await.unwrap();
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["results"][0]["reward"], 1.0);
+    let stopped = tokio::time::timeout(Duration::from_secs(10), &mut server.handle)
+        .await
+        .expect("the server stops once the request is done")
+        .unwrap();
+    assert!(stopped.is_ok(), "{stopped:?}");
+    // Nothing listens any more.
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test]
+async fn concurrent_clients_each_get_their_own_results() {
+    let server = TestServer::start(server_config()).await;
+    let url = server.url("/v1/score");
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let items: Vec<Value> = (0..20)
+                    .map(|j| json!({"id": j, "response": format!("r{i}-{j}"), "reference": format!("r{i}-{}", j % 2 * j)}))
+                    .collect();
+                let body = json!({"grader": "exact", "items": items}).to_string();
+                send(&url, Method::POST, Some(body.into_bytes())).await
+            })
+        })
+        .collect();
+    for t in tasks {
+        let r = t.await.unwrap();
+        assert_eq!(r.status, StatusCode::OK);
+        let results = r.json()["results"].as_array().unwrap().clone();
+        for (j, result) in results.iter().enumerate() {
+            assert_eq!(result["id"], j);
+            let expected = if j == 0 || j % 2 == 1 { 1.0 } else { 0.0 };
+            assert_eq!(result["reward"], expected, "{result}");
+        }
+    }
+    let _ = test_config();
+    server.stop().await.unwrap();
+}
