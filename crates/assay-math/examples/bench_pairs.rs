@@ -7,9 +7,11 @@
 //!
 //! Each input line is `{"reference": "...", "response": "..."}` (other fields are echoed
 //! back under `"id"` if present). Each output line is
-//! `{"id": ..., "equal": bool, "status": "...", "rule": "...", "ns": median nanoseconds}`.
+//! `{"id": ..., "equal": bool, "status": "...", "rule": "...", "ns": median nanoseconds,
+//! "steps": work steps used}`.
 //! A summary goes to stderr.
 
+use assay_math::budget::DEFAULT_STEPS;
 use assay_math::{verify, Budget, Options};
 use std::io::{BufRead, BufReader, Write};
 use std::time::{Duration, Instant};
@@ -35,11 +37,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let response = v["response"].as_str().ok_or("missing `response`")?;
         let mut samples = Vec::with_capacity(repeats);
         let mut verdict = None;
+        let mut steps = 0;
         for _ in 0..repeats.max(1) {
             let start = Instant::now();
             let mut budget = Budget::with_timeout(Duration::from_secs(5));
             let r = verify(reference, response, &opts, &mut budget);
             samples.push(start.elapsed());
+            steps = DEFAULT_STEPS - budget.steps_left();
             verdict = Some(r);
         }
         samples.sort();
@@ -55,6 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "reference_form": verdict.reference_form,
             "answer_form": verdict.answer_form,
             "ns": median.as_nanos() as u64,
+            "steps": steps,
         });
         writeln!(out, "{record}")?;
     }

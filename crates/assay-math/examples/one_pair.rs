@@ -10,14 +10,12 @@ fn main() {
     let opts = Options::default();
     let start = Instant::now();
     let mut last = None;
+    let mut used = 0;
     for _ in 0..n {
-        last = Some(check_answer(
-            reference,
-            answer,
-            &opts,
-            &mut Budget::default(),
-        ));
+        let mut budget = Budget::default();
+        last = Some(check_answer(reference, answer, &opts, &mut budget));
+        used = assay_math::budget::DEFAULT_STEPS - budget.steps_left();
     }
-    println!("{:?} per pair", start.elapsed() / n);
+    println!("{:?} per pair, {used} steps", start.elapsed() / n);
     println!("{}", last.expect("n > 0"));
 }

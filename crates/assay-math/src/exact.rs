@@ -221,6 +221,18 @@ impl Gauss {
     }
 }
 
+/// Charges the work an arithmetic result of this size costs (reducing a fraction of n
+/// machine words is quadratic in n) and refuses results over [`MAX_BITS`].
+fn charged(g: Gauss, budget: &mut Budget) -> Result<Gauss, EvalError> {
+    let bits = g.size();
+    if bits > MAX_BITS {
+        return Err(Exhausted::TooLarge(format!("an exact value over {MAX_BITS} bits")).into());
+    }
+    let words = bits / 64;
+    budget.charge(1 + words * words / 2)?;
+    Ok(g)
+}
+
 /// Exact `k`-th root of a non-negative integer, if it is a perfect power.
 fn exact_root_int(n: &BigInt, k: u32) -> Option<BigInt> {
     let r = n.nth_root(k);
@@ -324,17 +336,14 @@ pub fn eval_exact(e: &Expr, vars: &Assignment, budget: &mut Budget) -> Result<Ga
         Expr::Add(terms) => {
             let mut acc = Gauss::real(BigRational::zero());
             for t in terms {
-                acc = acc.add(&ev(t, budget)?);
+                acc = charged(acc.add(&ev(t, budget)?), budget)?;
             }
             acc
         }
         Expr::Mul(factors) => {
             let mut acc = Gauss::real(BigRational::one());
             for f in factors {
-                acc = acc.mul(&ev(f, budget)?);
-                if acc.size() > MAX_BITS {
-                    return Err(Exhausted::TooLarge("a product too large".into()).into());
-                }
+                acc = charged(acc.mul(&ev(f, budget)?), budget)?;
             }
             acc
         }
@@ -342,7 +351,7 @@ pub fn eval_exact(e: &Expr, vars: &Assignment, budget: &mut Budget) -> Result<Ga
         Expr::Div(a, b) => {
             let num = ev(a, budget)?;
             let den = ev(b, budget)?;
-            num.mul(&den.inv()?)
+            charged(num.mul(&den.inv()?), budget)?
         }
         Expr::Percent(a) => {
             ev(a, budget)?.mul(&Gauss::real(BigRational::new(1.into(), 100.into())))

@@ -24,6 +24,10 @@ pub const TOLERANCE_BITS: u32 = 160;
 /// Values below 2^-ZERO_BITS in magnitude count as zero.
 pub const ZERO_BITS: u32 = 100;
 
+/// Budget steps charged per series term or squaring: one multiplication and one division
+/// of ~640-bit integers, several times the work of a parser step.
+const SERIES_TERM_COST: u64 = 8;
+
 /// Largest magnitude (in bits above the binary point) a numeric value may reach.
 const MAX_MAG_BITS: u64 = 1 << 14;
 
@@ -140,7 +144,7 @@ fn atanh_series(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
     let mut sum = x.clone();
     let mut k = 1u64;
     loop {
-        budget.tick()?;
+        budget.charge(SERIES_TERM_COST)?;
         power = power.mul(&x2);
         k += 2;
         let term = power.div_int(k);
@@ -159,7 +163,7 @@ fn atan_series(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
     let mut k = 1u64;
     let mut sign = false;
     loop {
-        budget.tick()?;
+        budget.charge(SERIES_TERM_COST)?;
         power = power.mul(&x2);
         k += 2;
         sign = !sign;
@@ -218,7 +222,7 @@ fn exp(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
     let mut sum = Fixed::one();
     let mut n = 0u64;
     loop {
-        budget.tick()?;
+        budget.charge(SERIES_TERM_COST)?;
         n += 1;
         term = term.mul(&r).div_int(n);
         if term.is_zero() {
@@ -227,7 +231,7 @@ fn exp(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
         sum = sum.add(&term);
     }
     for _ in 0..k {
-        budget.tick()?;
+        budget.charge(SERIES_TERM_COST)?;
         sum = sum.mul(&sum).check()?;
     }
     Ok(sum)
@@ -265,7 +269,7 @@ fn sin_cos(x: &Fixed, budget: &mut Budget) -> R<(Fixed, Fixed)> {
     let mut term = Fixed::one();
     let mut n = 0u64;
     loop {
-        budget.tick()?;
+        budget.charge(SERIES_TERM_COST)?;
         if term.is_zero() {
             break;
         }
@@ -279,7 +283,7 @@ fn sin_cos(x: &Fixed, budget: &mut Budget) -> R<(Fixed, Fixed)> {
         term = term.mul(&r).div_int(n);
     }
     for _ in 0..HALVINGS {
-        budget.tick()?;
+        budget.charge(SERIES_TERM_COST)?;
         let s2 = Fixed(sin.mul(&cos).0 * 2);
         cos = cos.mul(&cos).sub(&sin.mul(&sin));
         sin = s2;
@@ -409,7 +413,7 @@ fn int_pow(base: &Complex, n: &BigInt, budget: &mut Budget) -> R<Complex> {
     let mut sq = base.clone();
     let mut e = e;
     while e > 0 {
-        budget.tick()?;
+        budget.charge(SERIES_TERM_COST)?;
         if e & 1 == 1 {
             result = result.mul(&sq)?;
         }
