@@ -12,8 +12,13 @@ use num_rational::BigRational;
 use num_traits::{Pow, Signed, Zero};
 use std::fmt;
 
-/// Deepest nesting of brackets and operators the parser follows.
+/// Deepest recursion the parser follows (each bracket level costs a few levels, so about
+/// 30 nested brackets or fractions).
 pub const MAX_DEPTH: usize = 200;
+
+/// Most digits a numeral may have (reading and reducing longer ones costs quadratic time;
+/// no real answer comes close).
+pub const MAX_DIGITS: usize = 2_000;
 
 /// Largest decimal exponent accepted in scientific notation (`1e400` is refused).
 const MAX_SCI_EXPONENT: u32 = 2_000;
@@ -189,6 +194,11 @@ fn rational_of(s: &str) -> Res<BigRational> {
             Exhausted::TooLarge(format!("exponent of `{s}` exceeds {MAX_SCI_EXPONENT}")).into(),
         );
     }
+    if mant.len() > MAX_DIGITS {
+        return Err(
+            Exhausted::TooLarge(format!("a numeral with more than {MAX_DIGITS} digits")).into(),
+        );
+    }
     let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
     let digits = format!("{int}{frac}");
     let n: BigInt = if digits.is_empty() {
@@ -250,7 +260,10 @@ impl Parser<'_> {
         self.budget.tick()?;
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(Exhausted::TooLarge(format!("nesting deeper than {MAX_DEPTH}")).into());
+            return Err(Exhausted::TooLarge(format!(
+                "nesting too deep (more than {MAX_DEPTH} parser levels)"
+            ))
+            .into());
         }
         Ok(())
     }
