@@ -185,9 +185,7 @@ impl Choice {
             (
                 "answer tag",
                 Tier::Explicit,
-                format!(
-                    r"(?i:<answer>)\s*{open}\(?\s*(?P<l>{ul})\s*\)?{close}\s*(?i:</answer>)"
-                ),
+                format!(r"(?i:<answer>)\s*{open}\(?\s*(?P<l>{ul})\s*\)?{close}\s*(?i:</answer>)"),
             ),
             (
                 "answer phrase",
@@ -429,7 +427,11 @@ mod tests {
         ),
         // \boxed.
         ("so $\\boxed{C}$", Some('C'), "boxed"),
-        ("<think>A car is slow.</think><answer>C</answer>", Some('C'), "answer tag"),
+        (
+            "<think>A car is slow.</think><answer>C</answer>",
+            Some('C'),
+            "answer tag",
+        ),
         ("<answer> (b) </answer>", Some('B'), "answer tag"),
         ("<answer>**D**</answer>", Some('D'), "answer tag"),
         ("<answer>I am not sure.</answer>", None, ""),
