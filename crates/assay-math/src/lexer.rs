@@ -511,7 +511,9 @@ impl Lexer<'_> {
     }
 
     fn word(&mut self, word: String, lower: &str) {
-        if UNIT_WORDS.contains(&lower) {
+        if lower == "percent" {
+            self.push(Punct::Percent);
+        } else if UNIT_WORDS.contains(&lower) {
             self.out.push(Tok::Unit);
         } else if MATH_WORDS.contains(&lower) {
             self.out.push(Tok::Word(lower.to_string()));

@@ -40,9 +40,12 @@
 //!   error, not a product.
 //! - **Answer spamming**: with several different `\boxed{}` answers the response is a
 //!   [`Status::Conflict`] (graded `invalid`) unless [`ConflictPolicy::Last`] is chosen.
-//! - **Bounds**: answers over 20,000 characters, nesting deeper than 200, powers whose exact
-//!   value exceeds 65,536 bits, factorials above 2,000 and exponentials above e^16384 are
-//!   refused ([`Status::Exhausted`] with [`Exhausted::TooLarge`]), in microseconds.
+//! - **Bounds**: answers over 20,000 characters, numerals over 2,000 digits, nesting deeper
+//!   than 200 parser levels (about 30 brackets), powers whose exact value exceeds 65,536
+//!   bits, factorials above 2,000 and exponentials above e^16384 are refused
+//!   ([`Status::Exhausted`] with [`Exhausted::TooLarge`]) in microseconds; everything else
+//!   is bounded by the step budget ([`budget::DEFAULT_STEPS`], about 10 ms of work) and the
+//!   caller's deadline.
 //!
 //! A `cargo-fuzz` target lives in `fuzz/` (`cargo +nightly fuzz run verify`).
 
