@@ -287,9 +287,12 @@ impl Parser<'_> {
             while self.peek() == Some(&Tok::Unit) {
                 self.pos += 1;
             }
+            if self.peek().is_none() && items.is_empty() {
+                return syntax("the answer ends where a value was expected (an unclosed bracket?)");
+            }
             if self.peek().is_none() || self.peek_p().is_some_and(|p| closers.contains(&p)) {
                 if items.is_empty() {
-                    return syntax("empty group");
+                    return syntax("an empty group `{}` or `()`");
                 }
                 return Ok(items);
             }
