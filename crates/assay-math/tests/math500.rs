@@ -123,3 +123,42 @@ fn gold_answers_differ_from_perturbations() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Every pair of different gold answers is compared; the pairs judged equal must be exactly
+/// the reviewed snapshot in `corpus/math500_cross_equal.tsv`.
+#[test]
+fn different_gold_answers_are_not_equal_unless_reviewed() {
+    let mut distinct: Vec<String> = answers().into_iter().map(|(_, a)| a).collect();
+    distinct.sort();
+    distinct.dedup();
+    let parsed: Vec<Expr> = distinct
+        .iter()
+        .map(|a| parse_answer(a, &mut Budget::default()).expect("gold answers parse"))
+        .collect();
+    let settings = assay_math::Settings::default();
+    let mut equal = Vec::new();
+    for i in 0..distinct.len() {
+        for j in (i + 1)..distinct.len() {
+            let d =
+                assay_math::equivalent(&parsed[i], &parsed[j], &settings, &mut Budget::default())
+                    .expect("within budget");
+            let back =
+                assay_math::equivalent(&parsed[j], &parsed[i], &settings, &mut Budget::default())
+                    .expect("within budget");
+            assert_eq!(
+                d.equal, back.equal,
+                "asymmetric: `{}` vs `{}`",
+                distinct[i], distinct[j]
+            );
+            if d.equal {
+                equal.push(format!("{}\t{}", distinct[i], distinct[j]));
+            }
+        }
+    }
+    let expected: Vec<String> = include_str!("corpus/math500_cross_equal.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(equal, expected, "the set of equal pairs changed");
+}
