@@ -1,0 +1,1 @@
+"""Drop-in reward functions for RL trainers: verl, TRL and OpenRLHF."""

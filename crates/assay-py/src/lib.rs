@@ -1,0 +1,329 @@
+//! Python bindings for Assay: the native module `assay._native` behind the `assay` Python
+//! package (`python/assay`).
+//!
+//! The Python layer is thin: it shapes arguments and documents the API; this module converts
+//! items to [`assay::Item`]s, scores them with the GIL released on a rayon pool of this
+//! process, and converts results back to dicts.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use assay::config::Format;
+use assay::{ConfigError as EngineConfigError, ConfigProblem, Input, Item, MalformedItem, OnError};
+use pyo3::exceptions::{PyKeyError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+use serde_json::{Map, Value};
+
+mod convert;
+
+use convert::{to_py, to_value, type_error};
+
+pyo3::create_exception!(
+    _native,
+    ConfigError,
+    PyValueError,
+    "A configuration that cannot be built; the message lists every problem, `problems` holds \
+     them as dicts with `path` and `message`, and `source` names the configuration."
+);
+
+/// The rayon pool this process scores on, with the process id that built it.
+static POOL: Mutex<Option<(u32, Arc<rayon::ThreadPool>)>> = Mutex::new(None);
+
+/// The scoring pool of this process. A child forked from a process that had scored holds a
+/// copy of the parent's pool whose threads do not exist in it: it gets a pool of its own (the
+/// copy is leaked, never touched).
+fn pool() -> PyResult<Arc<rayon::ThreadPool>> {
+    let pid = std::process::id();
+    let mut guard = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((owner, pool)) = guard.as_ref() {
+        if *owner == pid {
+            return Ok(Arc::clone(pool));
+        }
+    }
+    if let Some(inherited) = guard.take() {
+        std::mem::forget(inherited);
+    }
+    let mut builder = rayon::ThreadPoolBuilder::new().thread_name(|i| format!("assay-{i}"));
+    if let Some(n) = std::env::var("ASSAY_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        builder = builder.num_threads(n);
+    }
+    let pool = Arc::new(builder.build().map_err(|e| {
+        pyo3::exceptions::PyRuntimeError::new_err(format!("cannot start scoring threads: {e}"))
+    })?);
+    *guard = Some((pid, Arc::clone(&pool)));
+    Ok(pool)
+}
+
+fn config_error(py: Python<'_>, error: &EngineConfigError) -> PyErr {
+    let err = ConfigError::new_err(error.to_string());
+    let problems: Vec<Value> = error
+        .problems
+        .iter()
+        .map(|p| serde_json::json!({"path": p.path, "message": p.message}))
+        .collect();
+    let value = err.value(py);
+    if let Ok(list) = to_py(py, &Value::Array(problems)) {
+        let _ = value.setattr("problems", list);
+    }
+    let _ = value.setattr("source", &error.source);
+    err
+}
+
+fn single_problem(py: Python<'_>, source: &str, path: &str, message: String) -> PyErr {
+    config_error(
+        py,
+        &EngineConfigError::single(source, ConfigProblem::new(path, message)),
+    )
+}
+
+/// A built configuration. Build it with `from_path`, `from_value` or `for_kind`.
+#[pyclass(frozen, module = "assay._native", name = "Engine")]
+struct PyEngine {
+    engine: Arc<assay::Engine>,
+    /// The configuration it was built from, as JSON text (what pickling carries).
+    config: String,
+    /// Where the configuration came from, for messages.
+    source: String,
+}
+
+impl PyEngine {
+    fn build(py: Python<'_>, config: Value, source: String) -> PyResult<Self> {
+        let engine = py
+            .detach(|| assay::engine_from_value(&config, &source))
+            .map_err(|e| config_error(py, &e))?;
+        Ok(PyEngine {
+            engine: Arc::new(engine),
+            config: config.to_string(),
+            source,
+        })
+    }
+}
+
+#[pymethods]
+impl PyEngine {
+    /// Builds an engine from a configuration file (TOML, YAML or JSON, by extension). The
+    /// file is read now; the engine keeps its content, not its path.
+    #[staticmethod]
+    fn from_path(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let source = path.display().to_string();
+        let fail = |message: String| single_problem(py, &source, "", message);
+        let format = Format::from_path(&path).ok_or_else(|| {
+            fail(
+                "unknown configuration format: name the file *.toml, *.yaml, *.yml or *.json"
+                    .into(),
+            )
+        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| fail(format!("cannot read the file: {e}")))?;
+        let value = format
+            .parse(&text)
+            .map_err(|e| fail(format!("not valid {format:?}: {e}")))?;
+        PyEngine::build(py, value, source)
+    }
+
+    /// Builds an engine from a configuration given as a dict (`graders`, `routes`, …).
+    #[staticmethod]
+    #[pyo3(signature = (config, source = None))]
+    fn from_value(
+        py: Python<'_>,
+        config: &Bound<'_, PyAny>,
+        source: Option<String>,
+    ) -> PyResult<Self> {
+        let source = source.unwrap_or_else(|| "<dict>".into());
+        let value = to_value(config).map_err(|m| single_problem(py, &source, "", m))?;
+        PyEngine::build(py, value, source)
+    }
+
+    /// Builds an engine from configuration JSON text (the form pickling carries).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, config: &str, source: String) -> PyResult<Self> {
+        let value: Value = serde_json::from_str(config)
+            .map_err(|e| single_problem(py, &source, "", format!("not valid JSON: {e}")))?;
+        PyEngine::build(py, value, source)
+    }
+
+    /// Builds an engine of one grader of `kind` with `options` (a dict; it may hold the keys
+    /// every grader takes: `timeout_ms`, `on_error`).
+    #[staticmethod]
+    #[pyo3(signature = (kind, options = None))]
+    fn for_kind(py: Python<'_>, kind: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let source = format!("assay.Engine(grader={kind:?})");
+        let mut table = Map::new();
+        if let Some(options) = options {
+            match to_value(options.as_any()) {
+                Ok(Value::Object(map)) => table = map,
+                Ok(_) => unreachable!("a dict converts to an object"),
+                Err(m) => return Err(single_problem(py, &source, "", m)),
+            }
+        }
+        if table.contains_key("kind") {
+            return Err(single_problem(
+                py,
+                &source,
+                "kind",
+                "the kind is the `grader` argument; leave `kind` out of the options".into(),
+            ));
+        }
+        table.insert("kind".into(), Value::String(kind.to_string()));
+        let mut graders = Map::new();
+        graders.insert(kind.to_string(), Value::Object(table));
+        let mut top = Map::new();
+        top.insert("graders".into(), Value::Object(graders));
+        PyEngine::build(py, Value::Object(top), source)
+    }
+
+    /// The configuration as JSON text.
+    #[getter]
+    fn config(&self) -> &str {
+        &self.config
+    }
+
+    /// Where the configuration came from.
+    #[getter]
+    fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The names of the configured graders, in configuration order.
+    fn grader_names(&self) -> Vec<String> {
+        self.engine
+            .grader_names()
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    /// The component keys every result carries (of the routes, or of grader `grader`).
+    #[pyo3(signature = (grader = None))]
+    fn component_keys(&self, grader: Option<&str>) -> PyResult<Vec<String>> {
+        let target = match grader {
+            Some(name) => assay::Target::Grader(name),
+            None => assay::Target::Routes,
+        };
+        self.engine
+            .component_keys(target)
+            .map(<[String]>::to_vec)
+            .map_err(|e| PyKeyError::new_err(e.message))
+    }
+
+    /// The grader items of `data_source` go to (`None` when no route matches).
+    #[pyo3(signature = (data_source = None))]
+    fn route(&self, data_source: Option<&str>) -> Option<String> {
+        self.engine.route(data_source).ok().map(String::from)
+    }
+
+    /// Scores `items` (an iterable of dicts) and returns one result dict per item, in order.
+    ///
+    /// An item that is not a valid item gets an `error` result of kind `malformed_input`; the
+    /// others are scored as usual. `grader` sends every item to that grader instead of routing
+    /// by `data_source`; `on_error` (`"null"`, `"zero"` or a number) overrides the failure
+    /// reward. The GIL is released while scoring.
+    #[pyo3(signature = (items, grader = None, on_error = None))]
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        items: &Bound<'py, PyAny>,
+        grader: Option<String>,
+        on_error: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let on_error = match on_error {
+            None => None,
+            Some(value) => {
+                let json = to_value(value).map_err(|m| type_error("on_error", m))?;
+                Some(
+                    serde_json::from_value::<OnError>(json)
+                        .map_err(|e| PyValueError::new_err(format!("on_error: {e}")))?,
+                )
+            }
+        };
+        if items.cast::<PyDict>().is_ok() || items.cast::<PyString>().is_ok() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "items: expected a list of item dicts; for one item use score_one() or [item]",
+            ));
+        }
+        let mut inputs: Vec<Input> = Vec::new();
+        for item in items.try_iter()? {
+            inputs.push(to_input(&item?));
+        }
+        let engine = Arc::clone(&self.engine);
+        let pool = pool()?;
+        let results = py.detach(move || {
+            let target = match &grader {
+                Some(name) => assay::Target::Grader(name),
+                None => assay::Target::Routes,
+            };
+            pool.install(|| engine.score_inputs(&inputs, target, on_error))
+        });
+        let list = PyList::empty(py);
+        for result in &results {
+            let value = serde_json::to_value(result)
+                .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+            list.append(to_py(py, &value)?)?;
+        }
+        Ok(list)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Engine(graders={:?}, source={:?})",
+            self.engine.grader_names(),
+            self.source
+        )
+    }
+}
+
+/// One Python object as an engine input: an item, or the reason it is not one.
+fn to_input(obj: &Bound<'_, PyAny>) -> Input {
+    let Ok(dict) = obj.cast::<PyDict>() else {
+        let type_name = obj
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "?".into());
+        return Err(MalformedItem {
+            id: None,
+            data_source: None,
+            message: format!("the item is not a dict but a `{type_name}`"),
+        });
+    };
+    let field = |key: &str| -> Option<Value> {
+        dict.get_item(key)
+            .ok()
+            .flatten()
+            .and_then(|v| to_value(&v).ok())
+    };
+    let malformed = |message: String| MalformedItem {
+        id: field("id"),
+        data_source: field("data_source").and_then(|v| v.as_str().map(String::from)),
+        message,
+    };
+    let value =
+        to_value(obj.as_any()).map_err(|m| malformed(format!("the item is not valid: {m}")))?;
+    serde_json::from_value::<Item>(value)
+        .map_err(|e| malformed(format!("the item is not valid: {e}")))
+}
+
+/// Documentation of every built-in grader kind: name, family, summary, reference shape and
+/// options, as `assay graders --json` prints it.
+#[pyfunction]
+fn graders(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let registry = assay::registry();
+    let kinds: Vec<_> = registry.kinds().map(|k| &k.info).collect();
+    let value = serde_json::to_value(&kinds)
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+    to_py(py, &value)
+}
+
+/// The native module of the `assay` Python package.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyEngine>()?;
+    m.add("ConfigError", m.py().get_type::<ConfigError>())?;
+    m.add_function(wrap_pyfunction!(graders, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
