@@ -125,6 +125,24 @@ fn equation_value(e: &Expr) -> Option<&Expr> {
     }
 }
 
+/// `x = 2, y = 3` (equations of distinct variables): the values ordered by variable name.
+fn assignments_as_tuple(items: &[Expr]) -> Option<Vec<Expr>> {
+    let mut pairs: Vec<(&str, &Expr)> = Vec::with_capacity(items.len());
+    for it in items {
+        match it {
+            Expr::Rel(sides, ops) if ops == &[RelOp::Eq] => match &sides[0] {
+                Expr::Var(name) if !pairs.iter().any(|(n, _)| n == name) => {
+                    pairs.push((name, &sides[1]));
+                }
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    pairs.sort_by(|a, b| a.0.cmp(b.0));
+    Some(pairs.into_iter().map(|(_, v)| v.clone()).collect())
+}
+
 /// A variable, or a function applied to variables as written on the left of a definition:
 /// `f(x)` (parsed as the product `f·x`), `g(x, y)`.
 fn is_name(e: &Expr) -> bool {
@@ -178,6 +196,13 @@ fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
         }
         (Expr::Union(x), Expr::Union(y)) => unordered(x, y, "union parts", s, budget),
         (Expr::Tuple(x), Expr::Tuple(y)) => ordered(x, y, "ordered elements", s, budget),
+        (Expr::Tuple(t), Expr::List(l)) | (Expr::List(l), Expr::Tuple(t)) => {
+            // `x = 2, y = 3` against `(2, 3)`: values in the order of the variable names.
+            match assignments_as_tuple(l) {
+                Some(values) => ordered(t, &values, "values of x = …, y = … as a tuple", s, budget),
+                None => no("a list of answers compared with a tuple"),
+            }
+        }
         (Expr::Interval { .. }, Expr::Interval { .. }) => interval_eq(r, a, s, budget),
         (Expr::Tuple(x), Expr::Interval { .. }) | (Expr::Interval { .. }, Expr::Tuple(x))
             if x.len() == 2 =>

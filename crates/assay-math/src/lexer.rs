@@ -277,7 +277,7 @@ impl Lexer<'_> {
                 c if c.is_whitespace() || c == '~' || c == '$' => self.pos += 1,
                 '0'..='9' => self.number(),
                 '.' if self.peek(1).is_some_and(|d| d.is_ascii_digit()) => self.number(),
-                c if c.is_alphabetic() => self.letters(),
+                c if c.is_alphabetic() && c != 'π' => self.letters(),
                 '\\' => self.command()?,
                 '{' => {
                     self.pos += 1;
@@ -349,6 +349,16 @@ impl Lexer<'_> {
                         '∈' => Punct::In,
                         'π' => {
                             self.out.push(Tok::Cmd("pi".into()));
+                            continue;
+                        }
+                        '²' | '³' | '¹' => {
+                            self.push(Punct::Caret);
+                            let d = match c {
+                                '²' => "2",
+                                '³' => "3",
+                                _ => "1",
+                            };
+                            self.out.push(Tok::Num(d.into()));
                             continue;
                         }
                         '∞' => {
@@ -485,7 +495,7 @@ impl Lexer<'_> {
 
     fn letters(&mut self) {
         let start = self.pos;
-        while self.peek(0).is_some_and(|c| c.is_alphabetic()) {
+        while self.peek(0).is_some_and(|c| c.is_alphabetic() && c != 'π') {
             self.pos += 1;
         }
         let word: String = self.chars[start..self.pos].iter().collect();

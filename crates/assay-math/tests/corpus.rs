@@ -83,9 +83,11 @@ fn false_positive_table() {
 
 #[test]
 fn adversarial_table() {
+    // Release builds answer each row in microseconds to ~10 ms (the step budget); the bound
+    // is loose for unoptimized builds on a loaded machine.
     run_pairs(
         include_str!("corpus/adversarial.tsv"),
-        Duration::from_millis(500),
+        Duration::from_secs(2),
     );
 }
 
