@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 /// Generous bound for unoptimized builds on a loaded machine; release builds take
 /// microseconds.
-const LIMIT: Duration = Duration::from_secs(2);
+const LIMIT: Duration = Duration::from_secs(5);
 
 fn timed_verify(reference: &str, response: &str) -> Status {
     let start = Instant::now();
