@@ -69,7 +69,7 @@ fn run_pairs(table: &str, per_case_limit: Duration) {
 fn equivalence_table() {
     run_pairs(
         include_str!("corpus/equivalence.tsv"),
-        Duration::from_secs(1),
+        Duration::from_secs(5),
     );
 }
 
@@ -77,7 +77,7 @@ fn equivalence_table() {
 fn false_positive_table() {
     run_pairs(
         include_str!("corpus/false_positives.tsv"),
-        Duration::from_secs(1),
+        Duration::from_secs(5),
     );
 }
 
@@ -87,7 +87,7 @@ fn adversarial_table() {
     // is loose for unoptimized builds on a loaded machine.
     run_pairs(
         include_str!("corpus/adversarial.tsv"),
-        Duration::from_secs(2),
+        Duration::from_secs(5),
     );
 }
 
