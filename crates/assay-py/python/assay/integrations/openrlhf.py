@@ -1,0 +1,127 @@
+"""OpenRLHF drop-in: ``reward_func`` for ``--remote_rm_url /path/to/file.py``.
+
+OpenRLHF loads a Python file given as ``--remote_rm_url`` and calls its
+``reward_func(queries, prompts, labels)``: ``queries`` are the decoded sequences (prompt and
+response, with special tokens), ``prompts`` the prompts and ``labels`` the ``--label_key``
+column. The response is the part of each query after its prompt, cut at the first
+end-of-sequence token (``<|im_end|>``, ``<|endoftext|>``, ``</s>``, ``<|eot_id|>`` …; see
+:data:`END_TOKENS`) so right padding is dropped too.
+
+It returns ``{"rewards", "scores", "extra_logs"}``. OpenRLHF needs a number for every
+sample, so an item that could not be graded (``timeout``, ``error``, ``not_applicable``) gets
+``fallback`` (0.0 by default) and is flagged in ``extra_logs["reward_error"]`` (1.0 for those
+items), which OpenRLHF logs as the failure rate, and logged on the ``assay`` logger.
+``scores`` (used for dynamic filtering) are the same numbers. ``extra_logs`` also holds each
+component of the configuration (NaN when absent).
+
+The values are ``torch.float32`` tensors when ``torch`` can be imported (as OpenRLHF
+expects), else plain lists of floats.
+
+The configuration is the process-wide one of :mod:`assay.integrations` (``config=``,
+:func:`configure`, ``ASSAY_CONFIG``, or the ``math`` grader); items are routed by the
+``data_sources`` keyword argument when given.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, List, Optional, Sequence
+
+from ._common import ConfigLike, configure, get_engine, is_failure, report_failure
+
+__all__ = ["reward_func", "response_of", "configure", "END_TOKENS"]
+
+#: End-of-sequence, end-of-turn and padding tokens of common chat templates: the response
+#: ends at the first of them.
+END_TOKENS = (
+    "<|im_end|>",
+    "<|endoftext|>",
+    "<|end_of_text|>",
+    "<|eot_id|>",
+    "<|eom_id|>",
+    "<|end|>",
+    "</s>",
+    "<eos>",
+    "<end_of_turn>",
+    "<|end▁of▁sentence|>",
+    "<｜end▁of▁sentence｜>",
+    "<|finetune_right_pad_id|>",
+    "<pad>",
+    "[PAD]",
+)
+
+
+def response_of(query: str, prompt: Optional[str], end_tokens: Sequence[str] = END_TOKENS) -> str:
+    """The response inside ``query``: what follows ``prompt`` (its last occurrence, so left
+    padding and a BOS token before it do not matter), cut at the first end token and with
+    surrounding whitespace removed. A query that does not contain its prompt is taken whole."""
+    response = query
+    if prompt:
+        at = query.rfind(prompt)
+        if at >= 0:
+            response = query[at + len(prompt) :]
+    cut = len(response)
+    for token in end_tokens:
+        at = response.find(token)
+        if 0 <= at < cut:
+            cut = at
+    return response[:cut].strip()
+
+
+def _tensor(values: List[float]) -> Any:
+    try:
+        import torch
+    except ImportError:
+        return values
+    return torch.tensor(values, dtype=torch.float32)
+
+
+def reward_func(
+    queries: Sequence[str],
+    prompts: Sequence[str],
+    labels: Sequence[Any],
+    *,
+    config: Optional[ConfigLike] = None,
+    data_sources: Optional[Sequence[Optional[str]]] = None,
+    fallback: float = 0.0,
+    **kwargs: Any,
+) -> Dict[str, Any]:
+    """Grades a batch of OpenRLHF samples; see the module documentation."""
+    n = len(queries)
+    if len(prompts) != n or len(labels) != n:
+        raise ValueError(
+            f"queries ({n}), prompts ({len(prompts)}) and labels ({len(labels)}) "
+            "must have the same length"
+        )
+    if data_sources is not None and len(data_sources) != n:
+        raise ValueError(f"data_sources has {len(data_sources)} entries for {n} queries")
+    engine = get_engine(config)
+    items = []
+    for i in range(n):
+        item: Dict[str, Any] = {
+            "id": i,
+            "prompt": prompts[i],
+            "response": response_of(queries[i], prompts[i]),
+            "reference": labels[i],
+        }
+        if data_sources is not None and data_sources[i] is not None:
+            item["data_source"] = str(data_sources[i])
+        items.append(item)
+    keys = engine.component_keys()
+    rewards: List[float] = []
+    errors: List[float] = []
+    components: Dict[str, List[float]] = {key: [] for key in keys}
+    for result in engine.score(items):
+        failed = is_failure(result)
+        if failed:
+            report_failure("assay.integrations.openrlhf", result)
+        reward = result["reward"]
+        rewards.append(float(reward) if reward is not None else float(fallback))
+        errors.append(1.0 if failed else 0.0)
+        for key in keys:
+            value = result["components"].get(key)
+            components[key].append(float(value) if value is not None else math.nan)
+    extra_logs = {"reward_error": _tensor(errors)}
+    for key, values in components.items():
+        extra_logs.setdefault(key, _tensor(values))
+    return {"rewards": _tensor(rewards), "scores": _tensor(list(rewards)), "extra_logs": extra_logs}

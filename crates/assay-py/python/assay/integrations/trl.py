@@ -1,0 +1,165 @@
+"""TRL drop-in: reward functions for ``GRPOTrainer`` (and the other TRL trainers that take
+``reward_funcs``).
+
+TRL calls each reward function as ``f(prompts=..., completions=..., completion_ids=...,
+**columns)``, where ``columns`` are the other columns of the dataset, one list entry per
+completion, plus ``trainer_state``. Prompts and completions are strings (standard format) or
+lists of chat messages (conversational format); a conversational completion is graded on its
+last assistant message. The function returns one ``float | None`` per completion: ``None``
+when the grader does not apply or the item failed (TRL turns it into NaN and ignores it in
+the sum over reward functions), unless a ``fallback`` reward was given for failures.
+
+The reference comes from the dataset column named ``reference_column`` or, by default, the
+first present of ``reference``, ``answer``, ``solution``, ``ground_truth``. A ``data_source``
+column routes items; completions of the same prompt form one ``group`` (group shaping).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+
+from .. import Engine
+from ._common import ConfigLike, get_engine, is_failure, report_failure
+
+__all__ = ["reward_funcs", "REFERENCE_COLUMNS"]
+
+#: Columns tried, in order, for the reference when ``reference_column`` is not given.
+REFERENCE_COLUMNS = ("reference", "answer", "solution", "ground_truth")
+
+RewardFunc = Callable[..., List[Optional[float]]]
+
+
+def _group_key(prompt: Any) -> str:
+    if isinstance(prompt, str):
+        return prompt
+    try:
+        return json.dumps(prompt, sort_keys=True, default=repr)
+    except (TypeError, ValueError):
+        return repr(prompt)
+
+
+def _column(kwargs: Dict[str, Any], name: str, n: int) -> Optional[List[Any]]:
+    values = kwargs.get(name)
+    if values is None or isinstance(values, (str, bytes, dict)):
+        return None
+    try:
+        values = list(values)
+    except TypeError:
+        return None
+    if len(values) != n:
+        raise ValueError(f"column `{name}` has {len(values)} entries for {n} completions")
+    return values
+
+
+def _make(
+    engine: Engine,
+    grader: Optional[str],
+    name: str,
+    reference_column: Optional[str],
+    fallback: Optional[float],
+    metadata_columns: Sequence[str],
+) -> RewardFunc:
+    def reward(prompts: Any = None, completions: Any = None, **kwargs: Any) -> List[Optional[float]]:
+        if completions is None:
+            raise TypeError(f"{name}: missing `completions`")
+        completions = list(completions)
+        n = len(completions)
+        prompts = list(prompts) if prompts is not None else [None] * n
+        if len(prompts) != n:
+            raise ValueError(f"{name}: {len(prompts)} prompts for {n} completions")
+        if reference_column is not None:
+            references = _column(kwargs, reference_column, n)
+            if references is None:
+                columns = sorted(k for k in kwargs if k != "trainer_state")
+                raise KeyError(
+                    f"{name}: no dataset column `{reference_column}` for the reference; "
+                    f"columns passed: {', '.join(columns) or 'none'}"
+                )
+        else:
+            references = next(
+                (c for c in (_column(kwargs, k, n) for k in REFERENCE_COLUMNS) if c is not None),
+                None,
+            )
+        data_sources = _column(kwargs, "data_source", n)
+        metadata = {k: _column(kwargs, k, n) for k in metadata_columns}
+        groups: Dict[str, str] = {}
+        items = []
+        for i, completion in enumerate(completions):
+            item: Dict[str, Any] = {"id": i, "response": completion}
+            prompt = prompts[i]
+            if prompt is not None:
+                item["prompt"] = prompt
+                item["group"] = groups.setdefault(_group_key(prompt), str(len(groups)))
+            if references is not None:
+                item["reference"] = references[i]
+            if data_sources is not None and data_sources[i] is not None:
+                item["data_source"] = str(data_sources[i])
+            if metadata:
+                item["metadata"] = {
+                    k: (v[i] if v is not None else None) for k, v in metadata.items()
+                }
+            items.append(item)
+        out: List[Optional[float]] = []
+        for result in engine.score(items, grader=grader):
+            value = result["reward"]
+            if is_failure(result):
+                report_failure(f"assay.integrations.trl.{name}", result)
+                if value is None and fallback is not None and result["status"] != "not_applicable":
+                    value = fallback
+            out.append(value)
+        return out
+
+    reward.__name__ = name
+    reward.__qualname__ = name
+    reward.__doc__ = (
+        f"Assay reward `{name}` for TRL: (prompts, completions, **columns) -> list[float | None]."
+    )
+    reward.engine = engine  # type: ignore[attr-defined]
+    reward.grader = grader  # type: ignore[attr-defined]
+    return reward
+
+
+def reward_funcs(
+    engine: Union[Engine, ConfigLike, None] = None,
+    *,
+    graders: Optional[Sequence[str]] = None,
+    reference_column: Optional[str] = None,
+    fallback: Optional[float] = None,
+    name: Optional[str] = None,
+    metadata_columns: Sequence[str] = (),
+) -> List[RewardFunc]:
+    """Reward functions for ``GRPOTrainer(reward_funcs=...)``.
+
+    ``engine`` is an :class:`~assay.Engine`, a configuration (a path or a dict), or ``None``
+    for the process-wide configuration (``ASSAY_CONFIG`` or the ``math`` grader).
+
+    Without ``graders``: one function that routes each completion by its ``data_source``
+    column, named ``name``, the engine's grader when it has one, or ``assay``. With
+    ``graders=["answer", "fmt"]``: one function per named grader of the configuration, named
+    after it, so TRL logs each reward separately and weighs them with ``reward_weights``.
+
+    ``reference_column`` names the dataset column holding the reference (default: the first
+    present of ``reference``, ``answer``, ``solution``, ``ground_truth``). ``fallback`` is the
+    reward of items that failed (``timeout``/``error``); by default they are ``None``.
+    ``metadata_columns`` are dataset columns passed to graders as the item's ``metadata``.
+    Failures are also logged on the ``assay`` logger.
+    """
+    if not isinstance(engine, Engine):
+        engine = get_engine(engine)
+    if graders is None:
+        known = engine.graders
+        fname = name or (known[0] if len(known) == 1 else "assay")
+        return [_make(engine, None, fname, reference_column, fallback, metadata_columns)]
+    if isinstance(graders, str):
+        graders = [graders]
+    known = set(engine.graders)
+    missing = [g for g in graders if g not in known]
+    if missing:
+        raise KeyError(
+            f"no grader named {', '.join(map(repr, missing))} in the configuration; "
+            f"configured: {', '.join(engine.graders)}"
+        )
+    return [
+        _make(engine, g, g, reference_column, fallback, metadata_columns) for g in graders
+    ]
