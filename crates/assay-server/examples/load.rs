@@ -221,6 +221,41 @@ async fn metric_lines(client: &HttpClient, addr: SocketAddr, prefix: &str) -> Ve
         .collect()
 }
 
+/// Sends `body` once and summarizes the results: how many, by status, and the mean reward.
+async fn sample(client: &HttpClient, addr: SocketAddr, body: &Bytes) -> String {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("http://{addr}/v1/score"))
+        .body(Full::new(body.clone()))
+        .expect("valid request");
+    let Ok(response) = client.request(request).await else {
+        return "no response".into();
+    };
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let Some(results) = v["results"].as_array() else {
+        return format!("no results: {v}");
+    };
+    let mut statuses = std::collections::BTreeMap::<String, usize>::new();
+    let mut sum = 0.0;
+    for r in results {
+        *statuses
+            .entry(r["status"].as_str().unwrap_or("?").to_string())
+            .or_default() += 1;
+        sum += r["reward"].as_f64().unwrap_or(0.0);
+    }
+    format!(
+        "{} results, statuses {statuses:?}, mean reward {:.3}",
+        results.len(),
+        sum / results.len().max(1) as f64
+    )
+}
+
 fn arg(args: &[String], name: &str, default: f64) -> f64 {
     args.iter()
         .position(|a| a == name)
@@ -261,6 +296,10 @@ async fn main() {
     let (addr, stop) = start(ServerConfig::new(engine)).await;
     for batch in [1usize, 256] {
         let body = Bytes::from(json!({"grader": kind, "items": items(batch, math, 0)}).to_string());
+        println!(
+            "  sample batch {batch}: {}",
+            sample(&client, addr, &body).await
+        );
         // Warm up (connections, caches), then measure.
         let _ = drive(&client, addr, "warm-up", body.clone(), batch, clients, 0.5).await;
         let phase = drive(

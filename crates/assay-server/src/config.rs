@@ -364,3 +364,81 @@ impl ServeArgs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use serde_json::json;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn engine() -> Engine {
+        assay::engine_for_kind("string_check", json!({})).expect("string_check builds")
+    }
+
+    #[test]
+    fn flags_become_a_configuration() {
+        let cli = Cli::parse_from([
+            "assay",
+            "--addr",
+            "127.0.0.1:9001",
+            "--max-batch",
+            "8",
+            "--get-reward-grader",
+            "string_check",
+            "--get-reward-failure-reward",
+            "-0.5",
+            "--strip-token",
+            "<END>",
+            "--no-inline",
+        ]);
+        let config = cli.serve.into_config(engine()).unwrap();
+        assert_eq!(config.addr.port(), 9001);
+        assert_eq!(config.limits.max_items, 8);
+        assert_eq!(config.get_reward.failure_reward, Some(-0.5));
+        assert_eq!(config.get_reward.strip_tokens, ["<END>"]);
+        assert!(!config.allow_inline);
+        let defaults = Cli::parse_from(["assay"])
+            .serve
+            .into_config(engine())
+            .unwrap();
+        assert_eq!(defaults.limits, Limits::default());
+        assert_eq!(defaults.get_reward, GetRewardConfig::default());
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let cli = Cli::parse_from([
+            "assay",
+            "--max-batch",
+            "0",
+            "--queue-timeout",
+            "0",
+            "--get-reward-grader",
+            "nope",
+            "--max-inflight-mib",
+            "1",
+        ]);
+        let err = cli.serve.into_config(engine()).unwrap_err();
+        let ServerError::Config(problems) = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(problems.len(), 4, "{err}");
+        let text = err.to_string();
+        assert!(text.starts_with("invalid server configuration: 4 problems"));
+        for needle in [
+            "--queue-timeout",
+            "max_items must be at least 1",
+            "no grader named `nope`",
+            "max_inflight_bytes",
+        ] {
+            assert!(text.contains(needle), "{needle}: {text}");
+        }
+    }
+}

@@ -402,12 +402,23 @@ fn slow_request(ms: u64) -> Value {
     json!({"grader": "slow", "items": [{"response": "r", "metadata": {"sleep_ms": ms}}]})
 }
 
+/// Polls the metrics (bounded: about 10 s) until `line` shows.
+async fn wait_for_metric(server: &TestServer, line: &str) {
+    for _ in 0..500 {
+        if server.metrics().await.lines().any(|l| l == line) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the metrics never showed {line:?}");
+}
+
 #[tokio::test]
 async fn overload_sheds_with_retry_after_then_recovers() {
     let mut config = server_config();
     config.limits.max_concurrent = 1;
     config.limits.max_queue = 1;
-    config.limits.queue_timeout = Duration::from_millis(300);
+    config.limits.queue_timeout = Duration::from_millis(1000);
     let server = TestServer::start(config).await;
     let url = server.url("/v1/score");
     let post = |ms: u64| {
@@ -421,26 +432,23 @@ async fn overload_sheds_with_retry_after_then_recovers() {
             .await
         })
     };
-    // One runs (1.5 s), one waits for the slot and times out (503); the rest find the queue
-    // full (429).
-    let running = post(1500);
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // One runs (2.5 s), one waits for the slot and times out after 1 s (503); the rest find
+    // the server full (429).
+    let running = post(2500);
+    wait_for_metric(&server, "assay_in_flight 1").await;
     let queued = post(10);
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    wait_for_metric(&server, "assay_queue_depth 1").await;
     let shed: Vec<_> = (0..4).map(|_| post(10)).collect();
-    let ready = server.get("/readyz").await;
-    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(ready.json()["status"], "overloaded");
-    assert_eq!(ready.retry_after(), Some(1));
-    let metrics = server.metrics().await;
-    assert!(metrics.contains("assay_in_flight 1"), "{metrics}");
-    assert!(metrics.contains("assay_queue_depth 1"), "{metrics}");
     for r in shed {
         let r = r.await.unwrap();
         assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(r.retry_after(), Some(1));
         assert!(r.error_message().contains("at capacity"));
     }
+    let ready = server.get("/readyz").await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.json()["status"], "overloaded");
+    assert_eq!(ready.retry_after(), Some(1));
     let queued = queued.await.unwrap();
     assert_eq!(queued.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(queued.retry_after(), Some(1));
@@ -461,6 +469,7 @@ async fn overload_sheds_with_retry_after_then_recovers() {
         "{metrics}"
     );
     assert!(metrics.contains("assay_queue_depth 0"), "{metrics}");
+    assert!(metrics.contains("assay_in_flight 0"), "{metrics}");
     server.stop().await.unwrap();
 }
 
@@ -600,6 +609,20 @@ async fn graceful_shutdown_finishes_in_flight_requests() {
     assert!(started, "the slow request never started");
     server.shutdown();
     let addr = server.addr;
+    // It stops accepting while the request is still being scored.
+    let mut refused = false;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(refused, "new connections are still accepted while draining");
+    assert!(
+        !in_flight.is_finished(),
+        "the in-flight request ended too early"
+    );
     let reply = in_flight.await.unwrap();
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json()["results"][0]["reward"], 1.0);
