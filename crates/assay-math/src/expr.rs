@@ -1,5 +1,6 @@
 //! The expression tree that LaTeX and plain-text answers are parsed into, and its canonical
-//! printed form (used in explanations).
+//! printed form (used in explanations). The printed form reads back: parsing it gives an
+//! equivalent expression (matrices aside, which print as `[a, b; c, d]`).
 
 use num_rational::BigRational;
 use num_traits::{One, Signed};
@@ -337,6 +338,10 @@ impl fmt::Display for Expr {
                 Constant::I => "i",
                 Constant::Infinity => "oo",
             }),
+            // Multi-letter names (Greek letters) print as commands so they read back.
+            Expr::Var(v) if v.chars().count() > 1 && v.chars().all(char::is_alphabetic) => {
+                write!(f, "\\{v}")
+            }
             Expr::Var(v) => f.write_str(v),
             Expr::Add(terms) => {
                 for (i, t) in terms.iter().enumerate() {
@@ -364,10 +369,10 @@ impl fmt::Display for Expr {
                 if matches!(&**n, Expr::Num(q) if *q == BigRational::from_integer(2.into())) {
                     write!(f, "sqrt({a})")
                 } else {
-                    write!(f, "root({a}, {n})")
+                    write!(f, "{}^(1/{})", Operand(a), Operand(n))
                 }
             }
-            Expr::Log(b, a) => write!(f, "log({a}, {b})"),
+            Expr::Log(b, a) => write!(f, "log_{{{b}}}({a})"),
             Expr::Apply(Func::Factorial, a) => write!(f, "{}!", Operand(a)),
             Expr::Apply(func, a) => write!(f, "{}({a})", func.name()),
             Expr::Percent(a) => write!(f, "{}%", Operand(a)),
@@ -394,7 +399,7 @@ impl fmt::Display for Expr {
                 if *lo_closed { "[" } else { "(" },
                 if *hi_closed { "]" } else { ")" }
             ),
-            Expr::Union(v) => write_list(f, v, " U "),
+            Expr::Union(v) => write_list(f, v, " ∪ "),
             Expr::Matrix(rows) => {
                 f.write_str("[")?;
                 for (i, row) in rows.iter().enumerate() {

@@ -162,3 +162,48 @@ fn different_gold_answers_are_not_equal_unless_reviewed() {
         .collect();
     assert_eq!(equal, expected, "the set of equal pairs changed");
 }
+
+/// The canonical form printed in explanations reads back as an equivalent expression.
+#[test]
+fn canonical_forms_read_back() {
+    let corpus = [
+        include_str!("corpus/equivalence.tsv"),
+        include_str!("corpus/false_positives.tsv"),
+    ];
+    let mut inputs: Vec<String> = answers().into_iter().map(|(_, a)| a).collect();
+    for table in corpus {
+        for line in table
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            inputs.extend(line.split('\t').skip(1).map(str::to_string));
+        }
+    }
+    let settings = assay_math::Settings::default();
+    let mut failures = Vec::new();
+    for input in inputs {
+        let Ok(e) = parse_answer(&input, &mut Budget::default()) else {
+            continue;
+        };
+        if matches!(e, Expr::Matrix(_)) {
+            continue;
+        }
+        let printed = e.to_string();
+        match parse_answer(&printed, &mut Budget::default()) {
+            Ok(back) => {
+                match assay_math::equivalent(&e, &back, &settings, &mut Budget::default()) {
+                    Ok(d) if d.equal => {}
+                    Ok(d) => failures.push(format!("`{input}` -> `{printed}`: {}", d.rule)),
+                    Err(x) => failures.push(format!("`{input}` -> `{printed}`: {x}")),
+                }
+            }
+            Err(err) => failures.push(format!("`{input}` -> `{printed}` does not parse: {err}")),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
