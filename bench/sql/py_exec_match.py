@@ -11,6 +11,7 @@ evaluators have none). Prints a JSON summary on stdout.
 
 import argparse
 import json
+import os
 import re
 import sqlite3
 import time
@@ -41,6 +42,7 @@ def main() -> None:
     connections = {}
     verdicts = []
     start = time.perf_counter()
+    cpu_start = sum(os.times()[:2])
     for item in items:
         ref = item["reference"]
         conn = connections.get(ref["db"])
@@ -64,6 +66,7 @@ def main() -> None:
         except sqlite3.Error as e:
             verdicts.append({"id": item["id"], "status": "ok", "reward": 0.0, "why": str(e)})
     elapsed = time.perf_counter() - start
+    cpu = sum(os.times()[:2]) - cpu_start
     if args.out:
         with open(args.out, "w") as out:
             for v in verdicts:
@@ -71,6 +74,7 @@ def main() -> None:
     print(json.dumps({
         "impl": "python-sqlite3", "threads": 1, "gold_cache": False, "items": len(items),
         "seconds": round(elapsed, 3), "items_per_s": round(len(items) / elapsed, 1),
+        "cpu_seconds": round(cpu, 3),
         "mean_reward": round(sum(v["reward"] or 0 for v in verdicts) / len(verdicts), 4),
     }))
 

@@ -62,6 +62,18 @@ fn parse_args() -> Result<Args, String> {
     Ok(parsed)
 }
 
+/// User + system CPU time of this process, from `/proc/self/stat` (Linux; `None` elsewhere).
+/// Less sensitive than wall time to other load on a shared machine.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesized command name; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every mainstream Linux configuration.
+    Some(ticks / 100.0)
+}
+
 fn main() {
     let args = parse_args().unwrap_or_else(|e| {
         eprintln!("{e}");
@@ -87,6 +99,7 @@ fn main() {
     let engine = SqlEngine::new(options).expect("valid options");
 
     let next = AtomicUsize::new(0);
+    let cpu_start = cpu_seconds();
     let start = Instant::now();
     let mut results: Vec<(usize, Value)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..args.threads)
@@ -122,6 +135,7 @@ fn main() {
             .collect()
     });
     let elapsed = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().zip(cpu_start).map(|(end, start)| end - start);
     results.sort_by_key(|(i, _)| *i);
     if let Some(path) = &args.out {
         let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("writable --out"));
@@ -143,6 +157,7 @@ fn main() {
             "items": results.len(),
             "seconds": (elapsed * 1000.0).round() / 1000.0,
             "items_per_s": (results.len() as f64 / elapsed * 10.0).round() / 10.0,
+            "cpu_seconds": cpu.map(|c| (c * 1000.0).round() / 1000.0),
             "mean_reward": (mean * 10000.0).round() / 10000.0,
         })
     );

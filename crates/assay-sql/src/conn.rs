@@ -71,6 +71,11 @@ fn configure(conn: &Connection, limits: &Limits) -> rusqlite::Result<()> {
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
     conn.pragma_update(None, "query_only", true)?;
     conn.pragma_update(None, "cache_size", -i64::from(limits.cache_kib))?;
+    conn.pragma_update(
+        None,
+        "mmap_size",
+        limits.mmap_bytes.min(i64::MAX as u64) as i64,
+    )?;
     let clamp = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     let settings = [
         (

@@ -134,6 +134,9 @@ impl SqlEngine {
 
     /// Grades `response` against `reference` (see [`Reference::parse`]). `deadline` bounds the
     /// whole item (gold and prediction); `None` sets no deadline.
+    ///
+    /// The database must open in every case; a response without SQL is `Invalid` without
+    /// running the gold query, so a failing gold shows on the items that have SQL.
     pub fn grade(
         &self,
         reference: &Json,
@@ -142,18 +145,6 @@ impl SqlEngine {
     ) -> Result<Verdict, SqlError> {
         let reference = Reference::parse(reference, self.options.db_dir.as_deref())?;
         let conn = self.pools.get(&reference.db)?;
-        let gold = match self.gold(&conn, &reference.gold, deadline) {
-            Ok(gold) => gold,
-            Err(ExecError::Timeout) => {
-                return Ok(timeout("gold", conn.path(), None));
-            }
-            Err(reason) => {
-                return Err(SqlError::Gold {
-                    path: conn.path().to_path_buf(),
-                    reason,
-                })
-            }
-        };
         let options = &self.options;
         let Some(found) = extract(response, options.extract, options.anchor.as_deref()) else {
             return Ok(Verdict {
@@ -163,6 +154,18 @@ impl SqlEngine {
                 pred: None,
                 explanation: json!({"reason": "no SQL found in the response", "extract": options.extract}),
             });
+        };
+        let gold = match self.gold(&conn, &reference.gold, deadline) {
+            Ok(gold) => gold,
+            Err(ExecError::Timeout) => {
+                return Ok(timeout("gold", conn.path(), Some(found.sql)));
+            }
+            Err(reason) => {
+                return Err(SqlError::Gold {
+                    path: conn.path().to_path_buf(),
+                    reason,
+                })
+            }
         };
         let execution = execute(&conn, &found.sql, deadline, &options.limits);
         let pred = Some(found.sql.clone());

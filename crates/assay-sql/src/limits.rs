@@ -1,4 +1,9 @@
 //! Resource limits applied to every query.
+//!
+//! Memory stays bounded per connection: SQLite's page cache (`cache_kib`), the longest value it
+//! may build (`max_value_bytes`), and what a result may hold in Rust (`max_rows`,
+//! `max_result_bytes`). Sorts and temporary b-trees of big joins spill to temporary files
+//! instead of growing the heap. Time is the item's deadline, enforced by a progress handler.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +23,10 @@ pub struct Limits {
     pub max_value_bytes: usize,
     /// Page cache per connection, in KiB. Default 8192.
     pub cache_kib: u32,
+    /// Bytes of each database read through memory mapping instead of `read()` calls. Off (0)
+    /// by default: it saved no CPU time in `bench/sql`, and a database file truncated while
+    /// mapped would crash the process (SIGBUS) instead of failing one item.
+    pub mmap_bytes: u64,
     /// Idle read-only connections kept per database for reuse. Default 32.
     pub pool_size: usize,
     /// Gold results kept in the cache (one per database and gold query); 0 disables the cache.
@@ -33,6 +42,7 @@ impl Default for Limits {
             max_result_bytes: 64 << 20,
             max_value_bytes: 16 << 20,
             cache_kib: 8192,
+            mmap_bytes: 0,
             pool_size: 32,
             gold_cache_entries: 4096,
         }
