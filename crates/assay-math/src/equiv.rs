@@ -665,7 +665,7 @@ fn compare_at(
         return yes(if exact {
             "exact rational"
         } else {
-            "numeric: agree to 160 bits"
+            "numeric: agree to 128 bits"
         });
     }
     if !exact {

@@ -19,7 +19,7 @@
 //!
 //! - **Exactness.** Numbers are exact rationals (decimals included): `0.0000001 ≠
 //!   0.0000002`, `2^{-60} ≠ 2^{-61}`, `0.3333 ≠ 1/3`. Irrational values are compared with
-//!   320-bit arithmetic and must agree to 160 bits, so a rounded decimal never equals
+//!   320-bit arithmetic and must agree to 128 bits (38 digits), so a rounded decimal never equals
 //!   `\sqrt2` or `π` unless [`Options::decimal_tolerance`] is set (off by default).
 //! - **Variables** are matched by name (case-sensitive) and compared at 6 points that
 //!   cycle through positive integers, negative integers and fractions; points where a side

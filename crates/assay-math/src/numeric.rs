@@ -3,7 +3,7 @@
 //! Numbers are complex values whose parts are binary fixed-point integers with
 //! [`PREC`] fractional bits (about 96 decimal digits). Elementary functions use argument
 //! reduction plus Taylor series, so a comparison can demand agreement to
-//! [`TOLERANCE_BITS`] bits, far beyond any rounding an answer could hide in, while
+//! [`TOLERANCE_BITS`] bits (about 38 digits), far beyond any rounding an answer could hide in, while
 //! `1 - 1/e` and `1 + 1/e` stay far apart.
 
 use crate::budget::{Budget, Exhausted};
@@ -18,11 +18,13 @@ use std::sync::OnceLock;
 /// Fractional bits of the fixed-point representation.
 pub const PREC: u32 = 320;
 
-/// Relative agreement (in bits) that counts as numeric equality.
-pub const TOLERANCE_BITS: u32 = 160;
+/// Relative agreement (in bits, about 38 decimal digits) that counts as numeric equality.
+pub const TOLERANCE_BITS: u32 = 128;
 
-/// Values below 2^-ZERO_BITS in magnitude count as zero.
-pub const ZERO_BITS: u32 = 100;
+/// Absolute differences below 2^-NOISE_BITS count as rounding noise: the fixed-point
+/// computations are accurate to well below it, and no answer of interest is that small
+/// (a value below 2^-280 cannot be told from 0 here; exact rationals never go this way).
+pub const NOISE_BITS: u32 = 280;
 
 /// Budget steps charged per series term or squaring: one multiplication and one division
 /// of ~640-bit integers, several times the work of a parser step.
@@ -477,6 +479,15 @@ fn pow(e_base: &Expr, e_exp: &Expr, vars: &Assignment, budget: &mut Budget) -> R
     }
     let exp_v = eval_numeric(e_exp, vars, budget)?;
     let b = base.real_part("power")?;
+    if !exp_v.is_real() && b.0.is_positive() {
+        // b^(x + iy) = e^((x + iy) ln b)
+        let l = ln(&b, budget)?;
+        let z = Complex {
+            re: exp_v.re.mul(&l),
+            im: exp_v.im.mul(&l),
+        };
+        return complex_exp(&z, budget);
+    }
     let x = exp_v.real_part("power")?;
     if b.is_zero() {
         return if x.0.is_positive() {
@@ -494,10 +505,23 @@ fn pow(e_base: &Expr, e_exp: &Expr, vars: &Assignment, budget: &mut Budget) -> R
     Ok(Complex::real(exp(&x.mul(&l), budget)?))
 }
 
+/// e^(x + iy) = e^x (cos y + i sin y).
+fn complex_exp(z: &Complex, budget: &mut Budget) -> R<Complex> {
+    let m = exp(&z.re, budget)?;
+    let (sin, cos) = sin_cos(&z.im, budget)?;
+    Ok(Complex {
+        re: m.mul(&cos).check()?,
+        im: m.mul(&sin).check()?,
+    })
+}
+
 fn apply(f: Func, x: Complex, budget: &mut Budget) -> R<Complex> {
     if f == Func::Abs {
         let m = x.re.mul(&x.re).add(&x.im.mul(&x.im)).sqrt();
         return Ok(Complex::real(m));
+    }
+    if f == Func::Exp && !x.is_real() {
+        return complex_exp(&x, budget);
     }
     let name = f.name();
     let x = x.real_part(name)?;
@@ -615,19 +639,17 @@ pub fn eval_numeric(e: &Expr, vars: &Assignment, budget: &mut Budget) -> R<Compl
     })
 }
 
-/// Whether two numeric values agree to [`TOLERANCE_BITS`] relative bits (or are both
-/// below 2^-[`ZERO_BITS`]).
+/// Whether two numeric values agree to [`TOLERANCE_BITS`] relative bits, or differ by less
+/// than the noise floor 2^-[`NOISE_BITS`] (so `sin π` equals 0, while `e^{-100}` does not).
 pub fn numerically_equal(a: &Complex, b: &Complex) -> bool {
     let mag = a.magnitude().max(b.magnitude());
-    let zero_limit = BigInt::one() << (PREC - ZERO_BITS);
-    if mag < zero_limit {
-        return true;
-    }
     let diff = Complex {
         re: a.re.sub(&b.re),
         im: a.im.sub(&b.im),
-    };
-    (diff.magnitude() << TOLERANCE_BITS) <= mag
+    }
+    .magnitude();
+    let noise = BigInt::one() << (PREC - NOISE_BITS);
+    diff <= noise || (diff << TOLERANCE_BITS) <= mag
 }
 
 /// Relative difference |a − b| / max(|a|, |b|) as an `f64` (for decimal tolerances).
