@@ -192,3 +192,73 @@ fn fractions_equal_their_decimals_and_slashes() {
         assert_eq!(v.status, Status::NotEqual, "{frac} vs {off}: {v}");
     }
 }
+
+#[test]
+fn safe_in_threads() {
+    // No signals, no shared mutable state: the same verdicts from many threads at once.
+    let pairs = [
+        (
+            "\\frac{\\sqrt3}{3}",
+            "\\boxed{\\frac{1}{\\sqrt3}}",
+            Status::Equal,
+        ),
+        ("1-\\frac1e", "\\boxed{1+\\frac1e}", Status::NotEqual),
+        ("x^2+2x+1", "\\boxed{(x+1)^2}", Status::Equal),
+        ("5", "\\boxed{9^{9^{9^{9}}}}", Status::Exhausted),
+    ];
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for _ in 0..20 {
+                    for (reference, response, want) in pairs {
+                        let v = verify(
+                            reference,
+                            response,
+                            &Options::default(),
+                            &mut Budget::default(),
+                        );
+                        assert_eq!(v.status, want, "{reference} vs {response}: {v}");
+                    }
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn explanations_name_the_rule_and_both_forms() {
+    let v = verify(
+        "\\frac34",
+        "so \\boxed{0.75}",
+        &Options::default(),
+        &mut Budget::default(),
+    );
+    assert_eq!(
+        v.to_string(),
+        "equal: exact rational [answer `0.75` = 3/4] [reference = 3/4]"
+    );
+    let v = verify(
+        "\\pi/2",
+        "it is pi/2",
+        &Options::default(),
+        &mut Budget::default(),
+    );
+    assert_eq!(
+        v.to_string(),
+        "equal: numeric: agree to 128 bits [answer `pi/2` = pi/2] [reference = pi/2]"
+    );
+    let v = verify(
+        "y = 2x + 3",
+        "\\boxed{2y = 4x + 6}",
+        &Options::default(),
+        &mut Budget::default(),
+    );
+    assert!(v.rule.starts_with("equations: proportional at"), "{v}");
+    let v = verify(
+        "x^2 - 1",
+        "\\boxed{(x-1)(x+2)}",
+        &Options::default(),
+        &mut Budget::default(),
+    );
+    assert!(v.rule.starts_with("symbolic: differ at x = "), "{v}");
+}
