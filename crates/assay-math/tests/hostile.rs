@@ -239,7 +239,7 @@ fn explanations_name_the_rule_and_both_forms() {
     );
     let v = verify(
         "\\pi/2",
-        "it is pi/2",
+        "The answer is pi/2",
         &Options::default(),
         &mut Budget::default(),
     );
