@@ -1,0 +1,700 @@
+//! The 25 IFEval instruction kinds: parsing their kwargs and checking a response (spec §4).
+//!
+//! Each check returns whether the instruction is followed and the measured quantity in words
+//! ("number_words: 287, needs at least 300").
+
+use std::fmt;
+
+use regex::{Regex, RegexBuilder};
+use serde_json::{Map, Value};
+
+use crate::language;
+use crate::pytext::{self, count_words, is_boundary, is_lower, is_upper, strip, PY_WS};
+use crate::sentences::{count_sentences, word_tokens};
+
+/// Every instruction id, in the order of the grader's components.
+pub const IDS: [&str; 25] = [
+    "keywords:existence",
+    "keywords:frequency",
+    "keywords:forbidden_words",
+    "keywords:letter_frequency",
+    "language:response_language",
+    "length_constraints:number_sentences",
+    "length_constraints:number_paragraphs",
+    "length_constraints:number_words",
+    "length_constraints:nth_paragraph_first_word",
+    "detectable_content:number_placeholders",
+    "detectable_content:postscript",
+    "detectable_format:number_bullet_lists",
+    "detectable_format:constrained_response",
+    "detectable_format:number_highlighted_sections",
+    "detectable_format:multiple_sections",
+    "detectable_format:json_format",
+    "detectable_format:title",
+    "combination:two_responses",
+    "combination:repeat_prompt",
+    "startend:end_checker",
+    "startend:quotation",
+    "change_case:capital_word_frequency",
+    "change_case:english_capital",
+    "change_case:english_lowercase",
+    "punctuation:no_comma",
+];
+
+/// The component name of an instruction id: the part after the `:` (unique across the 25).
+pub fn component_name(id: &str) -> &str {
+    id.split_once(':').map_or(id, |(_, name)| name)
+}
+
+/// IFEval's comparison relations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// `"less than"`: actual < N.
+    LessThan,
+    /// `"at least"`: actual ≥ N.
+    AtLeast,
+}
+
+impl Relation {
+    fn holds(self, actual: usize, n: usize) -> bool {
+        match self {
+            Relation::LessThan => actual < n,
+            Relation::AtLeast => actual >= n,
+        }
+    }
+}
+
+impl fmt::Display for Relation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Relation::LessThan => "less than",
+            Relation::AtLeast => "at least",
+        })
+    }
+}
+
+/// One instruction with its arguments.
+#[derive(Debug, Clone)]
+pub enum Instruction {
+    /// keywords:existence
+    Existence(Vec<String>),
+    /// keywords:frequency
+    Frequency(String, usize, Relation),
+    /// keywords:forbidden_words
+    Forbidden(Vec<String>),
+    /// keywords:letter_frequency
+    Letter(char, usize, Relation),
+    /// language:response_language
+    Language(String),
+    /// length_constraints:number_sentences
+    Sentences(usize, Relation),
+    /// length_constraints:number_paragraphs
+    Paragraphs(usize),
+    /// length_constraints:number_words
+    Words(usize, Relation),
+    /// length_constraints:nth_paragraph_first_word: paragraphs, nth, first word.
+    NthParagraph(usize, usize, String),
+    /// detectable_content:number_placeholders
+    Placeholders(usize),
+    /// detectable_content:postscript
+    Postscript(String),
+    /// detectable_format:number_bullet_lists
+    Bullets(usize),
+    /// detectable_format:constrained_response
+    Constrained,
+    /// detectable_format:number_highlighted_sections
+    Highlights(usize),
+    /// detectable_format:multiple_sections: splitter, count.
+    Sections(String, usize),
+    /// detectable_format:json_format
+    Json,
+    /// detectable_format:title
+    Title,
+    /// combination:two_responses
+    TwoResponses,
+    /// combination:repeat_prompt
+    RepeatPrompt(String),
+    /// startend:end_checker
+    EndChecker(String),
+    /// startend:quotation
+    Quotation,
+    /// change_case:capital_word_frequency
+    CapitalWords(usize, Relation),
+    /// change_case:english_capital
+    EnglishCapital,
+    /// change_case:english_lowercase
+    EnglishLowercase,
+    /// punctuation:no_comma
+    NoComma,
+}
+
+/// The verdict of one check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Whether the instruction is followed.
+    pub followed: bool,
+    /// The measured quantity against the requirement, in words.
+    pub detail: String,
+}
+
+/// Reads the kwargs of one instruction. Null, and the falsy values lm-eval drops, are absent.
+struct Kwargs<'a> {
+    id: &'a str,
+    map: &'a Map<String, Value>,
+}
+
+impl Kwargs<'_> {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.map.get(key).filter(|v| match v {
+            Value::Null => false,
+            Value::String(s) => !s.is_empty(),
+            Value::Array(a) => !a.is_empty(),
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            Value::Bool(b) => *b,
+            Value::Object(o) => !o.is_empty(),
+        })
+    }
+
+    fn missing(&self, key: &str) -> String {
+        format!("{}: missing kwarg `{key}`", self.id)
+    }
+
+    fn string(&self, key: &str) -> Result<String, String> {
+        match self.get(key) {
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(other) => Err(format!(
+                "{}: kwarg `{key}` must be a string, got {other}",
+                self.id
+            )),
+            None => Err(self.missing(key)),
+        }
+    }
+
+    fn count(&self, key: &str) -> Result<usize, String> {
+        let bad = |v: &Value| {
+            format!(
+                "{}: kwarg `{key}` must be a non-negative integer, got {v}",
+                self.id
+            )
+        };
+        match self.get(key) {
+            Some(v @ Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
+                (Some(u), _) => usize::try_from(u).map_err(|_| bad(v)),
+                (None, Some(f)) if f >= 0.0 && f.fract() == 0.0 && f < 1e15 => Ok(f as usize),
+                _ => Err(bad(v)),
+            },
+            Some(v) => Err(bad(v)),
+            None => Err(self.missing(key)),
+        }
+    }
+
+    fn strings(&self, key: &str) -> Result<Vec<String>, String> {
+        match self.get(key) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str().map(str::to_string).ok_or_else(|| {
+                        format!("{}: kwarg `{key}` must be a list of strings", self.id)
+                    })
+                })
+                .collect(),
+            Some(_) => Err(format!(
+                "{}: kwarg `{key}` must be a list of strings",
+                self.id
+            )),
+            None => Err(self.missing(key)),
+        }
+    }
+
+    fn relation(&self, key: &str) -> Result<Relation, String> {
+        match self.string(key)?.as_str() {
+            "less than" => Ok(Relation::LessThan),
+            "at least" => Ok(Relation::AtLeast),
+            other => Err(format!(
+                "{}: kwarg `{key}` must be \"less than\" or \"at least\", got {other:?}",
+                self.id
+            )),
+        }
+    }
+}
+
+impl Instruction {
+    /// Builds an instruction from its id and kwargs. `prompt` stands in for a missing
+    /// `prompt_to_repeat`. Unknown ids and missing or mistyped kwargs are errors.
+    pub fn parse(
+        id: &str,
+        kwargs: &Map<String, Value>,
+        prompt: Option<&str>,
+    ) -> Result<Instruction, String> {
+        let k = Kwargs { id, map: kwargs };
+        Ok(match id {
+            "keywords:existence" => Instruction::Existence(k.strings("keywords")?),
+            "keywords:frequency" => Instruction::Frequency(
+                strip(&k.string("keyword")?).to_string(),
+                k.count("frequency")?,
+                k.relation("relation")?,
+            ),
+            "keywords:forbidden_words" => Instruction::Forbidden(k.strings("forbidden_words")?),
+            "keywords:letter_frequency" => {
+                let letter = k.string("letter")?;
+                let mut chars = letter.chars();
+                let (Some(c), None) = (chars.next(), chars.next()) else {
+                    return Err(format!(
+                        "{id}: kwarg `letter` must be a single character, got {letter:?}"
+                    ));
+                };
+                Instruction::Letter(
+                    c.to_lowercase().next().unwrap_or(c),
+                    k.count("let_frequency")?,
+                    k.relation("let_relation")?,
+                )
+            }
+            "language:response_language" => Instruction::Language(k.string("language")?),
+            "length_constraints:number_sentences" => {
+                Instruction::Sentences(k.count("num_sentences")?, k.relation("relation")?)
+            }
+            "length_constraints:number_paragraphs" => {
+                Instruction::Paragraphs(k.count("num_paragraphs")?)
+            }
+            "length_constraints:number_words" => {
+                Instruction::Words(k.count("num_words")?, k.relation("relation")?)
+            }
+            "length_constraints:nth_paragraph_first_word" => Instruction::NthParagraph(
+                k.count("num_paragraphs")?,
+                k.count("nth_paragraph")?,
+                k.string("first_word")?,
+            ),
+            "detectable_content:number_placeholders" => {
+                Instruction::Placeholders(k.count("num_placeholders")?)
+            }
+            "detectable_content:postscript" => {
+                Instruction::Postscript(k.string("postscript_marker")?)
+            }
+            "detectable_format:number_bullet_lists" => {
+                Instruction::Bullets(k.count("num_bullets")?)
+            }
+            "detectable_format:constrained_response" => Instruction::Constrained,
+            "detectable_format:number_highlighted_sections" => {
+                Instruction::Highlights(k.count("num_highlights")?)
+            }
+            "detectable_format:multiple_sections" => Instruction::Sections(
+                strip(&k.string("section_spliter")?).to_string(),
+                k.count("num_sections")?,
+            ),
+            "detectable_format:json_format" => Instruction::Json,
+            "detectable_format:title" => Instruction::Title,
+            "combination:two_responses" => Instruction::TwoResponses,
+            "combination:repeat_prompt" => match k.get("prompt_to_repeat") {
+                Some(_) => Instruction::RepeatPrompt(k.string("prompt_to_repeat")?),
+                None => match prompt {
+                    Some(p) => Instruction::RepeatPrompt(p.to_string()),
+                    None => return Err(k.missing("prompt_to_repeat")),
+                },
+            },
+            "startend:end_checker" => Instruction::EndChecker(k.string("end_phrase")?),
+            "startend:quotation" => Instruction::Quotation,
+            "change_case:capital_word_frequency" => Instruction::CapitalWords(
+                k.count("capital_frequency")?,
+                k.relation("capital_relation")?,
+            ),
+            "change_case:english_capital" => Instruction::EnglishCapital,
+            "change_case:english_lowercase" => Instruction::EnglishLowercase,
+            "punctuation:no_comma" => Instruction::NoComma,
+            other => {
+                return Err(format!(
+                    "unknown instruction id {other:?}; known ids: {}",
+                    IDS.join(", ")
+                ))
+            }
+        })
+    }
+
+    /// Checks `text` against the instruction.
+    pub fn check(&self, text: &str) -> Check {
+        let (followed, detail) = self.run(text);
+        Check { followed, detail }
+    }
+
+    fn run(&self, text: &str) -> (bool, String) {
+        match self {
+            Instruction::Existence(keywords) => {
+                let missing: Vec<&String> = keywords
+                    .iter()
+                    .filter(|kw| !pattern(kw, true).is_match(text))
+                    .collect();
+                if missing.is_empty() {
+                    (true, format!("all of {keywords:?} present"))
+                } else {
+                    (false, format!("missing {missing:?}"))
+                }
+            }
+            Instruction::Frequency(keyword, n, rel) => {
+                let count = pattern(keyword, true).find_iter(text).count();
+                (
+                    rel.holds(count, *n),
+                    format!("{keyword:?} appears {count} times, needs {rel} {n}"),
+                )
+            }
+            Instruction::Forbidden(words) => {
+                let found: Vec<&String> = words.iter().filter(|w| contains_word(text, w)).collect();
+                if found.is_empty() {
+                    (true, "no forbidden word".to_string())
+                } else {
+                    (false, format!("contains forbidden {found:?}"))
+                }
+            }
+            Instruction::Letter(letter, n, rel) => {
+                let count = text.to_lowercase().chars().filter(|c| c == letter).count();
+                (
+                    rel.holds(count, *n),
+                    format!("letter {letter:?} appears {count} times, needs {rel} {n}"),
+                )
+            }
+            Instruction::Language(want) => match language::detect(text) {
+                None => (true, "no language detectable: counts as followed".into()),
+                Some(got) => (got == want, format!("language: {got}, needs {want}")),
+            },
+            Instruction::Sentences(n, rel) => {
+                let count = count_sentences(text);
+                (
+                    rel.holds(count, *n),
+                    format!("number_sentences: {count}, needs {rel} {n}"),
+                )
+            }
+            Instruction::Paragraphs(n) => match count_paragraphs(text) {
+                Some(count) => (
+                    count == *n,
+                    format!("number_paragraphs: {count}, needs exactly {n}"),
+                ),
+                None => (
+                    false,
+                    format!("an empty paragraph between `***` dividers, needs exactly {n}"),
+                ),
+            },
+            Instruction::Words(n, rel) => {
+                let count = count_words(text);
+                (
+                    rel.holds(count, *n),
+                    format!("number_words: {count}, needs {rel} {n}"),
+                )
+            }
+            Instruction::NthParagraph(num, nth, first) => nth_paragraph(text, *num, *nth, first),
+            Instruction::Placeholders(n) => {
+                let count = count_placeholders(text);
+                (
+                    count >= *n,
+                    format!("number_placeholders: {count}, needs at least {n}"),
+                )
+            }
+            Instruction::Postscript(marker) => {
+                let lower = text.to_lowercase();
+                let re = match marker.as_str() {
+                    "P.P.S" => Regex::new(&format!(r"p\.{PY_WS}?p\.{PY_WS}?s")),
+                    "P.S." => Regex::new(&format!(r"p\.{PY_WS}?s\.")),
+                    other => Ok(pattern(&other.to_lowercase(), false)),
+                }
+                .expect("valid pattern");
+                let found = re.is_match(&lower);
+                (
+                    found,
+                    format!(
+                        "postscript {marker:?} {}",
+                        if found { "found" } else { "not found" }
+                    ),
+                )
+            }
+            Instruction::Bullets(n) => {
+                let count = count_bullets(text);
+                (
+                    count == *n,
+                    format!("number_bullet_lists: {count}, needs exactly {n}"),
+                )
+            }
+            Instruction::Constrained => {
+                let t = strip(text);
+                let found = [
+                    "My answer is yes.",
+                    "My answer is no.",
+                    "My answer is maybe.",
+                ]
+                .iter()
+                .find(|o| t.contains(*o));
+                match found {
+                    Some(o) => (true, format!("contains {o:?}")),
+                    None => (false, "none of the allowed answers".into()),
+                }
+            }
+            Instruction::Highlights(n) => {
+                let count = count_highlights(text);
+                (
+                    count >= *n,
+                    format!("number_highlighted_sections: {count}, needs at least {n}"),
+                )
+            }
+            Instruction::Sections(splitter, n) => {
+                let re = Regex::new(&format!(r"{PY_WS}?{splitter}{PY_WS}?\d+{PY_WS}?"))
+                    .or_else(|_| {
+                        Regex::new(&format!(
+                            r"{PY_WS}?{}{PY_WS}?\d+{PY_WS}?",
+                            regex::escape(splitter)
+                        ))
+                    })
+                    .expect("escaped pattern is valid");
+                let count = re.find_iter(text).count();
+                (
+                    count >= *n,
+                    format!("sections marked {splitter:?}: {count}, needs at least {n}"),
+                )
+            }
+            Instruction::Json => {
+                let mut t = strip(text);
+                for prefix in ["```json", "```Json", "```JSON", "```"] {
+                    t = t.strip_prefix(prefix).unwrap_or(t);
+                }
+                t = t.strip_suffix("```").unwrap_or(t);
+                let t = strip(t);
+                match crate::pyjson::validate(t) {
+                    Ok(()) => (true, "valid JSON".into()),
+                    Err(e) => (false, format!("not JSON: {e}")),
+                }
+            }
+            Instruction::Title => {
+                let found = title_regex().find_iter(text).find(|m| {
+                    let inner = m.as_str().trim_start_matches('<').trim_end_matches('>');
+                    !strip(inner).is_empty()
+                });
+                match found {
+                    Some(m) => (true, format!("title {}", m.as_str())),
+                    None => (false, "no <<title>>".into()),
+                }
+            }
+            Instruction::TwoResponses => two_responses(text),
+            Instruction::RepeatPrompt(prompt) => {
+                let want = strip(prompt).to_lowercase();
+                let ok = strip(text).to_lowercase().starts_with(&want);
+                (
+                    ok,
+                    if ok {
+                        "starts with the prompt".into()
+                    } else {
+                        "does not start with the prompt repeated verbatim".into()
+                    },
+                )
+            }
+            Instruction::EndChecker(phrase) => {
+                let t = strip(text).trim_matches('"').to_lowercase();
+                let want = strip(phrase).to_lowercase();
+                let ok = t.ends_with(&want);
+                let tail: String = {
+                    let chars: Vec<char> = t.chars().collect();
+                    let k = want.chars().count().max(1);
+                    chars[chars.len().saturating_sub(k)..].iter().collect()
+                };
+                (ok, format!("ends with {tail:?}, needs {want:?}"))
+            }
+            Instruction::Quotation => {
+                let t = strip(text);
+                let ok = t.chars().count() > 1 && t.starts_with('"') && t.ends_with('"');
+                (
+                    ok,
+                    if ok {
+                        "wrapped in double quotes".into()
+                    } else {
+                        "not wrapped in double quotes".into()
+                    },
+                )
+            }
+            Instruction::CapitalWords(n, rel) => {
+                let count = word_tokens(text).iter().filter(|t| is_upper(t)).count();
+                (
+                    rel.holds(count, *n),
+                    format!("capital words: {count}, needs {rel} {n}"),
+                )
+            }
+            Instruction::EnglishCapital => case_and_english(text, is_upper, "all capitals"),
+            Instruction::EnglishLowercase => case_and_english(text, is_lower, "all lowercase"),
+            Instruction::NoComma => {
+                let count = text.matches(',').count();
+                (count == 0, format!("commas: {count}, needs 0"))
+            }
+        }
+    }
+}
+
+/// A case-insensitive (or sensitive) pattern from a kwarg: IFEval uses kwargs as regular
+/// expressions; one that is not valid in Rust's syntax is matched literally.
+fn pattern(kw: &str, case_insensitive: bool) -> Regex {
+    RegexBuilder::new(kw)
+        .case_insensitive(case_insensitive)
+        .build()
+        .or_else(|_| {
+            RegexBuilder::new(&regex::escape(kw))
+                .case_insensitive(case_insensitive)
+                .build()
+        })
+        .expect("escaped pattern is valid")
+}
+
+/// Whether `word` occurs case-insensitively with a Python `\b` on each side.
+fn contains_word(text: &str, word: &str) -> bool {
+    let re = pattern(word, true);
+    let mut start = 0;
+    while let Some(m) = re.find_at(text, start) {
+        if is_boundary(text, m.start()) && is_boundary(text, m.end()) && !m.is_empty() {
+            return true;
+        }
+        start = m.start() + text[m.start()..].chars().next().map_or(1, char::len_utf8);
+        if start > text.len() {
+            break;
+        }
+    }
+    false
+}
+
+/// Paragraphs separated by `***` dividers; `None` when a middle paragraph is empty.
+fn count_paragraphs(text: &str) -> Option<usize> {
+    let re = Regex::new(&format!(r"{PY_WS}?\*\*\*{PY_WS}?")).expect("valid");
+    let pieces: Vec<&str> = re.split(text).collect();
+    let mut count = pieces.len();
+    for (i, piece) in pieces.iter().enumerate() {
+        if strip(piece).is_empty() {
+            if i == 0 || i == pieces.len() - 1 {
+                count -= 1;
+            } else {
+                return None;
+            }
+        }
+    }
+    Some(count)
+}
+
+fn nth_paragraph(text: &str, num: usize, nth: usize, first: &str) -> (bool, String) {
+    let pieces: Vec<&str> = text.split("\n\n").collect();
+    let count = pieces.iter().filter(|p| !strip(p).is_empty()).count();
+    let want = first.to_lowercase();
+    if nth == 0 || nth > count {
+        return (
+            false,
+            format!("paragraphs: {count}, needs {num} with paragraph {nth} starting with {want:?}"),
+        );
+    }
+    let paragraph = strip(pieces[nth - 1]);
+    if paragraph.is_empty() {
+        return (false, format!("paragraph {nth} is empty"));
+    }
+    let word = paragraph.split(pytext::is_space).next().unwrap_or("");
+    let word = word.trim_start_matches('\'').trim_start_matches('"');
+    let word: String = word
+        .chars()
+        .take_while(|c| !".,?!'\"".contains(*c))
+        .collect::<String>()
+        .to_lowercase();
+    (
+        count == num && word == want,
+        format!(
+            "paragraphs: {count}, needs {num}; paragraph {nth} starts with {word:?}, needs {want:?}"
+        ),
+    )
+}
+
+fn count_placeholders(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut count = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'[' {
+            if let Some(j) = bytes[i + 1..]
+                .iter()
+                .position(|b| *b == b']' || *b == b'\n')
+            {
+                if bytes[i + 1 + j] == b']' {
+                    count += 1;
+                    i = i + 1 + j + 1;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    count
+}
+
+fn count_bullets(text: &str) -> usize {
+    use std::sync::OnceLock;
+    static RES: OnceLock<(Regex, Regex)> = OnceLock::new();
+    let (star, dash) = RES.get_or_init(|| {
+        (
+            Regex::new(&format!(r"(?m)^{PY_WS}*\*[^*].*$")).expect("valid"),
+            Regex::new(&format!(r"(?m)^{PY_WS}*-.*$")).expect("valid"),
+        )
+    });
+    star.find_iter(text).count() + dash.find_iter(text).count()
+}
+
+fn count_highlights(text: &str) -> usize {
+    use std::sync::OnceLock;
+    static RES: OnceLock<(Regex, Regex)> = OnceLock::new();
+    let (single, double) = RES.get_or_init(|| {
+        (
+            Regex::new(r"\*[^\n*]*\*").expect("valid"),
+            Regex::new(r"\*\*[^\n*]*\*\*").expect("valid"),
+        )
+    });
+    let a = single
+        .find_iter(text)
+        .filter(|m| !strip(m.as_str().trim_matches('*')).is_empty())
+        .count();
+    let b = double
+        .find_iter(text)
+        .filter(|m| {
+            let s = m.as_str();
+            let inner = s
+                .strip_prefix("**")
+                .unwrap_or(s)
+                .strip_suffix("**")
+                .unwrap_or(s);
+            !strip(inner).is_empty()
+        })
+        .count();
+    a + b
+}
+
+fn title_regex() -> &'static Regex {
+    use std::sync::OnceLock;
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"<<[^\n]+>>").expect("valid"))
+}
+
+fn two_responses(text: &str) -> (bool, String) {
+    let pieces: Vec<&str> = text.split("******").collect();
+    let mut kept = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        if strip(piece).is_empty() {
+            if i != 0 && i != pieces.len() - 1 {
+                return (false, "an empty response between `******` dividers".into());
+            }
+        } else {
+            kept.push(strip(piece));
+        }
+    }
+    if kept.len() != 2 {
+        return (
+            false,
+            format!("responses separated by ******: {}, needs 2", kept.len()),
+        );
+    }
+    if kept[0] == kept[1] {
+        return (false, "the two responses are identical".into());
+    }
+    (true, "two different responses".into())
+}
+
+fn case_and_english(text: &str, case: fn(&str) -> bool, what: &str) -> (bool, String) {
+    if !case(text) {
+        return (false, format!("not {what}"));
+    }
+    match language::detect(text) {
+        None => (true, format!("{what}; no language detectable")),
+        Some(lang) => (lang == "en", format!("{what}; language: {lang}, needs en")),
+    }
+}

@@ -1,0 +1,323 @@
+//! `ifeval`: IFEval's verifiable instructions as a reward.
+//!
+//! ```toml
+//! [graders.ifeval]
+//! kind = "ifeval"
+//! mode = "strict"     # strict | loose (IFEval's two accuracies)
+//! reward = "all"      # all: 1 when every instruction is followed, else 0 | fraction
+//! ```
+//!
+//! Reference: an object with `instruction_id_list` and `kwargs` exactly as in IFEval's data
+//! (`{"instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
+//! "kwargs": [{}, {"relation": "at least", "num_words": 300}]}`), or the same object as a JSON
+//! string. Null kwargs (the Hugging Face copy fills every key with null) count as absent. For
+//! `combination:repeat_prompt` without `prompt_to_repeat`, the item's prompt (or a `prompt` key of
+//! the reference) is the text to repeat.
+//!
+//! All 25 instruction kinds are implemented with the semantics of IFEval's official checker
+//! (see [`instructions`]); the Python string and regex semantics they rest on are in [`pytext`].
+//!
+//! - **strict**: an instruction is followed when the response is not blank and its check passes.
+//! - **loose**: it is also followed when the check passes on a variant of the response: first
+//!   line removed, last line removed, both, and each of these and the response with every `*`
+//!   deleted.
+//!
+//! Reward: with `reward = "all"`, 1 when every instruction is followed (IFEval's prompt-level
+//! accuracy), else 0; with `"fraction"`, the fraction followed (instruction-level). A reference
+//! with no instruction gets 1. Components: one per instruction kind, named by the part of the id
+//! after the `:` (`no_comma`, `number_words` …): the fraction of that kind's instructions
+//! followed, `null` when the item has none of that kind. The explanation lists every instruction
+//! with `followed` and the measured quantity (`"number_words: 287, needs at least 300"`).
+//!
+//! Errors (`bad_reference`): a missing or malformed reference, an unknown instruction id, a
+//! missing or mistyped kwarg, a relation other than `"less than"` / `"at least"`.
+//!
+//! Known differences from the official checker, all documented where they arise:
+//! sentence counting approximates NLTK's trained Punkt model ([`sentences`]); language
+//! identification uses `whatlang` instead of `langdetect` ([`language`]); a `letter` kwarg that is
+//! not an ASCII letter (two records of the data) makes the official checker draw a random letter —
+//! here the given character is counted; kwargs used as regular expressions (keywords, splitters,
+//! postscript markers) use Rust's regex syntax, which agrees with Python's on every kwarg of the
+//! data.
+//!
+//! Cost: every check is linear in the response (language detection reads at most 10,000
+//! characters); the grader checks the item's budget between instructions.
+
+pub mod instructions;
+pub mod language;
+pub mod pyjson;
+pub mod pytext;
+pub mod sentences;
+
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use assay_core::{
+    Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
+};
+
+use instructions::{component_name, Instruction, IDS};
+
+/// Which of IFEval's two accuracies decides whether an instruction is followed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// The response as it is.
+    #[default]
+    Strict,
+    /// The response or a variant of it (first/last line removed, `*` deleted).
+    Loose,
+}
+
+/// How the instructions' verdicts become the reward.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RewardMode {
+    /// 1 when every instruction is followed, else 0.
+    #[default]
+    All,
+    /// The fraction of instructions followed.
+    Fraction,
+}
+
+/// Options of `ifeval`.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IfevalOptions {
+    /// `strict` (the response as it is) or `loose` (also first/last line removed and `*`
+    /// deleted), as IFEval's two accuracies.
+    #[serde(default)]
+    pub mode: Mode,
+    /// `all`: 1 when every instruction is followed, else 0; `fraction`: the fraction followed.
+    #[serde(default)]
+    pub reward: RewardMode,
+}
+
+/// The `ifeval` grader.
+#[derive(Debug, Clone, Copy)]
+pub struct Ifeval {
+    mode: Mode,
+    reward: RewardMode,
+}
+
+/// The variants of a response that the loose check tries (spec §1), in order.
+pub fn loose_variants(response: &str) -> Vec<String> {
+    let lines: Vec<&str> = response.split('\n').collect();
+    let join = |from: usize, to: usize| -> String {
+        if from >= to {
+            String::new()
+        } else {
+            pytext::strip(&lines[from..to].join("\n")).to_string()
+        }
+    };
+    let n = lines.len();
+    let first = join(1, n);
+    let last = join(0, n.saturating_sub(1));
+    let both = join(1, n.saturating_sub(1));
+    let base = [response.to_string(), first, last, both];
+    let mut all = Vec::with_capacity(8);
+    for v in &base {
+        all.push(v.clone());
+    }
+    for v in &base {
+        all.push(v.replace('*', ""));
+    }
+    // Order as IFEval: R0, F, B, FB, R1, F*, B*, FB*; any order gives the same verdict.
+    all
+}
+
+/// A parsed reference: the instructions with their ids.
+type Parsed = Vec<(String, Instruction)>;
+
+fn parse_reference(item: &Item) -> Result<Parsed, String> {
+    let owned;
+    let reference = match &item.reference {
+        Value::String(s) => {
+            owned = serde_json::from_str::<Value>(s).map_err(|e| {
+                format!("the reference is a string that is not a JSON object ({e}); expected {{\"instruction_id_list\": [...], \"kwargs\": [...]}}")
+            })?;
+            &owned
+        }
+        other => other,
+    };
+    let Value::Object(map) = reference else {
+        return Err(format!(
+            "expected a reference object {{\"instruction_id_list\": [...], \"kwargs\": [...]}}, got {}",
+            type_name(reference)
+        ));
+    };
+    let ids = match map.get("instruction_id_list") {
+        Some(Value::Array(ids)) => ids,
+        Some(_) => return Err("`instruction_id_list` must be a list of strings".into()),
+        None => return Err("the reference has no `instruction_id_list`".into()),
+    };
+    let kwargs: Vec<Value> = match map.get("kwargs") {
+        Some(Value::Array(k)) => k.clone(),
+        None | Some(Value::Null) if ids.is_empty() => Vec::new(),
+        Some(_) => return Err("`kwargs` must be a list of objects, one per instruction".into()),
+        None => {
+            return Err(
+                "the reference has no `kwargs` (a list of objects, one per instruction)".into(),
+            )
+        }
+    };
+    if kwargs.len() != ids.len() {
+        return Err(format!(
+            "`kwargs` has {} entries for {} instructions: they must be parallel lists",
+            kwargs.len(),
+            ids.len()
+        ));
+    }
+    let prompt = item
+        .prompt_text()
+        .or_else(|| map.get("prompt").and_then(Value::as_str));
+    let empty = Map::new();
+    ids.iter()
+        .zip(&kwargs)
+        .map(|(id, kw)| {
+            let id = id
+                .as_str()
+                .ok_or("`instruction_id_list` must be a list of strings")?;
+            let kw = match kw {
+                Value::Object(o) => o,
+                Value::Null => &empty,
+                _ => return Err(format!("{id}: kwargs must be an object")),
+            };
+            Ok((id.to_string(), Instruction::parse(id, kw, prompt)?))
+        })
+        .collect()
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+impl Grader for Ifeval {
+    fn components(&self) -> Vec<String> {
+        IDS.iter()
+            .map(|id| component_name(id).to_string())
+            .collect()
+    }
+
+    fn grade(&self, item: &Item, budget: &Budget) -> Outcome {
+        let instructions = match parse_reference(item) {
+            Ok(p) => p,
+            Err(message) => return Outcome::error(ErrorKind::BadReference, message),
+        };
+        let response = item.response_text();
+        let variants = match self.mode {
+            Mode::Strict => vec![response.to_string()],
+            Mode::Loose => loose_variants(response),
+        };
+        let mut followed_count = 0;
+        let mut per_kind: Vec<(usize, usize)> = vec![(0, 0); IDS.len()];
+        let mut listed = Vec::new();
+        for (id, instruction) in &instructions {
+            if budget.expired() {
+                return Outcome::timeout("deadline passed while checking instructions");
+            }
+            let mut verdict = None;
+            for (v, text) in variants.iter().enumerate() {
+                if pytext::strip(text).is_empty() {
+                    continue;
+                }
+                let check = instruction.check(text);
+                if check.followed {
+                    verdict = Some((v, check));
+                    break;
+                }
+                if verdict.is_none() || v == 0 {
+                    verdict = Some((v, check));
+                }
+            }
+            let (variant, followed, detail) = match verdict {
+                Some((v, check)) => (v, check.followed, check.detail),
+                None => (0, false, "blank response".to_string()),
+            };
+            if followed {
+                followed_count += 1;
+            }
+            let k = IDS
+                .iter()
+                .position(|x| x == id)
+                .expect("parsed ids are known");
+            per_kind[k].1 += 1;
+            per_kind[k].0 += usize::from(followed);
+            let mut entry = json!({"id": id, "followed": followed, "detail": detail});
+            if self.mode == Mode::Loose && followed && variant > 0 {
+                entry["variant"] = json!(VARIANT_NAMES[variant]);
+            }
+            listed.push(entry);
+        }
+        let total = instructions.len();
+        let all = followed_count == total;
+        let reward = match self.reward {
+            RewardMode::All => f64::from(u8::from(all)),
+            RewardMode::Fraction if total == 0 => 1.0,
+            RewardMode::Fraction => followed_count as f64 / total as f64,
+        };
+        let mut outcome = Outcome::ok(reward)
+            .pred(format!("{followed_count}/{total} followed"))
+            .explain(
+                "mode",
+                match self.mode {
+                    Mode::Strict => "strict",
+                    Mode::Loose => "loose",
+                },
+            )
+            .explain("followed", followed_count)
+            .explain("total", total)
+            .explain("instructions", Value::Array(listed));
+        for (k, (ok, n)) in per_kind.iter().enumerate() {
+            if *n > 0 {
+                outcome = outcome.component(component_name(IDS[k]), *ok as f64 / *n as f64);
+            }
+        }
+        outcome
+    }
+}
+
+/// Names of the loose variants, as reported in the explanation.
+const VARIANT_NAMES: [&str; 8] = [
+    "as is",
+    "first line removed",
+    "last line removed",
+    "first and last lines removed",
+    "`*` removed",
+    "first line and `*` removed",
+    "last line and `*` removed",
+    "first and last lines and `*` removed",
+];
+
+/// The `ifeval` kind.
+pub struct IfevalKind;
+
+impl GraderKind for IfevalKind {
+    type Options = IfevalOptions;
+    const NAME: &'static str = "ifeval";
+    const FAMILY: &'static str = "text";
+    const SUMMARY: &'static str = "Rewards following IFEval's verifiable instructions (all 25 kinds), strict or loose, all-or-nothing or the fraction followed.";
+    const REFERENCE: &'static str = "{\"instruction_id_list\": [...], \"kwargs\": [...]} as in IFEval's data (or that object as a JSON string)";
+
+    fn build(options: IfevalOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
+        Ok(Arc::new(Ifeval {
+            mode: options.mode,
+            reward: options.reward,
+        }))
+    }
+}
+
+/// Registers the `ifeval` kind.
+pub fn register(registry: &mut assay_core::Registry) {
+    registry.register::<IfevalKind>();
+}
