@@ -280,7 +280,8 @@ fn answer_tag(s: &str) -> Option<Extracted> {
     })
 }
 
-/// Anchored phrases, matched case-insensitively; the answer follows them.
+/// Anchored phrases, matched case-insensitively; the answer follows them. `####` is the
+/// GSM8K convention.
 const PHRASES: &[&str] = &[
     "final answer is",
     "final answer:",
@@ -290,6 +291,7 @@ const PHRASES: &[&str] = &[
     "**answer**",
     "answer:",
     "the answer is",
+    "####",
 ];
 
 fn phrase(s: &str, tail: usize) -> Option<Extracted> {
@@ -421,7 +423,8 @@ pub fn clean(s: &str) -> String {
         let before = t;
         t = t.trim();
         t = t.trim_end_matches(['.', ',', ';', ':']);
-        t = t.trim_start_matches(':');
+        // Leftovers of the phrase's markup: `\textbf{Answer:} 5`, `**Answer:** 5`.
+        t = t.trim_start_matches([':', '}']);
         if let Some(x) = t.strip_prefix("**").and_then(|x| x.strip_suffix("**")) {
             t = x;
         }
