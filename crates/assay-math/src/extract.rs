@@ -423,7 +423,7 @@ pub fn clean(s: &str) -> String {
         let before = t;
         t = t.trim();
         t = t.trim_end_matches(['.', ',', ';', ':']);
-        // Leftovers of the phrase's markup: `\textbf{Answer:} 5`, `**Answer:** 5`.
+        // Leftovers of the phrase's markup: `\textbf{Answer:} 5`.
         t = t.trim_start_matches([':', '}']);
         if let Some(x) = t.strip_prefix("**").and_then(|x| x.strip_suffix("**")) {
             t = x;
