@@ -2,7 +2,10 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PySequence, PyString,
+    PyTuple,
+};
 use serde_json::{Map, Number, Value};
 
 /// How deep a Python structure may nest before it is refused (this also stops cycles).
@@ -100,11 +103,23 @@ fn convert(obj: &Bound<'_, PyAny>, depth: usize, path: &mut String) -> Result<Va
             }
         }
     }
-    // Other mappings (e.g. `types.MappingProxyType`, pandas rows through `dict()`).
-    if let Ok(items) = obj.call_method0("items") {
-        if let Ok(dict) = PyDict::from_sequence(&items) {
-            return convert(dict.as_any(), depth + 1, path);
+    // Other mappings and sequences (`types.MappingProxyType`, OmegaConf's DictConfig and
+    // ListConfig …); bytes are not text.
+    if let Ok(mapping) = obj.cast::<PyMapping>() {
+        let items = mapping.items().map_err(|e| format!("{}{e}", at(path)))?;
+        let dict = PyDict::from_sequence(items.as_any()).map_err(|e| format!("{}{e}", at(path)))?;
+        return convert(dict.as_any(), depth + 1, path);
+    }
+    if obj.cast::<PySequence>().is_ok()
+        && obj.cast::<PyBytes>().is_err()
+        && obj.cast::<PyByteArray>().is_err()
+    {
+        let list = PyList::empty(obj.py());
+        for element in obj.try_iter().map_err(|e| format!("{}{e}", at(path)))? {
+            list.append(element.map_err(|e| format!("{}{e}", at(path)))?)
+                .map_err(|e| format!("{}{e}", at(path)))?;
         }
+        return convert(list.as_any(), depth + 1, path);
     }
     let type_name = obj
         .get_type()

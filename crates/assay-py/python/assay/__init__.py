@@ -25,8 +25,9 @@ Drop-ins for trainers: :mod:`assay.integrations.verl`, :mod:`assay.integrations.
 from __future__ import annotations
 
 import asyncio
+import collections.abc
 import os
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from . import _native
 from ._native import ConfigError
@@ -80,11 +81,12 @@ class Engine:
         self._pid = os.getpid()
 
     @classmethod
-    def from_config(cls, config: Union[str, "os.PathLike[str]", Dict[str, Any]]) -> "Engine":
+    def from_config(cls, config: Union[str, "os.PathLike[str]", Mapping[str, Any]]) -> "Engine":
         """Builds an engine from a configuration file (TOML, YAML or JSON, chosen by the
-        extension) or a dict of the same shape (``graders``, ``routes``, ``on_error``,
-        ``timeout_ms``). A file is read once, now: the engine keeps its content."""
-        if isinstance(config, dict):
+        extension) or a dict (any mapping, such as OmegaConf's) of the same shape
+        (``graders``, ``routes``, ``on_error``, ``timeout_ms``). A file is read once, now: the
+        engine keeps its content."""
+        if isinstance(config, collections.abc.Mapping):
             native = _native.Engine.from_value(config)
         elif isinstance(config, (str, os.PathLike)):
             native = _native.Engine.from_path(os.fspath(config))
