@@ -698,3 +698,194 @@ fn case_and_english(text: &str, case: fn(&str) -> bool, what: &str) -> (bool, St
         Some(lang) => (lang == "en", format!("{what}; language: {lang}, needs en")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn check(id: &str, kwargs: Value, response: &str) -> Check {
+        let map = kwargs.as_object().cloned().unwrap_or_default();
+        Instruction::parse(id, &map, None)
+            .unwrap_or_else(|e| panic!("{id}: {e}"))
+            .check(response)
+    }
+
+    /// (id, kwargs, response, followed): pass and fail cases at the boundaries of each kind.
+    #[test]
+    fn every_kind_pass_and_fail() {
+        let cases: Vec<(&str, Value, &str, bool)> = vec![
+            // keywords:existence — case-insensitive substring.
+            ("keywords:existence", json!({"keywords": ["cat", "Dog"]}), "A CAT and a dog", true),
+            ("keywords:existence", json!({"keywords": ["cat"]}), "concatenate", true),
+            ("keywords:existence", json!({"keywords": ["cat", "dog"]}), "a cat", false),
+            // keywords:frequency — non-overlapping, no word boundaries.
+            ("keywords:frequency", json!({"keyword": "war", "frequency": 2, "relation": "at least"}), "War and software", true),
+            ("keywords:frequency", json!({"keyword": "war", "frequency": 2, "relation": "at least"}), "war", false),
+            ("keywords:frequency", json!({"keyword": " war ", "frequency": 2, "relation": "less than"}), "war", true),
+            ("keywords:frequency", json!({"keyword": "war", "frequency": 2, "relation": "less than"}), "war war", false),
+            ("keywords:frequency", json!({"keyword": "aa", "frequency": 2, "relation": "at least"}), "aaa", false),
+            // keywords:forbidden_words — word boundaries on both sides.
+            ("keywords:forbidden_words", json!({"forbidden_words": ["rock"]}), "Rock, paper", false),
+            ("keywords:forbidden_words", json!({"forbidden_words": ["rock"]}), "a rock-solid plan", false),
+            ("keywords:forbidden_words", json!({"forbidden_words": ["rock"]}), "rocks and rocky hills", true),
+            ("keywords:forbidden_words", json!({"forbidden_words": ["rock"]}), "rocks rock", false),
+            // keywords:letter_frequency — both cases count.
+            ("keywords:letter_frequency", json!({"letter": "a", "let_frequency": 3, "let_relation": "at least"}), "A banana", true),
+            ("keywords:letter_frequency", json!({"letter": "A", "let_frequency": 3, "let_relation": "less than"}), "A bana", false),
+            ("keywords:letter_frequency", json!({"letter": "z", "let_frequency": 1, "let_relation": "less than"}), "no such letter", true),
+            ("keywords:letter_frequency", json!({"letter": "#", "let_frequency": 2, "let_relation": "at least"}), "#a #b", true),
+            // language:response_language.
+            ("language:response_language", json!({"language": "de"}), "Der schnelle braune Fuchs springt über den faulen Hund, während der Bauer zusieht.", true),
+            ("language:response_language", json!({"language": "de"}), "The quick brown fox jumps over the lazy dog while the farmer watches from the porch.", false),
+            ("language:response_language", json!({"language": "hi"}), "12345", true),
+            // length_constraints:number_sentences.
+            ("length_constraints:number_sentences", json!({"num_sentences": 3, "relation": "less than"}), "One. Two.", true),
+            ("length_constraints:number_sentences", json!({"num_sentences": 2, "relation": "less than"}), "One. Two.", false),
+            ("length_constraints:number_sentences", json!({"num_sentences": 2, "relation": "at least"}), "One. Two.", true),
+            ("length_constraints:number_sentences", json!({"num_sentences": 3, "relation": "at least"}), "One. Two.", false),
+            // length_constraints:number_paragraphs — `***` dividers.
+            ("length_constraints:number_paragraphs", json!({"num_paragraphs": 2}), "a\n***\nb", true),
+            ("length_constraints:number_paragraphs", json!({"num_paragraphs": 2}), "***\na\n***\nb\n***", true),
+            ("length_constraints:number_paragraphs", json!({"num_paragraphs": 3}), "a\n***\nb", false),
+            ("length_constraints:number_paragraphs", json!({"num_paragraphs": 2}), "a\n******\nb", false),
+            ("length_constraints:number_paragraphs", json!({"num_paragraphs": 2}), "a ****b", true),
+            // length_constraints:number_words.
+            ("length_constraints:number_words", json!({"num_words": 3, "relation": "at least"}), "don't stop", true),
+            ("length_constraints:number_words", json!({"num_words": 4, "relation": "at least"}), "don't stop", false),
+            ("length_constraints:number_words", json!({"num_words": 3, "relation": "less than"}), "one two", true),
+            ("length_constraints:number_words", json!({"num_words": 3, "relation": "less than"}), "one two three", false),
+            // length_constraints:nth_paragraph_first_word — blank-line paragraphs.
+            ("length_constraints:nth_paragraph_first_word", json!({"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "Then"}), "First.\n\n\"Then, it ended.", true),
+            ("length_constraints:nth_paragraph_first_word", json!({"num_paragraphs": 3, "nth_paragraph": 2, "first_word": "then"}), "First.\n\nThen it ended.", false),
+            ("length_constraints:nth_paragraph_first_word", json!({"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "summary"}), "a\n\n**Summary** b", false),
+            ("length_constraints:nth_paragraph_first_word", json!({"num_paragraphs": 2, "nth_paragraph": 2, "first_word": "then"}), "a\n\n\n\nthen b", false),
+            // detectable_content:number_placeholders.
+            ("detectable_content:number_placeholders", json!({"num_placeholders": 2}), "[name] at [address]", true),
+            ("detectable_content:number_placeholders", json!({"num_placeholders": 2}), "[[a]] and [b\nc]", false),
+            ("detectable_content:number_placeholders", json!({"num_placeholders": 1}), "[]", true),
+            // detectable_content:postscript.
+            ("detectable_content:postscript", json!({"postscript_marker": "P.S."}), "Hi.\n\nP.S. bye", true),
+            ("detectable_content:postscript", json!({"postscript_marker": "P.S."}), "Hi.\n\nPS bye", false),
+            ("detectable_content:postscript", json!({"postscript_marker": "P.P.S"}), "p. p. s more", true),
+            ("detectable_content:postscript", json!({"postscript_marker": "P.P.S"}), "P.S. only", false),
+            // detectable_format:number_bullet_lists — exactly N.
+            ("detectable_format:number_bullet_lists", json!({"num_bullets": 2}), "* a\n- b\n**Bold**\n1. c", true),
+            ("detectable_format:number_bullet_lists", json!({"num_bullets": 2}), "* a\n* b\n* c", false),
+            ("detectable_format:number_bullet_lists", json!({"num_bullets": 1}), "---\n• x", true),
+            // detectable_format:constrained_response.
+            ("detectable_format:constrained_response", json!({}), "Well. My answer is maybe.", true),
+            ("detectable_format:constrained_response", json!({}), "my answer is yes.", false),
+            // detectable_format:number_highlighted_sections.
+            ("detectable_format:number_highlighted_sections", json!({"num_highlights": 2}), "*a* and **b**", true),
+            ("detectable_format:number_highlighted_sections", json!({"num_highlights": 2}), "*a* and * *", false),
+            ("detectable_format:number_highlighted_sections", json!({"num_highlights": 1}), "a * b * c", true),
+            // detectable_format:multiple_sections.
+            ("detectable_format:multiple_sections", json!({"section_spliter": "Section", "num_sections": 2}), "Section 1\na\nSection 2\nb", true),
+            ("detectable_format:multiple_sections", json!({"section_spliter": "Section", "num_sections": 2}), "Section 1\na\nsection 2\nb", false),
+            ("detectable_format:multiple_sections", json!({"section_spliter": "SECTION", "num_sections": 1}), "SUBSECTION 1", true),
+            // detectable_format:json_format.
+            ("detectable_format:json_format", json!({}), "```json\n{\"a\": 1}\n```", true),
+            ("detectable_format:json_format", json!({}), "[1, NaN]", true),
+            ("detectable_format:json_format", json!({}), "```jsonc\n{}\n```", false),
+            ("detectable_format:json_format", json!({}), "{\"a\": 1} trailing", false),
+            // detectable_format:title.
+            ("detectable_format:title", json!({}), "<<My Title>>\ntext", true),
+            ("detectable_format:title", json!({}), "<<>>\n<< >>", false),
+            ("detectable_format:title", json!({}), "<< >> and <<b>>", true),
+            // combination:two_responses.
+            ("combination:two_responses", json!({}), "one\n******\ntwo", true),
+            ("combination:two_responses", json!({}), "one\n******\none", false),
+            ("combination:two_responses", json!({}), "one\n************\ntwo", false),
+            ("combination:two_responses", json!({}), "one\n*******\ntwo", true),
+            // combination:repeat_prompt.
+            ("combination:repeat_prompt", json!({"prompt_to_repeat": "Say hi."}), "  say HI. Hi!", true),
+            ("combination:repeat_prompt", json!({"prompt_to_repeat": "Say hi."}), "Say hi! Hi!", false),
+            // startend:end_checker.
+            ("startend:end_checker", json!({"end_phrase": "Any other questions?"}), "Done. \"Any other questions?\"", true),
+            ("startend:end_checker", json!({"end_phrase": "Any other questions?"}), "Done. Any other questions?**", false),
+            // startend:quotation.
+            ("startend:quotation", json!({}), " \"quoted\" ", true),
+            ("startend:quotation", json!({}), "\"", false),
+            ("startend:quotation", json!({}), "“curly”", false),
+            // change_case:capital_word_frequency.
+            ("change_case:capital_word_frequency", json!({"capital_frequency": 3, "capital_relation": "at least"}), "I LOVE AI's work", true),
+            ("change_case:capital_word_frequency", json!({"capital_frequency": 3, "capital_relation": "less than"}), "I LOVE AI's work", false),
+            ("change_case:capital_word_frequency", json!({"capital_frequency": 2, "capital_relation": "less than"}), "iPhone 2024 A", true),
+            // change_case:english_capital.
+            ("change_case:english_capital", json!({}), "THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG WHILE THE FARMER WATCHES.", true),
+            ("change_case:english_capital", json!({}), "THE QUICK BROWN fox", false),
+            // change_case:english_lowercase.
+            ("change_case:english_lowercase", json!({}), "the quick brown fox jumps over the lazy dog while the farmer watches.", true),
+            ("change_case:english_lowercase", json!({}), "the quick brown Fox", false),
+            ("change_case:english_lowercase", json!({}), "der schnelle braune fuchs springt über den faulen hund, während der bauer zusieht.", false),
+            // punctuation:no_comma.
+            ("punctuation:no_comma", json!({}), "no commas here，only full-width", true),
+            ("punctuation:no_comma", json!({}), "a, b", false),
+        ];
+        let mut seen = std::collections::BTreeSet::new();
+        for (id, kwargs, response, followed) in cases {
+            seen.insert(id);
+            let c = check(id, kwargs.clone(), response);
+            assert_eq!(
+                c.followed, followed,
+                "{id} {kwargs} {response:?}: {}",
+                c.detail
+            );
+        }
+        assert_eq!(seen.len(), IDS.len(), "every kind has cases");
+    }
+
+    #[test]
+    fn details_name_the_measured_quantity() {
+        let c = check(
+            "length_constraints:number_words",
+            json!({"num_words": 300, "relation": "at least"}),
+            "just a few words",
+        );
+        assert_eq!(c.detail, "number_words: 4, needs at least 300");
+    }
+
+    #[test]
+    fn bad_kwargs_are_errors() {
+        let cases = [
+            ("keywords:nope", json!({}), "unknown instruction id"),
+            (
+                "length_constraints:number_words",
+                json!({"relation": "at least"}),
+                "missing kwarg `num_words`",
+            ),
+            (
+                "length_constraints:number_words",
+                json!({"num_words": 3, "relation": "more than"}),
+                "must be \"less than\" or \"at least\"",
+            ),
+            (
+                "length_constraints:number_words",
+                json!({"num_words": "3", "relation": "at least"}),
+                "non-negative integer",
+            ),
+            (
+                "keywords:letter_frequency",
+                json!({"letter": "ab", "let_frequency": 1, "let_relation": "at least"}),
+                "single character",
+            ),
+            (
+                "keywords:existence",
+                json!({"keywords": null}),
+                "missing kwarg `keywords`",
+            ),
+            (
+                "combination:repeat_prompt",
+                json!({}),
+                "missing kwarg `prompt_to_repeat`",
+            ),
+        ];
+        for (id, kwargs, message) in cases {
+            let map = kwargs.as_object().cloned().unwrap();
+            let err = Instruction::parse(id, &map, None).unwrap_err();
+            assert!(err.contains(message), "{id}: {err}");
+        }
+    }
+}
