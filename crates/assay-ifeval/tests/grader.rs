@@ -163,9 +163,9 @@ fn options_are_checked() {
             .expect("shape");
     let mut registry = Registry::new();
     assay_ifeval::register(&mut registry);
-    let err = Engine::new(&config, &registry, "test")
-        .err()
-        .expect("error")
-        .to_string();
+    let Err(err) = Engine::new(&config, &registry, "test") else {
+        panic!("expected a configuration error");
+    };
+    let err = err.to_string();
     assert!(err.contains("lenient"), "{err}");
 }
