@@ -366,4 +366,13 @@ async fn main() {
         println!("    {line}");
     }
     let _ = stop.send(());
+    // Peak memory of this process (server and load generator together).
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
+            println!(
+                "peak resident memory (server + client): {}",
+                line[6..].trim()
+            );
+        }
+    }
 }
