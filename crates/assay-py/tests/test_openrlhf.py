@@ -1,0 +1,96 @@
+"""The OpenRLHF drop-in, called as OpenRLHF calls a `--remote_rm_url` Python file."""
+
+import logging
+import math
+import sys
+
+import pytest
+
+from assay.integrations import openrlhf
+from conftest import ROUTED
+
+CHATML_PROMPT = "<|im_start|>user\nWhat is 6*7?<|im_end|>\n<|im_start|>assistant\n"
+
+
+@pytest.mark.parametrize(
+    "query, prompt, response",
+    [
+        (CHATML_PROMPT + "It is \\boxed{42}.<|im_end|>", CHATML_PROMPT, "It is \\boxed{42}."),
+        # left padding before the prompt, right padding after the end of the turn
+        (
+            "<|endoftext|><|endoftext|>" + CHATML_PROMPT + "\\boxed{42}<|im_end|>\n<|endoftext|><|endoftext|>",
+            CHATML_PROMPT,
+            "\\boxed{42}",
+        ),
+        ("<s>[INST] q [/INST] answer 42</s><pad><pad>", "[INST] q [/INST]", "answer 42"),
+        ("<|begin_of_text|>prompt text 42<|eot_id|>", "prompt text", "42"),
+        ("a response whose prompt is not in it", "elsewhere", "a response whose prompt is not in it"),
+        ("no end token", "", "no end token"),
+    ],
+)
+def test_response_of(query, prompt, response):
+    assert openrlhf.response_of(query, prompt) == response
+
+
+def call_like_openrlhf(**kwargs):
+    queries = [
+        CHATML_PROMPT + "so \\boxed{42}<|im_end|><|endoftext|>",
+        CHATML_PROMPT + "so \\boxed{41}<|im_end|>",
+        CHATML_PROMPT + "I cannot say<|im_end|>",
+    ]
+    return openrlhf.reward_func(queries, [CHATML_PROMPT] * 3, ["42"] * 3, **kwargs)
+
+
+def test_returns_rewards_scores_and_extra_logs_as_lists_without_torch(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch raises ImportError
+    out = call_like_openrlhf()
+    assert set(out) == {"rewards", "scores", "extra_logs"}
+    assert out["rewards"] == [1.0, 0.0, 0.0]
+    assert out["scores"] == [1.0, 0.0, 0.0]
+    assert out["extra_logs"] == {"reward_error": [0.0, 0.0, 0.0]}
+
+
+def test_tensors_with_torch():
+    torch = pytest.importorskip("torch")
+    out = call_like_openrlhf()
+    assert isinstance(out["rewards"], torch.Tensor) and out["rewards"].dtype == torch.float32
+    assert out["rewards"].tolist() == [1.0, 0.0, 0.0]
+    assert out["extra_logs"]["reward_error"].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_failures_get_the_fallback_and_are_flagged(monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "torch", None)
+    caplog.set_level(logging.WARNING, logger="assay")
+    out = openrlhf.reward_func(
+        ["p <answer>4</answer>", "p \\boxed{4}", "p Answer: B"],
+        ["p", "p", "p"],
+        ["4", "4", "B"],
+        config=ROUTED,
+        data_sources=["gsm8k", "unrouted", "mmlu"],
+    )
+    assert out["rewards"] == pytest.approx([0.9, 0.0, 1.0])
+    assert out["extra_logs"]["reward_error"] == [0.0, 1.0, 0.0]
+    assert list(out["extra_logs"]) == ["reward_error", "answer", "fmt"]
+    assert out["extra_logs"]["answer"][0] == 1.0
+    assert math.isnan(out["extra_logs"]["answer"][1])
+    assert "no_route" in caplog.text
+    out = openrlhf.reward_func(["p x"], ["p"], ["4"], config=ROUTED, data_sources=["unrouted"], fallback=-1.0)
+    assert out["rewards"] == [-1.0]
+
+
+def test_the_file_openrlhf_loads(tmp_path, monkeypatch):
+    """OpenRLHF imports the file named by --remote_rm_url and looks up `reward_func`."""
+    import importlib.util
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    path = tmp_path / "reward.py"
+    path.write_text("from assay.integrations.openrlhf import reward_func\n")
+    spec = importlib.util.spec_from_file_location("reward_func", str(path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.reward_func(["q \\boxed{1}"], ["q"], ["1"])["rewards"] == [1.0]
+
+
+def test_length_mismatch_is_an_error():
+    with pytest.raises(ValueError, match="same length"):
+        openrlhf.reward_func(["a", "b"], ["a"], ["1", "2"])
