@@ -32,6 +32,7 @@ pub fn registry() -> Registry {
     assay_text::register(&mut registry);
     assay_math::register(&mut registry);
     assay_code::register(&mut registry);
+    assay_sql::grader::register(&mut registry);
     registry
 }
 
