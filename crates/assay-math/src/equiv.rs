@@ -691,15 +691,14 @@ fn compare_at(
             .into(),
         ));
     }
-    if !exact {
-        if let (Some(tol), true, Val::Approx(_)) = (s.decimal_tolerance, s.answer_has_decimal, &vr)
-        {
-            let d = relative_difference(&vr.approx(), &va.approx());
-            if d <= tol {
-                return Ok(Point::Same(format!(
-                    "decimal within relative tolerance {tol:e}"
-                )));
-            }
+    // A decimal answer to a reference no decimal can write exactly (1/3, √2, π) may be
+    // accepted within the configured tolerance; a terminating reference never.
+    if let (Some(tol), true) = (s.decimal_tolerance, s.answer_has_decimal) {
+        let terminating = matches!(&vr, Val::Exact(g) if g.is_terminating_decimal());
+        if !terminating && relative_difference(&vr.approx(), &va.approx()) <= tol {
+            return Ok(Point::Same(format!(
+                "decimal within relative tolerance {tol:e}"
+            )));
         }
     }
     Ok(Point::Differ(

@@ -211,6 +211,21 @@ impl Gauss {
         })
     }
 
+    /// Whether this is a real number with a finite decimal expansion (denominator 2^a·5^b).
+    pub fn is_terminating_decimal(&self) -> bool {
+        if !self.is_real() {
+            return false;
+        }
+        let mut d = reduced(&self.re).denom().clone();
+        for p in [2u32, 5] {
+            let p = BigInt::from(p);
+            while (&d % &p).is_zero() {
+                d /= &p;
+            }
+        }
+        d.is_one()
+    }
+
     /// The exact integer value, if real and integral.
     pub fn as_integer(&self) -> Option<BigInt> {
         if !self.is_real() {

@@ -262,3 +262,25 @@ fn explanations_name_the_rule_and_both_forms() {
     );
     assert!(v.rule.starts_with("symbolic: differ at x = "), "{v}");
 }
+
+#[test]
+fn decimal_tolerance_is_opt_in_and_never_for_terminating_references() {
+    let strict = Options::default();
+    let loose = Options {
+        decimal_tolerance: Some(1e-3),
+        ..Options::default()
+    };
+    let check = |reference: &str, answer: &str, opts: &Options| {
+        assay_math::check_answer(reference, answer, opts, &mut Budget::default()).status
+    };
+    assert_eq!(check("\\sqrt2", "1.414", &strict), Status::NotEqual);
+    assert_eq!(check("\\sqrt2", "1.414", &loose), Status::Equal);
+    assert_eq!(check("\\frac13", "0.333", &loose), Status::Equal);
+    assert_eq!(check("\\pi", "3.14", &loose), Status::Equal);
+    assert_eq!(check("\\pi", "3.2", &loose), Status::NotEqual);
+    // A reference that a decimal writes exactly must be matched exactly.
+    assert_eq!(check("0.25", "0.2501", &loose), Status::NotEqual);
+    assert_eq!(check("\\frac14", "0.2501", &loose), Status::NotEqual);
+    // Only decimal answers get the tolerance.
+    assert_eq!(check("\\frac13", "333/1000", &loose), Status::NotEqual);
+}
