@@ -20,9 +20,9 @@ pub const MAX_ELEMENTS: usize = 256;
 /// Comparison settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    /// Relative tolerance for a decimal answer to a non-rational reference (`1.414` for
-    /// `\sqrt2`). `None` (the default) demands exact equality: a rounded decimal never
-    /// equals an irrational number.
+    /// Relative tolerance for a decimal answer to a reference that no decimal writes exactly
+    /// (`1.414` for `\sqrt2`, `0.333` for `1/3`). `None` (the default) demands exact
+    /// equality: a rounded decimal never matches. Terminating references are always exact.
     pub decimal_tolerance: Option<f64>,
     /// Number of random points at which expressions with variables are compared.
     pub points: usize,

@@ -99,8 +99,9 @@ pub struct MathOptions {
     pub tail_chars: usize,
     /// Several different boxed answers: `invalid` (default) or `last` (the last one counts).
     pub on_conflict: OnConflict,
-    /// Relative tolerance for a decimal answer to a non-rational reference (`1.414` for
-    /// `\sqrt2`). Unset (default): exact equality, a rounded decimal never matches.
+    /// Relative tolerance for a decimal answer to a reference that no decimal writes exactly
+    /// (`1.414` for `\sqrt2`, `0.333` for `1/3`). Unset (default): exact equality, a rounded
+    /// decimal never matches. Terminating references (`0.25`) are always matched exactly.
     pub decimal_tolerance: Option<f64>,
     /// Random points at which expressions with variables are compared.
     pub points: usize,

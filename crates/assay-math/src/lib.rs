@@ -20,7 +20,8 @@
 //! - **Exactness.** Numbers are exact rationals (decimals included): `0.0000001 ≠
 //!   0.0000002`, `2^{-60} ≠ 2^{-61}`, `0.3333 ≠ 1/3`. Irrational values are compared with
 //!   320-bit arithmetic and must agree to 128 bits (38 digits), so a rounded decimal never equals
-//!   `\sqrt2` or `π` unless [`Options::decimal_tolerance`] is set (off by default).
+//!   `\sqrt2`, `π` or `1/3` unless [`Options::decimal_tolerance`] is set (off by default;
+//!   even then a terminating reference such as `0.25` must be matched exactly).
 //! - **Variables** are matched by name (case-sensitive) and compared at 6 points that
 //!   cycle through positive integers, negative integers and fractions; points where a side
 //!   is undefined are skipped, and at least 3 must agree.

@@ -28,8 +28,9 @@ pub struct Options {
     pub extract: ExtractOptions,
     /// Answer-spamming policy.
     pub conflict: ConflictPolicy,
-    /// Relative tolerance for decimal answers to non-rational references; `None` (default)
-    /// demands exact equality.
+    /// Relative tolerance for decimal answers to references that no decimal writes exactly
+    /// (`1/3`, `\\sqrt2`, `\\pi`); `None` (default) demands exact equality. A terminating
+    /// reference (`0.25`) is always matched exactly.
     pub decimal_tolerance: Option<f64>,
     /// Random points used to compare expressions with variables.
     pub points: usize,
@@ -219,7 +220,7 @@ fn find_conflict(
 fn settings(opts: &Options, answer: &str) -> Settings {
     let b = answer.as_bytes();
     let answer_has_decimal =
-        (1..b.len().saturating_sub(1)).any(|i| b[i] == b'.' && b[i + 1].is_ascii_digit());
+        (0..b.len().saturating_sub(1)).any(|i| b[i] == b'.' && b[i + 1].is_ascii_digit());
     Settings {
         decimal_tolerance: opts.decimal_tolerance,
         points: opts.points,

@@ -276,6 +276,7 @@ fn decimal_tolerance_is_opt_in_and_never_for_terminating_references() {
     assert_eq!(check("\\sqrt2", "1.414", &strict), Status::NotEqual);
     assert_eq!(check("\\sqrt2", "1.414", &loose), Status::Equal);
     assert_eq!(check("\\frac13", "0.333", &loose), Status::Equal);
+    assert_eq!(check("\\frac13", ".333", &loose), Status::Equal);
     assert_eq!(check("\\pi", "3.14", &loose), Status::Equal);
     assert_eq!(check("\\pi", "3.2", &loose), Status::NotEqual);
     // A reference that a decimal writes exactly must be matched exactly.
