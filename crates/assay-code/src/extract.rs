@@ -1,12 +1,9 @@
 //! Finding the program in a response: the last fenced code block in the language.
 
-/// Language tags accepted for a Python block (an untagged block is accepted too).
-const PYTHON_TAGS: &[&str] = &["python", "py", "python3"];
-
-/// The body of the last fenced block (```` ``` ```` or `~~~`) tagged with a Python tag or
+/// The body of the last fenced block (```` ``` ```` or `~~~`) tagged with one of `tags` or
 /// untagged, or `None` when the response has no such block. An unterminated last block
 /// counts (models are often cut off after the code).
-pub fn last_code_block(response: &str) -> Option<&str> {
+pub fn last_code_block<'a>(response: &'a str, tags: &[&str]) -> Option<&'a str> {
     let mut best = None;
     let mut open: Option<(usize, &str)> = None; // (body start, fence)
     let mut offset = 0;
@@ -32,7 +29,7 @@ pub fn last_code_block(response: &str) -> Option<&str> {
             None => {
                 let tag = trimmed[3..].trim().to_ascii_lowercase();
                 let tag = tag.split_whitespace().next().unwrap_or("");
-                if tag.is_empty() || PYTHON_TAGS.contains(&tag) {
+                if tag.is_empty() || tags.contains(&tag) {
                     open = Some((offset, fence));
                 } else {
                     // A block in another language: skip to its closing fence.
@@ -53,19 +50,29 @@ pub fn last_code_block(response: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    const PY: &[&str] = &["python", "py"];
+
     #[test]
     fn takes_the_last_python_block() {
         let r = "First:\n```python\nx = 1\n```\nthen\n```py\ndef f():\n    return 2\n```\ndone";
-        assert_eq!(last_code_block(r), Some("def f():\n    return 2\n"));
+        assert_eq!(last_code_block(r, PY), Some("def f():\n    return 2\n"));
     }
 
     #[test]
     fn skips_other_languages_and_accepts_untagged_and_unterminated() {
         let r = "```python\na = 1\n```\n```bash\nrm -rf /\n```\n";
-        assert_eq!(last_code_block(r), Some("a = 1\n"));
-        assert_eq!(last_code_block("```\nprint(1)\n```"), Some("print(1)\n"));
-        assert_eq!(last_code_block("```python\nprint(2)\n"), Some("print(2)\n"));
-        assert_eq!(last_code_block("no code here"), None);
-        assert_eq!(last_code_block("```python\n```"), None);
+        assert_eq!(last_code_block(r, PY), Some("a = 1\n"));
+        assert_eq!(
+            last_code_block("```\nprint(1)\n```", PY),
+            Some("print(1)\n")
+        );
+        assert_eq!(
+            last_code_block("```python\nprint(2)\n", PY),
+            Some("print(2)\n")
+        );
+        assert_eq!(last_code_block("no code here", PY), None);
+        assert_eq!(last_code_block("```python\n```", PY), None);
+        let cpp = "```python\nx\n```\n```cpp\nint main() {}\n```\n";
+        assert_eq!(last_code_block(cpp, &["cpp"]), Some("int main() {}\n"));
     }
 }

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use crate::compare::Comparator;
 use crate::extract::last_code_block;
+use crate::language::CodeLanguage;
 use crate::reference::{Reference, Tests};
 
 const HARNESS: &str = include_str!("harness.py");
@@ -52,8 +53,9 @@ pub enum RewardMode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CodeOptions {
-    /// Language of the programs; only "python" for now.
-    pub language: String,
+    /// Language of the programs, when the reference does not say: `python` or `cpp` (C++17,
+    /// stdin/stdout tests only).
+    pub language: CodeLanguage,
     /// Where the program is taken from: `last_block`, `last_block_or_whole` or `whole`.
     pub extract: Extract,
     /// How test results become the reward: `all` (1/0), `fraction` or `weighted`.
@@ -74,7 +76,7 @@ pub struct CodeOptions {
 impl Default for CodeOptions {
     fn default() -> Self {
         CodeOptions {
-            language: "python".into(),
+            language: CodeLanguage::Python,
             extract: Extract::default(),
             reward: RewardMode::default(),
             comparator: Comparator::default(),
@@ -118,12 +120,6 @@ enum Prepared {
 impl CodeGrader {
     /// A grader with `options`.
     pub fn new(options: CodeOptions) -> Result<CodeGrader, String> {
-        if !options.language.eq_ignore_ascii_case("python") {
-            return Err(format!(
-                "language {:?} is not supported (only python)",
-                options.language
-            ));
-        }
         if options.time_limit_s.is_nan() || options.time_limit_s <= 0.0 || options.memory_mb == 0 {
             return Err("time_limit_s and memory_mb must be positive".into());
         }
@@ -150,14 +146,22 @@ impl CodeGrader {
             Ok(r) => r,
             Err(e) => return Prepared::Done(Outcome::error(ErrorKind::BadReference, e)),
         };
+        let language = reference.language.unwrap_or(self.options.language);
+        if language != CodeLanguage::Python && !matches!(reference.tests, Tests::Io(_)) {
+            return Prepared::Done(Outcome::error(
+                ErrorKind::BadReference,
+                "assert and check tests need Python; other languages take stdin/stdout tests",
+            ));
+        }
         let response = item.response_text();
-        let code = match (self.options.extract, last_code_block(response)) {
+        let block = last_code_block(response, language.fence_tags());
+        let code = match (self.options.extract, block) {
             (Extract::Whole, _) => response,
             (_, Some(block)) => block,
             (Extract::LastBlockOrWhole, None) => response,
             (Extract::LastBlock, None) => {
                 return Prepared::Done(
-                    Outcome::invalid(0.0, "no fenced python code block in the response")
+                    Outcome::invalid(0.0, "no fenced code block in the language in the response")
                         .component("passed", 0.0)
                         .component("total", 0.0),
                 )
@@ -176,6 +180,7 @@ impl CodeGrader {
                 let first_task = tasks.len();
                 for case in cases {
                     tasks.push(Task {
+                        language: language.sandbox(),
                         stdin: case.stdin.clone().into_bytes(),
                         ..Task::python(code).with_limits(limits.clone())
                     });
@@ -381,6 +386,7 @@ fn status_name(s: Status) -> &'static str {
         Status::Timeout => "timeout",
         Status::MemoryLimit => "memory limit",
         Status::OutputLimit => "output limit",
+        Status::CompileError => "compile error",
     }
 }
 

@@ -4,8 +4,10 @@
 //! # The `code` grader
 //!
 //! The program is the last fenced code block of the response in the language (```` ```python
-//! ````, ```` ```py ```` or untagged), or the whole response when there is none (option
-//! `extract`). Reference shapes:
+//! ````, ```` ```py ````, ```` ```cpp ```` … or untagged), or the whole response when there is
+//! none (option `extract`). Languages: Python for every shape, C++17 (`"language": "cpp"` in the
+//! reference or the options; compiled once per distinct program) for stdin/stdout tests.
+//! Reference shapes:
 //!
 //! - **stdin/stdout tests**: the program runs once per case; its standard output is compared on
 //!   the host (the expected output never enters the sandbox) with the `comparator` option:
@@ -51,11 +53,13 @@
 mod compare;
 mod extract;
 mod grader;
+mod language;
 mod reference;
 
 pub use compare::Comparator;
 pub use extract::last_code_block;
 pub use grader::{CodeGrader, CodeKind, CodeOptions, Extract, RewardMode};
+pub use language::CodeLanguage;
 pub use reference::{IoCase, Reference, Tests};
 
 use assay_core::Registry;

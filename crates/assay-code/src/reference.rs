@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use crate::language::CodeLanguage;
+
 /// One stdin/stdout test case.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IoCase {
@@ -46,6 +48,8 @@ pub struct Reference {
     pub time_limit_s: Option<f64>,
     /// Per-process memory limit in MiB, when the reference sets one.
     pub memory_mb: Option<u64>,
+    /// The language the reference asks for, overriding the grader's option.
+    pub language: Option<CodeLanguage>,
 }
 
 fn string_list(v: &Value, key: &str) -> Result<Vec<String>, String> {
@@ -81,11 +85,13 @@ impl Reference {
         let obj = value
             .as_object()
             .ok_or("the reference must be a JSON object with `tests`, `asserts` or `test`")?;
-        if let Some(lang) = obj.get("language").and_then(Value::as_str) {
-            if !lang.eq_ignore_ascii_case("python") {
-                return Err(format!("language {lang:?} is not supported (only python)"));
-            }
-        }
+        let language = match obj.get("language").and_then(Value::as_str) {
+            Some(name) => Some(
+                CodeLanguage::from_name(name)
+                    .ok_or_else(|| format!("language {name:?} is not supported (python or cpp)"))?,
+            ),
+            None => None,
+        };
         let time_limit_s = obj.get("time_limit_s").and_then(Value::as_f64);
         let memory_mb = obj.get("memory_mb").and_then(Value::as_u64);
         let tests = if let Some(tests) = obj.get("tests") {
@@ -163,6 +169,7 @@ impl Reference {
             tests,
             time_limit_s,
             memory_mb,
+            language,
         })
     }
 }

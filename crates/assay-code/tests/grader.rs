@@ -206,3 +206,31 @@ fn bad_references_and_missing_code() {
     );
     assert_eq!(o.status, Status::Invalid);
 }
+
+#[test]
+fn cpp_stdin_stdout() {
+    let reference = json!({"language": "cpp", "tests": [
+        {"stdin": "1 2\n", "stdout": "3\n"},
+        {"stdin": "40 2\n", "stdout": "42\n"},
+    ]});
+    let good = "```cpp\n#include <iostream>\nint main() { long a, b; std::cin >> a >> b; std::cout << a + b << std::endl; }\n```";
+    assert_eq!(
+        reward(&grade(CodeOptions::default(), good, reference.clone())),
+        1.0
+    );
+    let broken = "```cpp\nint main() { return x; }\n```";
+    let o = grade(CodeOptions::default(), broken, reference.clone());
+    assert_eq!(reward(&o), 0.0);
+    assert!(
+        Value::Object(o.explanation.clone())
+            .to_string()
+            .contains("compile error"),
+        "{o:?}"
+    );
+    let asserts = grade(
+        CodeOptions::default(),
+        good,
+        json!({"language": "cpp", "asserts": ["assert 1"]}),
+    );
+    assert_eq!(asserts.error.unwrap().kind, ErrorKind::BadReference);
+}

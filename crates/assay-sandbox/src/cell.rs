@@ -10,9 +10,38 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::cgroup::CellCgroup;
+use crate::config::Limits;
 use crate::namespaces::{self, CellPlan, CellProcess};
 use crate::sys;
-use crate::task::{Execution, Language, Status, Task};
+use crate::task::{Execution, Status};
+
+/// What a cell runs: the zygote-level form of a task.
+pub(crate) struct Job<'a> {
+    /// How the program runs.
+    pub kind: JobKind,
+    /// Python source (for [`JobKind::Python`]); empty otherwise.
+    pub program: &'a [u8],
+    /// Bytes for standard input.
+    pub stdin: &'a [u8],
+    /// Files for the scratch directory: name, content, executable.
+    pub files: Vec<(&'a str, &'a [u8], bool)>,
+    /// Limits.
+    pub limits: &'a Limits,
+}
+
+/// How a job's program runs.
+pub(crate) enum JobKind {
+    /// `program` is Python source, run by the zygote's child.
+    Python,
+    /// The zygote's child executes `argv` (relative to the scratch directory) with `env`
+    /// (and `TMPDIR` set to the scratch directory).
+    Exec {
+        /// Arguments, argv[0] included.
+        argv: Vec<String>,
+        /// Environment, `KEY=value`.
+        env: Vec<String>,
+    },
+}
 
 /// How long past the wall deadline the supervisor waits for the zygote's report before it
 /// destroys the whole cell.
@@ -182,7 +211,7 @@ impl Cell {
     }
 
     /// Runs one task. On `Err` the cell must be discarded.
-    pub(crate) fn run(&mut self, task: &Task) -> Result<Execution, CellError> {
+    pub(crate) fn run(&mut self, task: &Job<'_>) -> Result<Execution, CellError> {
         let io_err = |what| move |e| CellError::Io(what, e);
         let (stdin_task, stdin_host) = sys::socketpair().map_err(io_err("socketpair"))?;
         let (out_r, out_w) = sys::pipe().map_err(io_err("pipe"))?;
@@ -213,7 +242,7 @@ impl Cell {
             sys::set_nonblocking(s.fd.as_ref().expect("open").as_fd()).map_err(io_err("fcntl"))?;
         }
         let mut stdin = Some(stdin_host);
-        let mut stdin_left: &[u8] = &task.stdin;
+        let mut stdin_left: &[u8] = task.stdin;
         if stdin_left.is_empty() {
             stdin = None;
         } else if let Some(fd) = &stdin {
@@ -337,7 +366,7 @@ fn classify(
     report: &Report,
     overflowed: bool,
     cpu: Duration,
-    task: &Task,
+    task: &Job<'_>,
     stderr: &[u8],
 ) -> Status {
     let cpu_limit = task.limits.cpu.as_secs_f64().ceil().max(1.0);
@@ -436,14 +465,10 @@ fn frame_bytes(header: &serde_json::Value, blobs: &[&[u8]]) -> Vec<u8> {
     out
 }
 
-fn encode_run(task: &Task) -> Vec<u8> {
-    let l = &task.limits;
-    let kind = match task.language {
-        Language::Python => "python",
-    };
-    let header = json!({
+fn encode_run(task: &Job<'_>) -> Vec<u8> {
+    let l = task.limits;
+    let mut header = json!({
         "op": "run",
-        "kind": kind,
         "limits": {
             "wall_ms": l.wall.as_millis() as u64,
             "cpu_s": l.cpu.as_secs_f64().ceil().max(1.0) as u64,
@@ -452,10 +477,22 @@ fn encode_run(task: &Task) -> Vec<u8> {
             "open_files": l.open_files,
             "processes": l.processes,
         },
-        "files": task.files.iter().map(|(n, c)| json!([n, c.len()])).collect::<Vec<_>>(),
+        "files": task
+            .files
+            .iter()
+            .map(|(n, c, x)| json!([n, c.len(), if *x { 0o755 } else { 0o644 }]))
+            .collect::<Vec<_>>(),
         "program_len": task.program.len(),
     });
-    let mut blobs: Vec<&[u8]> = task.files.iter().map(|(_, c)| c.as_slice()).collect();
-    blobs.push(&task.program);
+    match &task.kind {
+        JobKind::Python => header["kind"] = json!("python"),
+        JobKind::Exec { argv, env } => {
+            header["kind"] = json!("exec");
+            header["argv"] = json!(argv);
+            header["env"] = json!(env);
+        }
+    }
+    let mut blobs: Vec<&[u8]> = task.files.iter().map(|(_, c, _)| *c).collect();
+    blobs.push(task.program);
     frame_bytes(&header, &blobs)
 }

@@ -60,6 +60,7 @@ mod cgroup;
 mod config;
 mod landlock;
 mod namespaces;
+mod native;
 mod python;
 mod seccomp;
 mod selftest;

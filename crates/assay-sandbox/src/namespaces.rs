@@ -11,7 +11,8 @@
 //!
 //! The code between `clone` and `execve` runs in a copy of a possibly multi-threaded process,
 //! so it makes system calls only: every string, path and buffer is prepared beforehand in a
-//! [`CellPlan`].
+//! [`CellPlan`]. It uses raw system calls where the C library would consult its (stale)
+//! thread list, as `setresuid` does.
 
 use std::ffi::CString;
 use std::io;
@@ -294,7 +295,7 @@ pub(crate) fn spawn(
 
     // Wait until the child has entered its user namespace, then write its maps.
     let mut byte = [0u8; 1];
-    let n = sys::read(to_parent_r.as_fd(), &mut byte).map_err(|e| fail(h("read")(e)))?;
+    let n = read_full(&to_parent_r, &mut byte).map_err(|e| fail(h("wait for the cell")(e)))?;
     if n == 0 {
         return Err(fail(child_error(&err_r)));
     }
@@ -318,16 +319,33 @@ pub(crate) fn spawn(
     sys::write_all(to_child_w.as_fd(), b"g").map_err(|e| fail(h("signal the cell")(e)))?;
     // The error pipe closes on a successful execve and carries (step, errno) otherwise.
     let mut report = [0u8; 8];
-    let n = read_full(&err_r, &mut report).map_err(|e| fail(h("read")(e)))?;
+    let n = read_full(&err_r, &mut report).map_err(|e| fail(h("wait for the cell")(e)))?;
     if n != 0 {
         return Err(fail(decode_error(&report)));
     }
     Ok(CellProcess { pid, control })
 }
 
+/// How long cell setup (before the zygote runs) may take: only system calls, so a bound
+/// this loose is never reached unless the child is stuck.
+const SETUP_TIMEOUT_MS: i32 = 20_000;
+
+/// Reads until `buf` is full or end of file, failing if nothing comes for
+/// [`SETUP_TIMEOUT_MS`].
 fn read_full(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {
     let mut got = 0;
     while got < buf.len() {
+        let mut pfd = [libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        if sys::poll(&mut pfd, SETUP_TIMEOUT_MS)? == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the cell's setup stopped responding",
+            ));
+        }
         match sys::read(fd.as_fd(), &mut buf[got..]) {
             Ok(0) => break,
             Ok(n) => got += n,
@@ -520,9 +538,21 @@ fn child_main(
             libc::read(fds.from_parent, go.as_mut_ptr().cast(), 1) == 1,
             14,
         );
-        check(libc::setgroups(0, std::ptr::null()) == 0, 15);
-        check(libc::setresgid(0, 0, 0) == 0, 15);
-        check(libc::setresuid(0, 0, 0) == 0, 15);
+        // Raw system calls: glibc's set*id wrappers synchronize credentials across every
+        // thread it knows of, and after a raw clone it still "knows" the parent's threads
+        // (it would wait forever for them).
+        check(
+            libc::syscall(libc::SYS_setgroups, 0usize, std::ptr::null::<libc::gid_t>()) == 0,
+            15,
+        );
+        check(
+            libc::syscall(libc::SYS_setresgid, 0u32, 0u32, 0u32) == 0,
+            15,
+        );
+        check(
+            libc::syscall(libc::SYS_setresuid, 0u32, 0u32, 0u32) == 0,
+            15,
+        );
         check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, 16);
         if let Some(policy) = &plan.landlock {
             if policy.apply().is_err() {

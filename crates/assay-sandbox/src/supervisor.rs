@@ -5,14 +5,17 @@ use std::sync::{Condvar, Mutex};
 
 use serde_json::json;
 
-use crate::cell::{Cell, CellBounds, CellError};
+use crate::cell::{Cell, CellBounds, CellError, Job, JobKind};
 use crate::config::{Layer, SandboxConfig};
 use crate::landlock::{self, CellPolicy};
 use crate::namespaces::{CellPlan, PlanSpec, TASK_UID};
+use crate::native::{self, Compiler};
 use crate::python::{self, Interpreter};
 use crate::seccomp::Filter;
 use crate::selftest::{self, IsolationReport};
 use crate::task::{Execution, Task};
+use crate::task::{Language, Status};
+use std::sync::Arc;
 
 /// Why the sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +63,9 @@ pub enum RunError {
     /// unknown and must not be scored.
     #[error("sandbox failure: {0}")]
     Sandbox(String),
+    /// The task needs something this machine lacks (for example a compiler).
+    #[error("unsupported task: {0}")]
+    Unsupported(String),
 }
 
 struct Pool {
@@ -75,6 +81,7 @@ pub struct Sandbox {
     pool: Mutex<Pool>,
     freed: Condvar,
     report: IsolationReport,
+    compiler: native::Compiler,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -143,6 +150,7 @@ impl Sandbox {
             }),
             freed: Condvar::new(),
             report: IsolationReport { checks: Vec::new() },
+            compiler: Compiler::discover(),
             config,
         };
         let probe = sandbox
@@ -179,8 +187,67 @@ impl Sandbox {
     /// otherwise).
     pub fn run(&self, task: &Task) -> Result<Execution, RunError> {
         validate(task)?;
+        let files = task
+            .files
+            .iter()
+            .map(|(n, c)| (n.as_str(), c.as_slice(), false));
+        match task.language {
+            Language::Python => self.run_job(&Job {
+                kind: JobKind::Python,
+                program: &task.program,
+                stdin: &task.stdin,
+                files: files.collect(),
+                limits: &task.limits,
+            }),
+            Language::Cpp => {
+                let binary = match &*self.compile(&task.program)? {
+                    Ok(binary) => binary.clone(),
+                    Err(failed) => return Ok(failed.clone()),
+                };
+                let mut files: Vec<_> = files.collect();
+                files.push((native::BINARY, binary.as_slice(), true));
+                self.run_job(&Job {
+                    kind: JobKind::Exec {
+                        argv: vec![format!("./{}", native::BINARY)],
+                        env: native::env(),
+                    },
+                    program: &[],
+                    stdin: &task.stdin,
+                    files,
+                    limits: &task.limits,
+                })
+            }
+        }
+    }
+
+    /// The binary for C++ `source`, or the failed compilation (status
+    /// [`Status::CompileError`](crate::Status::CompileError)), from the cache when possible.
+    fn compile(&self, source: &[u8]) -> Result<Arc<native::Compiled>, RunError> {
+        if let Some(hit) = self.compiler.cached(source) {
+            return Ok(hit);
+        }
+        let gpp = self.compiler.gpp().ok_or_else(|| {
+            RunError::Unsupported("C++ needs g++ on PATH (apt-get install g++)".into())
+        })?;
+        let limits = native::compile_limits();
+        let exec = self.run_job(&self.compiler.compile_job(gpp, source, &limits))?;
+        let compiled = if exec.status == Status::Ok && !exec.stdout.is_empty() {
+            Ok(exec.stdout)
+        } else {
+            Err(Execution {
+                status: Status::CompileError,
+                stdout: Vec::new(),
+                ..exec
+            })
+        };
+        let compiled = Arc::new(compiled);
+        self.compiler.remember(source, compiled.clone());
+        Ok(compiled)
+    }
+
+    fn run_job(&self, job: &Job<'_>) -> Result<Execution, RunError> {
         let mut cell = self.acquire()?;
-        let result = cell.run(task);
+        let result = cell.run(job);
         match result {
             Ok(exec) => {
                 self.release(Some(cell));
@@ -248,9 +315,11 @@ fn validate(task: &Task) -> Result<(), RunError> {
             || name.contains('/')
             || name.contains('\0')
             || name == "main.py"
+            || name == native::SOURCE
+            || name == native::BINARY
         {
             return Err(RunError::InvalidTask(format!(
-                "file name {name:?}: use a plain name (no '/', not main.py)"
+                "file name {name:?}: use a plain name (no '/', not main.py, main.cpp or prog)"
             )));
         }
     }

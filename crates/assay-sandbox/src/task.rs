@@ -11,6 +11,9 @@ use crate::sys;
 pub enum Language {
     /// Python source, run as `__main__` by the cell's Python zygote.
     Python,
+    /// C++17 source, compiled with `g++ -O2` inside a cell (results cached by source) and
+    /// executed by the zygote's child.
+    Cpp,
 }
 
 /// One program to run, with its input and limits.
@@ -29,6 +32,14 @@ pub struct Task {
 }
 
 impl Task {
+    /// A C++ task with no input, no files and default limits.
+    pub fn cpp(program: impl Into<Vec<u8>>) -> Task {
+        Task {
+            language: Language::Cpp,
+            ..Task::python(program)
+        }
+    }
+
     /// A Python task with no input, no files and default limits.
     pub fn python(program: impl Into<Vec<u8>>) -> Task {
         Task {
@@ -68,6 +79,8 @@ pub enum Status {
     MemoryLimit,
     /// Wrote more than the output cap on stdout, stderr or the channel.
     OutputLimit,
+    /// The program did not compile (native languages); `stderr` holds the diagnostics.
+    CompileError,
 }
 
 /// The outcome of running a [`Task`].

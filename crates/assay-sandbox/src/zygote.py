@@ -138,8 +138,9 @@ def child(header, blob, fds, scratch):
         if LANDLOCK is not None:
             landlock_task_layer(scratch)
         offset = 0
-        for name, size in header["files"]:
-            with open(name, "wb") as f:
+        for name, size, mode in header["files"]:
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            with open(fd, "wb") as f:
                 f.write(blob[offset : offset + size])
             offset += size
         program = bytes(blob[offset : offset + header["program_len"]])
@@ -151,7 +152,9 @@ def child(header, blob, fds, scratch):
     if header["kind"] == "exec":
         try:
             argv = header["argv"]
-            os.execve(argv[0], argv, header["env"])
+            env = dict(e.split("=", 1) for e in header["env"])
+            env["TMPDIR"] = scratch
+            os.execve(argv[0], argv, env)
         except BaseException as e:
             os.write(2, f"assay-sandbox: exec failed: {e}\n".encode())
         os._exit(126)
