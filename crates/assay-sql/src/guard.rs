@@ -163,15 +163,39 @@ fn is_schema_table(table: &str) -> bool {
     .any(|t| t.eq_ignore_ascii_case(table))
 }
 
-/// Names a schema-changing or otherwise refused action.
+/// Names a schema-changing or otherwise refused action, as SQL.
 fn describe(action: &AuthAction<'_>) -> String {
-    let text = format!("{action:?}");
-    // `CreateTable { table_name: "t" }` → `CreateTable (t)`.
-    match text.split_once(' ') {
-        Some((name, rest)) => {
-            let args: Vec<&str> = rest.split('"').skip(1).step_by(2).collect();
-            format!("{name} ({})", args.join(", "))
+    match *action {
+        AuthAction::CreateTable { table_name } => format!("CREATE TABLE {table_name}"),
+        AuthAction::CreateIndex { index_name, .. }
+        | AuthAction::CreateTempIndex { index_name, .. } => {
+            format!("CREATE INDEX {index_name}")
         }
-        None => text,
+        AuthAction::CreateView { view_name } | AuthAction::CreateTempView { view_name } => {
+            format!("CREATE VIEW {view_name}")
+        }
+        AuthAction::CreateTrigger { trigger_name, .. }
+        | AuthAction::CreateTempTrigger { trigger_name, .. } => {
+            format!("CREATE TRIGGER {trigger_name}")
+        }
+        AuthAction::CreateVtable { table_name, .. } => format!("CREATE VIRTUAL TABLE {table_name}"),
+        AuthAction::DropTable { table_name } | AuthAction::DropTempTable { table_name } => {
+            format!("DROP TABLE {table_name}")
+        }
+        AuthAction::DropIndex { index_name, .. } | AuthAction::DropTempIndex { index_name, .. } => {
+            format!("DROP INDEX {index_name}")
+        }
+        AuthAction::DropView { view_name } | AuthAction::DropTempView { view_name } => {
+            format!("DROP VIEW {view_name}")
+        }
+        AuthAction::DropTrigger { trigger_name, .. }
+        | AuthAction::DropTempTrigger { trigger_name, .. } => {
+            format!("DROP TRIGGER {trigger_name}")
+        }
+        AuthAction::DropVtable { table_name, .. } => format!("DROP VIRTUAL TABLE {table_name}"),
+        AuthAction::AlterTable { table_name, .. } => format!("ALTER TABLE {table_name}"),
+        AuthAction::Reindex { index_name } => format!("REINDEX {index_name}"),
+        AuthAction::Analyze { table_name } => format!("ANALYZE {table_name}"),
+        ref other => format!("{other:?}"),
     }
 }

@@ -84,6 +84,14 @@ fn refusal_reasons_name_the_action() {
     let cases = [
         ("DROP TABLE orders", "schema change"),
         ("CREATE INDEX i ON customers(name)", "schema change"),
+        (
+            "ALTER TABLE customers ADD COLUMN age INTEGER",
+            "ALTER TABLE customers",
+        ),
+        (
+            "CREATE TRIGGER tr AFTER INSERT ON orders BEGIN SELECT 1; END",
+            "CREATE TRIGGER tr",
+        ),
         ("VACUUM", "not read-only"),
         ("DELETE FROM orders", "DELETE from orders"),
         ("UPDATE orders SET qty = 0", "UPDATE of orders"),
