@@ -212,13 +212,36 @@ def kill_all():
             return
 
 
-def remove_tree(path):
-    for entry in os.scandir(path):
-        if entry.is_dir(follow_symlinks=False):
-            remove_tree(entry.path)
-        else:
-            os.unlink(entry.path)
-    os.rmdir(path)
+def remove_tree(root):
+    """Removes a scratch directory, however deep, without following links.
+
+    Iterative (a task may nest directories deeper than Python's recursion limit); returns
+    False if something could not be removed.
+    """
+    stack = [(root, False)]
+    ok = True
+    while stack:
+        path, emptied = stack.pop()
+        if emptied:
+            try:
+                os.rmdir(path)
+            except OSError:
+                ok = False
+            continue
+        stack.append((path, True))
+        try:
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((entry.path, False))
+                    else:
+                        try:
+                            os.unlink(entry.path)
+                        except OSError:
+                            ok = False
+        except OSError:
+            ok = False
+    return ok
 
 
 def run(header, blob, fds, serial):
@@ -262,10 +285,7 @@ def run(header, blob, fds, serial):
     kill_all()
     if gone:
         os._exit(0)
-    try:
-        remove_tree(scratch)
-    except OSError:
-        pass
+    clean = remove_tree(scratch)
     send(
         {
             "op": "done",
@@ -278,6 +298,9 @@ def run(header, blob, fds, serial):
             "max_rss_kb": usage.ru_maxrss,
         }
     )
+    if not clean:
+        # Leftovers would eat the next tasks' scratch space: start a fresh cell instead.
+        os._exit(0)
 
 
 def main():

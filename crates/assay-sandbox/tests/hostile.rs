@@ -385,3 +385,21 @@ print("survived")
     let next = sb.run(&Task::python("print('next')")).unwrap();
     assert_eq!(next.stdout, b"next\n");
 }
+
+#[test]
+fn deep_and_wide_scratch_trees_are_cleaned() {
+    let exec = run(r#"
+import os
+os.makedirs("/".join(["d"] * 400), exist_ok=True)
+for i in range(2000):
+    open(f"f{i}", "w").close()
+os.symlink("/usr", "link")
+print("made")
+"#);
+    assert_eq!(exec.stdout, b"made\n", "{}", text(&exec.stderr));
+    // Both cells: /tmp holds the Landlock canary and the running task's own scratch only.
+    for _ in 0..4 {
+        let exec = run("import os\nprint(len(os.listdir('/tmp')), os.listdir('.'))");
+        assert_eq!(exec.stdout, b"2 []\n");
+    }
+}
