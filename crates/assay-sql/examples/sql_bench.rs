@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! cargo run --release -p assay-sql --example sql_bench -- ITEMS.jsonl \
-//!     [--threads N] [--no-gold-cache] [--mode bird|spider|strict] [--out verdicts.jsonl]
+//!     [--threads N] [--no-gold-cache] [--no-pred-cache] [--mode bird|spider|strict]
+//!     [--out verdicts.jsonl]
 //! ```
 //!
 //! Each line needs `id`, `response` and `reference` (`{"db": ..., "gold": ...}`). Prints one
@@ -20,6 +21,7 @@ struct Args {
     items: String,
     threads: usize,
     gold_cache: bool,
+    pred_cache: bool,
     mode: CompareMode,
     out: Option<String>,
 }
@@ -30,6 +32,7 @@ fn parse_args() -> Result<Args, String> {
         items: String::new(),
         threads: 1,
         gold_cache: true,
+        pred_cache: true,
         mode: CompareMode::Bird,
         out: None,
     };
@@ -40,6 +43,7 @@ fn parse_args() -> Result<Args, String> {
                 parsed.threads = n.parse().map_err(|_| format!("bad --threads {n}"))?;
             }
             "--no-gold-cache" => parsed.gold_cache = false,
+            "--no-pred-cache" => parsed.pred_cache = false,
             "--mode" => {
                 let mode = args.next().ok_or("--mode needs bird, spider or strict")?;
                 parsed.mode = serde_json::from_value(Value::String(mode.clone()))
@@ -54,7 +58,7 @@ fn parse_args() -> Result<Args, String> {
     }
     if parsed.items.is_empty() {
         return Err(
-            "usage: sql_bench ITEMS.jsonl [--threads N] [--no-gold-cache] [--mode M] [--out F]"
+            "usage: sql_bench ITEMS.jsonl [--threads N] [--no-gold-cache] [--no-pred-cache] [--mode M] [--out F]"
                 .into(),
         );
     }
@@ -95,6 +99,9 @@ fn main() {
     };
     if !args.gold_cache {
         options.limits.gold_cache_entries = 0;
+    }
+    if !args.pred_cache {
+        options.limits.pred_cache_entries = 0;
     }
     let engine = SqlEngine::new(options).expect("valid options");
 
@@ -154,6 +161,7 @@ fn main() {
             "impl": "assay-sql",
             "threads": args.threads,
             "gold_cache": args.gold_cache,
+            "pred_cache": args.pred_cache,
             "items": results.len(),
             "seconds": (elapsed * 1000.0).round() / 1000.0,
             "items_per_s": (results.len() as f64 / elapsed * 10.0).round() / 10.0,

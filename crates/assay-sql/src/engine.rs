@@ -1,13 +1,14 @@
 //! The SQL engine: resolves the reference, runs gold (cached) and prediction on a pooled
 //! read-only connection, compares, and combines the reward components.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::{json, Value as Json};
 
+use crate::cache::OnceCache;
 use crate::compare::compare;
 use crate::error::{ExecError, SqlError};
 use crate::exec::execute;
@@ -95,13 +96,38 @@ pub struct Verdict {
     pub explanation: Json,
 }
 
+/// What running one predicted query against one gold gave: everything of the verdict that
+/// depends on neither the response's wording nor the weights. Cached per (database, gold,
+/// prediction).
+#[derive(Debug)]
+struct PredRun {
+    /// What the prediction reads, when it prepared.
+    reads: Option<BTreeSet<String>>,
+    /// The comparison, or why the prediction has no result (never a timeout: those are not
+    /// cached and end the item).
+    outcome: Result<Compared, ExecError>,
+}
+
+/// The comparison of a predicted result with the gold.
+#[derive(Debug)]
+struct Compared {
+    matched: bool,
+    reason: String,
+    rows: usize,
+    preview: Option<Json>,
+}
+
+type PredCache = OnceCache<(PathBuf, String, String), PredRun>;
+
 /// Grades text-to-SQL responses. Share one engine across threads: it pools connections per
-/// database and caches gold results, so a group of rollouts runs its gold query once.
+/// database and caches gold results, so a group of rollouts runs its gold query once, and
+/// verdicts per (database, gold, prediction), so identical rollouts run once.
 #[derive(Debug)]
 pub struct SqlEngine {
     options: SqlOptions,
     pools: Pools,
     gold: GoldCache,
+    preds: PredCache,
     schemas: Mutex<HashMap<PathBuf, Arc<Schema>>>,
 }
 
@@ -112,6 +138,7 @@ impl SqlEngine {
         Ok(SqlEngine {
             pools: Pools::new(options.limits.clone()),
             gold: GoldCache::new(options.limits.gold_cache_entries),
+            preds: PredCache::new(options.limits.pred_cache_entries),
             schemas: Mutex::new(HashMap::new()),
             options,
         })
@@ -130,6 +157,11 @@ impl SqlEngine {
     /// Number of gold results cached.
     pub fn cached_golds(&self) -> usize {
         self.gold.len()
+    }
+
+    /// Number of prediction verdicts cached.
+    pub fn cached_predictions(&self) -> usize {
+        self.preds.len()
     }
 
     /// Grades `response` against `reference` (see [`Reference::parse`]). `deadline` bounds the
@@ -167,8 +199,10 @@ impl SqlEngine {
                 })
             }
         };
-        let execution = execute(&conn, &found.sql, deadline, &options.limits);
         let pred = Some(found.sql.clone());
+        let Ok(run) = self.prediction(&conn, &reference.gold, &gold, &found.sql, deadline) else {
+            return Ok(timeout("prediction", conn.path(), pred));
+        };
         let mut explanation = json!({
             "db": conn.path(),
             "mode": options.mode,
@@ -176,27 +210,22 @@ impl SqlEngine {
             "gold_rows": gold.result.rows.len(),
             "gold_ordered": gold.ordered,
         });
-        let result = match execution.result {
-            Err(ExecError::Timeout) => return Ok(timeout("prediction", conn.path(), pred)),
-            Err(ExecError::Denied(reason)) => {
-                // A write or other refused action scores 0 whatever the other components say.
-                explanation["refused"] = Json::from(reason);
-                return Ok(Verdict {
-                    status: VerdictStatus::Ok,
-                    reward: Some(0.0),
-                    components: Components::default(),
-                    pred,
-                    explanation,
-                });
-            }
-            result => result,
+        if let Err(ExecError::Denied(reason)) = &run.outcome {
+            // A write or other refused action scores 0 whatever the other components say.
+            explanation["refused"] = Json::from(reason.as_str());
+            return Ok(Verdict {
+                status: VerdictStatus::Ok,
+                reward: Some(0.0),
+                components: Components::default(),
+                pred,
+                explanation,
+            });
+        }
+        let prepared = run.reads.is_some();
+        let link = match &run.reads {
+            Some(reads) => linking(&gold.reads, reads),
+            None => linking(&gold.reads, &lexical_items(&found.sql, &self.schema(&conn))),
         };
-        let prepared = execution.reads.is_some();
-        let reads = match execution.reads {
-            Some(reads) => reads,
-            None => lexical_items(&found.sql, &self.schema(&conn)),
-        };
-        let link = linking(&gold.reads, &reads);
         let mut components = Components {
             execution: 0.0,
             syntax: if prepared { 1.0 } else { 0.0 },
@@ -210,17 +239,18 @@ impl SqlEngine {
                 options.extract,
             ),
         };
-        match result {
-            Ok(rows) => {
-                let comparison = compare(options.mode, &gold.result, &rows, gold.ordered);
-                explanation["pred_rows"] = Json::from(rows.rows.len());
-                explanation["match"] = Json::from(comparison.matched);
-                if comparison.matched {
+        match &run.outcome {
+            Ok(compared) => {
+                explanation["pred_rows"] = Json::from(compared.rows);
+                explanation["match"] = Json::from(compared.matched);
+                if compared.matched {
                     components.execution = 1.0;
                 } else {
-                    explanation["reason"] = Json::from(comparison.reason);
+                    explanation["reason"] = Json::from(compared.reason.as_str());
                     explanation["gold_preview"] = gold.result.preview(PREVIEW_ROWS);
-                    explanation["pred_preview"] = rows.preview(PREVIEW_ROWS);
+                    if let Some(preview) = &compared.preview {
+                        explanation["pred_preview"] = preview.clone();
+                    }
                 }
             }
             Err(error) => {
@@ -256,7 +286,7 @@ impl SqlEngine {
         deadline: Option<Instant>,
     ) -> Result<Arc<Gold>, ExecError> {
         self.gold
-            .get_or_compute(conn.path().to_path_buf(), gold, || {
+            .get_or_compute((conn.path().to_path_buf(), gold.to_string()), || {
                 let run = execute(conn, gold, deadline, &self.options.limits);
                 Ok(Gold {
                     result: run.result?,
@@ -264,6 +294,43 @@ impl SqlEngine {
                     ordered: has_top_level_order_by(gold),
                 })
             })
+    }
+
+    /// Runs `sql` and compares it with `gold`, or reuses the verdict of an identical earlier
+    /// prediction. `Err` only for a timeout.
+    fn prediction(
+        &self,
+        conn: &PooledConn,
+        gold_sql: &str,
+        gold: &Gold,
+        sql: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Arc<PredRun>, ExecError> {
+        let key = (
+            conn.path().to_path_buf(),
+            gold_sql.to_string(),
+            sql.to_string(),
+        );
+        self.preds.get_or_compute(key, || {
+            let execution = execute(conn, sql, deadline, &self.options.limits);
+            let outcome = match execution.result {
+                Err(ExecError::Timeout) => return Err(ExecError::Timeout),
+                Err(error) => Err(error),
+                Ok(rows) => {
+                    let comparison = compare(self.options.mode, &gold.result, &rows, gold.ordered);
+                    Ok(Compared {
+                        preview: (!comparison.matched).then(|| rows.preview(PREVIEW_ROWS)),
+                        matched: comparison.matched,
+                        reason: comparison.reason,
+                        rows: rows.rows.len(),
+                    })
+                }
+            };
+            Ok(PredRun {
+                reads: execution.reads,
+                outcome,
+            })
+        })
     }
 
     fn schema(&self, conn: &PooledConn) -> Arc<Schema> {

@@ -24,6 +24,7 @@
 //! println!("{:?} {:?}", verdict.reward, verdict.explanation);
 //! ```
 
+pub mod cache;
 pub mod compare;
 pub mod conn;
 pub mod engine;

@@ -32,6 +32,10 @@ pub struct Limits {
     /// Gold results kept in the cache (one per database and gold query); 0 disables the cache.
     /// Default 4096.
     pub gold_cache_entries: usize,
+    /// Prediction verdicts kept in the cache, one per (database, gold query, predicted query):
+    /// identical predictions in a group run once. 0 disables the cache (do so for queries whose
+    /// result changes from run to run, such as `random()`). Default 16384.
+    pub pred_cache_entries: usize,
 }
 
 impl Default for Limits {
@@ -45,6 +49,7 @@ impl Default for Limits {
             mmap_bytes: 0,
             pool_size: 32,
             gold_cache_entries: 4096,
+            pred_cache_entries: 16384,
         }
     }
 }

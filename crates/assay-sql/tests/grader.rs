@@ -66,7 +66,8 @@ fn scores_a_group_of_rollouts_with_every_status() {
         .unwrap()
         .contains("write refused"));
     assert_eq!(results[3].error.as_ref().unwrap().kind, ErrorKind::Timeout);
-    assert!(results[3].elapsed_ms < 2000.0, "{}", results[3].elapsed_ms);
+    // Interrupted at the 400 ms deadline (slack for a loaded machine); unstopped, it never ends.
+    assert!(results[3].elapsed_ms < 4000.0, "{}", results[3].elapsed_ms);
     let error = results[5].error.as_ref().unwrap();
     assert_eq!(error.kind, ErrorKind::Execution);
     assert!(
@@ -123,6 +124,7 @@ fn kind_is_documented() {
     ] {
         assert!(names.contains(&option), "{option} missing from {names:?}");
     }
+    println!("{}", serde_json::to_string_pretty(info).unwrap());
     for option in &info.options {
         assert!(
             !option.description.is_empty(),

@@ -93,6 +93,34 @@ fn partial_rewards_rank_near_misses_above_garbage() {
 }
 
 #[test]
+fn caches_can_be_turned_off_without_changing_verdicts() {
+    let db = shop();
+    let cached = engine(SqlOptions::default());
+    let uncached = engine(SqlOptions {
+        limits: assay_sql::Limits {
+            gold_cache_entries: 0,
+            pred_cache_entries: 0,
+            ..assay_sql::Limits::default()
+        },
+        ..SqlOptions::default()
+    });
+    let gold = "SELECT city, count(*) FROM customers GROUP BY city";
+    for pred in [
+        "SELECT city, count(id) FROM customers GROUP BY city",
+        "SELECT city, count(*) FROM customers WHERE city IS NOT NULL GROUP BY city",
+        "SELECT city, count(id) FROM customers GROUP BY city",
+        "UPDATE customers SET city = NULL",
+    ] {
+        let a = grade(&cached, &db.path, gold, pred);
+        let b = grade(&uncached, &db.path, gold, pred);
+        assert_eq!(a, b, "{pred}");
+    }
+    assert_eq!(cached.cached_predictions(), 3);
+    assert_eq!(uncached.cached_predictions(), 0);
+    assert_eq!(uncached.cached_golds(), 0);
+}
+
+#[test]
 fn components_have_a_fixed_key_set() {
     assert_eq!(
         Components::NAMES,
@@ -195,6 +223,8 @@ fn parallel_rollouts_share_one_gold_run_and_pooled_connections() {
     });
     assert_eq!(graded.into_inner(), 128);
     assert_eq!(engine.cached_golds(), 1);
+    // Four distinct predictions, each run once (the refused write included).
+    assert_eq!(engine.cached_predictions(), 4);
     let idle = engine.pools().idle_count(&db.path);
     assert!(
         (1..=8).contains(&idle),

@@ -168,7 +168,8 @@ fn runaway_queries_stop_at_the_deadline() {
         );
         assert_eq!(verdict.reward, None, "{sql}");
         assert!(
-            elapsed < budget + Duration::from_millis(700),
+            // Generous slack for a loaded CI machine; unstopped, these queries never end.
+            elapsed < budget + Duration::from_secs(2),
             "{sql} ran {elapsed:?} past a {budget:?} budget"
         );
         assert!(verdict.explanation["reason"]
