@@ -8,6 +8,9 @@ lists of chat messages (conversational format); a conversational completion is g
 last assistant message. The function returns one ``float | None`` per completion: ``None``
 when the grader does not apply or the item failed (TRL turns it into NaN and ignores it in
 the sum over reward functions), unless a ``fallback`` reward was given for failures.
+When TRL passes its logging hooks (``log_metric``, ``log_extra``), the share of failed and
+``invalid`` items is logged as ``assay/NAME/failed`` and ``assay/NAME/invalid``, and each
+completion's status and prediction as ``NAME_status`` and ``NAME_pred`` columns.
 
 The reference comes from the dataset column named ``reference_column`` or, by default, the
 first present of ``reference``, ``answer``, ``solution``, ``ground_truth``. A ``data_source``
@@ -26,6 +29,9 @@ __all__ = ["reward_funcs", "REFERENCE_COLUMNS"]
 
 #: Columns tried, in order, for the reference when ``reference_column`` is not given.
 REFERENCE_COLUMNS = ("reference", "answer", "solution", "ground_truth")
+
+#: Keyword arguments TRL passes that are not dataset columns.
+_NOT_COLUMNS = ("trainer_state", "log_extra", "log_metric", "environments", "completion_ids")
 
 RewardFunc = Callable[..., List[Optional[float]]]
 
@@ -52,6 +58,23 @@ def _column(kwargs: Dict[str, Any], name: str, n: int) -> Optional[List[Any]]:
     return values
 
 
+def _log(kwargs: Dict[str, Any], name: str, results: List[Dict[str, Any]]) -> None:
+    """Uses the logging hooks recent TRL versions pass (``log_metric``, ``log_extra``): the
+    share of failed (``timeout``/``error``) and ``invalid`` items as metrics, each
+    completion's status and prediction as columns of the completions table."""
+    n = max(len(results), 1)
+    log_metric = kwargs.get("log_metric")
+    if callable(log_metric):
+        failed = sum(r["status"] in ("timeout", "error") for r in results)
+        invalid = sum(r["status"] == "invalid" for r in results)
+        log_metric(f"assay/{name}/failed", failed / n)
+        log_metric(f"assay/{name}/invalid", invalid / n)
+    log_extra = kwargs.get("log_extra")
+    if callable(log_extra):
+        log_extra(f"{name}_status", [r["status"] for r in results])
+        log_extra(f"{name}_pred", [r["pred"] or "" for r in results])
+
+
 def _make(
     engine: Engine,
     grader: Optional[str],
@@ -71,8 +94,8 @@ def _make(
         if reference_column is not None:
             references = _column(kwargs, reference_column, n)
             if references is None:
-                columns = sorted(k for k in kwargs if k != "trainer_state")
-                raise KeyError(
+                columns = sorted(k for k in kwargs if k not in _NOT_COLUMNS)
+                raise ValueError(
                     f"{name}: no dataset column `{reference_column}` for the reference; "
                     f"columns passed: {', '.join(columns) or 'none'}"
                 )
@@ -100,14 +123,16 @@ def _make(
                     k: (v[i] if v is not None else None) for k, v in metadata.items()
                 }
             items.append(item)
+        results = engine.score(items, grader=grader)
         out: List[Optional[float]] = []
-        for result in engine.score(items, grader=grader):
+        for result in results:
             value = result["reward"]
             if is_failure(result):
                 report_failure(f"assay.integrations.trl.{name}", result)
                 if value is None and fallback is not None and result["status"] != "not_applicable":
                     value = fallback
             out.append(value)
+        _log(kwargs, name, results)
         return out
 
     reward.__name__ = name
@@ -156,7 +181,7 @@ def reward_funcs(
     known = set(engine.graders)
     missing = [g for g in graders if g not in known]
     if missing:
-        raise KeyError(
+        raise ValueError(
             f"no grader named {', '.join(map(repr, missing))} in the configuration; "
             f"configured: {', '.join(engine.graders)}"
         )
