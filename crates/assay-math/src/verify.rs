@@ -262,10 +262,13 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
             return e;
         }
         Err(e) => {
-            // Text references ("Evelyn") may meet answers this parser rejects.
-            if normalize_text(reference) == normalize_text(answer)
-                && !normalize_text(answer).is_empty()
-            {
+            // A textual reference ("Evelyn") may meet an answer this parser rejects
+            // ("Evelyn!?"); only then is the text compared.
+            let text_match = match &reference_expr {
+                Expr::Text(t) => *t == normalize_text(&clean(answer)),
+                _ => false,
+            };
+            if text_match {
                 v.status = Status::Equal;
                 v.rule = "same text".into();
             } else {

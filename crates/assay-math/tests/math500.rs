@@ -49,6 +49,22 @@ fn decimal(e: &Expr) -> Option<String> {
     Some(format!("{sign}{int}.{frac}"))
 }
 
+/// The answer with spaces removed, except between letters (`\\cot x` must not become the
+/// command `\\cotx`).
+fn without_spaces(a: &str) -> String {
+    let chars: Vec<char> = a.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let between_letters = i > 0
+            && chars[i - 1].is_alphabetic()
+            && chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
+        if c != ' ' || between_letters {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Equivalent spellings of an answer.
 fn rewrites(a: &str) -> Vec<String> {
     let mut out = vec![
@@ -56,7 +72,7 @@ fn rewrites(a: &str) -> Vec<String> {
         format!("\\boxed{{{a}}}"),
         a.replace("\\dfrac", "\\frac").replace("\\frac", "\\dfrac"),
         a.replace("\\left", "").replace("\\right", ""),
-        a.replace(' ', ""),
+        without_spaces(a),
         a.replace("\\! ", "").replace("\\!", ""),
         a.replace("\\text", "\\mathrm"),
         format!(" {a} "),
