@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Differential test of assay-ifeval against IFEval's official checker (as vendored by
+# lm-evaluation-harness): fetches the lm-eval wheel from PyPI (no dependencies) into a temp
+# dir, installs langdetect, nltk and immutabledict into the venv, and compares strict verdicts
+# on generated responses for every instruction of the IFEval prompts.
+#
+# Usage: bash crates/assay-ifeval/tests/compare_official.sh [path/to/ifeval_input.jsonl.gz]
+# (without a data file, the three records in tests/data are used).
+# Environment: VENV (default <repo>/.venv); CARGO_TARGET_DIR is honoured.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+venv="${VENV:-$root/.venv}"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -c "import langdetect, nltk, immutabledict, packaging" 2>/dev/null \
+    || "$venv/bin/pip" install --quiet langdetect nltk immutabledict packaging
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+"$venv/bin/pip" download --quiet --no-deps --dest "$work" "lm-eval==0.4.13"
+"$venv/bin/python" -m zipfile -e "$work"/lm_eval-*.whl "$work/whl"
+mkdir -p "$work/pkg/lm_eval/tasks/ifeval"
+touch "$work/pkg/lm_eval/__init__.py" "$work/pkg/lm_eval/tasks/__init__.py" "$work/pkg/lm_eval/tasks/ifeval/__init__.py"
+cp "$work"/whl/lm_eval/tasks/ifeval/instructions*.py "$work/pkg/lm_eval/tasks/ifeval/"
+cd "$root"
+cargo build --quiet -p assay-ifeval --example ifeval_check
+target="${CARGO_TARGET_DIR:-$root/target}"
+"$venv/bin/python" "$here/compare_official.py" "$work/pkg" "$target/debug/examples/ifeval_check" "$@"
