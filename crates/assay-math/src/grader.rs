@@ -21,7 +21,7 @@
 //! | no answer found, answer unreadable, or conflicting final answers | `invalid` | `wrong_reward` |
 //! | the answer asks for a value too large to compute (`9^{9^{9^9}}`) | `invalid` | `wrong_reward` |
 //! | the reference cannot be parsed | `error` (`bad_reference`) | null |
-//! | deadline passed | `timeout` | null |
+//! | deadline passed, or the work budget (`max_steps`) spent | `timeout` | null |
 //!
 //! `pred` is the extracted answer; `explanation` holds the extracted text and its source,
 //! the canonical forms of both sides, and the rule that decided.
@@ -208,10 +208,11 @@ impl MathGrader {
             ),
             Status::Exhausted => match v.exhausted {
                 Some(Exhausted::Deadline) => Outcome::timeout(v.rule.clone()),
-                Some(Exhausted::Steps) => Outcome::error(
-                    ErrorKind::ResourceLimit,
-                    format!("{}; raise `max_steps` if the answer is legitimate", v.rule),
-                ),
+                // The step budget is a deadline counted in work rather than time.
+                Some(Exhausted::Steps) => Outcome::timeout(format!(
+                    "{}; raise `max_steps` if the answer is legitimate",
+                    v.rule
+                )),
                 // A response asking for 9^{9^{9^9}} is the policy's failure, scored as such.
                 _ => Outcome::invalid(self.wrong_reward, v.rule.clone()),
             },
@@ -338,6 +339,17 @@ mod tests {
         assert_eq!(o.status, assay_core::Status::Invalid);
         let o = grade(json!("2"), "\\boxed{1} \\boxed{2}");
         assert_eq!(o.status, assay_core::Status::Invalid);
+        let tiny = MathGrader::new(MathOptions {
+            max_steps: 5,
+            ..MathOptions::default()
+        })
+        .unwrap();
+        let o = tiny.grade(
+            &Item::new("\\boxed{(x+1)^2}", json!("x^2+2x+1")),
+            &ItemBudget::unlimited(),
+        );
+        assert_eq!(o.status, assay_core::Status::Timeout);
+        assert_eq!(o.reward, None);
     }
 
     #[test]
