@@ -7,6 +7,7 @@
 mod check;
 mod graders;
 mod score;
+mod serve;
 mod summary;
 
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ enum Command {
     Check(check::CheckArgs),
     /// List the grader kinds with their options and defaults.
     Graders(graders::GradersArgs),
+    /// Serve the graders over HTTP (POST /v1/score, OpenRLHF's POST /get_reward, /metrics …).
+    Serve(serve::ServeCommand),
 }
 
 /// Where the graders come from: a configuration file, or one kind named on the command line.
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Score(args) => score::run(args),
         Command::Check(args) => check::run(args),
         Command::Graders(args) => graders::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

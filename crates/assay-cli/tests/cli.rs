@@ -477,3 +477,70 @@ fn readme_error_listing_is_what_assay_prints() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stderr), listing);
 }
+
+/// Sends one HTTP/1.1 request and returns the status line and body.
+fn http(addr: &str, method: &str, path: &str, body: &str) -> (String, String) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or("").to_string(),
+        body.to_string(),
+    )
+}
+
+#[test]
+fn serve_scores_over_http_and_exits_0_on_sigterm() {
+    use std::io::BufRead;
+    let mut child = assay()
+        .args(["serve", "--grader", "string_check", "--addr", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "server exited early"
+        );
+        if let Some(rest) = line.trim().split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    let (status, body) = http(
+        &addr,
+        "POST",
+        "/v1/score",
+        r#"{"items": [{"id": 1, "response": "yes", "reference": "yes"}, {"id": 2}]}"#,
+    );
+    assert!(status.contains("200"), "{status} {body}");
+    let body: Value = serde_json::from_str(body.trim()).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert_eq!(body["results"][0]["reward"], json!(1.0));
+    assert_eq!(
+        body["results"][1]["error"]["kind"],
+        json!("malformed_input")
+    );
+    let (status, _) = http(&addr, "GET", "/healthz", "");
+    assert!(status.contains("200"), "{status}");
+
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let code = child.wait().unwrap();
+    assert_eq!(code.code(), Some(0), "graceful shutdown exits 0");
+}
