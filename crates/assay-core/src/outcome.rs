@@ -73,6 +73,7 @@ impl fmt::Display for Status {
 /// |---|---|---|
 /// | `malformed_input` | the input line is not a valid item (bad JSON, no `response`, a field of the wrong type) | fix the producer of the input |
 /// | `bad_reference` | the item's `reference` is missing or not of the shape the grader takes | check the grader's documented reference shape |
+/// | `reference_parse_error` | the reference has the right shape but cannot be read (a math answer that does not parse) | fix the dataset's reference |
 /// | `no_route` | no route matches the item's `data_source` | add a route, or a `"*"` default route |
 /// | `timeout` | the item's deadline passed (status `timeout`) | raise `timeout_ms`, or accept the verdict |
 /// | `resource_limit` | a size, memory or work bound other than time was hit | raise the bound if the input is legitimate |
@@ -86,6 +87,8 @@ pub enum ErrorKind {
     MalformedInput,
     /// The reference is missing or of the wrong shape.
     BadReference,
+    /// The reference has the right shape but cannot be parsed.
+    ReferenceParseError,
     /// No route matches the item's `data_source`.
     NoRoute,
     /// The deadline passed.
@@ -102,9 +105,10 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, for documentation and exhaustive tests.
-    pub const ALL: [ErrorKind; 8] = [
+    pub const ALL: [ErrorKind; 9] = [
         ErrorKind::MalformedInput,
         ErrorKind::BadReference,
+        ErrorKind::ReferenceParseError,
         ErrorKind::NoRoute,
         ErrorKind::Timeout,
         ErrorKind::ResourceLimit,
@@ -118,6 +122,7 @@ impl ErrorKind {
         match self {
             ErrorKind::MalformedInput => "malformed_input",
             ErrorKind::BadReference => "bad_reference",
+            ErrorKind::ReferenceParseError => "reference_parse_error",
             ErrorKind::NoRoute => "no_route",
             ErrorKind::Timeout => "timeout",
             ErrorKind::ResourceLimit => "resource_limit",

@@ -200,7 +200,7 @@ impl MathGrader {
                 Outcome::invalid(self.wrong_reward, v.rule.clone())
             }
             Status::ReferenceError => Outcome::error(
-                ErrorKind::BadReference,
+                ErrorKind::ReferenceParseError,
                 format!(
                     "{}; the reference must be a LaTeX or plain-text answer such as `\\frac{{3}}{{4}}`",
                     v.rule
@@ -217,6 +217,11 @@ impl MathGrader {
                 _ => Outcome::invalid(self.wrong_reward, v.rule.clone()),
             },
         };
+        if outcome.status.is_scored() {
+            // 1 when the answer is mathematically equal, whatever the configured rewards.
+            let correct = if v.status == Status::Equal { 1.0 } else { 0.0 };
+            outcome = outcome.component("correct", correct);
+        }
         if let Some(answer) = &v.answer {
             outcome = outcome.pred(answer.clone());
         }
@@ -256,7 +261,7 @@ fn references(reference: &Value) -> Result<Vec<String>, String> {
 
 impl Grader for MathGrader {
     fn components(&self) -> Vec<String> {
-        Vec::new()
+        vec!["correct".to_string()]
     }
 
     fn grade(&self, item: &Item, item_budget: &ItemBudget) -> Outcome {
@@ -330,7 +335,7 @@ mod tests {
         assert_eq!(o.status, assay_core::Status::Invalid);
         let o = grade(json!("\\frac{"), "\\boxed{5}");
         assert_eq!(o.status, assay_core::Status::Error);
-        assert_eq!(o.error.unwrap().kind, ErrorKind::BadReference);
+        assert_eq!(o.error.unwrap().kind, ErrorKind::ReferenceParseError);
         let o = grade(json!(["4", "x=4"]), "\\boxed{x = 4}");
         assert_eq!(o.reward, Some(1.0));
         let o = grade(json!(12), "\\boxed{12}");
