@@ -87,7 +87,7 @@ impl Phase {
     fn print(&self) {
         let secs = self.elapsed.as_secs_f64();
         println!(
-            "{:<28} {:>8.0} req/s {:>10.0} items/s   p50 {:>8.2} ms   p99 {:>8.2} ms   codes {:?}{}",
+            "{:<30} {:>8.0} req/s {:>10.0} items/s   p50 {:>8.2} ms   p99 {:>8.2} ms   codes {:?}{}",
             self.name,
             self.ok as f64 / secs,
             self.items as f64 / secs,
@@ -294,30 +294,24 @@ async fn main() {
 
     // Normal load.
     let (addr, stop) = start(ServerConfig::new(engine)).await;
-    for batch in [1usize, 256] {
+    for (batch, n) in [(1usize, 1usize), (1, clients), (256, 1), (256, clients)] {
         let body = Bytes::from(json!({"grader": kind, "items": items(batch, math, 0)}).to_string());
-        println!(
-            "  sample batch {batch}: {}",
-            sample(&client, addr, &body).await
-        );
+        if n == 1 {
+            println!(
+                "  sample batch {batch}: {}",
+                sample(&client, addr, &body).await
+            );
+        }
         // Warm up (connections, caches), then measure.
-        let _ = drive(&client, addr, "warm-up", body.clone(), batch, clients, 0.5).await;
-        let phase = drive(
-            &client,
-            addr,
-            &format!("batch {batch}"),
-            body,
-            batch,
-            clients,
-            seconds,
-        )
-        .await;
+        let _ = drive(&client, addr, "warm-up", body.clone(), batch, n, 0.5).await;
+        let name = format!("batch {batch}, {n} client(s)");
+        let phase = drive(&client, addr, &name, body, batch, n, seconds).await;
         phase.print();
     }
     let _ = stop.send(());
 
-    // Overload: a server with 2 scoring slots and 4 queue places, hit by 4x the clients with
-    // batches of 256, then a recovery phase at the normal load.
+    // Overload: a server with 2 scoring slots, 8 queue places and a 50 ms queue timeout, hit
+    // by 4x the clients with batches of 256, then a recovery phase at a light load.
     let engine = assay::engine_for_kind(
         kind,
         if math {
@@ -330,8 +324,8 @@ async fn main() {
     let mut config = ServerConfig::new(engine);
     config.limits = Limits {
         max_concurrent: 2,
-        max_queue: 4,
-        queue_timeout: Duration::from_millis(250),
+        max_queue: 8,
+        queue_timeout: Duration::from_millis(50),
         ..Limits::default()
     };
     let (addr, stop) = start(config).await;
