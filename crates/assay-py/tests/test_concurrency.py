@@ -143,6 +143,29 @@ def test_forked_children_after_the_parent_scored():
         assert result.get(timeout=60) == [expected] * 4
 
 
+_INHERITED = {}
+
+
+def _inherited_score(_):
+    return [r["reward"] for r in _INHERITED["engine"].score(batch(50))]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_forked_children_inherit_a_used_engine():
+    # The engine object itself crosses the fork (not a pickle of it): the child rebuilds it
+    # and its thread pool on first use instead of waiting on the parent's threads.
+    engine = assay.Engine.from_config(ROUTED)
+    expected = [r["reward"] for r in engine.score(batch(50))]
+    _INHERITED["engine"] = engine
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(2) as pool:
+            assert pool.map_async(_inherited_score, range(4)).get(timeout=60) == [expected] * 4
+    finally:
+        _INHERITED.clear()
+    assert [r["reward"] for r in engine.score(batch(50))] == expected
+
+
 def test_spawned_children_get_the_engine_by_pickle():
     engine = assay.Engine.from_config(ROUTED)
     expected = [r["reward"] for r in engine.score(batch(50))]

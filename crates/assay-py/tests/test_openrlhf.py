@@ -89,6 +89,11 @@ def test_the_file_openrlhf_loads(tmp_path, monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.reward_func(["q \\boxed{1}"], ["q"], ["1"])["rewards"] == [1.0]
+    # Or the drop-in module's own file.
+    spec = importlib.util.spec_from_file_location("reward_func", openrlhf.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.reward_func(["q \\boxed{1}"], ["q"], ["1"])["rewards"] == [1.0]
 
 
 def test_length_mismatch_is_an_error():

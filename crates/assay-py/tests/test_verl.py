@@ -176,3 +176,21 @@ def test_reserved_component_names_are_prefixed():
     out = verl.compute_score("x", "<think>a</think><answer>1</answer>", "1", config=cfg)
     assert out["score"] == pytest.approx(2.0)
     assert out["component.score"] == 1.0 and out["fmt"] == 1.0
+
+
+def test_loaded_by_path_as_verl_loads_custom_reward_functions():
+    """verl's get_custom_reward_fn: spec_from_file_location("custom_module", path), then
+    functools.partial(fn, **reward_kwargs)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("custom_module", verl.__file__)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["custom_module"] = module
+    try:
+        spec.loader.exec_module(module)
+        fn = functools.partial(getattr(module, "compute_score"), config=ROUTED)
+        assert fn(data_source="gsm8k", solution_str="<think>a</think><answer>5</answer>", ground_truth="5",
+                  extra_info={})["score"] == pytest.approx(1.0)
+    finally:
+        del sys.modules["custom_module"]

@@ -22,8 +22,8 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
-from .. import Engine
-from ._common import ConfigLike, get_engine, is_failure, report_failure
+from assay import Engine
+from assay.integrations._common import ConfigLike, get_engine, is_failure, report_failure
 
 __all__ = ["reward_funcs", "REFERENCE_COLUMNS"]
 

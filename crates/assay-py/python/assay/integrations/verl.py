@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Optional, Sequence
 
-from ._common import ConfigLike, configure, get_engine, is_failure, report_failure
+from assay.integrations._common import ConfigLike, configure, get_engine, is_failure, report_failure
 
 __all__ = ["compute_score", "compute_score_batch", "configure", "RESERVED_KEYS"]
 
