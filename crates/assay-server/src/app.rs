@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use assay::{Engine, GradeResult, Input, OnError, Target};
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -246,8 +246,39 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         .into_response()
 }
 
+/// Bodies and batches above these sizes are parsed and written on tokio's blocking pool, so
+/// that large JSON never stalls the runtime's workers.
+const LARGE_BODY: usize = 256 << 10;
+const LARGE_BATCH: usize = 512;
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        format!("internal error: {e}"),
+    )
+}
+
+/// Runs CPU work (JSON parsing and writing) off the async runtime when it is `large`.
+async fn cpu<T: Send + 'static>(
+    large: bool,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    if large {
+        tokio::task::spawn_blocking(work).await.map_err(internal)
+    } else {
+        Ok(work())
+    }
+}
+
+/// The body of a `/v1/score` response.
+#[derive(serde::Serialize)]
+struct ScoreResponse {
+    results: Vec<GradeResult>,
+}
+
 /// Admits the request and reads its body within the limits.
-async fn admit_and_read(state: &AppState, req: Request) -> Result<(Ticket, Value), ApiError> {
+async fn admit_and_read(state: &AppState, req: Request) -> Result<(Ticket, Bytes), ApiError> {
     let length = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -282,8 +313,7 @@ async fn admit_and_read(state: &AppState, req: Request) -> Result<(Ticket, Value
         }
         Ok(Ok(bytes)) => bytes,
     };
-    let value = score::parse_json(&bytes)?;
-    Ok((ticket, value))
+    Ok((ticket, bytes))
 }
 
 /// Runs one scoring job off the async runtime, holding a slot (and the request's ticket) until
@@ -303,13 +333,7 @@ async fn run_job(
         (results, ticket)
     })
     .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("the scoring job failed: {e}"),
-        )
-    })
+    .map_err(internal)
 }
 
 async fn score(State(state): State<Arc<AppState>>, req: Request) -> Response {
@@ -388,7 +412,11 @@ async fn resolve(
 
 async fn score_request(state: &AppState, req: Request) -> Result<Response, ApiError> {
     let (ticket, body) = admit_and_read(state, req).await?;
-    let request = score::parse(body, state.admission.limits().max_items)?;
+    let max_items = state.admission.limits().max_items;
+    let request = cpu(body.len() > LARGE_BODY, move || {
+        score::parse(score::parse_json(&body)?, max_items)
+    })
+    .await??;
     let (engine, target, label) = resolve(state, request.grader).await?;
     let (results, ticket) = run_job(ticket, engine, request.items, target, request.on_error)
         .await
@@ -404,13 +432,12 @@ async fn score_request(state: &AppState, req: Request) -> Result<Response, ApiEr
             &label
         }
     });
-    let body = serde_json::to_vec(&json!({ "results": results })).map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("the results could not be written: {e}"),
-        )
-    })?;
+    let large = results.len() > LARGE_BATCH;
+    let body = cpu(large, move || {
+        serde_json::to_vec(&ScoreResponse { results })
+    })
+    .await?
+    .map_err(internal)?;
     drop(ticket);
     let mut response = json_response(StatusCode::OK, body);
     response.extensions_mut().insert(GraderLabel(Some(label)));
@@ -434,8 +461,14 @@ async fn get_reward_request(state: &AppState, req: Request) -> Result<Response, 
         .await
         .map_err(|e| e.with_grader(Some(label.clone())))?;
     let cfg = &state.config.get_reward;
-    let request = openrlhf::parse(body, state.admission.limits().max_items, &cfg.strip_tokens)
-        .map_err(|e| e.with_grader(Some(label.clone())))?;
+    let max_items = state.admission.limits().max_items;
+    let strip_tokens = cfg.strip_tokens.clone();
+    let request = cpu(body.len() > LARGE_BODY, move || {
+        openrlhf::parse(score::parse_json(&body)?, max_items, &strip_tokens)
+    })
+    .await
+    .and_then(|parsed| parsed)
+    .map_err(|e| e.with_grader(Some(label.clone())))?;
     let on_error = cfg.failure_reward.map(OnError::Value);
     let engine = Arc::clone(&state.config.engine);
     let (results, ticket) = run_job(ticket, engine, request.inputs, target, on_error)
@@ -449,7 +482,11 @@ async fn get_reward_request(state: &AppState, req: Request) -> Result<Response, 
             .unwrap_or(&label)
     });
     let failure_reward = cfg.failure_reward.unwrap_or(0.0);
-    let body = openrlhf::respond(&results, &request.prompt_found, failure_reward).to_string();
+    let prompt_found = request.prompt_found;
+    let body = cpu(results.len() > LARGE_BATCH, move || {
+        openrlhf::respond(&results, &prompt_found, failure_reward).to_string()
+    })
+    .await?;
     drop(ticket);
     let mut response = json_response(StatusCode::OK, body);
     response.extensions_mut().insert(GraderLabel(Some(label)));

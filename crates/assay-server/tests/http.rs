@@ -664,3 +664,43 @@ async fn concurrent_clients_each_get_their_own_results() {
     let _ = test_config();
     server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn large_batches_come_back_whole_and_in_order() {
+    let server = TestServer::start(server_config()).await;
+    let n = 4000;
+    let items: Vec<Value> = (0..n)
+        .map(|i| json!({"id": i, "response": format!("answer {i} {}", "pad ".repeat(20)), "reference": format!("answer {i}")}))
+        .collect();
+    let body = json!({"grader": "contains", "items": items});
+    assert!(
+        body.to_string().len() > 256 << 10,
+        "large enough to be parsed off the runtime"
+    );
+    let r = server.post("/v1/score", &body).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let results = r.json()["results"].as_array().unwrap().clone();
+    assert_eq!(results.len(), n);
+    for (i, result) in results.iter().enumerate() {
+        assert_eq!(result["id"], i);
+        assert_eq!(result["reward"], 1.0);
+    }
+    let queries: Vec<String> = (0..n).map(|i| format!("Q{i}: answer {i}</s>")).collect();
+    let prompts: Vec<String> = (0..n).map(|i| format!("Q{i}:")).collect();
+    let labels: Vec<String> = (0..n).map(|i| format!("answer {i}")).collect();
+    let r = server
+        .post(
+            "/get_reward",
+            &json!({"query": queries, "prompts": prompts, "labels": labels}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["rewards"].as_array().unwrap().len(), n);
+    assert!(
+        v["rewards"].as_array().unwrap().iter().all(|r| r == 1.0),
+        "{}",
+        v["failures"]
+    );
+    server.stop().await.unwrap();
+}
