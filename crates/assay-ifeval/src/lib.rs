@@ -103,6 +103,13 @@ pub struct Ifeval {
     reward: RewardMode,
 }
 
+impl Ifeval {
+    /// A grader with the given check mode and reward mode.
+    pub fn new(mode: Mode, reward: RewardMode) -> Self {
+        Ifeval { mode, reward }
+    }
+}
+
 /// The variants of a response that the loose check tries (spec §1), in order.
 pub fn loose_variants(response: &str) -> Vec<String> {
     let lines: Vec<&str> = response.split('\n').collect();

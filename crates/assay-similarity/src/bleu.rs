@@ -47,13 +47,11 @@ fn preprocess(segment: &str, lowercase: bool) -> String {
     tokenize_13a(text::rstrip(&s))
 }
 
-fn ngrams(tokens: &[&str]) -> HashMap<Vec<String>, usize> {
+fn ngrams<'a>(tokens: &'a [&'a str]) -> HashMap<&'a [&'a str], usize> {
     let mut counts = HashMap::new();
     for n in 1..=MAX_ORDER {
         for w in tokens.windows(n) {
-            *counts
-                .entry(w.iter().map(|t| (*t).to_string()).collect())
-                .or_insert(0) += 1;
+            *counts.entry(w).or_insert(0) += 1;
         }
     }
     counts
@@ -61,13 +59,19 @@ fn ngrams(tokens: &[&str]) -> HashMap<Vec<String>, usize> {
 
 /// The statistics of `hypothesis` against `references`.
 pub fn segment_stats(hypothesis: &str, references: &[&str], lowercase: bool) -> BleuStats {
-    let mut ref_counts: HashMap<Vec<String>, usize> = HashMap::new();
+    let tokenized_refs: Vec<String> = references
+        .iter()
+        .map(|r| preprocess(r, lowercase))
+        .collect();
+    let ref_tokens: Vec<Vec<&str>> = tokenized_refs
+        .iter()
+        .map(|t| text::split(t).collect())
+        .collect();
+    let mut ref_counts: HashMap<&[&str], usize> = HashMap::new();
     let mut ref_lens = Vec::with_capacity(references.len());
-    for r in references {
-        let tokenized = preprocess(r, lowercase);
-        let tokens: Vec<&str> = text::split(&tokenized).collect();
+    for tokens in &ref_tokens {
         ref_lens.push(tokens.len());
-        for (ngram, count) in ngrams(&tokens) {
+        for (ngram, count) in ngrams(tokens) {
             let slot = ref_counts.entry(ngram).or_insert(0);
             *slot = (*slot).max(count);
         }
@@ -93,7 +97,7 @@ pub fn segment_stats(hypothesis: &str, references: &[&str], lowercase: bool) -> 
     for (ngram, count) in ngrams(&tokens) {
         let n = ngram.len() - 1;
         stats.total[n] += count;
-        if let Some(r) = ref_counts.get(&ngram) {
+        if let Some(r) = ref_counts.get(ngram) {
             stats.correct[n] += count.min(*r);
         }
     }

@@ -3,6 +3,7 @@
 //! smoothing). With several references, the statistics of the reference with the best score
 //! are kept. Scores are on sacreBLEU's 0–100 scale.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::text;
@@ -36,25 +37,52 @@ fn remove_punctuation(sent: &str) -> Vec<String> {
     out
 }
 
-fn all_ngrams(sent: &str, word_order: usize) -> Vec<HashMap<String, usize>> {
-    let joined: Vec<char> = text::split(sent).flat_map(str::chars).collect();
+/// A segment prepared for n-gram extraction: whitespace removed, and its words.
+struct Prepared {
+    joined: String,
+    words: Vec<String>,
+}
+
+fn prepare(sent: &str, word_order: usize) -> Prepared {
+    Prepared {
+        joined: text::split(sent).collect(),
+        words: if word_order > 0 {
+            remove_punctuation(sent)
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+type Counts<'a> = HashMap<Cow<'a, str>, usize>;
+
+fn all_ngrams(p: &Prepared, word_order: usize) -> Vec<Counts<'_>> {
+    let joined = p.joined.as_str();
+    // Byte offsets of every character, and the end.
+    let mut bounds: Vec<usize> = joined.char_indices().map(|(i, _)| i).collect();
+    bounds.push(joined.len());
+    let chars = bounds.len() - 1;
     let mut all = Vec::with_capacity(CHAR_ORDER + word_order);
     for n in 1..=CHAR_ORDER {
-        let mut counts = HashMap::new();
-        for w in joined.windows(n) {
-            *counts.entry(w.iter().collect::<String>()).or_insert(0) += 1;
+        let mut counts: Counts<'_> = HashMap::new();
+        for i in 0..chars.saturating_sub(n - 1) {
+            *counts
+                .entry(Cow::Borrowed(&joined[bounds[i]..bounds[i + n]]))
+                .or_insert(0) += 1;
         }
         all.push(counts);
     }
-    if word_order > 0 {
-        let words = remove_punctuation(sent);
-        for n in 1..=word_order {
-            let mut counts = HashMap::new();
-            for w in words.windows(n) {
-                *counts.entry(w.join(" ")).or_insert(0) += 1;
-            }
-            all.push(counts);
+    for n in 1..=word_order {
+        let mut counts: Counts<'_> = HashMap::new();
+        for w in p.words.windows(n) {
+            let key = if n == 1 {
+                Cow::Borrowed(w[0].as_str())
+            } else {
+                Cow::Owned(w.join(" "))
+            };
+            *counts.entry(key).or_insert(0) += 1;
         }
+        all.push(counts);
     }
     all
 }
@@ -94,11 +122,13 @@ fn f_score(stats: &[[usize; 3]]) -> f64 {
 
 /// The statistics of `hypothesis` against the best of `references`.
 pub fn segment_stats(hypothesis: &str, references: &[&str], word_order: usize) -> ChrfStats {
-    let hyp = all_ngrams(hypothesis, word_order);
+    let hyp_prepared = prepare(hypothesis, word_order);
+    let hyp = all_ngrams(&hyp_prepared, word_order);
     let mut best: ChrfStats = Vec::new();
     let mut best_f = -1.0;
     for r in references {
-        let reference = all_ngrams(r, word_order);
+        let prepared = prepare(r, word_order);
+        let reference = all_ngrams(&prepared, word_order);
         let stats: ChrfStats = hyp
             .iter()
             .zip(&reference)

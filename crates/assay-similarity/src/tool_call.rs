@@ -327,6 +327,11 @@ pub struct ToolCall {
 }
 
 impl ToolCall {
+    /// A grader from its options (see [`ToolCallKind`] for the checks made at configuration).
+    pub fn new(options: ToolCallOptions) -> Self {
+        ToolCall { options }
+    }
+
     fn args_match(&self, gold: &Call, pred: &Call) -> bool {
         gold.name == pred.name
             && match self.options.arguments {
