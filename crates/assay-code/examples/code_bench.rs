@@ -45,12 +45,15 @@ fn mbpp_entry(record: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn grade_all(grader: &CodeGrader, items: &[Item]) -> Vec<(Status, f64)> {
+fn grade_all(grader: &CodeGrader, items: &[Item]) -> Vec<(Status, f64, String)> {
     let refs: Vec<&Item> = items.iter().collect();
     grader
         .grade_batch(&refs, &BatchContext::new(None))
         .into_iter()
-        .map(|o| (o.status, o.reward.unwrap_or(f64::NAN)))
+        .map(|o| {
+            let why = Value::Object(o.explanation).to_string();
+            (o.status, o.reward.unwrap_or(f64::NAN), why)
+        })
         .collect()
 }
 
@@ -58,7 +61,12 @@ fn grade_all(grader: &CodeGrader, items: &[Item]) -> Vec<(Status, f64)> {
 type DataSet = (&'static str, Vec<String>, Vec<Item>, Vec<Item>);
 
 fn check(he_path: &str, mbpp_path: &str) {
-    let grader = CodeGrader::new(CodeOptions::default()).expect("options");
+    // Generous time: this checks correctness, and a few canonical solutions take seconds.
+    let grader = CodeGrader::new(CodeOptions {
+        time_limit_s: 60.0,
+        ..CodeOptions::default()
+    })
+    .expect("options");
     let he = humaneval(he_path);
     let mb = mbpp(mbpp_path);
     let mut sets: Vec<DataSet> = Vec::new();
@@ -104,14 +112,14 @@ fn check(he_path: &str, mbpp_path: &str) {
         let failures: Vec<String> = ids
             .iter()
             .zip(&verdicts)
-            .filter(|(_, (s, r))| *s != Status::Ok || *r != 1.0)
-            .map(|(id, v)| format!("{id} {v:?}"))
+            .filter(|(_, (s, r, _))| *s != Status::Ok || *r != 1.0)
+            .map(|(id, (s, r, why))| format!("{id}: {s:?} {r} {why}"))
             .collect();
         let wrong = grade_all(&grader, &bad);
         let wrong_passed: Vec<&String> = ids
             .iter()
             .zip(&wrong)
-            .filter(|(_, (s, r))| *s != Status::Ok || *r != 0.0)
+            .filter(|(_, (s, r, _))| *s != Status::Ok || *r != 0.0)
             .map(|(id, _)| id)
             .collect();
         println!(

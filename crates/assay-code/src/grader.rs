@@ -1,5 +1,6 @@
 //! The `code` grader: options, preparation of sandbox tasks, and scoring.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -15,9 +16,10 @@ use serde_json::{json, Value};
 use crate::compare::Comparator;
 use crate::extract::last_code_block;
 use crate::language::CodeLanguage;
+use crate::plan::{self, Plan, PlanCache, PlanError};
+use crate::pyvalue::py_eq;
 use crate::reference::{Reference, Tests};
 
-const HARNESS: &str = include_str!("harness.py");
 /// Failures listed in an explanation.
 const SHOWN_FAILURES: usize = 5;
 /// Bytes of stderr kept in an explanation.
@@ -101,6 +103,7 @@ fn shared_sandbox() -> Result<&'static Sandbox, String> {
 #[derive(Debug)]
 pub struct CodeGrader {
     options: CodeOptions,
+    plans: PlanCache,
 }
 
 /// What one item needs run, or its verdict already.
@@ -110,8 +113,16 @@ enum Prepared {
         reference: Reference,
         first_task: usize,
     },
+    /// Assert or check tests: waiting for the plan of `key`.
+    Planned {
+        reference: Reference,
+        key: String,
+        code: String,
+        limits: Limits,
+    },
     Harness {
         reference: Reference,
+        plan: Arc<Result<Plan, PlanError>>,
         nonce: Nonce,
         task: usize,
     },
@@ -123,7 +134,10 @@ impl CodeGrader {
         if options.time_limit_s.is_nan() || options.time_limit_s <= 0.0 || options.memory_mb == 0 {
             return Err("time_limit_s and memory_mb must be positive".into());
         }
-        Ok(CodeGrader { options })
+        Ok(CodeGrader {
+            options,
+            plans: PlanCache::default(),
+        })
     }
 
     fn limits(&self, reference: &Reference, budget: Option<Duration>) -> Limits {
@@ -190,28 +204,98 @@ impl CodeGrader {
                     first_task,
                 }
             }
-            Tests::Asserts { asserts, setup, .. } => {
-                let nonce = Nonce::random();
-                let spec = json!({"kind": "asserts", "nonce": nonce.as_str(), "candidate": code,
-                                  "asserts": asserts, "setup": setup});
-                tasks.push(Task::python(harness_program(&spec)).with_limits(limits));
-                Prepared::Harness {
-                    reference,
-                    nonce,
-                    task: tasks.len() - 1,
+            tests => Prepared::Planned {
+                key: plan::reference_spec(tests)
+                    .expect("not stdin/stdout")
+                    .to_string(),
+                reference,
+                code: code.to_owned(),
+                limits,
+            },
+        }
+    }
+
+    /// Makes the plans the `Planned` items need (one per distinct reference), then turns
+    /// each into a harness task in `tasks`.
+    fn plan_all(&self, prepared: &mut [Prepared], sandbox: &Sandbox, tasks: &mut Vec<Task>) {
+        let mut wanted: Vec<(String, Value, Limits)> = Vec::new();
+        for p in prepared.iter() {
+            if let Prepared::Planned {
+                key,
+                reference,
+                limits,
+                ..
+            } = p
+            {
+                if self.plans.get(key).is_none() && !wanted.iter().any(|(k, _, _)| k == key) {
+                    let spec = plan::reference_spec(&reference.tests).expect("planned");
+                    wanted.push((key.clone(), spec, limits.clone()));
                 }
             }
-            Tests::Check { test, entry_point } => {
-                let nonce = Nonce::random();
-                let spec = json!({"kind": "check", "nonce": nonce.as_str(), "candidate": code,
-                                  "test": test, "entry_point": entry_point});
-                tasks.push(Task::python(harness_program(&spec)).with_limits(limits));
-                Prepared::Harness {
-                    reference,
-                    nonce,
-                    task: tasks.len() - 1,
-                }
+        }
+        let nonces: Vec<Nonce> = wanted.iter().map(|_| Nonce::random()).collect();
+        let plan_tasks: Vec<Task> = wanted
+            .iter()
+            .zip(&nonces)
+            .map(|((_, spec, limits), nonce)| plan::plan_task(spec, nonce, limits.clone()))
+            .collect();
+        let mut fresh: HashMap<String, Arc<Result<Plan, PlanError>>> = HashMap::new();
+        for (((key, _, _), nonce), run) in wanted
+            .into_iter()
+            .zip(&nonces)
+            .zip(run_all(sandbox, &plan_tasks))
+        {
+            let plan = match run {
+                Ok(exec) => plan::read_plan(&exec, nonce),
+                Err(e) => Err(PlanError::Failed(e.to_string())),
+            };
+            let plan = Arc::new(plan);
+            if !matches!(*plan, Err(PlanError::Failed(_))) {
+                self.plans.insert(key.clone(), plan.clone());
             }
+            fresh.insert(key, plan);
+        }
+        for p in prepared.iter_mut() {
+            let Prepared::Planned { .. } = p else {
+                continue;
+            };
+            let Prepared::Planned {
+                reference,
+                key,
+                code,
+                limits,
+            } = std::mem::replace(p, Prepared::Done(Outcome::ok(0.0)))
+            else {
+                unreachable!("matched above")
+            };
+            let plan = fresh
+                .get(&key)
+                .cloned()
+                .or_else(|| self.plans.get(&key))
+                .expect("every wanted plan was made");
+            *p = match &*plan {
+                Err(PlanError::BadTests(e)) => Prepared::Done(Outcome::error(
+                    ErrorKind::BadReference,
+                    format!("the reference's tests do not parse: {e}"),
+                )),
+                Err(PlanError::Failed(e)) => {
+                    Prepared::Done(Outcome::error(ErrorKind::Execution, e.clone()))
+                }
+                Ok(ok) => {
+                    let nonce = Nonce::random();
+                    let entry = match &reference.tests {
+                        Tests::Check { entry_point, .. } => Some(entry_point.as_str()),
+                        _ => None,
+                    };
+                    tasks.push(plan::harness_task(ok, entry, &code, &nonce, limits));
+                    Prepared::Harness {
+                        reference,
+                        plan: plan.clone(),
+                        nonce,
+                        task: tasks.len() - 1,
+                    }
+                }
+            };
         }
     }
 
@@ -280,6 +364,7 @@ impl CodeGrader {
     fn judge_harness(
         &self,
         reference: &Reference,
+        plan: &Plan,
         nonce: &Nonce,
         run: &Result<Execution, RunError>,
     ) -> Outcome {
@@ -287,52 +372,49 @@ impl CodeGrader {
             Ok(e) => e,
             Err(e) => return sandbox_error(e),
         };
-        let mut total: Option<usize> = match &reference.tests {
-            Tests::Asserts { asserts, .. } => Some(asserts.len()),
-            _ => None,
-        };
-        let mut results: Vec<Option<Result<(), String>>> = Vec::new();
+        let scored = plan.scored();
+        let total = scored.len();
+        let mut results: Vec<Option<Result<(), String>>> = vec![None; total];
         let mut problem: Option<String> = None;
         let mut finished = false;
         for line in exec.reports(nonce) {
             let Ok(report) = serde_json::from_str::<Value>(line) else {
                 continue;
             };
-            if let Some(t) = report.get("total").and_then(Value::as_u64) {
-                total.get_or_insert(t as usize);
-            } else if let Some(i) = report.get("i").and_then(Value::as_u64) {
-                let i = i as usize;
-                if results.len() <= i {
-                    results.resize(i + 1, None);
+            if let Some(i) = report.get("i").and_then(Value::as_u64) {
+                let Some(slot) = results.get_mut(i as usize) else {
+                    continue;
+                };
+                if slot.is_some() {
+                    continue; // the first report of a test stands
                 }
-                if results[i].is_none() {
-                    let ok = report.get("ok") == Some(&Value::Bool(true));
-                    let err = report
+                let test = scored[i as usize];
+                let expected = test.expr.as_ref().map(|_| &test.expected);
+                *slot = Some(match (report.get("value"), expected) {
+                    (Some(value), Some(expected)) => {
+                        if py_eq(value, expected) {
+                            Ok(())
+                        } else {
+                            Err(format!("{}: got {}", test.src, short_json(value)))
+                        }
+                    }
+                    (None, None) if report.get("ok") == Some(&Value::Bool(true)) => Ok(()),
+                    _ => Err(report
                         .get("error")
                         .and_then(Value::as_str)
-                        .unwrap_or("failed");
-                    results[i] = Some(if ok { Ok(()) } else { Err(err.to_owned()) });
-                }
+                        .unwrap_or("failed")
+                        .to_owned()),
+                });
             } else if report.get("finished").is_some() {
                 finished = true;
             } else {
-                for key in ["compile_error", "load_error", "error"] {
+                for key in ["compile_error", "load_error"] {
                     if let Some(msg) = report.get(key).and_then(Value::as_str) {
                         problem.get_or_insert_with(|| format!("{key}: {msg}"));
                     }
                 }
             }
         }
-        let Some(total) = total else {
-            return Outcome::error(
-                ErrorKind::Execution,
-                format!(
-                    "the test harness did not start ({}): {}",
-                    status_name(exec.status),
-                    tail(&exec.stderr)
-                ),
-            );
-        };
         let weights = match &reference.tests {
             Tests::Asserts { weights, .. } => weights.clone(),
             _ => vec![1.0; total],
@@ -340,7 +422,7 @@ impl CodeGrader {
         let mut passed = vec![false; total];
         let mut failures = Vec::new();
         for (i, p) in passed.iter_mut().enumerate() {
-            match results.get(i).cloned().flatten() {
+            match &results[i] {
                 Some(Ok(())) => *p = true,
                 Some(Err(e)) if failures.len() < SHOWN_FAILURES => {
                     failures.push(json!({"test": i, "error": e}))
@@ -369,9 +451,17 @@ impl CodeGrader {
     }
 }
 
-fn harness_program(spec: &Value) -> String {
-    let literal = serde_json::to_string(&spec.to_string()).expect("strings serialize");
-    format!("{HARNESS}\n__assay_harness(__import__('json').loads({literal}))\n")
+fn short_json(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 200 {
+        let mut end = 200;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}…", &s[..end])
+    } else {
+        s
+    }
 }
 
 fn sandbox_error(e: &RunError) -> Outcome {
@@ -441,27 +531,34 @@ impl Grader for CodeGrader {
 
     fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
         let mut tasks = Vec::new();
-        let prepared: Vec<Prepared> = items
+        let mut prepared: Vec<Prepared> = items
             .iter()
             .map(|item| self.prepare(item, ctx.timeout(), &mut tasks))
             .collect();
-        let runs = if tasks.is_empty() {
-            Vec::new()
-        } else {
-            match shared_sandbox() {
-                Ok(sandbox) => run_all(sandbox, &tasks),
-                Err(e) => {
-                    let message = format!("the sandbox is unavailable: {e}");
-                    return prepared
-                        .into_iter()
-                        .map(|p| match p {
-                            Prepared::Done(o) => o,
-                            _ => Outcome::error(ErrorKind::Execution, message.clone()),
-                        })
-                        .collect();
-                }
+        if prepared.iter().all(|p| matches!(p, Prepared::Done(_))) {
+            return prepared
+                .into_iter()
+                .map(|p| match p {
+                    Prepared::Done(o) => o,
+                    _ => unreachable!("all done"),
+                })
+                .collect();
+        }
+        let sandbox = match shared_sandbox() {
+            Ok(sandbox) => sandbox,
+            Err(e) => {
+                let message = format!("the sandbox is unavailable: {e}");
+                return prepared
+                    .into_iter()
+                    .map(|p| match p {
+                        Prepared::Done(o) => o,
+                        _ => Outcome::error(ErrorKind::Execution, message.clone()),
+                    })
+                    .collect();
             }
         };
+        self.plan_all(&mut prepared, sandbox, &mut tasks);
+        let runs = run_all(sandbox, &tasks);
         prepared
             .into_iter()
             .map(|p| match p {
@@ -478,9 +575,14 @@ impl Grader for CodeGrader {
                 }
                 Prepared::Harness {
                     reference,
+                    plan,
                     nonce,
                     task,
-                } => self.judge_harness(&reference, &nonce, &runs[task]),
+                } => match &*plan {
+                    Ok(plan) => self.judge_harness(&reference, plan, &nonce, &runs[task]),
+                    Err(_) => unreachable!("failed plans are resolved in plan_all"),
+                },
+                Prepared::Planned { .. } => unreachable!("plan_all resolves every plan"),
             })
             .collect()
     }

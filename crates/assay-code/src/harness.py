@@ -1,18 +1,148 @@
-# Test harness for assert-style and check-style references. Trusted code: it runs inside the
-# sandbox, in the same process as the candidate, and reports one line per test on fd 3, each
-# tagged with the task's nonce. A test counts only if its "ok" report arrives: exiting early,
-# crashing or hanging fails every test not yet reported.
-def __assay_harness(spec):
-    import ast, builtins, fractions, decimal, json, os, sys, traceback, types
+# Test harnesses for assert-style and check-style references. Trusted code that runs inside
+# the sandbox and reports on fd 3, every line tagged with the task's nonce.
+#
+# Two programs are built from this file:
+#
+# - the *plan* (`__assay_plan`), run on the reference alone, without any candidate code: it
+#   splits the tests into statements and, for each `assert A == B` whose side B (or A) can be
+#   evaluated without the candidate, evaluates that side to plain data: the expected value.
+#   Expected values go back to the host and never enter the candidate's process.
+# - the *harness* (`__assay_harness`), run with the candidate: it executes the candidate, then
+#   each test. For a test with an expected value it reports the other side's value (as plain
+#   data) and the host compares; other tests run in place and report pass or fail. A test
+#   counts only once its report arrives: exiting early, crashing or hanging fails every test
+#   not yet reported.
+
+
+def __assay_canon(x, depth=0):
+    """Plain data as tagged JSON, compared on the host with Python's `==` semantics."""
+    import decimal
+    import fractions
+
+    if depth > 100:
+        raise TypeError("value nested too deeply")
+    t = type(x)
+    if x is None or t is bool or t is str:
+        return x
+    if t is int:
+        return {"int": str(x)}
+    if t is float:
+        return {"float": repr(x)}
+    if t is bytes:
+        return {"bytes": x.hex()}
+    if t is complex:
+        return {"complex": [repr(x.real), repr(x.imag)]}
+    if t is list or t is tuple:
+        return {t.__name__: [__assay_canon(v, depth + 1) for v in x]}
+    if t is set or t is frozenset:
+        return {"set": [__assay_canon(v, depth + 1) for v in x]}
+    if t is dict:
+        return {"dict": [[__assay_canon(k, depth + 1), __assay_canon(v, depth + 1)] for k, v in x.items()]}
+    if t is fractions.Fraction or t is decimal.Decimal:
+        return {"other": f"{t.__name__}({x})"}
+    raise TypeError(f"a {t.__name__} object is not plain data")
+
+
+def __assay_split(spec):
+    """(setup source, candidate parameter name or None, [(statement source, scored)])."""
+    import ast
+
+    if spec["kind"] == "asserts":
+        for src in spec["asserts"]:
+            ast.parse(src)
+        return spec.get("setup") or "", None, [(src, True) for src in spec["asserts"]]
+    module = ast.parse(spec["test"])
+    check = None
+    rest = []
+    for node in module.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "check":
+            check = node
+        else:
+            rest.append(node)
+    if check is None:
+        raise ValueError("the test defines no check(candidate) function")
+    setup = ast.unparse(ast.Module(body=rest, type_ignores=[]))
+    param = check.args.args[0].arg if check.args.args else "candidate"
+    tests = []
+    for stmt in check.body:
+        scored = any(isinstance(n, ast.Assert) for n in ast.walk(stmt))
+        tests.append((ast.unparse(stmt), scored))
+    return setup, param, tests
+
+
+def __assay_plan(spec):
+    import ast
+    import builtins
+    import json
+    import os
+    import traceback
 
     nonce = spec["nonce"].encode()
-    write, dumps, exec_, compile_ = os.write, json.dumps, builtins.exec, builtins.compile
+
+    def report(obj):
+        os.write(3, nonce + b" " + json.dumps(obj).encode() + b"\n")
+
+    try:
+        setup, param, tests = __assay_split(spec)
+    except BaseException as e:
+        report({"error": "".join(traceback.format_exception_only(type(e), e))[-2000:]})
+        return
+    env = {"__name__": "__main__", "__builtins__": builtins}
+    try:
+        exec(compile(setup, "<test setup>", "exec"), env)
+    except BaseException:
+        pass  # the candidate's run reports the failure
+    plan = []
+    for src, scored in tests:
+        entry = {"src": src, "scored": scored, "expr": None, "expected": None}
+        stmt = ast.parse(src).body[0]
+        names = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+        if not scored:
+            if param not in names:
+                try:
+                    exec(compile(src, "<test step>", "exec"), env)
+                except BaseException:
+                    pass
+        elif isinstance(stmt, ast.Assert):
+            test = stmt.test
+            if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+                sides = (test.left, test.comparators[0])
+                for expr, expected in (sides, sides[::-1]):
+                    if param is not None and param in {n.id for n in ast.walk(expected) if isinstance(n, ast.Name)}:
+                        continue
+                    try:
+                        value = eval(compile(ast.Expression(expected), "<expected>", "eval"), env)
+                        entry["expected"] = __assay_canon(value)
+                        entry["expr"] = ast.unparse(expr)
+                        break
+                    except BaseException:
+                        continue
+        plan.append(entry)
+    report({"setup": setup, "param": param, "tests": plan})
+
+
+def __assay_harness(spec):
+    import builtins
+    import decimal
+    import fractions
+    import json
+    import os
+    import sys
+    import traceback
+    import types
+
+    nonce = spec["nonce"].encode()
+    write, dumps, exec_, eval_, compile_ = os.write, json.dumps, builtins.exec, builtins.eval, builtins.compile
+    canon = __assay_canon
     FunctionType, isinstance_, type_, object_eq, object_ne = (
         types.FunctionType, builtins.isinstance, builtins.type, object.__eq__, object.__ne__)
     fmt_exc = traceback.format_exception_only
 
     def report(obj):
         write(3, nonce + b" " + dumps(obj).encode() + b"\n")
+
+    def describe(e):
+        return "".join(fmt_exc(type_(e), e))[-500:]
 
     # Snapshot of every loaded module, restored before each test so that a candidate that
     # monkeypatches builtins or library functions cannot change how the tests judge it.
@@ -35,8 +165,6 @@ def __assay_harness(spec):
             return t(plain(v) for v in x)
         if t is dict:
             return {plain(k): plain(v) for k, v in dict.items(x)}
-        if isinstance_(x, bool):
-            return bool(int.__index__(x))
         if isinstance_(x, int):
             return int.__add__(x, 0)
         if isinstance_(x, float):
@@ -62,36 +190,12 @@ def __assay_harness(spec):
     def wrap(f):
         def candidate(*args, **kwargs):
             return plain(f(*args, **kwargs))
+
         candidate.__name__ = getattr(f, "__name__", "candidate")
         return candidate
 
-    # Parse the tests before any candidate code runs.
-    kind = spec["kind"]
-    if kind == "asserts":
-        setup = spec.get("setup") or ""
-        tests = [(t, True) for t in spec["asserts"]]
-        param = None
-    else:
-        module = ast.parse(spec["test"])
-        check = None
-        rest = []
-        for node in module.body:
-            if isinstance_(node, ast.FunctionDef) and node.name == "check":
-                check = node
-            else:
-                rest.append(node)
-        if check is None:
-            report({"error": "the test defines no check(candidate) function"})
-            return
-        setup = ast.unparse(ast.Module(body=rest, type_ignores=[]))
-        param = check.args.args[0].arg if check.args.args else "candidate"
-        tests = []
-        for stmt in check.body:
-            src = ast.unparse(stmt)
-            scored = any(isinstance_(n, ast.Assert) for n in ast.walk(stmt))
-            tests.append((src, scored))
-    report({"total": sum(1 for _, scored in tests if scored)})
-
+    tests = spec["tests"]
+    param = spec["param"]
     namespace = {"__name__": "solution", "__builtins__": builtins}
     try:
         code = compile_(spec["candidate"], "<candidate>", "exec")
@@ -117,25 +221,32 @@ def __assay_harness(spec):
         env[param] = wrap(entry)
     broken = None
     try:
-        if setup.strip():
-            exec_(compile_(setup, "<test setup>", "exec"), env)
+        if spec["setup"].strip():
+            exec_(compile_(spec["setup"], "<test setup>", "exec"), env)
     except BaseException as e:
-        broken = "test setup failed: " + "".join(fmt_exc(type_(e), e))[-500:]
+        broken = "test setup failed: " + describe(e)
     index = 0
-    for src, scored in tests:
+    for test in tests:
         restore()
-        error = broken
-        if error is None:
-            try:
-                exec_(compile_(src, f"<test {index}>", "exec"), env)
-            except BaseException as e:
-                error = "".join(fmt_exc(type_(e), e))[-500:]
-                if not scored:
-                    broken = "an earlier test step failed: " + error
-        if scored:
-            if error is None:
-                report({"i": index, "ok": True})
+        scored = test["scored"]
+        if broken is not None:
+            if scored:
+                report({"i": index, "ok": False, "error": broken})
+                index += 1
+            continue
+        try:
+            if test["expr"] is not None:
+                value = canon(eval_(compile_(test["expr"], f"<test {index}>", "eval"), env))
+                report({"i": index, "value": value})
             else:
-                report({"i": index, "ok": False, "error": error})
+                exec_(compile_(test["src"], f"<test {index}>", "exec"), env)
+                if scored:
+                    report({"i": index, "ok": True})
+        except BaseException as e:
+            if scored:
+                report({"i": index, "ok": False, "error": describe(e)})
+            else:
+                broken = "an earlier test step failed: " + describe(e)
+        if scored:
             index += 1
     report({"finished": True})

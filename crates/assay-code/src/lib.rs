@@ -35,25 +35,35 @@
 //!
 //! # Reward holes closed
 //!
-//! - Exit status is never success: each passing test must be reported on the sandbox's result
-//!   channel with the task's random nonce, after the test ran; `exit(0)` or `os._exit(0)`
-//!   before the asserts fails every test not reported.
+//! - Expected values stay out of the candidate's process wherever the test allows it: a
+//!   *plan* is first computed from the reference alone (in the sandbox, once per distinct
+//!   reference, cached): the tests are split into statements, and for every `assert A == B`
+//!   whose side `B` (or `A`) does not involve the candidate, that side is evaluated there.
+//!   The candidate's run then receives only the other side (`candidate(3)`, without the
+//!   assert's source), reports its value as plain data, and the host compares it with Python's
+//!   `==` semantics ([`pyvalue::py_eq`]). A candidate that searches its own memory for the
+//!   answers finds none. Other asserts (`math.isclose(...)`, loops) run in place.
+//! - Exit status is never success: each test must be reported on the sandbox's result channel
+//!   with the task's random nonce, after it ran; `exit(0)` or `os._exit(0)` before the asserts
+//!   fails every test not reported.
 //! - Values returned by the candidate's functions are converted to plain data (exact `int`,
-//!   `str`, `list` …) before the tests compare them: an object whose `__eq__` always returns
+//!   `str`, `list` …) before anything compares them: an object whose `__eq__` always returns
 //!   `True` fails.
 //! - Every loaded module (builtins included) is restored before each test, so monkeypatching
 //!   `isinstance`, `math.isclose` or `AssertionError` from the candidate does not change how the
 //!   tests judge it.
 //! - Tests are sent in memory, never written where the program could read them as files.
 //!
-//! What remains: tests run in the candidate's process, so a program that deliberately
-//! introspects the harness's memory (frames, `gc`) could find the nonce. Stdin/stdout tests
-//! are immune (judged on the host).
+//! What remains: asserts that run in place (not `A == B`) share the candidate's process, so a
+//! program that deliberately introspects the harness (frames, `gc`) could find the nonce and
+//! forge their reports. Stdin/stdout tests and `A == B` asserts are judged on the host.
 
 mod compare;
 mod extract;
 mod grader;
 mod language;
+mod plan;
+pub mod pyvalue;
 mod reference;
 
 pub use compare::Comparator;

@@ -92,6 +92,11 @@ fn cheating_programs_fail() {
             humaneval(),
         );
         assert_eq!(reward(&o), 0.0, "{name}: {o:?}");
+        let why = Value::Object(o.explanation.clone()).to_string();
+        assert!(
+            !why.contains("compile_error"),
+            "{name} must be valid Python: {why}"
+        );
     }
 }
 
@@ -121,7 +126,49 @@ fn monkeypatching_the_judges_functions_fails() {
             reference.clone(),
         );
         assert_eq!(reward(&o), 0.0, "{code}: {o:?}");
+        let why = Value::Object(o.explanation.clone()).to_string();
+        assert!(
+            !why.contains("compile_error"),
+            "must be valid Python: {why}"
+        );
     }
+}
+
+#[test]
+fn expected_values_never_enter_the_candidates_process() {
+    // The candidate searches its whole process (objects, frames, source) for the tests.
+    let snoop = r#"
+import gc, re, sys
+def double(x):
+    pattern = re.compile(re.escape(f"double({x}) ==") + r"\s*(-?\d+)")
+    texts = [o for o in gc.get_objects() if isinstance(o, (dict, list, tuple))]
+    f = sys._getframe()
+    while f is not None:
+        texts.append(f.f_locals)
+        texts.append(f.f_code.co_consts)
+        f = f.f_back
+    for t in texts:
+        try:
+            m = pattern.search(str(t))
+        except Exception:
+            continue
+        if m:
+            return int(m.group(1))
+    return -1
+"#;
+    let reference = json!({"asserts": ["assert double(2) == 4", "assert double(3) == 6"]});
+    let o = grade(
+        CodeOptions {
+            reward: RewardMode::Fraction,
+            ..CodeOptions::default()
+        },
+        &fenced(snoop),
+        reference,
+    );
+    assert_eq!(reward(&o), 0.0, "{o:?}");
+    // It did run and answer (wrongly): the expected values were nowhere to be found.
+    let error = o.explanation["failures"][0]["error"].as_str().unwrap();
+    assert!(error.ends_with(r#"got {"int":"-1"}"#), "{error}");
 }
 
 #[test]

@@ -1,0 +1,166 @@
+//! Test plans for assert and check references: the tests split into statements, with the
+//! expected value of each `assert A == B` computed from the reference alone (in the sandbox,
+//! without the candidate), so that it never enters the candidate's process.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use assay_sandbox::{Execution, Limits, Nonce, Task};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::reference::Tests;
+
+const HARNESS: &str = include_str!("harness.py");
+/// Plans kept before the cache is emptied.
+const CACHE_ENTRIES: usize = 4096;
+
+/// One statement of a test suite.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct PlanTest {
+    /// The statement's source.
+    pub src: String,
+    /// Whether it asserts (and so counts as a test).
+    pub scored: bool,
+    /// For `assert A == B` judged on the host: the side evaluated with the candidate.
+    pub expr: Option<String>,
+    /// With `expr`: the other side's value, as tagged plain data (see [`crate::pyvalue`];
+    /// `null` is Python's `None`).
+    #[serde(default)]
+    pub expected: Value,
+}
+
+/// A prepared test suite.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Plan {
+    /// Code run after the candidate and before the tests.
+    pub setup: String,
+    /// The name `check` calls the candidate by (`None` for assert lists).
+    pub param: Option<String>,
+    /// The statements, in order.
+    pub tests: Vec<PlanTest>,
+}
+
+impl Plan {
+    /// The scored statements, in order: test `i` of the reports is `scored()[i]`.
+    pub(crate) fn scored(&self) -> Vec<&PlanTest> {
+        self.tests.iter().filter(|t| t.scored).collect()
+    }
+}
+
+/// The reference part of a harness spec (what a plan depends on), or `None` for stdin/stdout
+/// tests.
+pub(crate) fn reference_spec(tests: &Tests) -> Option<Value> {
+    match tests {
+        Tests::Io(_) => None,
+        Tests::Asserts { asserts, setup, .. } => {
+            Some(json!({"kind": "asserts", "asserts": asserts, "setup": setup}))
+        }
+        Tests::Check { test, entry_point } => {
+            Some(json!({"kind": "check", "test": test, "entry_point": entry_point}))
+        }
+    }
+}
+
+fn program(function: &str, spec: &Value) -> String {
+    let literal = serde_json::to_string(&spec.to_string()).expect("strings serialize");
+    format!("{HARNESS}\n{function}(__import__('json').loads({literal}))\n")
+}
+
+/// The task computing the plan of `reference` (a [`reference_spec`]).
+pub(crate) fn plan_task(reference: &Value, nonce: &Nonce, limits: Limits) -> Task {
+    let mut spec = reference.clone();
+    spec["nonce"] = json!(nonce.as_str());
+    Task::python(program("__assay_plan", &spec)).with_limits(limits)
+}
+
+/// The task running `candidate` against `plan`; expected values are left out.
+pub(crate) fn harness_task(
+    plan: &Plan,
+    entry_point: Option<&str>,
+    candidate: &str,
+    nonce: &Nonce,
+    limits: Limits,
+) -> Task {
+    let tests: Vec<Value> = plan
+        .tests
+        .iter()
+        // A test judged on the host travels without its source: the source holds the
+        // expected value.
+        .map(|t| match &t.expr {
+            Some(expr) => json!({"src": null, "scored": t.scored, "expr": expr}),
+            None => json!({"src": t.src, "scored": t.scored, "expr": null}),
+        })
+        .collect();
+    let spec = json!({
+        "nonce": nonce.as_str(),
+        "candidate": candidate,
+        "setup": plan.setup,
+        "param": plan.param,
+        "entry_point": entry_point,
+        "tests": tests,
+    });
+    Task::python(program("__assay_harness", &spec)).with_limits(limits)
+}
+
+/// Reads a plan from the plan task's execution: `Ok(plan)`, or `Err` with the reason
+/// (a test that does not parse is the reference's fault).
+pub(crate) fn read_plan(exec: &Execution, nonce: &Nonce) -> Result<Plan, PlanError> {
+    for line in exec.reports(nonce) {
+        let Ok(report) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if let Some(e) = report.get("error").and_then(Value::as_str) {
+            return Err(PlanError::BadTests(e.to_owned()));
+        }
+        return serde_json::from_value(report)
+            .map_err(|e| PlanError::Failed(format!("unreadable plan: {e}")));
+    }
+    Err(PlanError::Failed(format!(
+        "preparing the tests gave no plan ({:?}): {}",
+        exec.status,
+        String::from_utf8_lossy(&exec.stderr)
+            .chars()
+            .rev()
+            .take(500)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect::<String>()
+    )))
+}
+
+/// Why a plan could not be made.
+#[derive(Debug, Clone)]
+pub(crate) enum PlanError {
+    /// The reference's tests do not parse (a bad reference).
+    BadTests(String),
+    /// Running the plan failed (a sandbox or resource problem).
+    Failed(String),
+}
+
+/// Plans by reference spec, shared by the items of a group (and across batches).
+#[derive(Debug, Default)]
+pub(crate) struct PlanCache {
+    plans: Mutex<HashMap<String, Arc<Result<Plan, PlanError>>>>,
+}
+
+impl PlanCache {
+    /// The cached plan for `key`.
+    pub(crate) fn get(&self, key: &str) -> Option<Arc<Result<Plan, PlanError>>> {
+        self.plans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    /// Caches a plan (or a reference whose tests do not parse).
+    pub(crate) fn insert(&self, key: String, plan: Arc<Result<Plan, PlanError>>) {
+        let mut plans = self.plans.lock().unwrap_or_else(|p| p.into_inner());
+        if plans.len() >= CACHE_ENTRIES {
+            plans.clear();
+        }
+        plans.insert(key, plan);
+    }
+}
