@@ -109,6 +109,7 @@ fn graders_doc(config: &ServerConfig, get_reward: &Result<Option<String>, String
             "strip_tokens": config.get_reward.strip_tokens,
         },
         "inline_graders": config.allow_inline,
+        "inline_max_timeout_ms": config.inline_max_timeout_ms,
         "limits": {
             "max_body_bytes": l.max_body_bytes,
             "max_items": l.max_items,
@@ -370,9 +371,13 @@ async fn resolve(
                 )
                 .with_grader(label));
             }
-            let config = inline::inline_config(&map).map_err(|m| {
-                ApiError::bad_request("invalid_grader", m).with_grader(label.clone())
-            })?;
+            let config = inline::inline_config(&map)
+                .and_then(|c| {
+                    inline::check_timeouts(&c, state.config.inline_max_timeout_ms).map(|()| c)
+                })
+                .map_err(|m| {
+                    ApiError::bad_request("invalid_grader", m).with_grader(label.clone())
+                })?;
             let key = inline::canonical_json(&config);
             if let Some(engine) = state.inline_cache.get(&key) {
                 state.metrics.inline_cache(true);

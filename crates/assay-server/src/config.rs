@@ -124,6 +124,9 @@ pub struct ServerConfig {
     pub allow_inline: bool,
     /// How many built inline engines are kept (least recently used evicted first).
     pub inline_cache_size: usize,
+    /// The largest per-item deadline (`timeout_ms`) an inline configuration may ask for;
+    /// inline configurations without one get the engine default (10 s).
+    pub inline_max_timeout_ms: u64,
     /// Bounds on work and memory.
     pub limits: Limits,
     /// OpenRLHF's `/get_reward`.
@@ -137,6 +140,7 @@ impl fmt::Debug for ServerConfig {
             .field("engine", &self.engine)
             .field("allow_inline", &self.allow_inline)
             .field("inline_cache_size", &self.inline_cache_size)
+            .field("inline_max_timeout_ms", &self.inline_max_timeout_ms)
             .field("limits", &self.limits)
             .field("get_reward", &self.get_reward)
             .finish_non_exhaustive()
@@ -153,6 +157,7 @@ impl ServerConfig {
             registry: Arc::new(assay::registry()),
             allow_inline: true,
             inline_cache_size: 64,
+            inline_max_timeout_ms: 60_000,
             limits: Limits::default(),
             get_reward: GetRewardConfig::default(),
         }
@@ -318,6 +323,9 @@ pub struct ServeArgs {
     /// Refuse inline grader configurations in requests (only the configured graders serve).
     #[arg(long)]
     pub no_inline: bool,
+    /// The largest per-item timeout_ms an inline grader configuration may ask for.
+    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    pub inline_max_timeout_ms: u64,
 }
 
 impl ServeArgs {
@@ -338,6 +346,7 @@ impl ServeArgs {
         let mut config = ServerConfig::new(engine);
         config.addr = self.addr;
         config.allow_inline = !self.no_inline;
+        config.inline_max_timeout_ms = self.inline_max_timeout_ms;
         config.limits = Limits {
             max_body_bytes: self.max_body_mib.saturating_mul(1 << 20),
             max_items: self.max_batch,

@@ -54,6 +54,31 @@ pub(crate) fn inline_config(value: &Map<String, Value>) -> Result<Value, String>
     }
 }
 
+/// Checks that no `timeout_ms` of an inline configuration (top level or any grader's) is above
+/// `max_ms`, so a request cannot hold a scoring slot longer than the server allows.
+pub(crate) fn check_timeouts(config: &Value, max_ms: u64) -> Result<(), String> {
+    let mut found = Vec::new();
+    if let Some(t) = config.get("timeout_ms") {
+        found.push(("timeout_ms".to_string(), t));
+    }
+    if let Some(graders) = config.get("graders").and_then(Value::as_object) {
+        for (name, table) in graders {
+            if let Some(t) = table.get("timeout_ms") {
+                found.push((format!("graders.{name}.timeout_ms"), t));
+            }
+        }
+    }
+    for (path, t) in found {
+        if t.as_u64().is_some_and(|t| t > max_ms) {
+            return Err(format!(
+                "{path} = {t} is above this server's limit for inline graders, {max_ms} ms; \
+                 lower it"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Builds an engine from a configuration value.
 pub(crate) fn build(config: &Value, registry: &Registry) -> Result<Engine, ConfigError> {
     let source = "request `grader`";
@@ -153,6 +178,15 @@ mod tests {
         assert_eq!(config["graders"]["string_check"], one);
         assert!(inline_config(json!({"operation": "eq"}).as_object().unwrap()).is_err());
         assert!(inline_config(json!({"kind": 3}).as_object().unwrap()).is_err());
+    }
+
+    #[test]
+    fn inline_timeouts_are_capped() {
+        assert!(check_timeouts(&json!({"graders": {"a": {"kind": "k"}}}), 100).is_ok());
+        assert!(check_timeouts(&json!({"timeout_ms": 100, "graders": {}}), 100).is_ok());
+        let e = check_timeouts(&json!({"graders": {"a": {"timeout_ms": 101}}}), 100).unwrap_err();
+        assert!(e.starts_with("graders.a.timeout_ms = 101 is above"), "{e}");
+        assert!(check_timeouts(&json!({"timeout_ms": 5000}), 100).is_err());
     }
 
     #[test]

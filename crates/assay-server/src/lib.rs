@@ -15,7 +15,8 @@
 //! inline configuration (one grader, `{"kind": "string_check", "operation": "eq"}`, or a whole
 //! configuration, `{"graders": {...}, "routes": [...]}`; built once and kept in an LRU cache
 //! keyed by its canonical JSON), or absent: each item then goes where its `data_source` routes
-//! it. Items are parsed one by one: a bad item gets an `error` result (`malformed_input`) and
+//! it. An inline configuration's `timeout_ms` may not exceed
+//! [`ServerConfig::inline_max_timeout_ms`] (60 s by default). Items are parsed one by one: a bad item gets an `error` result (`malformed_input`) and
 //! its neighbours are scored. Per-item deadlines are the configuration's `timeout_ms`.
 //!
 //! # Errors

@@ -289,6 +289,14 @@ async fn whole_request_errors_are_4xx_with_a_message() {
             "unknown kind `no_such_kind`",
         ),
         (
+            json!({"grader": {"kind": "string_check", "timeout_ms": 3_600_000}, "items": []})
+                .to_string()
+                .into_bytes(),
+            "/v1/score",
+            StatusCode::BAD_REQUEST,
+            "graders.string_check.timeout_ms = 3600000 is above this server's limit",
+        ),
+        (
             json!({"items": [item], "extra": 1})
                 .to_string()
                 .into_bytes(),
