@@ -252,6 +252,10 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 const LARGE_BODY: usize = 256 << 10;
 const LARGE_BATCH: usize = 512;
 
+/// Inline configurations longer than this (canonical JSON) are not cached, so the cache holds
+/// at most `inline_cache_size` × 64 KiB of configuration text.
+const MAX_CACHED_CONFIG: usize = 64 << 10;
+
 fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -397,7 +401,10 @@ async fn resolve(
             match built {
                 Ok(engine) => {
                     let engine = Arc::new(engine);
-                    state.inline_cache.insert(key, Arc::clone(&engine));
+                    // Large configurations (embedded data) are built per request, not kept.
+                    if key.len() <= MAX_CACHED_CONFIG {
+                        state.inline_cache.insert(key, Arc::clone(&engine));
+                    }
                     Ok((engine, None, "inline".into()))
                 }
                 Err(e) => {

@@ -14,7 +14,7 @@
 //! `grader` in a score request is the name of a grader of the server's configuration, an
 //! inline configuration (one grader, `{"kind": "string_check", "operation": "eq"}`, or a whole
 //! configuration, `{"graders": {...}, "routes": [...]}`; built once and kept in an LRU cache
-//! keyed by its canonical JSON), or absent: each item then goes where its `data_source` routes
+//! keyed by its canonical JSON when under 64 KiB), or absent: each item then goes where its `data_source` routes
 //! it. An inline configuration's `timeout_ms` may not exceed
 //! [`ServerConfig::inline_max_timeout_ms`] (60 s by default). Items are parsed one by one: a bad item gets an `error` result (`malformed_input`) and
 //! its neighbours are scored. Per-item deadlines are the configuration's `timeout_ms`.
