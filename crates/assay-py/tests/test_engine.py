@@ -231,3 +231,23 @@ def test_repr_and_config(math_engine):
 def test_nan_never_becomes_a_reward(math_engine):
     for r in math_engine.score([{"response": "nan", "reference": "1"}, {"response": "inf", "reference": "inf"}]):
         assert r["reward"] is None or math.isfinite(r["reward"])
+
+
+def test_code_runs_in_the_sandbox_from_python():
+    engine = assay.Engine(grader="code")
+    program = "```python\nprint(int(input()) * 2)\n```"
+    tests = {"tests": [{"stdin": "3", "stdout": "6"}, {"stdin": "5", "stdout": "10"}]}
+    results = engine.score(
+        [
+            {"id": "right", "response": program, "reference": tests},
+            {"id": "wrong", "response": "```python\nprint(6)\n```", "reference": tests},
+            {"id": "exit-early", "response": "import os\nos._exit(0)", "reference": {"asserts": ["assert f(1) == 2"]}},
+        ]
+    )
+    if any(r["status"] == "error" and r["error"]["kind"] == "execution" for r in results):
+        pytest.skip(f"the sandbox cannot run here: {results[0]['error']}")
+    assert [(r["id"], r["status"], r["reward"]) for r in results] == [
+        ("right", "ok", 1.0),
+        ("wrong", "ok", 0.0),
+        ("exit-early", "ok", 0.0),
+    ]
