@@ -66,24 +66,37 @@
 //! # Calling it from the CLI
 //!
 //! `assay serve` flattens [`ServeArgs`] into its subcommand beside its own `--config` /
-//! `--grader` / `--set` flags, builds the engine as `assay score` does, and calls [`run`]:
+//! `--grader` / `--set` flags ([`ServeArgs`] adds `--addr`, the limits, the `/get_reward`
+//! settings and `--no-inline`), builds the engine as `assay score` does, and calls [`run`]:
 //!
 //! ```no_run
-//! # fn engine() -> assay::Engine { unimplemented!() }
-//! # let args: assay_server::ServeArgs = unimplemented!();
-//! // #[derive(clap::Args)] struct ServeCommand {
-//! //     #[command(flatten)] source: GraderSource,
-//! //     #[command(flatten)] server: assay_server::ServeArgs,
-//! // }
-//! let engine: assay::Engine = engine(); // from --config FILE or --grader KIND --set k=v
-//! let config = assay_server::ServeArgs::into_config(args, engine)?; // Err: every problem listed (exit 2)
-//! assay_server::run(config)?; // blocks until SIGINT/SIGTERM, then drains; Ok(()) → exit 0
-//! # Ok::<(), assay_server::ServerError>(())
+//! # struct GraderSource;
+//! # impl GraderSource { fn build(&self) -> Result<assay::Engine, String> { unimplemented!() } }
+//! # let source = GraderSource;
+//! # let server: assay_server::ServeArgs = unimplemented!();
+//! // In crates/assay-cli/src/main.rs:
+//! //   enum Command { …, /// Serve the graders over HTTP.
+//! //                     Serve(ServeCommand) }
+//! //   #[derive(Debug, clap::Args)]
+//! //   struct ServeCommand {
+//! //       #[command(flatten)] source: GraderSource,
+//! //       #[command(flatten)] server: assay_server::ServeArgs,
+//! //   }
+//! let engine = source.build()?; // --config FILE, or --grader KIND --set k=v
+//! // Every problem listed at once; a usage error (exit 2).
+//! let config = server.into_config(engine).map_err(|e| e.to_string())?;
+//! match assay_server::run(config) {
+//!     Ok(()) => {} // SIGINT/SIGTERM received and in-flight requests finished: exit 0
+//!     Err(e @ assay_server::ServerError::Config(_)) => return Err(e.to_string()), // exit 2
+//!     Err(e) => return Err(e.to_string()), // bind failure, drain timeout …: exit 1
+//! }
+//! # Ok::<(), String>(())
 //! ```
 //!
-//! [`run`] prints `assay serve: listening on http://ADDR` to stderr once bound. `ServerError`'s
-//! `Display` is the message to print; `ServerError::Config` is a usage error (exit 2), the
-//! others are runtime failures (exit 1).
+//! [`run`] starts its own tokio runtime (at most 4 worker threads: scoring runs on rayon's
+//! global pool, which the CLI's `--threads` sizes if it builds that pool first), prints
+//! `assay serve: listening on http://ADDR …` to stderr once bound, and a line when a signal
+//! starts the drain. `ServerError`'s `Display` is the message to print.
 //!
 //! Embedding in an async program, or testing: [`serve`] takes a bound listener and a shutdown
 //! future; [`router`] gives the `axum::Router` alone.

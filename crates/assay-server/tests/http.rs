@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use assay_server::{ServerConfig, ServerError};
-use common::{engine, registry, send, server_config, test_config, TestServer};
+use common::{engine, registry, send, server_config, TestServer};
 use hyper::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -669,7 +669,6 @@ async fn concurrent_clients_each_get_their_own_results() {
             assert_eq!(result["reward"], expected, "{result}");
         }
     }
-    let _ = test_config();
     server.stop().await.unwrap();
 }
 
