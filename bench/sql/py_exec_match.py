@@ -72,7 +72,8 @@ def main() -> None:
             for v in verdicts:
                 out.write(json.dumps(v) + "\n")
     print(json.dumps({
-        "impl": "python-sqlite3", "threads": 1, "gold_cache": False, "items": len(items),
+        "impl": "python-sqlite3", "threads": 1, "gold_cache": False, "pred_cache": False,
+        "items": len(items),
         "seconds": round(elapsed, 3), "items_per_s": round(len(items) / elapsed, 1),
         "cpu_seconds": round(cpu, 3),
         "mean_reward": round(sum(v["reward"] or 0 for v in verdicts) / len(verdicts), 4),

@@ -28,7 +28,9 @@ BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/sql_bench"
 : > "$WORK/summaries.jsonl"
 for _ in $(seq "$REPEATS"); do
     python3 "$HERE/py_exec_match.py" "$WORK/items.jsonl" --out "$WORK/py.jsonl"
-    "$BIN" "$WORK/items.jsonl" --threads 1 --no-gold-cache --out "$WORK/rs_1_nocache.jsonl"
+    "$BIN" "$WORK/items.jsonl" --threads 1 --no-gold-cache --no-pred-cache \
+        --out "$WORK/rs_1_nocache.jsonl"
+    "$BIN" "$WORK/items.jsonl" --threads 1 --no-pred-cache --out "$WORK/rs_1_gold.jsonl"
     "$BIN" "$WORK/items.jsonl" --threads 1 --out "$WORK/rs_1.jsonl"
     "$BIN" "$WORK/items.jsonl" --threads "$THREADS" --out "$WORK/rs_n.jsonl"
 done >> "$WORK/summaries.jsonl"
