@@ -11,8 +11,8 @@ use serde_json::{json, Value as Json};
 use crate::cache::OnceCache;
 use crate::compare::compare;
 use crate::error::{ExecError, SqlError};
-use crate::exec::execute;
-use crate::extract::{extract, format_reward};
+use crate::exec::{clean, execute};
+use crate::extract::{extract, format_reward, Extracted};
 use crate::gold::{Gold, GoldCache};
 use crate::lexer::has_top_level_order_by;
 use crate::options::SqlOptions;
@@ -184,14 +184,15 @@ impl SqlEngine {
                 reward: Some(0.0),
                 components: Components::default(),
                 pred: None,
-                explanation: json!({"reason": "no SQL found in the response", "extract": options.extract}),
+                explanation: json!({
+                    "reason": "no SQL found in the response",
+                    "extract": options.extract,
+                }),
             });
         };
         let gold = match self.gold(&conn, &reference.gold, deadline) {
             Ok(gold) => gold,
-            Err(ExecError::Timeout) => {
-                return Ok(timeout("gold", conn.path(), Some(found.sql)));
-            }
+            Err(ExecError::Timeout) => return Ok(timeout("gold", conn.path(), found.sql)),
             Err(reason) => {
                 return Err(SqlError::Gold {
                     path: conn.path().to_path_buf(),
@@ -199,9 +200,8 @@ impl SqlEngine {
                 })
             }
         };
-        let pred = Some(found.sql.clone());
         let Ok(run) = self.prediction(&conn, &reference.gold, &gold, &found.sql, deadline) else {
-            return Ok(timeout("prediction", conn.path(), pred));
+            return Ok(timeout("prediction", conn.path(), found.sql));
         };
         let mut explanation = json!({
             "db": conn.path(),
@@ -217,54 +217,46 @@ impl SqlEngine {
                 status: VerdictStatus::Ok,
                 reward: Some(0.0),
                 components: Components::default(),
-                pred,
+                pred: Some(found.sql),
                 explanation,
             });
         }
-        let prepared = run.reads.is_some();
-        let link = match &run.reads {
-            Some(reads) => linking(&gold.reads, reads),
-            None => linking(&gold.reads, &lexical_items(&found.sql, &self.schema(&conn))),
-        };
-        let mut components = Components {
-            execution: 0.0,
-            syntax: if prepared { 1.0 } else { 0.0 },
-            schema_recall: link.recall,
-            schema_jaccard: link.jaccard,
-            ngram: ngram_similarity(&gold_text(&reference), &found.sql, options.ngram),
-            format: format_reward(
-                response,
-                &options.format_tags,
-                Some(&found),
-                options.extract,
-            ),
-        };
-        match &run.outcome {
-            Ok(compared) => {
-                explanation["pred_rows"] = Json::from(compared.rows);
-                explanation["match"] = Json::from(compared.matched);
-                if compared.matched {
-                    components.execution = 1.0;
-                } else {
-                    explanation["reason"] = Json::from(compared.reason.as_str());
-                    explanation["gold_preview"] = gold.result.preview(PREVIEW_ROWS);
-                    if let Some(preview) = &compared.preview {
-                        explanation["pred_preview"] = preview.clone();
-                    }
-                }
-            }
-            Err(error) => {
-                explanation["match"] = Json::from(false);
-                explanation["error"] = json!({"kind": error.kind(), "message": error.to_string()});
-            }
-        }
+        let components = self.components(&conn, &reference, response, &found, &gold, &run);
+        explain_run(&mut explanation, &gold, &run);
         Ok(Verdict {
             status: VerdictStatus::Ok,
             reward: Some(self.combine(&components)),
             components,
-            pred,
+            pred: Some(found.sql),
             explanation,
         })
+    }
+
+    /// Every component of a prediction that ran (or failed to prepare or run).
+    fn components(
+        &self,
+        conn: &PooledConn,
+        reference: &Reference,
+        response: &str,
+        found: &Extracted,
+        gold: &Gold,
+        run: &PredRun,
+    ) -> Components {
+        let options = &self.options;
+        let link = match &run.reads {
+            Some(reads) => linking(&gold.reads, reads),
+            // It did not prepare, so the authorizer saw nothing: read the names it mentions.
+            None => linking(&gold.reads, &lexical_items(&found.sql, &self.schema(conn))),
+        };
+        let matched = matches!(&run.outcome, Ok(compared) if compared.matched);
+        Components {
+            execution: if matched { 1.0 } else { 0.0 },
+            syntax: if run.reads.is_some() { 1.0 } else { 0.0 },
+            schema_recall: link.recall,
+            schema_jaccard: link.jaccard,
+            ngram: ngram_similarity(clean(&reference.gold), &found.sql, options.ngram),
+            format: format_reward(response, &options.format_tags, Some(found), options.extract),
+        }
     }
 
     /// The weighted mean of the components.
@@ -345,16 +337,33 @@ impl SqlEngine {
     }
 }
 
-fn gold_text(reference: &Reference) -> String {
-    crate::exec::clean(&reference.gold).to_string()
+/// Adds the comparison (or the prediction's error) to the explanation.
+fn explain_run(explanation: &mut Json, gold: &Gold, run: &PredRun) {
+    match &run.outcome {
+        Ok(compared) => {
+            explanation["pred_rows"] = Json::from(compared.rows);
+            explanation["match"] = Json::from(compared.matched);
+            if !compared.matched {
+                explanation["reason"] = Json::from(compared.reason.as_str());
+                explanation["gold_preview"] = gold.result.preview(PREVIEW_ROWS);
+                if let Some(preview) = &compared.preview {
+                    explanation["pred_preview"] = preview.clone();
+                }
+            }
+        }
+        Err(error) => {
+            explanation["match"] = Json::from(false);
+            explanation["error"] = json!({"kind": error.kind(), "message": error.to_string()});
+        }
+    }
 }
 
-fn timeout(phase: &str, db: &Path, pred: Option<String>) -> Verdict {
+fn timeout(phase: &str, db: &Path, pred: String) -> Verdict {
     Verdict {
         status: VerdictStatus::Timeout,
         reward: None,
         components: Components::default(),
-        pred,
+        pred: Some(pred),
         explanation: json!({
             "db": db,
             "reason": format!("the {phase} query was interrupted at the deadline"),
