@@ -711,3 +711,45 @@ async fn large_batches_come_back_whole_and_in_order() {
     );
     server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_body_that_never_arrives_gets_408_and_frees_its_place() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = server_config();
+    config.limits.body_timeout = Duration::from_millis(200);
+    config.limits.max_concurrent = 1;
+    config.limits.max_queue = 0;
+    let server = TestServer::start(config).await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(
+            b"POST /v1/score HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+              content-length: 100\r\n\r\n{\"items\"",
+        )
+        .await
+        .unwrap();
+    let mut reply = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    reply.extend_from_slice(&buf[..n]);
+                    if reply.windows(4).any(|w| w == b"\r\n\r\n") && reply.ends_with(b"}}") {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no reply within 10 s");
+    let text = String::from_utf8_lossy(&reply);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("did not arrive"), "{text}");
+    // Its admission was released: the only place is free again.
+    let r = server.post("/v1/score", &slow_request(1)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    server.stop().await.unwrap();
+}
