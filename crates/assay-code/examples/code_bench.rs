@@ -191,6 +191,38 @@ fn throughput(he_path: &str, seconds: f64) {
         .collect();
     let (per_min, failed) = rate(&sandbox, &typical, seconds);
     println!("typical (HumanEval solution + check): {per_min:.0} executions/min ({failed} not ok)");
+    drop(sandbox);
+
+    // Through the grader: batches of 64 items, 8 samples of each of 8 HumanEval problems (as
+    // in a GRPO step), so the plan of each reference is made once and reused by its group.
+    let grader = CodeGrader::new(CodeOptions::default()).expect("options");
+    let records = humaneval(he_path);
+    let started = Instant::now();
+    let (mut graded, mut passed) = (0usize, 0usize);
+    for problems in records.chunks(8).cycle() {
+        if started.elapsed().as_secs_f64() >= seconds {
+            break;
+        }
+        let mut batch = Vec::new();
+        for r in problems {
+            let reference = json!({"test": r["test"], "entry_point": r["entry_point"]});
+            let response = format!(
+                "```python\n{}{}\n```",
+                r["prompt"].as_str().unwrap(),
+                r["canonical_solution"].as_str().unwrap()
+            );
+            batch.extend((0..8).map(|_| Item::new(response.clone(), reference.clone())));
+        }
+        for (_, reward, _) in grade_all(&grader, &batch) {
+            graded += 1;
+            passed += usize::from(reward == 1.0);
+        }
+    }
+    let per_min = graded as f64 * 60.0 / started.elapsed().as_secs_f64();
+    println!(
+        "code grader (HumanEval, batches of 8 problems x 8 samples): {per_min:.0} items/min ({} not passing)",
+        graded - passed
+    );
 }
 
 fn main() {

@@ -94,7 +94,13 @@ impl Default for CodeOptions {
 fn shared_sandbox() -> Result<&'static Sandbox, String> {
     static SANDBOX: OnceLock<Result<Sandbox, String>> = OnceLock::new();
     SANDBOX
-        .get_or_init(|| Sandbox::new(SandboxConfig::default()).map_err(|e| e.to_string()))
+        .get_or_init(|| {
+            Sandbox::new(SandboxConfig {
+                python_modules: vec![(plan::HARNESS_MODULE.into(), plan::HARNESS.into())],
+                ..SandboxConfig::default()
+            })
+            .map_err(|e| e.to_string())
+        })
         .as_ref()
         .map_err(Clone::clone)
 }

@@ -11,7 +11,10 @@ use serde_json::{json, Value};
 
 use crate::reference::Tests;
 
-const HARNESS: &str = include_str!("harness.py");
+/// The harnesses' source, preloaded as a module by the grader's sandbox.
+pub(crate) const HARNESS: &str = include_str!("harness.py");
+/// The module name the harnesses are preloaded under.
+pub(crate) const HARNESS_MODULE: &str = "assay_code_harness";
 /// Plans kept before the cache is emptied.
 const CACHE_ENTRIES: usize = 4096;
 
@@ -64,7 +67,9 @@ pub(crate) fn reference_spec(tests: &Tests) -> Option<Value> {
 
 fn program(function: &str, spec: &Value) -> String {
     let literal = serde_json::to_string(&spec.to_string()).expect("strings serialize");
-    format!("{HARNESS}\n{function}(__import__('json').loads({literal}))\n")
+    format!(
+        "from {HARNESS_MODULE} import {function} as run\nrun(__import__('json').loads({literal}))\n"
+    )
 }
 
 /// The task computing the plan of `reference` (a [`reference_spec`]).

@@ -181,6 +181,10 @@ pub struct SandboxConfig {
     pub uid_base: u32,
     /// Modules the Python zygote imports before forking tasks.
     pub preload: Vec<String>,
+    /// Python modules given as source, `(name, source)`: the zygote compiles and executes
+    /// each once at startup and registers it in `sys.modules`, so that tasks can import it
+    /// for free (a test harness, for example). Trusted code: it runs as the cell's root.
+    pub python_modules: Vec<(String, String)>,
     /// Deadline for a cell to start and for the self-test.
     pub startup_timeout: Duration,
 }
@@ -197,6 +201,7 @@ impl Default for SandboxConfig {
             cell_processes: 128,
             uid_base: 2_000_000_000,
             preload: DEFAULT_PRELOAD.iter().map(|s| s.to_string()).collect(),
+            python_modules: Vec::new(),
             startup_timeout: Duration::from_secs(30),
         }
     }

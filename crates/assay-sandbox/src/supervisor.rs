@@ -125,6 +125,7 @@ impl Sandbox {
         let zygote_config = json!({
             "task_uid": TASK_UID,
             "preload": config.preload,
+            "modules": config.python_modules,
             "landlock": landlock.map(|p| p.task_layer()),
         })
         .to_string();

@@ -34,6 +34,13 @@ for _name in CONFIG["preload"]:
     except Exception:
         pass
 
+import types as _types
+
+for _name, _source in CONFIG.get("modules", []):
+    _module = _types.ModuleType(_name)
+    exec(compile(_source, f"<{_name}>", "exec"), _module.__dict__)
+    sys.modules[_name] = _module
+
 CTRL = socket.socket(fileno=3)
 LANDLOCK = CONFIG.get("landlock")
 if LANDLOCK is not None:
