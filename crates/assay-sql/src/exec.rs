@@ -85,9 +85,13 @@ pub fn execute(
         conn.connection()
             .progress_handler(PROGRESS_OPS, Some(move || Instant::now() >= deadline));
     }
-    let result = fetch(&mut stmt, limits);
+    let mut result = fetch(&mut stmt, limits);
     drop(stmt);
     conn.connection().progress_handler(0, None::<fn() -> bool>);
+    // Table-valued pragma functions prepare their PRAGMA while running: a refusal shows here.
+    if let (Err(ExecError::Runtime(_)), Some(reason)) = (&result, guard.take().denied) {
+        result = Err(ExecError::Denied(reason));
+    }
     Execution { reads, result }
 }
 

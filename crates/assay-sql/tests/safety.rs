@@ -102,6 +102,7 @@ fn refusal_reasons_name_the_action() {
             "CREATE TEMP TABLE t (x)",
             "temp object writes sqlite_temp_master",
         ),
+        ("SELECT * FROM pragma_journal_mode", "PRAGMA journal_mode"),
     ];
     for (sql, needle) in cases {
         let verdict = grade(&engine, &db.path, "SELECT 1", sql);
@@ -220,4 +221,36 @@ fn oversized_results_score_zero() {
     let verdict = grade(&engine, &path, "SELECT 1", "SELECT n FROM numbers");
     assert_eq!(verdict.reward, Some(0.0));
     assert_eq!(verdict.explanation["error"]["kind"], "too_many_rows");
+}
+
+#[test]
+fn pragma_functions_and_file_functions_cannot_change_anything() {
+    let db = shop();
+    let before = fingerprint(&db.path);
+    let written = db.dir.path().join("written.txt");
+    let engine = engine(SqlOptions::default());
+    let attempts = [
+        "SELECT * FROM pragma_journal_mode('wal')".to_string(),
+        "SELECT * FROM pragma_journal_mode".to_string(),
+        "SELECT * FROM pragma_user_version(7)".to_string(),
+        "SELECT * FROM pragma_query_only(0)".to_string(),
+        "SELECT * FROM pragma_writable_schema(1)".to_string(),
+        format!("SELECT writefile('{}', 'y')", written.display()),
+        "SELECT fts3_tokenizer('simple')".to_string(),
+    ];
+    for sql in &attempts {
+        let verdict = grade(&engine, &db.path, "SELECT count(*) FROM orders", sql);
+        assert_eq!(verdict.status, VerdictStatus::Ok, "{sql}");
+        assert_eq!(verdict.reward, Some(0.0), "{sql}");
+        let explanation = &verdict.explanation;
+        assert!(
+            explanation["refused"].is_string() || explanation["error"]["message"].is_string(),
+            "{sql}: {explanation}"
+        );
+        assert_eq!(fingerprint(&db.path), before, "{sql} changed the database");
+    }
+    assert!(!written.exists());
+    // The connection still answers queries the same way (query_only and friends unchanged).
+    let verdict = grade(&engine, &db.path, "SELECT count(*) FROM orders", "SELECT 5");
+    assert_eq!(verdict.reward, Some(1.0));
 }
