@@ -5,11 +5,16 @@
 //! items to [`assay::Item`]s, scores them with the GIL released on a rayon pool of this
 //! process, and converts results back to dicts.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use assay::config::Format;
-use assay::{ConfigError as EngineConfigError, ConfigProblem, Input, Item, MalformedItem, OnError};
+use assay::group::advantages;
+use assay::{
+    AdvantageMode, ConfigError as EngineConfigError, ConfigProblem, Input, Item, MalformedItem,
+    OnError,
+};
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
@@ -221,15 +226,22 @@ impl PyEngine {
     /// An item that is not a valid item gets an `error` result of kind `malformed_input`; the
     /// others are scored as usual. `grader` sends every item to that grader instead of routing
     /// by `data_source`; `on_error` (`"null"`, `"zero"` or a number) overrides the failure
-    /// reward. The GIL is released while scoring.
-    #[pyo3(signature = (items, grader = None, on_error = None))]
+    /// reward; `advantage` (`"grpo"`, `"drgrpo"` or `"rloo"`) adds each result's
+    /// group-relative advantage over the items sharing its `group`. The GIL is released while
+    /// scoring.
+    #[pyo3(signature = (items, grader = None, on_error = None, advantage = None))]
     fn score<'py>(
         &self,
         py: Python<'py>,
         items: &Bound<'py, PyAny>,
         grader: Option<String>,
         on_error: Option<&Bound<'py, PyAny>>,
+        advantage: Option<&str>,
     ) -> PyResult<Bound<'py, PyList>> {
+        let advantage = advantage
+            .map(|mode| mode.parse::<AdvantageMode>())
+            .transpose()
+            .map_err(|e| PyValueError::new_err(format!("advantage: {e}")))?;
         let on_error = match on_error {
             None => None,
             Some(value) => {
@@ -256,12 +268,22 @@ impl PyEngine {
                 Some(name) => assay::Target::Grader(name),
                 None => assay::Target::Routes,
             };
-            pool.install(|| engine.score_inputs(&inputs, target, on_error))
+            let mut results = pool.install(|| engine.score_inputs(&inputs, target, on_error));
+            if let Some(mode) = advantage {
+                add_advantages(&inputs, &mut results, mode);
+            }
+            results
         });
         let list = PyList::empty(py);
         for result in &results {
-            let value = serde_json::to_value(result)
+            let mut value = serde_json::to_value(result)
                 .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+            if advantage.is_some() {
+                // Asked for: present in every result, `None` where there is none.
+                if let Value::Object(map) = &mut value {
+                    map.entry("advantage").or_insert(Value::Null);
+                }
+            }
             list.append(to_py(py, &value)?)?;
         }
         Ok(list)
@@ -273,6 +295,28 @@ impl PyEngine {
             self.engine.grader_names(),
             self.source
         )
+    }
+}
+
+/// Sets each result's group-relative advantage: items sharing a `group` are one group, an item
+/// without one (or malformed) is a group of its own.
+fn add_advantages(inputs: &[Input], results: &mut [assay::GradeResult], mode: AdvantageMode) {
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, input) in inputs.iter().enumerate() {
+        match input.as_ref().ok().and_then(|item| item.group.as_deref()) {
+            Some(group) => groups.entry(group).or_default().push(i),
+            None => {
+                let (advantage, _) = advantages(&[results[i].reward], mode);
+                results[i].advantage = advantage[0];
+            }
+        }
+    }
+    for indices in groups.into_values() {
+        let rewards: Vec<Option<f64>> = indices.iter().map(|&i| results[i].reward).collect();
+        let (values, _) = advantages(&rewards, mode);
+        for (i, advantage) in indices.into_iter().zip(values) {
+            results[i].advantage = advantage;
+        }
     }
 }
 

@@ -251,3 +251,25 @@ def test_code_runs_in_the_sandbox_from_python():
         ("wrong", "ok", 0.0),
         ("exit-early", "ok", 0.0),
     ]
+
+
+def test_group_advantages(math_engine):
+    items = [
+        {"id": 0, "group": "q1", "response": "\\boxed{1}", "reference": "1"},
+        {"id": 1, "group": "q1", "response": "\\boxed{2}", "reference": "1"},
+        {"id": 2, "group": "q2", "response": "\\boxed{3}", "reference": "3"},
+        {"id": 3, "group": "q1", "response": "\\boxed{1}", "reference": "1"},
+        {"id": 4, "response": "\\boxed{1}", "reference": "1"},
+        {"id": 5, "group": "q1", "response": 7},
+    ]
+    plain = math_engine.score(items)
+    assert all("advantage" not in r for r in plain)
+    drgrpo = [r["advantage"] for r in math_engine.score(items, advantage="drgrpo")]
+    assert drgrpo == pytest.approx([1 / 3, -2 / 3, 0.0, 1 / 3, 0.0, None])
+    grpo = [r["advantage"] for r in math_engine.score(items, advantage="grpo")]
+    std = (((1 / 3) ** 2 * 2 + (2 / 3) ** 2) / 2) ** 0.5
+    assert grpo[:2] == pytest.approx([(1 / 3) / (std + 1e-6), (-2 / 3) / (std + 1e-6)])
+    rloo = [r["advantage"] for r in math_engine.score(items, advantage="rloo")]
+    assert rloo == pytest.approx([0.5, -1.0, None, 0.5, None, None])
+    with pytest.raises(ValueError, match="advantage: unknown advantage mode"):
+        math_engine.score(items, advantage="ppo")

@@ -119,6 +119,7 @@ class Engine:
         *,
         grader: Optional[str] = None,
         on_error: OnError = None,
+        advantage: Optional[str] = None,
     ) -> List[Result]:
         """Scores items and returns one result dict per item, in order.
 
@@ -129,9 +130,12 @@ class Engine:
 
         ``grader`` sends every item to the grader of that name instead of routing by
         ``data_source``; ``on_error`` (``"null"``, ``"zero"`` or a number) overrides the
-        configured reward of ``timeout``/``error`` items for this call.
+        configured reward of ``timeout``/``error`` items for this call. ``advantage``
+        (``"grpo"``, ``"drgrpo"`` or ``"rloo"``) adds to each result the ``advantage`` of its
+        reward within its ``group`` (items without a group are groups of one; items without a
+        reward get ``None``).
         """
-        return self._engine().score(items, grader, on_error)
+        return self._engine().score(items, grader, on_error, advantage)
 
     def score_one(
         self,
@@ -155,13 +159,15 @@ class Engine:
         *,
         grader: Optional[str] = None,
         on_error: OnError = None,
+        advantage: Optional[str] = None,
     ) -> List[Result]:
         """:meth:`score` for asyncio code: runs in the loop's default executor, so the loop
         keeps serving while the batch is graded."""
         items = list(items)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            None, lambda: self.score(items, grader=grader, on_error=on_error)
+            None,
+            lambda: self.score(items, grader=grader, on_error=on_error, advantage=advantage),
         )
 
     @property

@@ -29,6 +29,7 @@ class Engine:
         items: Iterable[Any],
         grader: Optional[str] = None,
         on_error: Union[str, float, int, None] = None,
+        advantage: Optional[str] = None,
     ) -> List[Dict[str, Any]]: ...
 
 def graders() -> List[Dict[str, Any]]: ...
