@@ -84,6 +84,9 @@ struct Report {
     timed_out: bool,
     #[serde(default)]
     error: Option<String>,
+    /// The zygote exits after this report (it could not clean up).
+    #[serde(default)]
+    exiting: bool,
 }
 
 /// Reassembles length-prefixed frames read from the control socket.
@@ -133,6 +136,8 @@ pub(crate) struct Cell {
     cgroup: Option<CellCgroup>,
     /// OOM kills in the cell's cgroup before the current task.
     oom_kills: u64,
+    /// The zygote announced that it exits.
+    retired: bool,
 }
 
 /// Per-cell resource bounds, where cgroups are available.
@@ -169,6 +174,7 @@ impl Cell {
             frames: FrameReader::default(),
             cgroup,
             oom_kills: 0,
+            retired: false,
         };
         let deadline = Instant::now() + timeout;
         let report = cell.wait_report(deadline)?;
@@ -208,6 +214,17 @@ impl Cell {
                 ));
             }
         }
+    }
+
+    /// Whether the cell can take another task: its zygote has not announced its exit and has
+    /// not hung up (it may have died while idle).
+    pub(crate) fn is_usable(&self) -> bool {
+        if self.retired {
+            return false;
+        }
+        let mut pfd = [pollfd(&self.process.control, libc::POLLIN)];
+        // Nothing is due from an idle zygote: readable means end of file (or garbage).
+        matches!(sys::poll(&mut pfd, 0), Ok(0))
     }
 
     /// Runs one task. On `Err` the cell must be discarded.
@@ -330,6 +347,7 @@ impl Cell {
                 report.error.unwrap_or_default()
             )));
         }
+        self.retired |= report.exiting;
         let [out, err, chan] = streams;
         let overflowed = out.overflowed || err.overflowed || chan.overflowed;
         let cpu = Duration::from_secs_f64(report.cpu_ms.max(0.0) / 1000.0);

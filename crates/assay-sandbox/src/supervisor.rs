@@ -263,10 +263,17 @@ impl Sandbox {
     }
 
     fn acquire(&self) -> Result<Cell, RunError> {
+        // Declared before the guard: dead cells are destroyed after the lock is released.
+        let mut dead = Vec::new();
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(cell) = pool.idle.pop() {
-                return Ok(cell);
+                if cell.is_usable() {
+                    return Ok(cell);
+                }
+                pool.total -= 1;
+                dead.push(cell);
+                continue;
             }
             if pool.total < self.config.cells.max(1) {
                 pool.total += 1;

@@ -303,6 +303,7 @@ def run(header, blob, fds, serial):
             "timed_out": timed_out,
             "killed": killed,
             "max_rss_kb": usage.ru_maxrss,
+            "exiting": not clean,
         }
     )
     if not clean:

@@ -403,3 +403,38 @@ print("made")
         assert_eq!(exec.stdout, b"2 []\n");
     }
 }
+
+#[test]
+fn a_dead_cell_is_replaced() {
+    let uid_base = 2_400_000_000;
+    let sb = Sandbox::new(SandboxConfig {
+        cells: 1,
+        uid_base,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    assert_eq!(sb.run(&Task::python("print(1)")).unwrap().stdout, b"1\n");
+    // Kill the idle zygote (the only process running as the cell's root uid) from the host.
+    let zygotes: Vec<i32> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|s| {
+                s.lines().any(|l| {
+                    l.starts_with("Uid:")
+                        && l.split_whitespace().nth(1) == Some(&uid_base.to_string())
+                })
+            })
+        })
+        .collect();
+    assert_eq!(zygotes.len(), 1, "{zygotes:?}");
+    std::process::Command::new("kill")
+        .args(["-9", &zygotes[0].to_string()])
+        .status()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let exec = sb
+        .run(&Task::python("print(2)"))
+        .expect("a fresh cell runs the task");
+    assert_eq!(exec.stdout, b"2\n");
+}
