@@ -84,8 +84,9 @@ impl Parsed {
     }
 }
 
-pub fn run(args: ScoreArgs) -> Result<(), Failure> {
-    if let Some(n) = args.threads {
+/// Sizes the worker pool that scores (`--threads`); `None` keeps one thread per core.
+pub fn init_threads(threads: Option<usize>) -> Result<(), Failure> {
+    if let Some(n) = threads {
         if n == 0 {
             return Err(Failure::Usage("--threads must be at least 1".into()));
         }
@@ -94,6 +95,11 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
             .build_global()
             .map_err(|e| Failure::Usage(format!("--threads: {e}")))?;
     }
+    Ok(())
+}
+
+pub fn run(args: ScoreArgs) -> Result<(), Failure> {
+    init_threads(args.threads)?;
     if args.window == 0 {
         return Err(Failure::Usage("--window must be at least 1".into()));
     }

@@ -12,9 +12,13 @@ pub struct ServeCommand {
     source: GraderSource,
     #[command(flatten)]
     server: assay_server::ServeArgs,
+    /// Worker threads that score (default: all cores).
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
 }
 
 pub fn run(args: ServeCommand) -> Result<(), Failure> {
+    crate::score::init_threads(args.threads)?;
     let engine = args.source.build()?;
     let config = args
         .server

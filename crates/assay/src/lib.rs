@@ -33,6 +33,8 @@ pub fn registry() -> Registry {
     assay_math::register(&mut registry);
     assay_code::register(&mut registry);
     assay_sql::grader::register(&mut registry);
+    assay_ifeval::register(&mut registry);
+    assay_similarity::register(&mut registry);
     registry
 }
 
