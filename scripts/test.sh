@@ -18,3 +18,9 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --workspace --no-fail-fast
 fi
+
+echo "== similarity metrics against sacreBLEU and rouge-score (PyPI, in .venv)"
+bash crates/assay-similarity/tests/compare_reference.sh
+
+echo "== Python package (maturin wheel + pytest, in .venv)"
+bash crates/assay-py/test.sh
