@@ -352,7 +352,7 @@ impl Instruction {
             }
             Instruction::Language(want) => match language::detect(text) {
                 None => (true, "no language detectable: counts as followed".into()),
-                Some(got) => (got == want, format!("language: {got}, needs {want}")),
+                Some(got) => (got == *want, format!("language: {got}, needs {want}")),
             },
             Instruction::Sentences(n, rel) => {
                 let count = count_sentences(text);

@@ -34,7 +34,8 @@
 //!
 //! Known differences from the official checker, all documented where they arise:
 //! sentence counting approximates NLTK's trained Punkt model ([`sentences`]); language
-//! identification uses `whatlang` instead of `langdetect` ([`language`]); a `letter` kwarg that is
+//! identification is `langdetect` seeded with 0, where the official checker leaves it unseeded
+//! ([`language`]); a `letter` kwarg that is
 //! not an ASCII letter (two records of the data) makes the official checker draw a random letter —
 //! here the given character is counted; kwargs used as regular expressions (keywords, splitters,
 //! postscript markers) use Rust's regex syntax, which agrees with Python's on every kwarg of the
@@ -44,6 +45,7 @@
 //! characters); the grader checks the item's budget between instructions.
 
 pub mod instructions;
+pub mod langdetect;
 pub mod language;
 pub mod pyjson;
 pub mod pytext;

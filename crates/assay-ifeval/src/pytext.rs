@@ -87,7 +87,9 @@ pub fn is_lower(s: &str) -> bool {
 }
 
 /// IFEval's `count_words`: the number of maximal runs of word characters (NLTK's
-/// `RegexpTokenizer(r"\w+")`).
+/// `RegexpTokenizer(r"\w+")` over Python's `re`, as in NLTK 3.9 and earlier). NLTK releases that
+/// compile the pattern with the `regex` module instead (3.10.x) treat combining marks and
+/// zero-width joiners as word characters, and count fewer words in scripts such as Devanagari.
 pub fn count_words(text: &str) -> usize {
     let mut count = 0;
     let mut in_word = false;

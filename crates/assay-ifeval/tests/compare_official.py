@@ -8,11 +8,11 @@ titles, postscripts, sections, JSON, quotes, commas, capitals, keywords, end phr
 prompts, blank lines) — by both implementations with IFEval's strict rule.
 
 Excluded: `length_constraints:number_sentences` (NLTK's Punkt model data is not on PyPI), the
-two records with a non-letter `letter` kwarg (random in the official checker). The language
-checks (`language:response_language`, `change_case:english_*`) are reported separately: they
-use langdetect (seeded here) on one side and whatlang on the other.
+two records with a non-letter `letter` kwarg (random in the official checker). langdetect is
+seeded with 0 on the Python side (the official checker leaves it unseeded), which the Rust port
+reproduces exactly; pass --no-seed to see how often an unseeded run differs.
 
-Usage: python compare_official.py LM_EVAL_DIR IFEVAL_CHECK_BINARY [ifeval_input.jsonl(.gz)]
+Usage: python compare_official.py LM_EVAL_DIR IFEVAL_CHECK_BINARY [ifeval_input.jsonl(.gz)] [--no-seed]
 """
 
 import gzip
@@ -22,8 +22,10 @@ import subprocess
 import sys
 import collections
 
-lm_eval_dir, binary = sys.argv[1], sys.argv[2]
-data_path = sys.argv[3] if len(sys.argv) > 3 else None
+SEEDED = "--no-seed" not in sys.argv
+args = [a for a in sys.argv[1:] if a != "--no-seed"]
+lm_eval_dir, binary = args[0], args[1]
+data_path = args[2] if len(args) > 2 else None
 
 import nltk  # noqa: E402
 
@@ -37,7 +39,8 @@ nltk.tokenize.sent_tokenize = lambda text, language="english": [text]
 sys.path.insert(0, lm_eval_dir)
 import langdetect  # noqa: E402
 
-langdetect.DetectorFactory.seed = 0
+if SEEDED:
+    langdetect.DetectorFactory.seed = 0
 from lm_eval.tasks.ifeval import instructions_registry  # noqa: E402
 
 LANGUAGE = {"language:response_language", "change_case:english_capital", "change_case:english_lowercase"}
@@ -69,6 +72,13 @@ PIECES = [
     "{\"a\": [1, 2]}", "[1, NaN]", "\"quoted\"", "\u201ccurly\u201d", ", ", ",", "\uff0c", ". ", "! ",
     "? ", "ALL CAPS TEXT ", "lowercase words ", "Is there anything else I can help with?",
     "Let me know if you have additional questions.", "Any other questions?", "\t", "  ",
+    "यह एक सरल वाक्य है जो हिंदी भाषा में लिखा गया है। ", "Der schnelle braune Fuchs springt über den Hund. ",
+    "Быстрая коричневая лиса прыгает через собаку. ", "빠른 갈색 여우가 게으른 개를 뛰어넘었습니다. ",
+    "Con cáo nâu nhanh nhẹn nhảy qua con chó lười. ", "Mbweha mwepesi anaruka juu ya mbwa mvivu. ",
+    "A raposa marrom salta sobre o cão preguiçoso. ", "Il veloce cane marrone salta sopra il gatto. ",
+    "الثعلب البني السريع يقفز فوق الكلب الكسول. ", "روباه قهوه‌ای سریع از روی سگ تنبل می‌پرد. ",
+    "ವೇಗದ ಕಂದು ನರಿ ಸೋಮಾರಿ ನಾಯಿಯ ಮೇಲೆ ಹಾರುತ್ತದೆ. ", "जलद तपकिरी कोल्हा आळशी कुत्र्यावर उडी मारतो. ",
+    "สุนัขจิ้งจอกสีน้ำตาลกระโดดข้ามสุนัขขี้เกียจ ", "Nopea ruskea kettu hyppää laiskan koiran yli. ",
 ]
 
 
@@ -131,7 +141,7 @@ def main():
         agree = got.get("followed") == want
         stats[iid][0] += agree
         stats[iid][1] += 1
-        if not agree and iid not in LANGUAGE:
+        if not agree and (SEEDED or iid not in LANGUAGE):
             failures += 1
             if shown[iid] < 3:
                 shown[iid] += 1
@@ -139,12 +149,12 @@ def main():
     print(f"{len(cases)} checks")
     for iid in sorted(stats):
         a, n = stats[iid]
-        tag = " (language detection: reported, not enforced)" if iid in LANGUAGE else ""
+        tag = " (unseeded langdetect: reported, not enforced)" if iid in LANGUAGE and not SEEDED else ""
         print(f"  {iid:48s} {a:6d}/{n:<6d} agree{tag}")
     if failures:
-        print(f"{failures} disagreements outside the language checks")
+        print(f"{failures} disagreements")
         return 1
-    print("all non-language checks agree")
+    print("all checks agree" if SEEDED else "all non-language checks agree")
     return 0
 
 

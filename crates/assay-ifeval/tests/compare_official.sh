@@ -4,7 +4,7 @@
 # dir, installs langdetect, nltk and immutabledict into the venv, and compares strict verdicts
 # on generated responses for every instruction of the IFEval prompts.
 #
-# Usage: bash crates/assay-ifeval/tests/compare_official.sh [path/to/ifeval_input.jsonl.gz]
+# Usage: bash crates/assay-ifeval/tests/compare_official.sh [path/to/ifeval_input.jsonl.gz] [--no-seed]
 # (without a data file, the three records in tests/data are used).
 # Environment: VENV (default <repo>/.venv); CARGO_TARGET_DIR is honoured.
 set -euo pipefail
@@ -12,8 +12,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 venv="${VENV:-$root/.venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -c "import langdetect, nltk, immutabledict, packaging" 2>/dev/null \
-    || "$venv/bin/pip" install --quiet langdetect nltk immutabledict packaging
+# NLTK 3.9.1: later releases compile RegexpTokenizer patterns with the `regex` module, whose
+# `\w` includes combining marks, so their count_words differs from the `re` semantics IFEval's
+# labels were made with (spec §3.1) on scripts such as Devanagari.
+"$venv/bin/python" -c "import langdetect, immutabledict, packaging, nltk; assert nltk.__version__ == '3.9.1'" 2>/dev/null \
+    || "$venv/bin/pip" install --quiet langdetect "nltk==3.9.1" immutabledict packaging
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$venv/bin/pip" download --quiet --no-deps --dest "$work" "lm-eval==0.4.13"
