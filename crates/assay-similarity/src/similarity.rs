@@ -27,8 +27,8 @@
 //! [`crate::chrf::corpus_chrf`]): a corpus score is not a per-item reward.
 //!
 //! Cost: BLEU, chrF and the SQuAD metrics are linear in the text; ROUGE-L and edit distance are
-//! quadratic (token and code-point products), bounded by `max_chars` and checked against the
-//! item's budget.
+//! quadratic (token and code-point products): beyond [`MAX_CELLS`] table cells (about a second)
+//! the item is a `resource_limit` error, and every text is bounded by `max_chars`.
 
 use std::sync::Arc;
 
@@ -98,6 +98,9 @@ impl Metric {
         }
     }
 }
+
+/// The most cells ROUGE-L or edit distance may fill for one item (about a second of work).
+pub const MAX_CELLS: u128 = 400_000_000;
 
 fn default_max_chars() -> usize {
     100_000
@@ -260,6 +263,29 @@ impl Grader for Similarity {
                 format!(
                     "a text is longer than max_chars = {} characters; raise `max_chars` if this is legitimate",
                     self.max_chars
+                ),
+            );
+        }
+        // ROUGE-L and edit distance fill a table of (response × reference) cells.
+        let cells: u128 = match self.metric {
+            Metric::Edit => refs
+                .iter()
+                .map(|r| r.chars().count() as u128 * response.chars().count() as u128)
+                .sum(),
+            Metric::RougeL => {
+                let p = rouge::tokenize(response, false).len() as u128;
+                refs.iter()
+                    .map(|r| rouge::tokenize(r, false).len() as u128 * p)
+                    .sum()
+            }
+            _ => 0,
+        };
+        if cells > MAX_CELLS {
+            return Outcome::error(
+                ErrorKind::ResourceLimit,
+                format!(
+                    "{} would fill {cells} table cells (limit {MAX_CELLS}): the texts are too long for a quadratic metric",
+                    self.metric.name()
                 ),
             );
         }

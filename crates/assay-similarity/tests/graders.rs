@@ -173,6 +173,16 @@ fn similarity_bad_references() {
         json!("x"),
     );
     assert_eq!(r.error.unwrap().kind, ErrorKind::ResourceLimit);
+    let long = "ab".repeat(25_000);
+    let r = grade(
+        "similarity",
+        json!({"metric": "edit"}),
+        &long,
+        json!(long.clone()),
+    );
+    let e = r.error.unwrap();
+    assert_eq!(e.kind, ErrorKind::ResourceLimit);
+    assert!(e.message.contains("table cells"), "{}", e.message);
 }
 
 fn hermes(calls: &[Value]) -> String {
