@@ -14,27 +14,30 @@ use crate::limits::Limits;
 #[serde(default, deny_unknown_fields)]
 pub struct SqlOptions {
     /// How results are compared: `bird` (set of rows), `spider` (multiset of rows, column order
-    /// free, row order only under a top-level ORDER BY in the gold) or `strict` (exact). Default
-    /// `bird`.
+    /// free, row order only under a top-level ORDER BY in the gold) or `strict` (exact).
     pub mode: CompareMode,
     /// Directory of databases. A reference with `db_id` reads
     /// `<db_dir>/<db_id>/<db_id>.sqlite` (Spider/BIRD layout); a relative `db` path is taken
-    /// from here. Default: none (relative paths are from the working directory).
+    /// from here (without it, from the working directory).
     pub db_dir: Option<PathBuf>,
     /// Where the SQL is found in the response: `auto` (last ```sql block, else text after
-    /// `anchor`, else the whole response), `fence`, `anchor` or `whole`. Default `auto`.
+    /// `anchor`, else the whole response), `fence`, `anchor` or `whole`.
     pub extract: ExtractMode,
     /// Text after which the SQL starts, for `extract = "anchor"` (or as the second choice of
-    /// `auto`), e.g. "Final SQL:". Default: none.
+    /// `auto`), e.g. "Final SQL:".
     pub anchor: Option<String>,
-    /// Weights of the reward components; the reward is their weighted mean.
+    /// Weights of the reward components `execution`, `syntax`, `schema_recall`,
+    /// `schema_jaccard`, `ngram` and `format`; the reward is their weighted mean
+    /// (Σ weight·component / Σ weight). Keys left out keep their defaults.
     pub weights: Weights,
-    /// Gram size of the n-gram similarity component. Default 2.
+    /// Gram size (in SQL tokens) of the n-gram similarity component.
     pub ngram: usize,
     /// Tags the format component requires, each exactly once and in order, e.g.
-    /// `["think", "answer"]`. Default: none (a fenced or anchored SQL is enough).
+    /// `["think", "answer"]`. Without tags, SQL in a fence (or after the anchor) is enough.
     pub format_tags: Vec<String>,
-    /// Resource limits per query.
+    /// Resource limits per query: `max_sql_bytes`, `max_rows`, `max_result_bytes`,
+    /// `max_value_bytes`, `cache_kib`, `mmap_bytes`, `pool_size`, `gold_cache_entries`,
+    /// `pred_cache_entries` (see the crate documentation of `assay_sql::Limits`).
     pub limits: Limits,
 }
 
