@@ -352,6 +352,47 @@ mod tests {
     }
 
     #[test]
+    fn spider_bounds_the_column_pairing_search() {
+        // Eight columns holding the same values {0, 1}: every pairing is a candidate.
+        let width = 8;
+        let row = |bits: &[i64]| bits.iter().map(|&b| i(b)).collect::<Vec<_>>();
+        let names: Vec<&str> = (0..width).map(|_| "c").collect();
+        let gold = rs(
+            &names,
+            vec![
+                row(&[0, 1, 0, 1, 0, 1, 0, 1]),
+                row(&[1, 0, 1, 0, 1, 0, 1, 0]),
+            ],
+        );
+        let pred = rs(
+            &names,
+            vec![
+                row(&[0, 0, 0, 0, 1, 1, 1, 1]),
+                row(&[1, 1, 1, 1, 0, 0, 0, 0]),
+            ],
+        );
+        let started = std::time::Instant::now();
+        let got = compare(Spider, &gold, &pred, false);
+        assert!(got.matched, "a pairing exists: {}", got.reason);
+        // Five columns read (0, 1) and three (1, 0), against four and four: no pairing works.
+        let pred = rs(
+            &names,
+            vec![
+                row(&[0, 0, 0, 0, 0, 1, 1, 1]),
+                row(&[1, 1, 1, 1, 1, 0, 0, 0]),
+            ],
+        );
+        let got = compare(Spider, &gold, &pred, false);
+        assert!(!got.matched);
+        assert!(
+            got.reason.contains("first 10000 column pairings"),
+            "{}",
+            got.reason
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
     fn empty_results() {
         let empty = rs(&["a"], vec![]);
         let empty_wide = rs(&["a", "b"], vec![]);
