@@ -3,26 +3,64 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::ExecError;
 
 type Slot<V> = Arc<Mutex<Option<Result<Arc<V>, ExecError>>>>;
 
+/// One key's slot, and the weight of the value it holds (0 until computed).
+struct Entry<V> {
+    slot: Slot<V>,
+    weight: Arc<AtomicUsize>,
+}
+
+impl<V> Entry<V> {
+    fn new() -> Self {
+        Entry {
+            slot: Arc::default(),
+            weight: Arc::default(),
+        }
+    }
+}
+
 /// Values by key, each computed once. Concurrent requests for one key wait for a single
 /// computation. Timeouts are not cached (a later item may have more time); other failures
-/// are. A capacity of 0 disables caching.
-#[derive(Debug)]
+/// are. The cache is bounded in entries and, with a weigher, in total weight (bytes): when a
+/// bound is passed, every entry not in use is dropped. A capacity of 0 disables caching.
 pub struct OnceCache<K, V> {
     capacity: usize,
-    entries: Mutex<HashMap<K, Slot<V>>>,
+    max_weight: usize,
+    weigh: fn(&V) -> usize,
+    total: AtomicUsize,
+    entries: Mutex<HashMap<K, Entry<V>>>,
+}
+
+impl<K, V> std::fmt::Debug for OnceCache<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnceCache")
+            .field("capacity", &self.capacity)
+            .field("max_weight", &self.max_weight)
+            .field("total", &self.total.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
 }
 
 impl<K: Eq + Hash, V> OnceCache<K, V> {
     /// A cache holding at most `capacity` values; 0 caches nothing.
     pub fn new(capacity: usize) -> Self {
+        Self::weighted(capacity, usize::MAX, |_| 0)
+    }
+
+    /// A cache holding at most `capacity` values of at most `max_weight` in total, each value
+    /// weighing `weigh(value)`. A value heavier than `max_weight` alone is not cached.
+    pub fn weighted(capacity: usize, max_weight: usize, weigh: fn(&V) -> usize) -> Self {
         OnceCache {
             capacity,
+            max_weight,
+            weigh,
+            total: AtomicUsize::new(0),
             entries: Mutex::new(HashMap::new()),
         }
     }
@@ -36,23 +74,42 @@ impl<K: Eq + Hash, V> OnceCache<K, V> {
         if self.capacity == 0 {
             return compute().map(Arc::new);
         }
-        let slot = {
+        let (slot, weight) = {
             let mut entries = lock(&self.entries);
             if !entries.contains_key(&key) && entries.len() >= self.capacity {
-                // Simple bound: drop everything not being computed or read right now.
-                entries.retain(|_, slot| Arc::strong_count(slot) > 1);
+                self.evict_idle(&mut entries);
             }
-            Arc::clone(entries.entry(key).or_default())
+            let entry = entries.entry(key).or_insert_with(Entry::new);
+            (Arc::clone(&entry.slot), Arc::clone(&entry.weight))
         };
         let mut value = lock(&slot);
         if let Some(done) = value.as_ref() {
             return done.clone();
         }
         let computed = compute().map(Arc::new);
-        if !matches!(computed, Err(ExecError::Timeout)) {
+        let w = computed.as_ref().map_or(0, |v| (self.weigh)(v));
+        if !matches!(computed, Err(ExecError::Timeout)) && w <= self.max_weight {
+            weight.store(w, Ordering::Relaxed);
+            self.total.fetch_add(w, Ordering::Relaxed);
             *value = Some(computed.clone());
         }
+        drop(value);
+        if self.total.load(Ordering::Relaxed) > self.max_weight {
+            self.evict_idle(&mut lock(&self.entries));
+        }
         computed
+    }
+
+    /// Drops every entry nobody is computing or reading right now.
+    fn evict_idle(&self, entries: &mut HashMap<K, Entry<V>>) {
+        entries.retain(|_, entry| {
+            let in_use = Arc::strong_count(&entry.slot) > 1;
+            if !in_use {
+                self.total
+                    .fetch_sub(entry.weight.load(Ordering::Relaxed), Ordering::Relaxed);
+            }
+            in_use
+        });
     }
 
     /// Number of entries.
@@ -63,6 +120,11 @@ impl<K: Eq + Hash, V> OnceCache<K, V> {
     /// Whether the cache is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Total weight of the cached values.
+    pub fn weight(&self) -> usize {
+        self.total.load(Ordering::Relaxed)
     }
 }
 
@@ -109,6 +171,28 @@ mod tests {
         assert!(failed.is_err());
         let again = cache.get_or_compute("q2", || Ok(2));
         assert_eq!(again.unwrap_err(), ExecError::Prepare("x".into()));
+    }
+
+    #[test]
+    fn weight_bounds_the_cache() {
+        let cache: OnceCache<u32, Vec<u8>> = OnceCache::weighted(100, 1000, Vec::len);
+        for key in 0..10 {
+            cache.get_or_compute(key, || Ok(vec![0; 300])).unwrap();
+            assert!(cache.weight() <= 1000, "{}", cache.weight());
+        }
+        assert!(cache.len() <= 4, "{}", cache.len());
+        // Too heavy to cache at all: computed every time.
+        let runs = AtomicUsize::new(0);
+        for _ in 0..2 {
+            cache
+                .get_or_compute(99, || {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    Ok(vec![0; 5000])
+                })
+                .unwrap();
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        assert!(cache.weight() <= 1000);
     }
 
     #[test]

@@ -137,7 +137,11 @@ impl SqlEngine {
         options.validate()?;
         Ok(SqlEngine {
             pools: Pools::new(options.limits.clone()),
-            gold: GoldCache::new(options.limits.gold_cache_entries),
+            gold: GoldCache::weighted(
+                options.limits.gold_cache_entries,
+                options.limits.gold_cache_bytes,
+                |gold| gold.result.size(),
+            ),
             preds: PredCache::new(options.limits.pred_cache_entries),
             schemas: Mutex::new(HashMap::new()),
             options,

@@ -32,6 +32,9 @@ pub struct Limits {
     /// Gold results kept in the cache (one per database and gold query); 0 disables the cache.
     /// Default 4096.
     pub gold_cache_entries: usize,
+    /// Most bytes of gold results kept in the cache; a larger gold result is not cached.
+    /// Default 536870912 (512 MiB).
+    pub gold_cache_bytes: usize,
     /// Prediction verdicts kept in the cache, one per (database, gold query, predicted query):
     /// identical predictions in a group run once. 0 disables the cache (do so for queries whose
     /// result changes from run to run, such as `random()`). Default 16384.
@@ -49,6 +52,7 @@ impl Default for Limits {
             mmap_bytes: 0,
             pool_size: 32,
             gold_cache_entries: 4096,
+            gold_cache_bytes: 512 << 20,
             pred_cache_entries: 16384,
         }
     }

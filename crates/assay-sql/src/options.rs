@@ -37,6 +37,7 @@ pub struct SqlOptions {
     pub format_tags: Vec<String>,
     /// Resource limits per query: `max_sql_bytes`, `max_rows`, `max_result_bytes`,
     /// `max_value_bytes`, `cache_kib`, `mmap_bytes`, `pool_size`, `gold_cache_entries`,
+    /// `gold_cache_bytes`,
     /// `pred_cache_entries` (see the crate documentation of `assay_sql::Limits`).
     pub limits: Limits,
 }

@@ -165,6 +165,13 @@ pub struct ResultSet {
 }
 
 impl ResultSet {
+    /// Approximate bytes the result takes in memory.
+    pub fn size(&self) -> usize {
+        let names: usize = self.columns.iter().map(String::len).sum();
+        let cells: usize = self.rows.iter().flatten().map(Value::size).sum();
+        names + cells + self.rows.len() * std::mem::size_of::<Vec<Value>>()
+    }
+
     /// The canonical keys of one row.
     pub fn row_keys(&self, row: usize) -> Vec<Key<'_>> {
         self.rows[row].iter().map(Value::key).collect()
