@@ -35,10 +35,9 @@ pub struct SqlOptions {
     /// Tags the format component requires, each exactly once and in order, e.g.
     /// `["think", "answer"]`. Without tags, SQL in a fence (or after the anchor) is enough.
     pub format_tags: Vec<String>,
-    /// Resource limits per query: `max_sql_bytes`, `max_rows`, `max_result_bytes`,
+    /// Resource limits and caches: `max_sql_bytes`, `max_rows`, `max_result_bytes`,
     /// `max_value_bytes`, `cache_kib`, `mmap_bytes`, `pool_size`, `gold_cache_entries`,
-    /// `gold_cache_bytes`,
-    /// `pred_cache_entries` (see the crate documentation of `assay_sql::Limits`).
+    /// `gold_cache_bytes`, `pred_cache_entries` (see `assay_sql::Limits`).
     pub limits: Limits,
 }
 
