@@ -31,30 +31,106 @@ pub(crate) const TASK_UID: u32 = 1000;
 pub(crate) const CONTROL_FD: RawFd = 3;
 const ERROR_FD: RawFd = 4;
 
-/// The steps of cell setup, reported by number when one fails.
-const STEPS: &[&str] = &[
-    "make the mount tree private",
-    "mount the root tmpfs",
-    "create a directory in the new root",
-    "create a symbolic link in the new root",
-    "create a file in the new root",
-    "bind-mount a runtime path",
-    "remount a runtime path read-only",
-    "mount /proc",
-    "mount the /tmp scratch tmpfs",
-    "pivot_root into the new root",
-    "detach the old root",
-    "remount the new root read-only",
-    "set the host name",
-    "unshare the user namespace (CLONE_NEWUSER)",
-    "wait for the uid/gid maps",
-    "drop supplementary groups and switch to the cell's root uid",
-    "set no_new_privs",
-    "apply the Landlock cell layer",
-    "install the seccomp filter",
-    "set up the zygote's file descriptors",
-    "execute the zygote",
-];
+/// The steps of cell setup; a failing one is reported to the supervisor by number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+enum Step {
+    /// Make the mount tree private.
+    PrivateMounts,
+    /// Mount the root tmpfs.
+    RootTmpfs,
+    /// Create a directory in the new root.
+    Mkdir,
+    /// Create a symbolic link in the new root.
+    Symlink,
+    /// Create a file in the new root.
+    File,
+    /// Bind-mount a runtime path.
+    Bind,
+    /// Remount a runtime path read-only.
+    RemountReadOnly,
+    /// Mount /proc.
+    Proc,
+    /// Mount the /tmp scratch tmpfs.
+    Scratch,
+    /// Pivot_root into the new root.
+    PivotRoot,
+    /// Detach the old root.
+    DetachOldRoot,
+    /// Remount the new root read-only.
+    ReadOnlyRoot,
+    /// Set the host name.
+    Hostname,
+    /// Unshare the user namespace (CLONE_NEWUSER).
+    UserNamespace,
+    /// Wait for the uid/gid maps.
+    IdMaps,
+    /// Drop supplementary groups and switch to the cell's root uid.
+    DropToCellRoot,
+    /// Set no_new_privs.
+    NoNewPrivs,
+    /// Apply the Landlock cell layer.
+    Landlock,
+    /// Install the seccomp filter.
+    Seccomp,
+    /// Set up the zygote's file descriptors.
+    Descriptors,
+    /// Execute the zygote.
+    Exec,
+}
+
+impl Step {
+    const ALL: [Step; 21] = [
+        Step::PrivateMounts,
+        Step::RootTmpfs,
+        Step::Mkdir,
+        Step::Symlink,
+        Step::File,
+        Step::Bind,
+        Step::RemountReadOnly,
+        Step::Proc,
+        Step::Scratch,
+        Step::PivotRoot,
+        Step::DetachOldRoot,
+        Step::ReadOnlyRoot,
+        Step::Hostname,
+        Step::UserNamespace,
+        Step::IdMaps,
+        Step::DropToCellRoot,
+        Step::NoNewPrivs,
+        Step::Landlock,
+        Step::Seccomp,
+        Step::Descriptors,
+        Step::Exec,
+    ];
+
+    /// What the step does, for error messages ("could not …").
+    fn describe(self) -> &'static str {
+        match self {
+            Step::PrivateMounts => "make the mount tree private",
+            Step::RootTmpfs => "mount the root tmpfs",
+            Step::Mkdir => "create a directory in the new root",
+            Step::Symlink => "create a symbolic link in the new root",
+            Step::File => "create a file in the new root",
+            Step::Bind => "bind-mount a runtime path",
+            Step::RemountReadOnly => "remount a runtime path read-only",
+            Step::Proc => "mount /proc",
+            Step::Scratch => "mount the /tmp scratch tmpfs",
+            Step::PivotRoot => "pivot_root into the new root",
+            Step::DetachOldRoot => "detach the old root",
+            Step::ReadOnlyRoot => "remount the new root read-only",
+            Step::Hostname => "set the host name",
+            Step::UserNamespace => "unshare the user namespace (CLONE_NEWUSER)",
+            Step::IdMaps => "wait for the uid/gid maps",
+            Step::DropToCellRoot => "drop supplementary groups and switch to the cell's root uid",
+            Step::NoNewPrivs => "set no_new_privs",
+            Step::Landlock => "apply the Landlock cell layer",
+            Step::Seccomp => "install the seccomp filter",
+            Step::Descriptors => "set up the zygote's file descriptors",
+            Step::Exec => "execute the zygote",
+        }
+    }
+}
 
 /// How a cell's file system and processes are laid out.
 #[derive(Debug)]
@@ -371,7 +447,9 @@ fn decode_error(report: &[u8; 8]) -> SpawnError {
     let step = u32::from_ne_bytes(report[..4].try_into().expect("4 bytes")) as usize;
     let errno = i32::from_ne_bytes(report[4..].try_into().expect("4 bytes"));
     SpawnError {
-        step: STEPS.get(step).copied().unwrap_or("set up the cell"),
+        step: Step::ALL
+            .get(step)
+            .map_or("set up the cell", |s| s.describe()),
         error: io::Error::from_raw_os_error(errno),
     }
 }
@@ -396,7 +474,7 @@ struct ChildFds {
 }
 
 /// Reports failure of `step` to the supervisor and exits. Async-signal-safe.
-fn die(error_fd: RawFd, step: usize) -> ! {
+fn die(error_fd: RawFd, step: Step) -> ! {
     let errno = io::Error::last_os_error().raw_os_error().unwrap_or(0);
     let mut report = [0u8; 8];
     report[..4].copy_from_slice(&(step as u32).to_ne_bytes());
@@ -406,10 +484,6 @@ fn die(error_fd: RawFd, step: usize) -> ! {
         libc::write(error_fd, report.as_ptr().cast(), report.len());
         libc::_exit(127)
     }
-}
-
-fn step_index(name: &str) -> usize {
-    STEPS.iter().position(|s| *s == name).unwrap_or(0)
 }
 
 /// Runs in the cloned child. System calls only; never returns.
@@ -422,7 +496,7 @@ fn child_main(
 ) -> ! {
     let e = fds.error;
     let null = std::ptr::null::<libc::c_char>();
-    let check = |ok: bool, step: usize| {
+    let check = |ok: bool, step: Step| {
         if !ok {
             die(e, step)
         }
@@ -438,7 +512,7 @@ fn child_main(
                 libc::MS_REC | libc::MS_PRIVATE,
                 std::ptr::null(),
             ) == 0,
-            0,
+            Step::PrivateMounts,
         );
         check(
             libc::mount(
@@ -448,13 +522,16 @@ fn child_main(
                 libc::MS_NOSUID | libc::MS_NODEV,
                 c"size=1m,mode=0755".as_ptr().cast(),
             ) == 0,
-            1,
+            Step::RootTmpfs,
         );
         for dir in &plan.mkdirs {
-            check(libc::mkdir(dir.as_ptr(), 0o755) == 0, 2);
+            check(libc::mkdir(dir.as_ptr(), 0o755) == 0, Step::Mkdir);
         }
         for (target, link) in &plan.symlinks {
-            check(libc::symlink(target.as_ptr(), link.as_ptr()) == 0, 3);
+            check(
+                libc::symlink(target.as_ptr(), link.as_ptr()) == 0,
+                Step::Symlink,
+            );
         }
         for (path, content) in &plan.files {
             let fd = libc::open(
@@ -462,12 +539,12 @@ fn child_main(
                 libc::O_WRONLY | libc::O_CREAT | libc::O_CLOEXEC,
                 0o644,
             );
-            check(fd >= 0, 4);
+            check(fd >= 0, Step::File);
             if !content.is_empty() {
                 check(
                     libc::write(fd, content.as_ptr().cast(), content.len())
                         == content.len() as isize,
-                    4,
+                    Step::File,
                 );
             }
             libc::close(fd);
@@ -481,7 +558,7 @@ fn child_main(
                     libc::MS_BIND | libc::MS_REC,
                     std::ptr::null(),
                 ) == 0,
-                5,
+                Step::Bind,
             );
             if *read_only {
                 let flags = libc::MS_BIND
@@ -491,7 +568,7 @@ fn child_main(
                     | libc::MS_NODEV;
                 check(
                     libc::mount(null, dst.as_ptr(), null, flags, std::ptr::null()) == 0,
-                    6,
+                    Step::RemountReadOnly,
                 );
             }
         }
@@ -503,7 +580,7 @@ fn child_main(
                 libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
                 std::ptr::null(),
             ) == 0,
-            7,
+            Step::Proc,
         );
         check(
             libc::mount(
@@ -513,88 +590,106 @@ fn child_main(
                 libc::MS_NOSUID | libc::MS_NODEV,
                 plan.tmp_opts.as_ptr().cast(),
             ) == 0,
-            8,
+            Step::Scratch,
         );
-        check(libc::chdir(plan.root.as_ptr()) == 0, 9);
+        check(libc::chdir(plan.root.as_ptr()) == 0, Step::PivotRoot);
         check(
             libc::syscall(libc::SYS_pivot_root, c".".as_ptr(), c".".as_ptr()) == 0,
-            9,
+            Step::PivotRoot,
         );
-        check(libc::umount2(c".".as_ptr(), libc::MNT_DETACH) == 0, 10);
-        check(libc::chdir(c"/".as_ptr()) == 0, 10);
+        check(
+            libc::umount2(c".".as_ptr(), libc::MNT_DETACH) == 0,
+            Step::DetachOldRoot,
+        );
+        check(libc::chdir(c"/".as_ptr()) == 0, Step::DetachOldRoot);
         let ro =
             libc::MS_BIND | libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV;
         check(
             libc::mount(null, c"/".as_ptr(), null, ro, std::ptr::null()) == 0,
-            11,
+            Step::ReadOnlyRoot,
         );
         let host = b"assay";
-        check(libc::sethostname(host.as_ptr().cast(), host.len()) == 0, 12);
+        check(
+            libc::sethostname(host.as_ptr().cast(), host.len()) == 0,
+            Step::Hostname,
+        );
 
-        check(libc::unshare(libc::CLONE_NEWUSER) == 0, 13);
-        check(libc::write(fds.to_parent, b"u".as_ptr().cast(), 1) == 1, 14);
+        check(libc::unshare(libc::CLONE_NEWUSER) == 0, Step::UserNamespace);
+        check(
+            libc::write(fds.to_parent, b"u".as_ptr().cast(), 1) == 1,
+            Step::IdMaps,
+        );
         let mut go = [0u8; 1];
         check(
             libc::read(fds.from_parent, go.as_mut_ptr().cast(), 1) == 1,
-            14,
+            Step::IdMaps,
         );
         // Raw system calls: glibc's set*id wrappers synchronize credentials across every
         // thread it knows of, and after a raw clone it still "knows" the parent's threads
         // (it would wait forever for them).
         check(
             libc::syscall(libc::SYS_setgroups, 0usize, std::ptr::null::<libc::gid_t>()) == 0,
-            15,
+            Step::DropToCellRoot,
         );
         check(
             libc::syscall(libc::SYS_setresgid, 0u32, 0u32, 0u32) == 0,
-            15,
+            Step::DropToCellRoot,
         );
         check(
             libc::syscall(libc::SYS_setresuid, 0u32, 0u32, 0u32) == 0,
-            15,
+            Step::DropToCellRoot,
         );
-        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, 16);
+        check(
+            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0,
+            Step::NoNewPrivs,
+        );
         if let Some(policy) = &plan.landlock {
             if policy.apply().is_err() {
-                die(e, 17);
+                die(e, Step::Landlock);
             }
         }
         if let Some(prog) = seccomp {
-            check(crate::seccomp::install(prog) == 0, 18);
+            check(crate::seccomp::install(prog) == 0, Step::Seccomp);
         }
         // Control socket on fd 3, error pipe on fd 4 (closed by execve), nothing else.
-        let c = libc::fcntl(fds.control, libc::F_DUPFD_CLOEXEC, 10);
-        let err = libc::fcntl(e, libc::F_DUPFD_CLOEXEC, 10);
-        check(c >= 0 && err >= 0, 19);
+        let c = libc::fcntl(fds.control, libc::F_DUPFD_CLOEXEC, Step::DetachOldRoot);
+        let err = libc::fcntl(e, libc::F_DUPFD_CLOEXEC, Step::DetachOldRoot);
+        check(c >= 0 && err >= 0, Step::Descriptors);
         let e = err;
-        let check = |ok: bool, step: usize| {
+        let check = |ok: bool, step: Step| {
             if !ok {
                 die(e, step)
             }
         };
-        check(libc::dup3(c, CONTROL_FD, 0) == CONTROL_FD, 19);
-        check(libc::dup3(e, ERROR_FD, libc::O_CLOEXEC) == ERROR_FD, 19);
+        check(
+            libc::dup3(c, CONTROL_FD, 0) == CONTROL_FD,
+            Step::Descriptors,
+        );
+        check(
+            libc::dup3(e, ERROR_FD, libc::O_CLOEXEC) == ERROR_FD,
+            Step::Descriptors,
+        );
         let e = ERROR_FD;
-        let check = |ok: bool, step: usize| {
+        let check = |ok: bool, step: Step| {
             if !ok {
                 die(e, step)
             }
         };
         check(
             libc::syscall(libc::SYS_close_range, ERROR_FD as u32 + 1, u32::MAX, 0u32) == 0,
-            19,
+            Step::Descriptors,
         );
         let n = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
-        check(n >= 0, 19);
+        check(n >= 0, Step::Descriptors);
         for std_fd in 0..if plan.keep_stderr { 2 } else { 3 } {
             if n != std_fd {
-                check(libc::dup2(n, std_fd) == std_fd, 19);
+                check(libc::dup2(n, std_fd) == std_fd, Step::Descriptors);
             }
         }
         if n > 2 {
             libc::close(n);
         }
         libc::execve(plan.exe.as_ptr(), argv.as_ptr(), envp.as_ptr());
-        die(e, step_index("execute the zygote"))
+        die(e, Step::Exec)
     }
 }

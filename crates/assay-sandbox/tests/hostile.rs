@@ -438,3 +438,16 @@ fn a_dead_cell_is_replaced() {
         .expect("a fresh cell runs the task");
     assert_eq!(exec.stdout, b"2\n");
 }
+
+#[test]
+fn setup_errors_say_what_to_do() {
+    let err = Sandbox::new(SandboxConfig {
+        python: Some("/nonexistent/python3".into()),
+        ..SandboxConfig::default()
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("SandboxConfig::python"), "{err}");
+    for layer in Layer::ALL {
+        assert!(!layer.remedy().is_empty());
+    }
+}
