@@ -2,12 +2,13 @@
 //! (`tests/compare_official.sh`).
 //!
 //! Input (stdin), one JSON object per line: `{"id": "...", "kwargs": {...}, "response": "..."}`.
-//! Output (stdout), one line per input: `{"followed": true|false}` (IFEval's strict rule: a blank
-//! response follows nothing) or `{"error": "..."}`.
+//! Output (stdout), one line per input: `{"followed": true|false, "loose": true|false}` (IFEval's
+//! strict and loose rules: a blank response or variant follows nothing) or `{"error": "..."}`.
 
 use std::io::{self, BufRead, Write};
 
 use assay_ifeval::instructions::Instruction;
+use assay_ifeval::loose_variants;
 use assay_ifeval::pytext::strip;
 use serde_json::{json, Map, Value};
 
@@ -24,8 +25,10 @@ fn main() {
         let response = v["response"].as_str().expect("response");
         let result = match Instruction::parse(id, &kwargs, None) {
             Ok(instruction) => {
-                let followed = !strip(response).is_empty() && instruction.check(response).followed;
-                json!({ "followed": followed })
+                let passes =
+                    |text: &str| !strip(text).is_empty() && instruction.check(text).followed;
+                let loose = loose_variants(response).iter().any(|v| passes(v));
+                json!({ "followed": passes(response), "loose": loose })
             }
             Err(e) => json!({ "error": e }),
         };
