@@ -173,3 +173,37 @@ def test_spawned_children_get_the_engine_by_pickle():
     with ctx.Pool(2) as pool:
         result = pool.map_async(_child_score, [engine] * 2)
         assert result.get(timeout=120) == [expected] * 2
+
+
+def test_ray_actors_and_tasks():
+    """Runs only where Ray is installed (the suite does not install it)."""
+    ray = pytest.importorskip("ray")
+    from assay.integrations import verl
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+
+        @ray.remote
+        class Scorer:
+            def __init__(self, engine):
+                self.engine = engine  # arrives by pickle: its configuration
+
+            def score(self, items):
+                return [r["reward"] for r in self.engine.score(items)]
+
+            def verl(self, n):
+                return [verl.compute_score("math", f"\\boxed{{{i}}}", str(i))["score"] for i in range(n)]
+
+        @ray.remote
+        def task(engine, items):
+            return [r["reward"] for r in engine.score(items)]
+
+        engine = assay.Engine.from_config(ROUTED)
+        items = batch(200)
+        expected = [r["reward"] for r in engine.score(items)]
+        actors = [Scorer.remote(engine) for _ in range(2)]
+        assert ray.get([a.score.remote(items) for a in actors]) == [expected] * 2
+        assert ray.get(actors[0].verl.remote(20)) == [1.0] * 20
+        assert ray.get([task.remote(engine, items) for _ in range(3)]) == [expected] * 3
+    finally:
+        ray.shutdown()
