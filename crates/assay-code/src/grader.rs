@@ -305,6 +305,28 @@ impl CodeGrader {
         }
     }
 
+    /// A `timeout` outcome when a program ran out of time only because the item's deadline
+    /// was shorter than the reference's time limit: no verdict on the response, not a zero.
+    fn cut_by_budget(
+        &self,
+        reference: &Reference,
+        timeout: Option<Duration>,
+        runs: &[Result<Execution, RunError>],
+    ) -> Option<Outcome> {
+        let limit = reference.time_limit_s.unwrap_or(self.options.time_limit_s);
+        let budget = timeout?;
+        let cut = budget.as_secs_f64() < limit
+            && runs
+                .iter()
+                .any(|r| matches!(r, Ok(e) if e.status == Status::Timeout));
+        cut.then(|| {
+            Outcome::timeout(format!(
+                "the item's deadline ({budget:?}) passed before the program finished \
+                 (the reference allows {limit} s)"
+            ))
+        })
+    }
+
     fn reward(&self, passed: &[bool], weights: &[f64]) -> f64 {
         let total = passed.len();
         let n = passed.iter().filter(|&&p| p).count();
@@ -577,7 +599,9 @@ impl Grader for CodeGrader {
                         Tests::Io(c) => c.len(),
                         _ => 0,
                     };
-                    self.judge_io(&reference, &runs[first_task..first_task + n])
+                    let runs = &runs[first_task..first_task + n];
+                    self.cut_by_budget(&reference, ctx.timeout(), runs)
+                        .unwrap_or_else(|| self.judge_io(&reference, runs))
                 }
                 Prepared::Harness {
                     reference,
@@ -585,7 +609,13 @@ impl Grader for CodeGrader {
                     nonce,
                     task,
                 } => match &*plan {
-                    Ok(plan) => self.judge_harness(&reference, plan, &nonce, &runs[task]),
+                    Ok(plan) => {
+                        let runs = &runs[task..=task];
+                        self.cut_by_budget(&reference, ctx.timeout(), runs)
+                            .unwrap_or_else(|| {
+                                self.judge_harness(&reference, plan, &nonce, &runs[0])
+                            })
+                    }
                     Err(_) => unreachable!("failed plans are resolved in plan_all"),
                 },
                 Prepared::Planned { .. } => unreachable!("plan_all resolves every plan"),

@@ -281,3 +281,21 @@ fn cpp_stdin_stdout() {
     );
     assert_eq!(asserts.error.unwrap().kind, ErrorKind::BadReference);
 }
+
+#[test]
+fn a_deadline_shorter_than_the_time_limit_is_a_timeout_not_a_zero() {
+    let grader = CodeGrader::new(CodeOptions::default()).unwrap();
+    let item = Item::new(
+        fenced("import time\ntime.sleep(5)\nprint(1)"),
+        json!({"tests": [{"stdin": "", "stdout": "1"}], "time_limit_s": 10}),
+    );
+    let o = grader
+        .grade_batch(
+            &[&item],
+            &BatchContext::new(Some(std::time::Duration::from_millis(300))),
+        )
+        .pop()
+        .unwrap();
+    assert_eq!(o.status, Status::Timeout, "{o:?}");
+    assert_eq!(o.reward, None);
+}

@@ -44,8 +44,9 @@ pub(crate) enum JobKind {
 }
 
 /// How long past the wall deadline the supervisor waits for the zygote's report before it
-/// destroys the whole cell.
-const GRACE: Duration = Duration::from_secs(3);
+/// destroys the whole cell. Generous: killing and reaping processes that hold gigabytes takes
+/// a while on a loaded machine, and destroying a cell turns the task into a sandbox failure.
+const GRACE: Duration = Duration::from_secs(5);
 const READ_CHUNK: usize = 64 * 1024;
 const MAX_FRAME: usize = 1 << 20;
 

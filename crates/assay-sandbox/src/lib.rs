@@ -31,8 +31,9 @@
 //!
 //! # Requirements
 //!
-//! Linux, run as root (or with `CAP_SYS_ADMIN`, `CAP_SETUID` and `CAP_SETGID`), with user
-//! namespaces, seccomp and Landlock enabled. [`Sandbox::new`] refuses to start when a layer of
+//! Linux (5.13 or later for Landlock), run as root (or with `CAP_SYS_ADMIN`, `CAP_SETUID` and
+//! `CAP_SETGID`), with user namespaces, seccomp and Landlock enabled; Python 3.9 or later (the
+//! zygote uses `os.pidfd_open` and `socket.recv_fds`); `g++` for C++ tasks. [`Sandbox::new`] refuses to start when a layer of
 //! [`SandboxConfig::required`] is missing, with an error naming the layer and the remedy
 //! ([`Layer::remedy`]). On a machine without user namespaces or Landlock, fix the machine as
 //! the remedy says, or (knowing what is lost) remove the layer from `required`.
