@@ -281,7 +281,15 @@ impl Cell {
                 ));
             }
             let mut pfds = Vec::with_capacity(5);
-            pfds.push(pollfd(&self.process.control, libc::POLLIN));
+            pfds.push(match report {
+                // Nothing more is due from the zygote (a retiring one may hang up).
+                Some(_) => libc::pollfd {
+                    fd: -1,
+                    events: 0,
+                    revents: 0,
+                },
+                None => pollfd(&self.process.control, libc::POLLIN),
+            });
             for s in &streams {
                 pfds.push(match &s.fd {
                     Some(fd) => pollfd(fd, libc::POLLIN),

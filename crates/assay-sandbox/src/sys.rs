@@ -90,14 +90,34 @@ pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
     })
 }
 
-/// Sends all of `buf` on a blocking socket.
+/// How long a send waits for room in a full socket buffer before giving up.
+const SEND_TIMEOUT_MS: i32 = 30_000;
+
+/// Sends all of `buf` on a socket, waiting for room when it is non-blocking and full.
 pub(crate) fn send_all(fd: BorrowedFd<'_>, mut buf: &[u8]) -> io::Result<()> {
     while !buf.is_empty() {
         match send(fd, buf) {
             Ok(n) => buf = &buf[n..],
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_writable(fd)?,
             Err(e) => return Err(e),
         }
+    }
+    Ok(())
+}
+
+/// Waits until `fd` can take more bytes.
+fn wait_writable(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let mut pfd = [libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLOUT,
+        revents: 0,
+    }];
+    if poll(&mut pfd, SEND_TIMEOUT_MS)? == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the peer stopped reading",
+        ));
     }
     Ok(())
 }
@@ -135,6 +155,7 @@ pub(crate) fn send_with_fds(sock: BorrowedFd<'_>, buf: &[u8], fds: &[RawFd]) -> 
         // SAFETY: `msg` and everything it points to is valid for the call.
         match cvt_size(unsafe { libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) }) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_writable(sock)?,
             other => break other?,
         }
     };

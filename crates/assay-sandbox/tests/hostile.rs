@@ -451,3 +451,15 @@ fn setup_errors_say_what_to_do() {
         assert!(!layer.remedy().is_empty());
     }
 }
+
+#[test]
+fn large_programs_and_files_get_through() {
+    let padding = format!("# {}\n", "x".repeat(100)).repeat(30_000); // 3 MB of comments
+    let mut task = Task::python(format!(
+        "{padding}print(len(open('data.bin', 'rb').read()))"
+    ));
+    task.files.push(("data.bin".into(), vec![7u8; 2 << 20]));
+    let exec = run_task(task);
+    assert_eq!(exec.status, Status::Ok, "{}", text(&exec.stderr));
+    assert_eq!(exec.stdout, b"2097152\n");
+}
