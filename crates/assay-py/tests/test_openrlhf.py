@@ -13,22 +13,31 @@ CHATML_PROMPT = "<|im_start|>user\nWhat is 6*7?<|im_end|>\n<|im_start|>assistant
 
 
 @pytest.mark.parametrize(
-    "query, prompt, response",
+    "prompt, query, response",
     [
-        (CHATML_PROMPT + "It is \\boxed{42}.<|im_end|>", CHATML_PROMPT, "It is \\boxed{42}."),
-        # left padding before the prompt, right padding after the end of the turn
+        # The cases of `assay serve`'s /get_reward: both read the same response.
         (
-            "<|endoftext|><|endoftext|>" + CHATML_PROMPT + "\\boxed{42}<|im_end|>\n<|endoftext|><|endoftext|>",
-            CHATML_PROMPT,
-            "\\boxed{42}",
+            "<|im_start|>user\nWhat?<|im_end|>\n<|im_start|>assistant\n",
+            "<|im_start|>user\nWhat?<|im_end|>\n<|im_start|>assistant\nThe answer is 4.<|im_end|>\n<|endoftext|><|endoftext|>",
+            "The answer is 4.",
         ),
-        ("<s>[INST] q [/INST] answer 42</s><pad><pad>", "[INST] q [/INST]", "answer 42"),
-        ("<|begin_of_text|>prompt text 42<|eot_id|>", "prompt text", "42"),
-        ("a response whose prompt is not in it", "elsewhere", "a response whose prompt is not in it"),
-        ("no end token", "", "no end token"),
+        (
+            "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nQ<|eot_id|>",
+            "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nQ<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n42<|eot_id|>",
+            "42",
+        ),
+        ("[INST] Q [/INST]", "[INST] Q [/INST] yes</s>", "yes"),
+        ("Q:", "Q: 7 <end_of_turn>\n<eos>", "7"),
+        ("", "plain <|end|>", "plain"),
+        ("P", "P a <|im_end|> b <|im_end|>", "a <|im_end|> b"),  # tokens inside stay
+        ("Q", "<s> Q A", "A"),  # a prompt not at the start is found
+        ("absent", "whole thing</s>", "whole thing"),  # or the query is taken whole
+        # Left padding before the prompt, right padding after the turn.
+        (CHATML_PROMPT, "<|endoftext|><|endoftext|>" + CHATML_PROMPT + "\\boxed{42}<|im_end|>\n<|endoftext|>", "\\boxed{42}"),
+        ("<|User|>q", "<｜begin▁of▁sentence｜><|User|>q<｜Assistant｜>x = 1<｜end▁of▁sentence｜>", "x = 1"),
     ],
 )
-def test_response_of(query, prompt, response):
+def test_response_of(prompt, query, response):
     assert openrlhf.response_of(query, prompt) == response
 
 
@@ -76,6 +85,16 @@ def test_failures_get_the_fallback_and_are_flagged(monkeypatch, caplog):
     assert "no_route" in caplog.text
     out = openrlhf.reward_func(["p x"], ["p"], ["4"], config=ROUTED, data_sources=["unrouted"], fallback=-1.0)
     assert out["rewards"] == [-1.0]
+
+
+def test_custom_strip_tokens(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)
+    out = openrlhf.reward_func(["q 5<END>"], ["q"], ["5"], config={"graders": {"s": {"kind": "string_check"}}})
+    assert out["rewards"] == [0.0]
+    out = openrlhf.reward_func(
+        ["q 5<END>"], ["q"], ["5"], config={"graders": {"s": {"kind": "string_check"}}}, strip_tokens=["<END>"]
+    )
+    assert out["rewards"] == [1.0]
 
 
 def test_the_file_openrlhf_loads(tmp_path, monkeypatch):

@@ -3,9 +3,10 @@
 OpenRLHF loads a Python file given as ``--remote_rm_url`` and calls its
 ``reward_func(queries, prompts, labels)``: ``queries`` are the decoded sequences (prompt and
 response, with special tokens), ``prompts`` the prompts and ``labels`` the ``--label_key``
-column. The response is the part of each query after its prompt, cut at the first
-end-of-sequence token (``<|im_end|>``, ``<|endoftext|>``, ``</s>``, ``<|eot_id|>`` …; see
-:data:`END_TOKENS`) so right padding is dropped too.
+column. The response is the part of each query after its prompt, with chat-template,
+end-of-sequence and padding tokens (``<|im_end|>``, ``<|endoftext|>``, ``</s>``,
+``<|eot_id|>`` …; see :data:`STRIP_TOKENS`) stripped from both ends, as ``assay serve``'s
+``/get_reward`` does.
 
 It returns ``{"rewards", "scores", "extra_logs"}``. OpenRLHF needs a number for every
 sample, so an item that could not be graded (``timeout``, ``error``, ``not_applicable``) gets
@@ -29,43 +30,64 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from assay.integrations._common import ConfigLike, configure, get_engine, is_failure, report_failure
 
-__all__ = ["reward_func", "response_of", "configure", "END_TOKENS"]
+__all__ = ["reward_func", "response_of", "strip", "configure", "STRIP_TOKENS"]
 
-#: End-of-sequence, end-of-turn and padding tokens of common chat templates: the response
-#: ends at the first of them.
-END_TOKENS = (
+#: Chat-template, end-of-sequence and padding tokens stripped from both ends of a response
+#: (ChatML/Qwen, Llama 2 and 3, Phi-3, Gemma, Mistral, DeepSeek): the defaults of
+#: ``assay serve``'s ``/get_reward``, so both read the same response from the same query.
+STRIP_TOKENS = (
     "<|im_end|>",
+    "<|im_start|>assistant",
     "<|endoftext|>",
     "<|end_of_text|>",
+    "<|begin_of_text|>",
+    "<|start_header_id|>assistant<|end_header_id|>",
     "<|eot_id|>",
     "<|eom_id|>",
     "<|end|>",
+    "<|assistant|>",
+    "<s>",
     "</s>",
     "<eos>",
+    "<pad>",
+    "<start_of_turn>model",
     "<end_of_turn>",
     "<|end▁of▁sentence|>",
     "<｜end▁of▁sentence｜>",
-    "<|finetune_right_pad_id|>",
-    "<pad>",
-    "[PAD]",
+    "<|Assistant|>",
+    "<｜Assistant｜>",
 )
 
 
-def response_of(query: str, prompt: Optional[str], end_tokens: Sequence[str] = END_TOKENS) -> str:
-    """The response inside ``query``: what follows ``prompt`` (its last occurrence, so left
-    padding and a BOS token before it do not matter), cut at the first end token and with
-    surrounding whitespace removed. A query that does not contain its prompt is taken whole."""
-    response = query
+def strip(text: str, tokens: Sequence[str] = STRIP_TOKENS) -> str:
+    """Removes ``tokens`` and whitespace from both ends of ``text``, repeatedly (tokens inside
+    the text stay)."""
+    while True:
+        before = len(text)
+        text = text.strip()
+        for token in tokens:
+            if text.startswith(token):
+                text = text[len(token) :]
+            if text.endswith(token):
+                text = text[: -len(token)]
+        if len(text) == before:
+            return text
+
+
+def response_of(query: str, prompt: Optional[str], tokens: Sequence[str] = STRIP_TOKENS) -> str:
+    """The response inside ``query``: what follows ``prompt`` (at the start, or else at its
+    first occurrence, so left padding or a BOS token before it do not matter), with
+    :data:`STRIP_TOKENS` and whitespace stripped from both ends. A query that does not contain
+    its prompt is taken whole."""
+    rest = query
     if prompt:
-        at = query.rfind(prompt)
-        if at >= 0:
-            response = query[at + len(prompt) :]
-    cut = len(response)
-    for token in end_tokens:
-        at = response.find(token)
-        if 0 <= at < cut:
-            cut = at
-    return response[:cut].strip()
+        if query.startswith(prompt):
+            rest = query[len(prompt) :]
+        else:
+            at = query.find(prompt)
+            if at >= 0:
+                rest = query[at + len(prompt) :]
+    return strip(rest, tokens)
 
 
 def _tensor(values: List[float]) -> Any:
@@ -84,6 +106,7 @@ def reward_func(
     config: Optional[ConfigLike] = None,
     data_sources: Optional[Sequence[Optional[str]]] = None,
     fallback: float = 0.0,
+    strip_tokens: Sequence[str] = STRIP_TOKENS,
     **kwargs: Any,
 ) -> Dict[str, Any]:
     """Grades a batch of OpenRLHF samples; see the module documentation."""
@@ -101,7 +124,7 @@ def reward_func(
         item: Dict[str, Any] = {
             "id": i,
             "prompt": prompts[i],
-            "response": response_of(queries[i], prompts[i]),
+            "response": response_of(queries[i], prompts[i], strip_tokens),
             "reference": labels[i],
         }
         if data_sources is not None and data_sources[i] is not None:
