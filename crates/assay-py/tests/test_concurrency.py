@@ -134,6 +134,8 @@ def _child_score(engine):
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+# Forking a process with threads is the point: the child must not use the parent's pool.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_forked_children_after_the_parent_scored():
     engine = assay.Engine(grader="math")
     expected = [r["reward"] for r in engine.score(batch(50))]  # the parent's pool is running
@@ -151,6 +153,8 @@ def _inherited_score(_):
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+# Forking a process with threads is the point: the child must not use the parent's pool.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_forked_children_inherit_a_used_engine():
     # The engine object itself crosses the fork (not a pickle of it): the child rebuilds it
     # and its thread pool on first use instead of waiting on the parent's threads.
