@@ -17,7 +17,7 @@ use crate::compare::Comparator;
 use crate::extract::last_code_block;
 use crate::language::CodeLanguage;
 use crate::plan::{self, Plan, PlanCache, PlanError};
-use crate::pyvalue::py_eq;
+use crate::pyvalue::{close, py_eq};
 use crate::reference::{Reference, Tests};
 
 /// Failures listed in an explanation.
@@ -420,7 +420,11 @@ impl CodeGrader {
                 let expected = test.expr.as_ref().map(|_| &test.expected);
                 *slot = Some(match (report.get("value"), expected) {
                     (Some(value), Some(expected)) => {
-                        if py_eq(value, expected) {
+                        let equal = match test.tolerance {
+                            Some(t) => close(value, expected, t.rel, t.abs, t.strict),
+                            None => py_eq(value, expected),
+                        };
+                        if equal {
                             Ok(())
                         } else {
                             Err(format!("{}: got {}", test.src, short_json(value)))

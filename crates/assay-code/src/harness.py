@@ -4,8 +4,9 @@
 # Two programs are built from this file:
 #
 # - the *plan* (`__assay_plan`), run on the reference alone, without any candidate code: it
-#   splits the tests into statements and, for each `assert A == B` whose side B (or A) can be
-#   evaluated without the candidate, evaluates that side to plain data: the expected value.
+#   splits the tests into statements and, for each `assert A == B` (or `math.isclose(A, B,
+#   ...)`, or `abs(A - B) < eps`) whose side B (or A) can be evaluated without the candidate,
+#   evaluates that side to plain data: the expected value (with the tolerance, if any).
 #   Expected values go back to the host and never enter the candidate's process.
 # - the *harness* (`__assay_harness`), run with the candidate: it executes the candidate, then
 #   each test. For a test with an expected value it reports the other side's value (as plain
@@ -92,9 +93,73 @@ def __assay_plan(spec):
         exec(compile(setup, "<test setup>", "exec"), env)
     except BaseException:
         pass  # the candidate's run reports the failure
+    def uses_candidate(node):
+        return param is not None and param in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+    def expected_of(node):
+        """The plain value of a candidate-free expression, or raises."""
+        if uses_candidate(node):
+            raise NameError(param)
+        return __assay_canon(eval(compile(ast.Expression(node), "<expected>", "eval"), env))
+
+    def split(pair):
+        """(expr, expected) from two operands, the expected one candidate-free, or None."""
+        for expr, expected in (pair, pair[::-1]):
+            try:
+                return ast.unparse(expr), expected_of(expected)
+            except BaseException:
+                continue
+        return None
+
+    def number(node):
+        value = eval(compile(ast.Expression(node), "<tolerance>", "eval"), env)
+        if type(value) not in (int, float):
+            raise TypeError("tolerance must be a number")
+        return float(value)
+
+    def host_judged(test):
+        """(expr, expected, tolerance or None) for a test the host can judge, or None."""
+        # A == B
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+            found = split((test.left, test.comparators[0]))
+            return found and (found[0], found[1], None)
+        # math.isclose(A, B, rel_tol=..., abs_tol=...)
+        if (
+            isinstance(test, ast.Call)
+            and ast.unparse(test.func) in ("math.isclose", "isclose", "cmath.isclose")
+            and len(test.args) == 2
+            and all(k.arg in ("rel_tol", "abs_tol") for k in test.keywords)
+        ):
+            found = split(tuple(test.args))
+            if found:
+                tol = {"rel": 1e-09, "abs": 0.0, "strict": False}
+                for k in test.keywords:
+                    tol["rel" if k.arg == "rel_tol" else "abs"] = number(k.value)
+                return found[0], found[1], tol
+            return None
+        # abs(A - B) < eps, abs(A - B) <= eps
+        if (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], (ast.Lt, ast.LtE))
+            and isinstance(test.left, ast.Call)
+            and ast.unparse(test.left.func) == "abs"
+            and len(test.left.args) == 1
+            and isinstance(test.left.args[0], ast.BinOp)
+            and isinstance(test.left.args[0].op, ast.Sub)
+            and not uses_candidate(test.comparators[0])
+        ):
+            diff = test.left.args[0]
+            found = split((diff.left, diff.right))
+            if found:
+                eps = number(test.comparators[0])
+                strict = isinstance(test.ops[0], ast.Lt)
+                return found[0], found[1], {"rel": 0.0, "abs": eps, "strict": strict}
+        return None
+
     plan = []
     for src, scored in tests:
-        entry = {"src": src, "scored": scored, "expr": None, "expected": None}
+        entry = {"src": src, "scored": scored, "expr": None, "expected": None, "tolerance": None}
         stmt = ast.parse(src).body[0]
         names = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
         if not scored:
@@ -104,19 +169,12 @@ def __assay_plan(spec):
                 except BaseException:
                     pass
         elif isinstance(stmt, ast.Assert):
-            test = stmt.test
-            if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
-                sides = (test.left, test.comparators[0])
-                for expr, expected in (sides, sides[::-1]):
-                    if param is not None and param in {n.id for n in ast.walk(expected) if isinstance(n, ast.Name)}:
-                        continue
-                    try:
-                        value = eval(compile(ast.Expression(expected), "<expected>", "eval"), env)
-                        entry["expected"] = __assay_canon(value)
-                        entry["expr"] = ast.unparse(expr)
-                        break
-                    except BaseException:
-                        continue
+            try:
+                judged = host_judged(stmt.test)
+            except BaseException:
+                judged = None
+            if judged:
+                entry["expr"], entry["expected"], entry["tolerance"] = judged
         plan.append(entry)
     report({"setup": setup, "param": param, "tests": plan})
 

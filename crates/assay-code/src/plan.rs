@@ -31,6 +31,20 @@ pub(crate) struct PlanTest {
     /// `null` is Python's `None`).
     #[serde(default)]
     pub expected: Value,
+    /// For `math.isclose(A, B, ...)` and `abs(A - B) < eps`: how close is equal.
+    #[serde(default)]
+    pub tolerance: Option<Tolerance>,
+}
+
+/// A numeric tolerance: `|a - b| <= max(rel * max(|a|, |b|), abs)` (`<` when `strict`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) struct Tolerance {
+    /// Relative tolerance.
+    pub rel: f64,
+    /// Absolute tolerance.
+    pub abs: f64,
+    /// Whether the bound is strict (`abs(a - b) < eps`).
+    pub strict: bool,
 }
 
 /// A prepared test suite.

@@ -91,6 +91,36 @@ fn any_equal(needle: &Value, hay: &[Value]) -> bool {
     hay.iter().any(|h| py_eq(needle, h))
 }
 
+/// The value of an encoded `int`, `float` or `bool`, as a float.
+pub fn as_f64(v: &Value) -> Option<f64> {
+    match number(v)? {
+        Number::Int(i) => i.parse().ok(),
+        Number::Float(f) => Some(f),
+        Number::Complex(..) => None,
+    }
+}
+
+/// Whether two encoded numbers are within `max(rel * max(|a|, |b|), abs)` of each other
+/// (strictly within, when `strict`), as `math.isclose` or `abs(a - b) < eps` decide. Equal
+/// infinities are close; NaN is close to nothing; non-numbers are not close.
+pub fn close(a: &Value, b: &Value, rel: f64, abs: f64, strict: bool) -> bool {
+    let (Some(x), Some(y)) = (as_f64(a), as_f64(b)) else {
+        return false;
+    };
+    if x == y {
+        // math.isclose finds equal values (infinities included) close; abs(x - y) < eps is
+        // 0 < eps for finite values and NaN < eps, false, for infinities.
+        return !strict || (x.is_finite() && 0.0 < abs);
+    }
+    let diff = (x - y).abs();
+    let bound = (rel * x.abs().max(y.abs())).max(abs);
+    if strict {
+        diff < bound
+    } else {
+        diff <= bound
+    }
+}
+
 /// Whether Python would find the two encoded values equal (`a == b`).
 pub fn py_eq(a: &Value, b: &Value) -> bool {
     if let (Some(x), Some(y)) = (number(a), number(b)) {
@@ -165,6 +195,29 @@ mod tests {
         assert!(py_eq(&json!({"complex": ["2.0", "0.0"]}), &int("2")));
         assert!(!py_eq(&json!("3"), &int("3")));
         assert!(py_eq(&float("-0.0"), &int("0")));
+    }
+
+    #[test]
+    fn closeness_follows_isclose_and_abs() {
+        use super::close;
+        assert!(close(
+            &float("4189.0"),
+            &float("4188.790204786391"),
+            1e-3,
+            0.0,
+            false
+        ));
+        assert!(!close(
+            &float("4200.0"),
+            &float("4188.790204786391"),
+            1e-3,
+            0.0,
+            false
+        ));
+        assert!(close(&int("1"), &float("1.0000001"), 0.0, 1e-6, true));
+        assert!(!close(&float("1.1"), &int("1"), 0.0, 1e-6, true));
+        assert!(!close(&float("nan"), &float("nan"), 1.0, 1.0, false));
+        assert!(!close(&json!("1"), &int("1"), 1.0, 1.0, false));
     }
 
     #[test]

@@ -299,3 +299,32 @@ fn a_deadline_shorter_than_the_time_limit_is_a_timeout_not_a_zero() {
     assert_eq!(o.status, Status::Timeout, "{o:?}");
     assert_eq!(o.reward, None);
 }
+
+#[test]
+fn tolerance_asserts_are_judged_on_the_host() {
+    let reference = json!({
+        "test": "def check(candidate):\n    assert abs(candidate(1.5) - 0.5) < 1e-6\n    assert math.isclose(candidate(2.25), 0.25, rel_tol=1e-9)\n",
+        "entry_point": "frac",
+    });
+    let with_math = |body: &str| fenced(&format!("import math\n{body}"));
+    let good = grade(
+        CodeOptions::default(),
+        &with_math("def frac(x):\n    return x % 1.0"),
+        reference.clone(),
+    );
+    assert_eq!(reward(&good), 1.0, "{good:?}");
+    let bad = grade(
+        CodeOptions {
+            reward: RewardMode::Fraction,
+            ..CodeOptions::default()
+        },
+        &with_math("def frac(x):\n    return 0.5"),
+        reference,
+    );
+    assert_eq!(reward(&bad), 0.5, "{bad:?}");
+    let error = bad.explanation["failures"][0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("got {\"float\":\"0.5\"}"),
+        "judged on the host: {error}"
+    );
+}
