@@ -1,29 +1,24 @@
-//! The `code` grader: options, preparation of sandbox tasks, and scoring.
+//! The `code` grader: its options, and the preparation of an item's sandbox tasks (the
+//! verdicts are in [`crate::judge`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use assay_core::{
     BatchContext, Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
 };
-use assay_sandbox::{Execution, Limits, Nonce, RunError, Sandbox, SandboxConfig, Status, Task};
+use assay_sandbox::{Limits, Nonce, Sandbox, Task};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::compare::Comparator;
 use crate::extract::last_code_block;
 use crate::language::CodeLanguage;
 use crate::plan::{self, Plan, PlanCache, PlanError};
-use crate::pyvalue::{close, py_eq};
 use crate::reference::{Reference, Tests};
-
-/// Failures listed in an explanation.
-const SHOWN_FAILURES: usize = 5;
-/// Bytes of stderr kept in an explanation.
-const STDERR_TAIL: usize = 1000;
+use crate::run::{run_all, shared_sandbox};
 
 /// Where the program is taken from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -90,25 +85,10 @@ impl Default for CodeOptions {
     }
 }
 
-/// The process-wide sandbox shared by every `code` grader (cells are costly to start).
-fn shared_sandbox() -> Result<&'static Sandbox, String> {
-    static SANDBOX: OnceLock<Result<Sandbox, String>> = OnceLock::new();
-    SANDBOX
-        .get_or_init(|| {
-            Sandbox::new(SandboxConfig {
-                python_modules: vec![(plan::HARNESS_MODULE.into(), plan::HARNESS.into())],
-                ..SandboxConfig::default()
-            })
-            .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(Clone::clone)
-}
-
 /// The `code` grader.
 #[derive(Debug)]
 pub struct CodeGrader {
-    options: CodeOptions,
+    pub(crate) options: CodeOptions,
     plans: PlanCache,
 }
 
@@ -304,249 +284,6 @@ impl CodeGrader {
             };
         }
     }
-
-    /// A `timeout` outcome when a program ran out of time only because the item's deadline
-    /// was shorter than the reference's time limit: no verdict on the response, not a zero.
-    fn cut_by_budget(
-        &self,
-        reference: &Reference,
-        timeout: Option<Duration>,
-        runs: &[Result<Execution, RunError>],
-    ) -> Option<Outcome> {
-        let limit = reference.time_limit_s.unwrap_or(self.options.time_limit_s);
-        let budget = timeout?;
-        let cut = budget.as_secs_f64() < limit
-            && runs
-                .iter()
-                .any(|r| matches!(r, Ok(e) if e.status == Status::Timeout));
-        cut.then(|| {
-            Outcome::timeout(format!(
-                "the item's deadline ({budget:?}) passed before the program finished \
-                 (the reference allows {limit} s)"
-            ))
-        })
-    }
-
-    fn reward(&self, passed: &[bool], weights: &[f64]) -> f64 {
-        let total = passed.len();
-        let n = passed.iter().filter(|&&p| p).count();
-        match self.options.reward {
-            RewardMode::All => f64::from(u8::from(total > 0 && n == total)),
-            RewardMode::Fraction => n as f64 / total.max(1) as f64,
-            RewardMode::Weighted => {
-                let sum: f64 = weights.iter().sum();
-                let got: f64 = passed
-                    .iter()
-                    .zip(weights)
-                    .filter(|(p, _)| **p)
-                    .map(|(_, w)| w)
-                    .sum();
-                if sum > 0.0 {
-                    got / sum
-                } else {
-                    0.0
-                }
-            }
-        }
-    }
-
-    fn score(&self, passed: &[bool], weights: &[f64]) -> Outcome {
-        let n = passed.iter().filter(|&&p| p).count();
-        Outcome::ok(self.reward(passed, weights))
-            .component("passed", n as f64)
-            .component("total", passed.len() as f64)
-            .pred(format!("{n}/{} tests passed", passed.len()))
-    }
-
-    fn judge_io(&self, reference: &Reference, runs: &[Result<Execution, RunError>]) -> Outcome {
-        let Tests::Io(cases) = &reference.tests else {
-            unreachable!("judge_io on an io reference")
-        };
-        let mut passed = Vec::with_capacity(cases.len());
-        let mut failures = Vec::new();
-        for (i, (case, run)) in cases.iter().zip(runs).enumerate() {
-            let exec = match run {
-                Ok(e) => e,
-                Err(e) => return sandbox_error(e),
-            };
-            let ok = exec.status == Status::Ok
-                && self.options.comparator.matches(
-                    &exec.stdout,
-                    &case.stdout,
-                    self.options.float_tolerance,
-                );
-            if !ok && failures.len() < SHOWN_FAILURES {
-                failures.push(json!({
-                    "test": i,
-                    "status": status_name(exec.status),
-                    "stderr": tail(&exec.stderr),
-                }));
-            }
-            passed.push(ok);
-        }
-        let weights: Vec<f64> = cases.iter().map(|c| c.weight).collect();
-        self.score(&passed, &weights)
-            .explain("failures", Value::Array(failures))
-    }
-
-    fn judge_harness(
-        &self,
-        reference: &Reference,
-        plan: &Plan,
-        nonce: &Nonce,
-        run: &Result<Execution, RunError>,
-    ) -> Outcome {
-        let exec = match run {
-            Ok(e) => e,
-            Err(e) => return sandbox_error(e),
-        };
-        let scored = plan.scored();
-        let total = scored.len();
-        let mut results: Vec<Option<Result<(), String>>> = vec![None; total];
-        let mut problem: Option<String> = None;
-        let mut finished = false;
-        for line in exec.reports(nonce) {
-            let Ok(report) = serde_json::from_str::<Value>(line) else {
-                continue;
-            };
-            if let Some(i) = report.get("i").and_then(Value::as_u64) {
-                let Some(slot) = results.get_mut(i as usize) else {
-                    continue;
-                };
-                if slot.is_some() {
-                    continue; // the first report of a test stands
-                }
-                let test = scored[i as usize];
-                let expected = test.expr.as_ref().map(|_| &test.expected);
-                *slot = Some(match (report.get("value"), expected) {
-                    (Some(value), Some(expected)) => {
-                        let equal = match test.tolerance {
-                            Some(t) => close(value, expected, t.rel, t.abs, t.strict),
-                            None => py_eq(value, expected),
-                        };
-                        if equal {
-                            Ok(())
-                        } else {
-                            Err(format!("{}: got {}", test.src, short_json(value)))
-                        }
-                    }
-                    (None, None) if report.get("ok") == Some(&Value::Bool(true)) => Ok(()),
-                    _ => Err(report
-                        .get("error")
-                        .and_then(Value::as_str)
-                        .unwrap_or("failed")
-                        .to_owned()),
-                });
-            } else if report.get("finished").is_some() {
-                finished = true;
-            } else {
-                for key in ["compile_error", "load_error"] {
-                    if let Some(msg) = report.get(key).and_then(Value::as_str) {
-                        problem.get_or_insert_with(|| format!("{key}: {msg}"));
-                    }
-                }
-            }
-        }
-        let weights = match &reference.tests {
-            Tests::Asserts { weights, .. } => weights.clone(),
-            _ => vec![1.0; total],
-        };
-        let mut passed = vec![false; total];
-        let mut failures = Vec::new();
-        for (i, p) in passed.iter_mut().enumerate() {
-            match &results[i] {
-                Some(Ok(())) => *p = true,
-                Some(Err(e)) if failures.len() < SHOWN_FAILURES => {
-                    failures.push(json!({"test": i, "error": e}))
-                }
-                _ => {}
-            }
-        }
-        let mut outcome = self
-            .score(&passed, &weights)
-            .explain("failures", Value::Array(failures))
-            .explain("status", status_name(exec.status));
-        if let Some(p) = problem {
-            outcome = outcome.explain("error", p);
-        }
-        if !finished {
-            outcome = outcome.explain(
-                "incomplete",
-                format!(
-                    "the program ended before every test ran ({}); unreported tests fail. stderr: {}",
-                    status_name(exec.status),
-                    tail(&exec.stderr)
-                ),
-            );
-        }
-        outcome
-    }
-}
-
-fn short_json(v: &Value) -> String {
-    let s = v.to_string();
-    if s.len() > 200 {
-        let mut end = 200;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        format!("{}…", &s[..end])
-    } else {
-        s
-    }
-}
-
-fn sandbox_error(e: &RunError) -> Outcome {
-    Outcome::error(ErrorKind::Execution, e.to_string())
-}
-
-fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Ok => "exited 0",
-        Status::Failed => "exited non-zero",
-        Status::Crashed => "crashed",
-        Status::Timeout => "timeout",
-        Status::MemoryLimit => "memory limit",
-        Status::OutputLimit => "output limit",
-        Status::CompileError => "compile error",
-    }
-}
-
-fn tail(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let start = text.len().saturating_sub(STDERR_TAIL);
-    let start = (start..text.len())
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(text.len());
-    text[start..].to_string()
-}
-
-/// Runs `tasks` on the sandbox with one thread per cell.
-fn run_all(sandbox: &Sandbox, tasks: &[Task]) -> Vec<Result<Execution, RunError>> {
-    let next = AtomicUsize::new(0);
-    let workers = sandbox.config().cells.clamp(1, tasks.len().max(1));
-    let mut results: Vec<Option<Result<Execution, RunError>>> = Vec::new();
-    results.resize_with(tasks.len(), || None);
-    let slots: Vec<std::sync::Mutex<Option<Result<Execution, RunError>>>> =
-        results.into_iter().map(std::sync::Mutex::new).collect();
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(task) = tasks.get(i) else { break };
-                let r = sandbox.run(task);
-                *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .unwrap_or_else(|p| p.into_inner())
-                .expect("every task ran")
-        })
-        .collect()
 }
 
 impl Grader for CodeGrader {

@@ -64,10 +64,12 @@
 mod compare;
 mod extract;
 mod grader;
+mod judge;
 mod language;
 mod plan;
 pub mod pyvalue;
 mod reference;
+mod run;
 
 pub use compare::Comparator;
 pub use extract::last_code_block;
