@@ -6,49 +6,19 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::cgroup::CellCgroup;
-use crate::config::Limits;
 use crate::namespaces::{self, CellPlan, CellProcess};
+use crate::protocol::{encode_run, frame_bytes, FrameReader, Job, Report};
 use crate::sys;
 use crate::task::{Execution, Status};
-
-/// What a cell runs: the zygote-level form of a task.
-pub(crate) struct Job<'a> {
-    /// How the program runs.
-    pub kind: JobKind,
-    /// Python source (for [`JobKind::Python`]); empty otherwise.
-    pub program: &'a [u8],
-    /// Bytes for standard input.
-    pub stdin: &'a [u8],
-    /// Files for the scratch directory: name, content, executable.
-    pub files: Vec<(&'a str, &'a [u8], bool)>,
-    /// Limits.
-    pub limits: &'a Limits,
-}
-
-/// How a job's program runs.
-pub(crate) enum JobKind {
-    /// `program` is Python source, run by the zygote's child.
-    Python,
-    /// The zygote's child executes `argv` (relative to the scratch directory) with `env`
-    /// (and `TMPDIR` set to the scratch directory).
-    Exec {
-        /// Arguments, argv[0] included.
-        argv: Vec<String>,
-        /// Environment, `KEY=value`.
-        env: Vec<String>,
-    },
-}
 
 /// How long past the wall deadline the supervisor waits for the zygote's report before it
 /// destroys the whole cell. Generous: killing and reaping processes that hold gigabytes takes
 /// a while on a loaded machine, and destroying a cell turns the task into a sandbox failure.
 const GRACE: Duration = Duration::from_secs(5);
 const READ_CHUNK: usize = 64 * 1024;
-const MAX_FRAME: usize = 1 << 20;
 
 /// Why a cell could not run a task. The cell is unusable afterwards.
 #[derive(Debug, thiserror::Error)]
@@ -67,66 +37,6 @@ pub(crate) enum CellError {
     /// A system call in the supervisor failed.
     #[error("{0}: {1}")]
     Io(&'static str, io::Error),
-}
-
-/// A report from the zygote.
-#[derive(Debug, Deserialize)]
-struct Report {
-    op: String,
-    #[serde(default)]
-    exit_code: Option<i32>,
-    #[serde(default)]
-    signal: Option<i32>,
-    #[serde(default)]
-    cpu_ms: f64,
-    #[serde(default)]
-    wall_ms: f64,
-    #[serde(default)]
-    timed_out: bool,
-    #[serde(default)]
-    error: Option<String>,
-    /// The zygote exits after this report (it could not clean up).
-    #[serde(default)]
-    exiting: bool,
-}
-
-/// Reassembles length-prefixed frames read from the control socket.
-#[derive(Default)]
-struct FrameReader {
-    buf: Vec<u8>,
-}
-
-impl FrameReader {
-    /// Reads what is available; returns `Ok(false)` at end of file.
-    fn fill(&mut self, fd: &OwnedFd) -> io::Result<bool> {
-        let mut chunk = [0u8; 4096];
-        loop {
-            match sys::read(fd.as_fd(), &mut chunk) {
-                Ok(0) => return Ok(false),
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(true),
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    fn next(&mut self) -> Result<Option<Report>, CellError> {
-        if self.buf.len() < 4 {
-            return Ok(None);
-        }
-        let len = u32::from_le_bytes(self.buf[..4].try_into().expect("4 bytes")) as usize;
-        if len > MAX_FRAME {
-            return Err(CellError::Zygote("oversized frame from the zygote".into()));
-        }
-        if self.buf.len() < 4 + len {
-            return Ok(None);
-        }
-        let report = serde_json::from_slice(&self.buf[4..4 + len])
-            .map_err(|e| CellError::Zygote(format!("bad frame from the zygote: {e}")));
-        self.buf.drain(..4 + len);
-        report.map(Some)
-    }
 }
 
 /// A running cell.
@@ -476,50 +386,4 @@ fn pollfd(fd: &OwnedFd, events: libc::c_short) -> libc::pollfd {
 
 fn millis(d: Duration) -> i32 {
     d.as_millis().clamp(1, i32::MAX as u128) as i32
-}
-
-/// `u32 total | u32 header_len | header | blob`, where total counts everything after itself.
-fn frame_bytes(header: &serde_json::Value, blobs: &[&[u8]]) -> Vec<u8> {
-    let header = serde_json::to_vec(header).expect("JSON values serialize");
-    let blob_len: usize = blobs.iter().map(|b| b.len()).sum();
-    let mut out = Vec::with_capacity(8 + header.len() + blob_len);
-    out.extend_from_slice(&((4 + header.len() + blob_len) as u32).to_le_bytes());
-    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-    out.extend_from_slice(&header);
-    for b in blobs {
-        out.extend_from_slice(b);
-    }
-    out
-}
-
-fn encode_run(task: &Job<'_>) -> Vec<u8> {
-    let l = task.limits;
-    let mut header = json!({
-        "op": "run",
-        "limits": {
-            "wall_ms": l.wall.as_millis() as u64,
-            "cpu_s": l.cpu.as_secs_f64().ceil().max(1.0) as u64,
-            "address_space": l.memory_bytes,
-            "file_size": l.file_size_bytes,
-            "open_files": l.open_files,
-            "processes": l.processes,
-        },
-        "files": task
-            .files
-            .iter()
-            .map(|(n, c, x)| json!([n, c.len(), if *x { 0o755 } else { 0o644 }]))
-            .collect::<Vec<_>>(),
-        "program_len": task.program.len(),
-    });
-    match &task.kind {
-        JobKind::Python => header["kind"] = json!("python"),
-        JobKind::Exec { argv, env } => {
-            header["kind"] = json!("exec");
-            header["argv"] = json!(argv);
-            header["env"] = json!(env);
-        }
-    }
-    let mut blobs: Vec<&[u8]> = task.files.iter().map(|(_, c, _)| *c).collect();
-    blobs.push(task.program);
-    frame_bytes(&header, &blobs)
 }

@@ -62,6 +62,7 @@ mod config;
 mod landlock;
 mod namespaces;
 mod native;
+mod protocol;
 mod python;
 mod seccomp;
 mod selftest;

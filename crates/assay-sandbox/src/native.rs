@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::cell::{Job, JobKind};
 use crate::config::Limits;
+use crate::protocol::{Job, JobKind};
 use crate::task::Execution;
 
 /// Entries kept in the compile cache before it is emptied.

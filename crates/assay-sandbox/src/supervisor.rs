@@ -5,11 +5,12 @@ use std::sync::{Condvar, Mutex};
 
 use serde_json::json;
 
-use crate::cell::{Cell, CellBounds, CellError, Job, JobKind};
+use crate::cell::{Cell, CellBounds, CellError};
 use crate::config::{Layer, SandboxConfig};
 use crate::landlock::{self, CellPolicy};
 use crate::namespaces::{CellPlan, PlanSpec, TASK_UID};
 use crate::native::{self, Compiler};
+use crate::protocol::{Job, JobKind};
 use crate::python::{self, Interpreter};
 use crate::seccomp::Filter;
 use crate::selftest::{self, IsolationReport};
