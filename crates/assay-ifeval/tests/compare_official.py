@@ -17,6 +17,7 @@ Usage: python compare_official.py LM_EVAL_DIR IFEVAL_CHECK_BINARY [ifeval_input.
 
 import gzip
 import json
+import os
 import random
 import subprocess
 import sys
@@ -125,7 +126,7 @@ def main():
     rng = random.Random(20251125)
     cases = []
     for record in records():
-        for _ in range(12):
+        for _ in range(int(os.environ.get("IFEVAL_RESPONSES", "12"))):
             text = response(rng, record)
             for iid, kw in zip(record["instruction_id_list"], record["kwargs"]):
                 kw = {k: v for k, v in kw.items() if v}

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Differential test of assay-ifeval against IFEval's official checker (as vendored by
 # lm-evaluation-harness): fetches the lm-eval wheel from PyPI (no dependencies) into a temp
-# dir, installs langdetect, nltk and immutabledict into the venv, and compares strict verdicts
+# dir, installs langdetect, nltk and immutabledict into the venv, and compares strict and loose verdicts
 # on generated responses for every instruction of the IFEval prompts.
 #
 # Usage: bash crates/assay-ifeval/tests/compare_official.sh [path/to/ifeval_input.jsonl.gz] [--no-seed]
+# Exits 1 on any disagreement. IFEVAL_RESPONSES=N sets the generated responses per prompt (12).
 # (without a data file, the three records in tests/data are used).
 # Environment: VENV (default <repo>/.venv); CARGO_TARGET_DIR is honoured.
 set -euo pipefail

@@ -169,3 +169,17 @@ fn options_are_checked() {
     let err = err.to_string();
     assert!(err.contains("lenient"), "{err}");
 }
+
+#[test]
+fn kind_is_documented() {
+    let mut registry = Registry::new();
+    assay_ifeval::register(&mut registry);
+    assert_eq!(registry.names(), ["ifeval"]);
+    let info = &registry.kind("ifeval").unwrap().info;
+    assert!(info.summary.ends_with('.'));
+    assert_eq!(info.options.len(), 2);
+    for option in &info.options {
+        assert!(!option.description.is_empty(), "{}", option.name);
+        assert_ne!(option.ty, "any", "{}", option.name);
+    }
+}

@@ -14,7 +14,9 @@
 //! block), or, when there is no such block, from a response that is JSON: OpenAI style
 //! `{"tool_calls": [{"type": "function", "function": {"name": …, "arguments": "{…}"}}]}`, a list
 //! of such calls, or plain `{"name", "arguments"}` objects. `arguments` may be an object or a
-//! JSON string holding one (`parameters` is accepted for `arguments`).
+//! JSON string holding one (`parameters` is accepted for `arguments`). A chat-message response is
+//! graded on its last assistant message's text: calls carried only in a message's structured
+//! `tool_calls` field (not its content) are not seen, so serialize them into the content.
 //!
 //! **Reference**: the gold calls in any of the same shapes: a list of calls, an object with
 //! `tool_calls`, or a string with `<tool_call>` blocks or JSON. An empty list means "no call".
