@@ -2,7 +2,8 @@
 //! over its cells.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use assay_sandbox::{Execution, RunError, Sandbox, SandboxConfig, Task};
 
@@ -36,17 +37,31 @@ pub(crate) fn run_all(sandbox: &Sandbox, tasks: &[Task]) -> Vec<Result<Execution
         .collect()
 }
 
+/// How long a failure to start the sandbox is remembered before the next attempt.
+const RETRY_AFTER: Duration = Duration::from_secs(30);
+
 /// The process-wide sandbox shared by every `code` grader (cells are costly to start).
+///
+/// A failure to start is returned to the callers for [`RETRY_AFTER`], then retried: a
+/// transient failure (a loaded machine missing the startup deadline) does not disable the
+/// grader for the life of the process.
 pub(crate) fn shared_sandbox() -> Result<&'static Sandbox, String> {
-    static SANDBOX: OnceLock<Result<Sandbox, String>> = OnceLock::new();
-    SANDBOX
-        .get_or_init(|| {
-            Sandbox::new(SandboxConfig {
-                python_modules: vec![(plan::HARNESS_MODULE.into(), plan::HARNESS.into())],
-                ..SandboxConfig::default()
-            })
-            .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(Clone::clone)
+    static STATE: Mutex<Option<Result<&'static Sandbox, (Instant, String)>>> = Mutex::new(None);
+    let mut state = STATE.lock().unwrap_or_else(|p| p.into_inner());
+    match &*state {
+        Some(Ok(sandbox)) => return Ok(sandbox),
+        Some(Err((when, error))) if when.elapsed() < RETRY_AFTER => return Err(error.clone()),
+        _ => {}
+    }
+    let started = Sandbox::new(SandboxConfig {
+        python_modules: vec![(plan::HARNESS_MODULE.into(), plan::HARNESS.into())],
+        ..SandboxConfig::default()
+    });
+    let result = match started {
+        // Leaked on purpose: one sandbox for the life of the process.
+        Ok(sandbox) => Ok(&*Box::leak(Box::new(sandbox))),
+        Err(e) => Err((Instant::now(), e.to_string())),
+    };
+    *state = Some(result.clone());
+    result.map_err(|(_, e)| e)
 }
