@@ -40,6 +40,9 @@ pub struct Engine {
     routes: Vec<Route>,
     routed_components: Vec<String>,
     batch_size: usize,
+    /// The configuration's failure reward, for items that reach no grader (malformed lines,
+    /// no route).
+    on_error: OnError,
 }
 
 impl std::fmt::Debug for Engine {
@@ -158,6 +161,7 @@ impl Engine {
             routes,
             routed_components,
             batch_size: DEFAULT_BATCH_SIZE,
+            on_error: config.on_error,
         })
     }
 
@@ -262,7 +266,7 @@ impl Engine {
                         outcome,
                         0.0,
                         keys,
-                        on_error.unwrap_or_default(),
+                        on_error.unwrap_or(self.on_error),
                         None,
                     ));
                 }

@@ -153,12 +153,12 @@ def test_routes_components_and_targets(routed_engine):
     ]
     results = routed_engine.score(items)
     keys = routed_engine.component_keys()
-    assert sorted(keys) == ["answer", "fmt"]
+    assert sorted(keys) == ["answer", "answer.correct", "correct", "fmt"]
     for r in results:
         assert sorted(r["components"]) == sorted(keys)
     assert results[0]["reward"] == pytest.approx(1.0)
     assert results[1]["reward"] == pytest.approx(0.9)
-    assert results[1]["components"] == {"answer": 1.0, "fmt": 0.0}
+    assert results[1]["components"] == {"answer": 1.0, "answer.correct": 1.0, "correct": None, "fmt": 0.0}
     assert results[2]["reward"] == 1.0
     assert results[2]["explanation"]["grader"] == "letter"
     assert results[3]["status"] == "error"

@@ -56,7 +56,7 @@ def test_returns_rewards_scores_and_extra_logs_as_lists_without_torch(monkeypatc
     assert set(out) == {"rewards", "scores", "extra_logs"}
     assert out["rewards"] == [1.0, 0.0, 0.0]
     assert out["scores"] == [1.0, 0.0, 0.0]
-    assert out["extra_logs"] == {"reward_error": [0.0, 0.0, 0.0]}
+    assert out["extra_logs"] == {"reward_error": [0.0, 0.0, 0.0], "correct": [1.0, 0.0, 0.0]}
 
 
 def test_tensors_with_torch():
@@ -79,7 +79,7 @@ def test_failures_get_the_fallback_and_are_flagged(monkeypatch, caplog):
     )
     assert out["rewards"] == pytest.approx([0.9, 0.0, 1.0])
     assert out["extra_logs"]["reward_error"] == [0.0, 1.0, 0.0]
-    assert list(out["extra_logs"]) == ["reward_error", "answer", "fmt"]
+    assert list(out["extra_logs"]) == ["reward_error", "answer", "answer.correct", "correct", "fmt"]
     assert out["extra_logs"]["answer"][0] == 1.0
     assert math.isnan(out["extra_logs"]["answer"][1])
     assert "no_route" in caplog.text

@@ -33,6 +33,7 @@ def test_default_config_grades_math():
         "reward_status": "ok",
         "reward_error": False,
         "reward_error_message": "",
+        "correct": 1.0,
     }
     wrong = verl.compute_score("lighteval/MATH", "\\boxed{71}", "72")  # positional, as verl's tests do
     assert (wrong["score"], wrong["acc"], wrong["reward_error"]) == (0.0, False, False)
@@ -50,7 +51,7 @@ def test_routes_and_fixed_component_keys():
     ]
     keys = [list(o) for o in outs]
     assert all(k == keys[0] for k in keys)
-    assert keys[0] == BASE_KEYS + ["answer", "fmt"]
+    assert keys[0] == BASE_KEYS + ["answer", "answer.correct", "correct", "fmt"]
     assert outs[0]["score"] == pytest.approx(1.0) and outs[0]["acc"]
     assert outs[1]["score"] == pytest.approx(0.9) and not outs[1]["acc"]
     assert (outs[1]["answer"], outs[1]["fmt"]) == (1.0, 0.0)
@@ -154,7 +155,7 @@ def test_batch_manager_convention():
     )
     assert [o["score"] for o in outs] == pytest.approx([1.0, 0.0, 0.0])
     assert [o["reward_error"] for o in outs] == [False, False, True]
-    assert all(list(o) == BASE_KEYS + ["answer", "fmt"] for o in outs)
+    assert all(list(o) == BASE_KEYS + ["answer", "answer.correct", "correct", "fmt"] for o in outs)
     single = [verl.compute_score(ds, s, g, config=ROUTED) for ds, s, g in [("gsm8k", "<think>a</think><answer>4</answer>", "4")]]
     assert {k: v for k, v in outs[0].items() if k not in ("answer", "fmt")} == {
         k: v for k, v in single[0].items() if k not in ("answer", "fmt")

@@ -110,6 +110,15 @@ fn fallback_rewards_apply_to_failures_only() {
     ];
     let rewards: Vec<Option<f64>> = e.score(&items).iter().map(|r| r.reward).collect();
     assert_eq!(rewards, [Some(0.0), Some(0.0), None, Some(0.25)]);
+    // Items that reach no grader take the configuration's fallback too.
+    let unrouted: Vec<Input> = vec![
+        Ok(routed_item(Some("nowhere"), json!({}), 9)),
+        MalformedItem::parse_line("{").map(|_: Item| unreachable!()),
+    ];
+    let results = e.score_inputs(&unrouted, Target::Routes, None);
+    assert_eq!(results[0].reward, Some(0.0));
+    assert_eq!(results[1].reward, Some(0.0));
+    assert_eq!(results[0].status, Status::Error);
     let inputs: Vec<Input> = items.iter().cloned().map(Ok).collect();
     let overridden = e.score_inputs(&inputs, Target::Routes, Some(OnError::Value(-1.0)));
     let rewards: Vec<Option<f64>> = overridden.iter().map(|r| r.reward).collect();
