@@ -33,10 +33,15 @@
 //!
 //! Linux (5.13 or later for Landlock), run as root (or with `CAP_SYS_ADMIN`, `CAP_SETUID` and
 //! `CAP_SETGID`), with user namespaces, seccomp and Landlock enabled; Python 3.9 or later (the
-//! zygote uses `os.pidfd_open` and `socket.recv_fds`); `g++` for C++ tasks. [`Sandbox::new`] refuses to start when a layer of
-//! [`SandboxConfig::required`] is missing, with an error naming the layer and the remedy
-//! ([`Layer::remedy`]). On a machine without user namespaces or Landlock, fix the machine as
-//! the remedy says, or (knowing what is lost) remove the layer from `required`.
+//! zygote uses `os.pidfd_open` and `socket.recv_fds`); `g++` for C++ tasks.
+//!
+//! [`Sandbox::new`] refuses to start when a layer of [`SandboxConfig::required`] is missing,
+//! with an error naming the layer and the remedy ([`Layer::remedy`]). Landlock and the cgroups
+//! degrade gracefully: without them cells still start, the self-test reports the layer off,
+//! and a user who accepts the loss can remove it from `required`. The namespaces, the uid
+//! switch, `no_new_privs` and seccomp are not optional: without them no cell starts, and the
+//! error names the setup step that failed (for user namespaces: enable them, as
+//! [`Layer::UserNamespace`]'s remedy says; there is no weaker fallback for untrusted code).
 //!
 //! ```no_run
 //! use assay_sandbox::{Sandbox, SandboxConfig, Status, Task};
