@@ -30,7 +30,9 @@ pub const DEFAULT_STRIP_TOKENS: &[&str] = &[
     "<start_of_turn>model",
     "<end_of_turn>",
     "<|end▁of▁sentence|>",
+    "<｜end▁of▁sentence｜>",
     "<|Assistant|>",
+    "<｜Assistant｜>",
 ];
 
 /// Bounds on the work and memory of a server. Past them a request gets a 4xx that says what to
