@@ -24,12 +24,14 @@ const READ_CHUNK: usize = 64 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CellError {
     /// The cell failed to start.
-    #[error("could not {step}: {error}")]
+    #[error("could not {step}: {error}{remedy}")]
     Spawn {
         /// What was being done.
         step: &'static str,
         /// The OS error.
         error: io::Error,
+        /// What to do about it, when the step builds an isolation layer.
+        remedy: String,
     },
     /// The zygote broke the protocol, died, or missed its deadline.
     #[error("{0}")]
@@ -78,6 +80,10 @@ impl Cell {
         let process = namespaces::spawn(plan, cgroup.as_ref()).map_err(|e| CellError::Spawn {
             step: e.step,
             error: e.error,
+            remedy: e
+                .layer
+                .map(|l| format!(" ({l} missing: {})", l.remedy()))
+                .unwrap_or_default(),
         })?;
         sys::set_nonblocking(process.control.as_fd()).map_err(|e| CellError::Io("fcntl", e))?;
         let mut cell = Cell {

@@ -21,6 +21,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::cgroup::CellCgroup;
+use crate::config::Layer;
 use crate::landlock::CellPolicy;
 use crate::seccomp::Filter;
 use crate::sys;
@@ -103,6 +104,20 @@ impl Step {
         Step::Descriptors,
         Step::Exec,
     ];
+
+    /// The isolation layer the step builds.
+    fn layer(self) -> Option<Layer> {
+        match self {
+            Step::Hostname => Some(Layer::UtsNamespace),
+            Step::UserNamespace | Step::IdMaps => Some(Layer::UserNamespace),
+            Step::DropToCellRoot => Some(Layer::UnprivilegedUid),
+            Step::NoNewPrivs => Some(Layer::NoNewPrivs),
+            Step::Landlock => Some(Layer::Landlock),
+            Step::Seccomp => Some(Layer::Seccomp),
+            Step::Descriptors | Step::Exec => None,
+            _ => Some(Layer::MountNamespace),
+        }
+    }
 
     /// What the step does, for error messages ("could not …").
     fn describe(self) -> &'static str {
@@ -304,11 +319,23 @@ pub(crate) struct SpawnError {
     pub step: &'static str,
     /// The OS error.
     pub error: io::Error,
+    /// The isolation layer the failed step builds, if any (its remedy tells the user what to
+    /// do).
+    pub layer: Option<Layer>,
 }
 
 impl SpawnError {
     fn host(step: &'static str, error: io::Error) -> SpawnError {
-        SpawnError { step, error }
+        SpawnError {
+            step,
+            error,
+            layer: None,
+        }
+    }
+
+    fn with_layer(mut self, layer: Layer) -> SpawnError {
+        self.layer = Some(layer);
+        self
     }
 }
 
@@ -360,7 +387,8 @@ pub(crate) fn spawn(
         return Err(SpawnError::host(
             "clone new mount/pid/net/ipc/uts namespaces (needs root or CAP_SYS_ADMIN)",
             error,
-        ));
+        )
+        .with_layer(Layer::MountNamespace));
     }
     let pid = pid as libc::pid_t;
     drop((to_parent_w, to_child_r, err_w, control_cell));
@@ -386,10 +414,13 @@ pub(crate) fn spawn(
     let map = format!("0 {base} 1\n{TASK_UID} {} 1\n", base + 1);
     for file in ["uid_map", "gid_map"] {
         std::fs::write(format!("/proc/{pid}/{file}"), &map).map_err(|e| {
-            fail(SpawnError::host(
-                "write the cell's uid/gid map (needs CAP_SETUID and CAP_SETGID)",
-                e,
-            ))
+            fail(
+                SpawnError::host(
+                    "write the cell's uid/gid map (needs CAP_SETUID and CAP_SETGID)",
+                    e,
+                )
+                .with_layer(Layer::UnprivilegedUid),
+            )
         })?;
     }
     sys::write_all(to_child_w.as_fd(), b"g").map_err(|e| fail(h("signal the cell")(e)))?;
@@ -446,11 +477,11 @@ fn child_error(err_r: &OwnedFd) -> SpawnError {
 fn decode_error(report: &[u8; 8]) -> SpawnError {
     let step = u32::from_ne_bytes(report[..4].try_into().expect("4 bytes")) as usize;
     let errno = i32::from_ne_bytes(report[4..].try_into().expect("4 bytes"));
+    let step = Step::ALL.get(step).copied();
     SpawnError {
-        step: Step::ALL
-            .get(step)
-            .map_or("set up the cell", |s| s.describe()),
+        step: step.map_or("set up the cell", Step::describe),
         error: io::Error::from_raw_os_error(errno),
+        layer: step.and_then(Step::layer),
     }
 }
 

@@ -450,6 +450,16 @@ fn setup_errors_say_what_to_do() {
     for layer in Layer::ALL {
         assert!(!layer.remedy().is_empty());
     }
+    // A uid map the kernel refuses (uid 4294967295 is invalid): the error names the layer
+    // and what to do.
+    let err = Sandbox::new(SandboxConfig {
+        uid_base: u32::MAX - 1,
+        ..SandboxConfig::default()
+    })
+    .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("uid/gid map"), "{message}");
+    assert!(message.contains("unprivileged uid missing"), "{message}");
 }
 
 #[test]
