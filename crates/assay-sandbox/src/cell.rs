@@ -51,6 +51,9 @@ pub(crate) struct Cell {
     oom_kills: u64,
     /// The zygote announced that it exits.
     retired: bool,
+    /// The process that started the cell. A process forked from it inherits the cell but
+    /// must neither use it nor kill it: it starts cells of its own.
+    owner: u32,
 }
 
 /// Per-cell resource bounds, where cgroups are available.
@@ -92,6 +95,7 @@ impl Cell {
             cgroup,
             oom_kills: 0,
             retired: false,
+            owner: std::process::id(),
         };
         let deadline = Instant::now() + timeout;
         let report = cell.wait_report(deadline)?;
@@ -136,7 +140,7 @@ impl Cell {
     /// Whether the cell can take another task: its zygote has not announced its exit and has
     /// not hung up (it may have died while idle).
     pub(crate) fn is_usable(&self) -> bool {
-        if self.retired {
+        if self.retired || self.owner != std::process::id() {
             return false;
         }
         let mut pfd = [pollfd(&self.process.control, libc::POLLIN)];
@@ -301,6 +305,11 @@ impl Cell {
 
 impl Drop for Cell {
     fn drop(&mut self) {
+        if self.owner != std::process::id() {
+            // Inherited through fork(): the cell and its cgroup belong to the parent.
+            std::mem::forget(self.cgroup.take());
+            return;
+        }
         namespaces::kill_and_reap(self.process.pid);
     }
 }

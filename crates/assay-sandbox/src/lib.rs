@@ -43,6 +43,11 @@
 //! error names the setup step that failed (for user namespaces: enable them, as
 //! [`Layer::UserNamespace`]'s remedy says; there is no weaker fallback for untrusted code).
 //!
+//! `cargo run -p assay-sandbox --example selftest` prints what a machine gives.
+//!
+//! A process forked from the one that made a [`Sandbox`] may keep using it: it leaves the
+//! inherited cells to their owner and starts its own (do not fork while tasks are running).
+//!
 //! ```no_run
 //! use assay_sandbox::{Sandbox, SandboxConfig, Status, Task};
 //!

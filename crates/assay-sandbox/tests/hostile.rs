@@ -473,3 +473,62 @@ fn large_programs_and_files_get_through() {
     assert_eq!(exec.status, Status::Ok, "{}", text(&exec.stderr));
     assert_eq!(exec.stdout, b"2097152\n");
 }
+
+/// Live (not zombie) processes whose real uid is `uid`.
+fn live_processes_of(uid: u32) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|s| {
+                let field = |name: &str| {
+                    s.lines()
+                        .find(|l| l.starts_with(name))
+                        .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+                };
+                field("Uid:").as_deref() == Some(uid.to_string().as_str())
+                    && field("State:").as_deref() != Some("Z")
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_forked_process_starts_its_own_cells() {
+    let uid_base = 2_500_000_000;
+    let sb = Sandbox::new(SandboxConfig {
+        cells: 1,
+        uid_base,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let zygotes = live_processes_of(uid_base);
+    assert_eq!(zygotes.len(), 1);
+    // SAFETY: the child only uses this test's own sandbox (no other thread touches it) and
+    // leaves with _exit.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let ok = sb
+            .run(&Task::python("print('child')"))
+            .is_ok_and(|e| e.stdout == b"child\n");
+        // Dropping the inherited sandbox must not kill the parent's cells.
+        drop(sb);
+        // SAFETY: ends the forked child immediately.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    assert!(pid > 0);
+    let mut status = 0;
+    // SAFETY: reaping the child forked above.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "{status}"
+    );
+    // The parent's cell was left alone: same zygote, alive, serving.
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(live_processes_of(uid_base).contains(&zygotes[0]));
+    assert_eq!(
+        sb.run(&Task::python("print('parent')")).unwrap().stdout,
+        b"parent\n"
+    );
+}
