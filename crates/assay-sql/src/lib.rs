@@ -15,6 +15,8 @@
 //!   documented in [`value`].
 //! - **Partial rewards** ([`Components`]): execution, syntax, schema linking (recall and
 //!   Jaccard), n-gram similarity and format, weighted by [`Weights`].
+//! - **A grader for assay-core**: [`SqlKind`] (`kind = "sql"`, options [`SqlOptions`]), added
+//!   to a registry by [`register`]; [`SqlEngine`] is the same engine without assay-core types.
 //!
 //! ```no_run
 //! use assay_sql::{SqlEngine, SqlOptions};
