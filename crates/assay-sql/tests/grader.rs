@@ -21,7 +21,7 @@ fn scores_a_group_of_rollouts_with_every_status() {
     let missing = db.dir.path().join("missing.sqlite");
     let e = engine(
         r#"
-        timeout_ms = 400
+        timeout_ms = 1000
         [graders.sql]
         kind = "sql"
         mode = "spider"
@@ -66,8 +66,8 @@ fn scores_a_group_of_rollouts_with_every_status() {
         .unwrap()
         .contains("write refused"));
     assert_eq!(results[3].error.as_ref().unwrap().kind, ErrorKind::Timeout);
-    // Interrupted at the 400 ms deadline (slack for a loaded machine); unstopped, it never ends.
-    assert!(results[3].elapsed_ms < 4000.0, "{}", results[3].elapsed_ms);
+    // Interrupted at the 1 s deadline (slack for a loaded machine); unstopped, it never ends.
+    assert!(results[3].elapsed_ms < 5000.0, "{}", results[3].elapsed_ms);
     let error = results[5].error.as_ref().unwrap();
     assert_eq!(error.kind, ErrorKind::Execution);
     assert!(
