@@ -15,7 +15,8 @@ pub enum ExtractMode {
     /// Only the last fenced ```` ```sql ```` block (a bare ```` ``` ```` block counts when no
     /// block is tagged `sql`).
     Fence,
-    /// Only the text after the last occurrence of `anchor` (up to a closing fence, if any).
+    /// Only the text after the last occurrence of `anchor` (up to a closing fence, if any; for
+    /// an anchor like `<answer>`, up to `</answer>`).
     Anchor,
     /// The whole response.
     Whole,
@@ -88,12 +89,20 @@ fn last_fence(response: &str) -> Option<String> {
     sql_block.or(bare_block)
 }
 
+/// The text after the last `anchor`, up to a closing fence; when the anchor is an opening
+/// tag such as `<answer>`, up to its closing tag as well.
 fn after_anchor(response: &str, anchor: &str) -> Option<String> {
     if anchor.is_empty() {
         return None;
     }
     let at = response.rfind(anchor)?;
-    let tail = &response[at + anchor.len()..];
+    let mut tail = &response[at + anchor.len()..];
+    if let Some(name) = anchor.strip_prefix('<').and_then(|a| a.strip_suffix('>')) {
+        let close = format!("</{name}>");
+        if let Some(end) = tail.find(&close) {
+            tail = &tail[..end];
+        }
+    }
     let tail = tail.trim_start().strip_prefix("```sql").unwrap_or(tail);
     Some(tail.split("```").next().unwrap_or(tail).to_string())
 }
@@ -199,6 +208,18 @@ mod tests {
                 ExtractMode::Anchor,
                 Some("Final SQL:"),
                 Some(("SELECT 6", Source::Anchor)),
+            ),
+            (
+                "<think>a</think><answer>SELECT 10 </answer>",
+                ExtractMode::Anchor,
+                Some("<answer>"),
+                Some(("SELECT 10", Source::Anchor)),
+            ),
+            (
+                "<answer>\n```sql\nSELECT 11\n```\n</answer>",
+                ExtractMode::Anchor,
+                Some("<answer>"),
+                Some(("SELECT 11", Source::Anchor)),
             ),
             (
                 "SELECT 7",

@@ -24,7 +24,7 @@ pub struct SqlOptions {
     /// `anchor`, else the whole response), `fence`, `anchor` or `whole`.
     pub extract: ExtractMode,
     /// Text after which the SQL starts, for `extract = "anchor"` (or as the second choice of
-    /// `auto`), e.g. "Final SQL:".
+    /// `auto`), e.g. "Final SQL:"; an opening tag such as "<answer>" ends at its closing tag.
     pub anchor: Option<String>,
     /// Weights of the reward components `execution`, `syntax`, `schema_recall`,
     /// `schema_jaccard`, `ngram` and `format`; the reward is their weighted mean
