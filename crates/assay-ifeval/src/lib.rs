@@ -32,11 +32,11 @@
 //! Errors (`bad_reference`): a missing or malformed reference, an unknown instruction id, a
 //! missing or mistyped kwarg, a relation other than `"less than"` / `"at least"`.
 //!
-//! Known differences from the official checker, all documented where they arise:
-//! sentences are counted by a port of NLTK's Punkt with the parameters of NLTK's `punkt_tab`
-//! English model, meant to equal the `english.pickle` IFEval used ([`sentences`]); language
-//! identification is `langdetect` seeded with 0, where the official checker leaves it unseeded
-//! ([`language`]); word counting follows NLTK ≤ 3.9 (`re` semantics, [`pytext::count_words`]); a `letter` kwarg that is
+//! Known differences from the official checker, all documented where they arise: sentences are
+//! counted by a port of NLTK's Punkt with the parameters of NLTK's `punkt_tab` English model, meant
+//! to equal the `english.pickle` IFEval used ([`sentences`]); language identification is
+//! `langdetect` seeded with 0, where the official checker leaves it unseeded ([`language`]); word
+//! counting follows NLTK ≤ 3.9 (`re` semantics, [`pytext::count_words`]); a `letter` kwarg that is
 //! not an ASCII letter (two records of the data) makes the official checker draw a random letter —
 //! here the given character is counted; kwargs used as regular expressions (keywords, splitters,
 //! postscript markers) use Rust's regex syntax, which agrees with Python's on every kwarg of the
