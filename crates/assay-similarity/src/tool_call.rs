@@ -148,7 +148,9 @@ pub fn parse_text(text: &str) -> Parsed {
     if text.contains(OPEN) {
         parsed.tagged = true;
         let mut rest = text;
+        let mut stray = false;
         while let Some(start) = rest.find(OPEN) {
+            stray |= rest[..start].contains(CLOSE);
             let after = &rest[start + OPEN.len()..];
             let Some(end) = after.find(CLOSE) else {
                 parsed
@@ -166,7 +168,7 @@ pub fn parse_text(text: &str) -> Parsed {
             }
             rest = &after[end + CLOSE.len()..];
         }
-        if rest.contains(CLOSE) {
+        if stray || rest.contains(CLOSE) {
             parsed
                 .errors
                 .push("a </tool_call> without its <tool_call>".into());
@@ -474,5 +476,53 @@ impl GraderKind for ToolCallKind {
             );
         }
         Ok(Arc::new(ToolCall { options }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn names(p: &Parsed) -> Vec<&str> {
+        p.calls.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    #[test]
+    fn parses_every_supported_shape() {
+        let cases: Vec<(String, Vec<&str>, usize)> = vec![
+            // (text, names, number of errors)
+            ("<tool_call>[{\"name\": \"a\"}, {\"name\": \"b\", \"parameters\": {\"x\": 1}}]</tool_call>".into(), vec!["a", "b"], 0),
+            ("```json\n[{\"name\": \"a\", \"arguments\": \"{}\"}]\n```".into(), vec!["a"], 0),
+            (json!({"role": "assistant", "tool_calls": [{"function": {"name": "f", "arguments": "{\"q\": 2}"}}]}).to_string(), vec!["f"], 0),
+            ("no calls at all".into(), vec![], 0),
+            ("<tool_call>{\"name\": \"a\"}".into(), vec![], 1),
+            ("{\"name\": \"a\"}</tool_call> <tool_call>{\"name\": \"b\"}</tool_call>".into(), vec!["b"], 1),
+            ("<tool_call>{\"name\": \"a\", \"arguments\": \"[1]\"}</tool_call>".into(), vec![], 1),
+            ("<tool_call>{\"arguments\": {}}</tool_call><tool_call>{\"name\": \"ok\"}</tool_call>".into(), vec!["ok"], 1),
+        ];
+        for (text, expected, errors) in cases {
+            let p = parse_text(&text);
+            assert_eq!(names(&p), expected, "{text}");
+            assert_eq!(p.errors.len(), errors, "{text}: {:?}", p.errors);
+        }
+        let p = parse_text("<tool_call>{\"name\": \"b\", \"parameters\": {\"x\": 1}}</tool_call>");
+        assert_eq!(p.calls[0].arguments["x"], json!(1));
+    }
+
+    #[test]
+    fn jaccard_and_values() {
+        let call = |n: &str| Call {
+            name: n.into(),
+            arguments: Map::new(),
+        };
+        assert_eq!(name_jaccard(&[], &[]), 1.0);
+        assert_eq!(name_jaccard(&[call("a"), call("a")], &[call("a")]), 0.5);
+        assert!(values_equal(
+            &json!({"a": [1, 2.0]}),
+            &json!({"a": [1.0, 2]})
+        ));
+        assert!(!values_equal(&json!("1"), &json!(1)));
     }
 }
