@@ -362,12 +362,41 @@ fn graders(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     to_py(py, &value)
 }
 
+/// The response inside an OpenRLHF `query` and whether its prompt was found: the text after
+/// `prompt` with `tokens` (default: `DEFAULT_STRIP_TOKENS`) and whitespace stripped from both
+/// ends. The same function as `assay serve`'s `/get_reward`.
+#[pyfunction]
+#[pyo3(signature = (query, prompt = None, tokens = None))]
+fn response_of(query: &str, prompt: Option<&str>, tokens: Option<Vec<String>>) -> (String, bool) {
+    match tokens {
+        Some(tokens) => assay::openrlhf::response_of(query, prompt, &tokens),
+        None => assay::openrlhf::response_of(query, prompt, assay::openrlhf::DEFAULT_STRIP_TOKENS),
+    }
+}
+
+/// `text` with `tokens` (default: `DEFAULT_STRIP_TOKENS`) and whitespace stripped from both
+/// ends, repeatedly.
+#[pyfunction]
+#[pyo3(signature = (text, tokens = None))]
+fn strip(text: &str, tokens: Option<Vec<String>>) -> String {
+    match tokens {
+        Some(tokens) => assay::openrlhf::strip(text, &tokens).to_string(),
+        None => assay::openrlhf::strip(text, assay::openrlhf::DEFAULT_STRIP_TOKENS).to_string(),
+    }
+}
+
 /// The native module of the `assay` Python package.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEngine>()?;
     m.add("ConfigError", m.py().get_type::<ConfigError>())?;
     m.add_function(wrap_pyfunction!(graders, m)?)?;
+    m.add_function(wrap_pyfunction!(response_of, m)?)?;
+    m.add_function(wrap_pyfunction!(strip, m)?)?;
+    m.add(
+        "DEFAULT_STRIP_TOKENS",
+        pyo3::types::PyTuple::new(m.py(), assay::openrlhf::DEFAULT_STRIP_TOKENS)?,
+    )?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -8,32 +8,7 @@ use std::time::Duration;
 
 use assay::{Engine, Registry, Target};
 
-/// Chat-template and end-of-sequence tokens stripped from both ends of a `/get_reward`
-/// response by default (ChatML/Qwen, Llama 2 and 3, Phi-3, Gemma, Mistral, DeepSeek), along with
-/// the whitespace around them. Set [`GetRewardConfig::strip_tokens`] (`--strip-token`) to
-/// replace the list.
-pub const DEFAULT_STRIP_TOKENS: &[&str] = &[
-    "<|im_end|>",
-    "<|im_start|>assistant",
-    "<|endoftext|>",
-    "<|end_of_text|>",
-    "<|begin_of_text|>",
-    "<|start_header_id|>assistant<|end_header_id|>",
-    "<|eot_id|>",
-    "<|eom_id|>",
-    "<|end|>",
-    "<|assistant|>",
-    "<s>",
-    "</s>",
-    "<eos>",
-    "<pad>",
-    "<start_of_turn>model",
-    "<end_of_turn>",
-    "<|end▁of▁sentence|>",
-    "<｜end▁of▁sentence｜>",
-    "<|Assistant|>",
-    "<｜Assistant｜>",
-];
+pub use assay::openrlhf::DEFAULT_STRIP_TOKENS;
 
 /// Bounds on the work and memory of a server. Past them a request gets a 4xx that says what to
 /// change (body and batch size) or a 429/503 with `Retry-After` (load).

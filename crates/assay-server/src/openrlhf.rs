@@ -31,39 +31,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
 
-/// The response part of a decoded `query`, and whether its prompt was found in it.
-pub fn response_of(query: &str, prompt: Option<&str>, strip_tokens: &[String]) -> (String, bool) {
-    let (rest, found) = match prompt {
-        None | Some("") => (query, true),
-        Some(p) => match query.strip_prefix(p) {
-            Some(rest) => (rest, true),
-            None => match query.find(p) {
-                Some(at) => (&query[at + p.len()..], true),
-                None => (query, false),
-            },
-        },
-    };
-    (strip(rest, strip_tokens).to_string(), found)
-}
-
-/// Strips `tokens` and whitespace from both ends of `text`, repeatedly.
-pub fn strip<'a>(mut text: &'a str, tokens: &[String]) -> &'a str {
-    loop {
-        let before = text.len();
-        text = text.trim();
-        for t in tokens {
-            if let Some(rest) = text.strip_prefix(t.as_str()) {
-                text = rest;
-            }
-            if let Some(rest) = text.strip_suffix(t.as_str()) {
-                text = rest;
-            }
-        }
-        if text.len() == before {
-            return text;
-        }
-    }
-}
+pub use assay::openrlhf::{response_of, strip};
 
 /// A parsed `/get_reward` request.
 pub(crate) struct GetRewardRequest {

@@ -22,6 +22,8 @@
 
 use std::path::Path;
 
+pub mod openrlhf;
+
 pub use assay_core::*;
 use serde_json::{Map, Value};
 

@@ -1,6 +1,6 @@
 """Type stubs of the native module (Rust, PyO3). Use the `assay` package, not this module."""
 
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 __version__: str
 
@@ -33,3 +33,10 @@ class Engine:
     ) -> List[Dict[str, Any]]: ...
 
 def graders() -> List[Dict[str, Any]]: ...
+
+DEFAULT_STRIP_TOKENS: Tuple[str, ...]
+
+def response_of(
+    query: str, prompt: Optional[str] = None, tokens: Optional[List[str]] = None
+) -> Tuple[str, bool]: ...
+def strip(text: str, tokens: Optional[List[str]] = None) -> str: ...

@@ -28,66 +28,30 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List, Optional, Sequence
 
+from assay import _native
 from assay.integrations._common import ConfigLike, configure, get_engine, is_failure, report_failure
 
 __all__ = ["reward_func", "response_of", "strip", "configure", "STRIP_TOKENS"]
 
 #: Chat-template, end-of-sequence and padding tokens stripped from both ends of a response
 #: (ChatML/Qwen, Llama 2 and 3, Phi-3, Gemma, Mistral, DeepSeek): the defaults of
-#: ``assay serve``'s ``/get_reward``, so both read the same response from the same query.
-STRIP_TOKENS = (
-    "<|im_end|>",
-    "<|im_start|>assistant",
-    "<|endoftext|>",
-    "<|end_of_text|>",
-    "<|begin_of_text|>",
-    "<|start_header_id|>assistant<|end_header_id|>",
-    "<|eot_id|>",
-    "<|eom_id|>",
-    "<|end|>",
-    "<|assistant|>",
-    "<s>",
-    "</s>",
-    "<eos>",
-    "<pad>",
-    "<start_of_turn>model",
-    "<end_of_turn>",
-    "<|end▁of▁sentence|>",
-    "<｜end▁of▁sentence｜>",
-    "<|Assistant|>",
-    "<｜Assistant｜>",
-)
+#: ``assay serve``'s ``/get_reward``, read from the engine so both always agree.
+STRIP_TOKENS = tuple(_native.DEFAULT_STRIP_TOKENS)
 
 
 def strip(text: str, tokens: Sequence[str] = STRIP_TOKENS) -> str:
     """Removes ``tokens`` and whitespace from both ends of ``text``, repeatedly (tokens inside
     the text stay)."""
-    while True:
-        before = len(text)
-        text = text.strip()
-        for token in tokens:
-            if text.startswith(token):
-                text = text[len(token) :]
-            if text.endswith(token):
-                text = text[: -len(token)]
-        if len(text) == before:
-            return text
+    return _native.strip(text, list(tokens))
 
 
 def response_of(query: str, prompt: Optional[str], tokens: Sequence[str] = STRIP_TOKENS) -> str:
     """The response inside ``query``: what follows ``prompt`` (at the start, or else at its
     first occurrence, so left padding or a BOS token before it do not matter), with
     :data:`STRIP_TOKENS` and whitespace stripped from both ends. A query that does not contain
-    its prompt is taken whole."""
-    rest = query
-    if prompt:
-        if query.startswith(prompt):
-            rest = query[len(prompt) :]
-        else:
-            at = query.find(prompt)
-            if at >= 0:
-                rest = query[at + len(prompt) :]
-    return strip(rest, tokens)
+    its prompt is taken whole. The same Rust function as ``assay serve``'s ``/get_reward``."""
+    response, _found = _native.response_of(query, prompt, list(tokens))
+    return response
 
 
 def _tensor(values: List[float]) -> Any:
