@@ -21,7 +21,7 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{combined_failure, grade_subs, sub_explanations, Sub};
+use super::{combined_failure, sub_explanations, Sub};
 use crate::{
     BatchContext, Budget, BuildContext, Grader, GraderKind, Item, Outcome, SharedGrader, Status,
 };
@@ -107,19 +107,11 @@ impl Grader for Gate {
     }
 
     fn grade(&self, item: &Item, budget: &Budget) -> Outcome {
-        let outcomes: Vec<Outcome> = self
-            .subs
-            .iter()
-            .map(|s| s.grader.grade(item, budget))
-            .collect();
-        self.combine(&outcomes.iter().collect::<Vec<_>>())
+        super::grade_combined(&self.subs, item, budget, |o| self.combine(o))
     }
 
     fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
-        let per_sub = grade_subs(&self.subs, items, ctx);
-        (0..items.len())
-            .map(|i| self.combine(&per_sub.iter().map(|o| &o[i]).collect::<Vec<_>>()))
-            .collect()
+        super::grade_batch_combined(&self.subs, items, ctx, |o| self.combine(o))
     }
 }
 

@@ -47,6 +47,31 @@ impl Sub {
     }
 }
 
+/// Grades one item with every sub-grader and combines the outcomes with `combine`.
+pub(crate) fn grade_combined(
+    subs: &[Sub],
+    item: &Item,
+    budget: &crate::Budget,
+    combine: impl Fn(&[&Outcome]) -> Outcome,
+) -> Outcome {
+    let outcomes: Vec<Outcome> = subs.iter().map(|s| s.grader.grade(item, budget)).collect();
+    combine(&outcomes.iter().collect::<Vec<_>>())
+}
+
+/// Grades a batch with every sub-grader (each sees the whole batch) and combines the outcomes
+/// of each item with `combine`.
+pub(crate) fn grade_batch_combined(
+    subs: &[Sub],
+    items: &[&Item],
+    ctx: &BatchContext,
+    combine: impl Fn(&[&Outcome]) -> Outcome,
+) -> Vec<Outcome> {
+    let per_sub = grade_subs(subs, items, ctx);
+    (0..items.len())
+        .map(|i| combine(&per_sub.iter().map(|o| &o[i]).collect::<Vec<_>>()))
+        .collect()
+}
+
 /// Grades the batch with every sub-grader: `result[s][i]` is sub `s` on item `i`.
 pub(crate) fn grade_subs(subs: &[Sub], items: &[&Item], ctx: &BatchContext) -> Vec<Vec<Outcome>> {
     subs.iter()

@@ -19,9 +19,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{
-    combined_failure, copy_sub_components, grade_subs, sub_component_keys, sub_explanations, Sub,
-};
+use super::{combined_failure, copy_sub_components, sub_component_keys, sub_explanations, Sub};
 use crate::formula::Formula;
 use crate::{
     BatchContext, Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
@@ -134,22 +132,11 @@ impl Grader for Multi {
     }
 
     fn grade(&self, item: &Item, budget: &Budget) -> Outcome {
-        let outcomes: Vec<Outcome> = self
-            .subs
-            .iter()
-            .map(|s| s.grader.grade(item, budget))
-            .collect();
-        self.combine(&outcomes.iter().collect::<Vec<_>>())
+        super::grade_combined(&self.subs, item, budget, |o| self.combine(o))
     }
 
     fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
-        let per_sub = grade_subs(&self.subs, items, ctx);
-        (0..items.len())
-            .map(|i| {
-                let outcomes: Vec<&Outcome> = per_sub.iter().map(|o| &o[i]).collect();
-                self.combine(&outcomes)
-            })
-            .collect()
+        super::grade_batch_combined(&self.subs, items, ctx, |o| self.combine(o))
     }
 }
 
