@@ -22,5 +22,8 @@ fi
 echo "== similarity metrics against sacreBLEU and rouge-score (PyPI, in .venv)"
 bash crates/assay-similarity/tests/compare_reference.sh
 
+echo "== ifeval against IFEval's official checker (lm-eval from PyPI, in .venv)"
+bash crates/assay-ifeval/tests/compare_official.sh
+
 echo "== Python package (maturin wheel + pytest, in .venv)"
 bash crates/assay-py/test.sh
