@@ -8,15 +8,15 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "== cargo clippy (warnings are errors)"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== cargo test"
 if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --workspace --no-fail-fast
+    cargo nextest run --workspace --locked --no-fail-fast
     # nextest does not run doctests.
-    cargo test --workspace --doc
+    cargo test --workspace --locked --doc
 else
-    cargo test --workspace --no-fail-fast
+    cargo test --workspace --locked --no-fail-fast
 fi
 
 echo "== similarity metrics against sacreBLEU and rouge-score (PyPI, in .venv)"
