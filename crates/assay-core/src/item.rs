@@ -41,6 +41,19 @@ impl Item {
         }
     }
 
+    /// The message graded when the response is a chat transcript: the last assistant message
+    /// (or the last message); `None` for a plain-text response or an empty transcript.
+    pub fn final_message(&self) -> Option<&Message> {
+        match &self.response {
+            Content::Text(_) => None,
+            Content::Messages(messages) => messages
+                .iter()
+                .rev()
+                .find(|m| m.role == "assistant")
+                .or(messages.last()),
+        }
+    }
+
     /// The text to grade: the response string, or the content of the last assistant message.
     ///
     /// A message list without an assistant message grades the last message; an empty list
@@ -107,8 +120,12 @@ pub struct Message {
     pub role: String,
     /// The message text. OpenAI-style content parts (`[{"type": "text", "text": …}]`) are
     /// joined into one string when read.
-    #[serde(deserialize_with = "content_text")]
+    #[serde(default, deserialize_with = "content_text")]
     pub content: String,
+    /// Structured tool calls of an assistant message (OpenAI's `tool_calls`), kept as given
+    /// for graders that read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<serde_json::Value>,
 }
 
 fn content_text<'de, D: serde::Deserializer<'de>>(de: D) -> Result<String, D::Error> {
@@ -180,6 +197,23 @@ mod tests {
             let item: Item = serde_json::from_value(json!({ "response": response })).unwrap();
             assert_eq!(item.response_text(), expected, "{response}");
         }
+    }
+
+    #[test]
+    fn structured_tool_calls_are_kept_on_the_final_message() {
+        let item: Item = serde_json::from_value(json!({"response": [
+            {"role": "user", "content": "weather?"},
+            {"role": "assistant", "content": null,
+             "tool_calls": [{"type": "function", "function": {"name": "w", "arguments": "{}"}}]}
+        ]}))
+        .unwrap();
+        let message = item.final_message().unwrap();
+        assert_eq!(message.content, "");
+        assert_eq!(
+            message.tool_calls.as_ref().unwrap()[0]["function"]["name"],
+            json!("w")
+        );
+        assert!(Item::new("text", Value::Null).final_message().is_none());
     }
 
     #[test]

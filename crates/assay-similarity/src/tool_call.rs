@@ -15,8 +15,8 @@
 //! `{"tool_calls": [{"type": "function", "function": {"name": …, "arguments": "{…}"}}]}`, a list
 //! of such calls, or plain `{"name", "arguments"}` objects. `arguments` may be an object or a
 //! JSON string holding one (`parameters` is accepted for `arguments`). A chat-message response is
-//! graded on its last assistant message's text: calls carried only in a message's structured
-//! `tool_calls` field (not its content) are not seen, so serialize them into the content.
+//! graded on its last assistant message: the calls of its structured `tool_calls` field
+//! (OpenAI's API shape) come first, then any calls written in its content.
 //!
 //! **Reference**: the gold calls in any of the same shapes: a list of calls, an object with
 //! `tool_calls`, or a string with `<tool_call>` blocks or JSON. An empty list means "no call".
@@ -421,7 +421,17 @@ impl Grader for ToolCall {
             Err(message) => return Outcome::error(ErrorKind::BadReference, message),
         };
         let response = item.response_text();
-        let parsed = parse_text(response);
+        // A chat response may carry its calls as structured `tool_calls` (OpenAI's API shape)
+        // rather than in its text; those come first, then any <tool_call> blocks in the text.
+        let mut parsed = parse_text(response);
+        if let Some(structured) = item.final_message().and_then(|m| m.tool_calls.as_ref()) {
+            let mut from_field = Parsed::default();
+            calls_from_value(&json!({ "tool_calls": structured }), &mut from_field);
+            from_field.calls.append(&mut parsed.calls);
+            from_field.errors.append(&mut parsed.errors);
+            from_field.tagged = parsed.tagged;
+            parsed = from_field;
+        }
         let mut problems = parsed.errors.clone();
         if !gold.is_empty() && parsed.calls.is_empty() && parsed.errors.is_empty() {
             problems.push("no tool call, the reference has one".into());

@@ -378,3 +378,24 @@ fn tool_call_format_options_and_errors() {
         .unwrap_or_default();
     assert!(err.contains("apply to reward = \"exact\""), "{err}");
 }
+
+#[test]
+fn structured_tool_calls_of_a_chat_response_are_read() {
+    let engine = try_engine("tool_call", &json!({"reward": "exact"})).unwrap();
+    let gold = json!([{"name": "get_weather", "arguments": {"city": "Paris"}}]);
+    let chat = |arguments: &str| assay_core::Item {
+        response: serde_json::from_value(json!([
+            {"role": "user", "content": "Weather in Paris?"},
+            {"role": "assistant", "content": null, "tool_calls": [
+                {"id": "c1", "type": "function",
+                 "function": {"name": "get_weather", "arguments": arguments}}
+            ]}
+        ]))
+        .unwrap(),
+        reference: gold.clone(),
+        ..assay_core::Item::default()
+    };
+    let results = engine.score(&[chat(r#"{"city": "Paris"}"#), chat(r#"{"city": "Lyon"}"#)]);
+    assert_eq!(results[0].reward, Some(1.0), "{:?}", results[0]);
+    assert_eq!(results[1].reward, Some(0.0), "{:?}", results[1]);
+}
