@@ -61,27 +61,22 @@ pub struct ScoreArgs {
     no_progress: bool,
 }
 
-/// One window of input lines, numbered from 1 in the input.
+/// One window of non-blank input lines, in input order.
 struct Window {
     lines: Vec<String>,
 }
 
-/// A parsed input with the data source and group the summary and shaping need.
-struct Parsed {
-    input: Input,
+/// The `data_source` of an input, when it can be read (for the summary's breakdown).
+fn data_source_of(input: &Input) -> Option<&str> {
+    match input {
+        Ok(item) => item.data_source.as_deref(),
+        Err(bad) => bad.data_source.as_deref(),
+    }
 }
 
-impl Parsed {
-    fn data_source(&self) -> Option<&str> {
-        match &self.input {
-            Ok(item) => item.data_source.as_deref(),
-            Err(bad) => bad.data_source.as_deref(),
-        }
-    }
-
-    fn group(&self) -> Option<&str> {
-        self.input.as_ref().ok().and_then(|i| i.group.as_deref())
-    }
+/// The `group` of an input (malformed lines have none).
+fn group_of(input: &Input) -> Option<&str> {
+    input.as_ref().ok().and_then(|i| i.group.as_deref())
 }
 
 /// Sizes the worker pool that scores (`--threads`); `None` keeps one thread per core.
@@ -249,15 +244,18 @@ fn score_windows(
     progress: &ProgressBar,
     bytes_read: &AtomicU64,
 ) -> Result<(), Failure> {
-    let mut carried: Vec<Parsed> = Vec::new();
+    let mut carried: Vec<Input> = Vec::new();
     let mut finished_groups: HashSet<u64> = HashSet::new();
     let mut windows = windows.into_iter().peekable();
     while let Some(window) = windows.next() {
         let window = window.with_context(|| format!("cannot read the input {}", args.input))?;
-        let mut parsed: Vec<Parsed> = std::mem::take(&mut carried);
-        parsed.par_extend(window.lines.par_iter().map(|line| Parsed {
-            input: MalformedItem::parse_line(line),
-        }));
+        let mut parsed: Vec<Input> = std::mem::take(&mut carried);
+        parsed.par_extend(
+            window
+                .lines
+                .par_iter()
+                .map(|line| MalformedItem::parse_line(line)),
+        );
         let last = windows.peek().is_none();
         if !last {
             carried = hold_back_last_group(&mut parsed, args.window);
@@ -278,13 +276,13 @@ fn score_windows(
 /// Splits off the trailing run of items sharing the last item's group, to be scored with the
 /// next window. A group that fills the whole window keeps being carried until it ends or
 /// reaches `GROUP_CARRY_LIMIT` windows; past that it is scored in parts (and counted as split).
-fn hold_back_last_group(parsed: &mut Vec<Parsed>, window: usize) -> Vec<Parsed> {
-    let Some(group) = parsed.last().and_then(Parsed::group).map(str::to_string) else {
+fn hold_back_last_group(parsed: &mut Vec<Input>, window: usize) -> Vec<Input> {
+    let Some(group) = parsed.last().and_then(group_of).map(str::to_string) else {
         return Vec::new();
     };
     let start = parsed
         .iter()
-        .rposition(|p| p.group() != Some(group.as_str()))
+        .rposition(|p| group_of(p) != Some(group.as_str()))
         .map_or(0, |i| i + 1);
     if start == 0 && parsed.len() >= window.saturating_mul(GROUP_CARRY_LIMIT) {
         return Vec::new();
@@ -298,13 +296,12 @@ const GROUP_CARRY_LIMIT: usize = 8;
 fn score_batch(
     engine: &Engine,
     args: &ScoreArgs,
-    parsed: Vec<Parsed>,
+    parsed: Vec<Input>,
     out: &SyncSender<Vec<u8>>,
     summary: &mut Summary,
     finished_groups: &mut HashSet<u64>,
 ) -> Result<(), Failure> {
-    let inputs: Vec<Input> = parsed.iter().map(|p| p.input.clone()).collect();
-    let mut results = engine.score_inputs(&inputs, Target::Routes, args.on_error);
+    let mut results = engine.score_inputs(&parsed, Target::Routes, args.on_error);
     shape_groups(
         &parsed,
         &mut results,
@@ -313,7 +310,7 @@ fn score_batch(
         finished_groups,
     );
     for (p, r) in parsed.iter().zip(&results) {
-        summary.add(r, p.data_source());
+        summary.add(r, data_source_of(p));
     }
     let lines: Vec<Vec<u8>> = results
         .par_iter()
@@ -330,7 +327,7 @@ fn score_batch(
 
 /// Computes group statistics (and advantages when asked) for the groups of one window.
 fn shape_groups(
-    parsed: &[Parsed],
+    parsed: &[Input],
     results: &mut [GradeResult],
     mode: Option<AdvantageMode>,
     summary: &mut Summary,
@@ -339,7 +336,7 @@ fn shape_groups(
     let mut members: Vec<(&str, Vec<usize>)> = Vec::new();
     let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for (i, p) in parsed.iter().enumerate() {
-        if let Some(g) = p.group() {
+        if let Some(g) = group_of(p) {
             let slot = *index.entry(g).or_insert_with(|| {
                 members.push((g, Vec::new()));
                 members.len() - 1

@@ -280,7 +280,7 @@ impl Engine {
                     .map(move |b| (g, b))
             })
             .collect();
-        let graded: Vec<(usize, Vec<GradeResult>)> = batches
+        let graded: Vec<(usize, GradeResult)> = batches
             .into_par_iter()
             .flat_map_iter(|(g, indices)| {
                 let entry = &self.entries[g];
@@ -289,14 +289,11 @@ impl Engine {
                     .map(|&i| inputs[i].as_ref().expect("only items are routed"))
                     .collect();
                 let batch_results = self.grade_batch(entry, &items, keys, on_error);
-                indices
-                    .into_iter()
-                    .zip(batch_results)
-                    .map(|(i, r)| (i, vec![r]))
+                indices.into_iter().zip(batch_results)
             })
             .collect();
-        for (i, mut r) in graded {
-            results[i] = r.pop();
+        for (i, r) in graded {
+            results[i] = Some(r);
         }
         results
             .into_iter()
