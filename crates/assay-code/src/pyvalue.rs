@@ -112,6 +112,11 @@ pub fn close(a: &Value, b: &Value, rel: f64, abs: f64, strict: bool) -> bool {
         // 0 < eps for finite values and NaN < eps, false, for infinities.
         return !strict || (x.is_finite() && 0.0 < abs);
     }
+    if x.is_infinite() || y.is_infinite() {
+        // An infinity is close only to itself (`math.isclose(inf, 1.0)` is False; without
+        // this, `rel * inf` would make the bound infinite and every value close to it).
+        return false;
+    }
     let diff = (x - y).abs();
     let bound = (rel * x.abs().max(y.abs())).max(abs);
     if strict {
@@ -218,6 +223,10 @@ mod tests {
         assert!(!close(&float("1.1"), &int("1"), 0.0, 1e-6, true));
         assert!(!close(&float("nan"), &float("nan"), 1.0, 1.0, false));
         assert!(!close(&json!("1"), &int("1"), 1.0, 1.0, false));
+        assert!(!close(&float("inf"), &float("4.0"), 1e-9, 0.0, false));
+        assert!(!close(&float("-inf"), &int("4"), 1e-9, 0.0, false));
+        assert!(!close(&float("inf"), &float("-inf"), 1e-9, 0.0, false));
+        assert!(close(&float("inf"), &float("inf"), 1e-9, 0.0, false));
     }
 
     #[test]
