@@ -63,8 +63,9 @@
 //! The filter lets everything through except what a test program never needs: `ptrace`,
 //! cross-process memory access, mounts, namespace creation (`unshare`, `setns`, `clone` with
 //! `CLONE_NEW*`), `bpf`, `perf_event_open`, `io_uring`, `userfaultfd`, keyrings, `kexec`,
-//! modules, `open_by_handle_at`, clocks, `reboot`, `swapon`, `acct`, `personality`, and every
-//! socket family but `AF_UNIX`.
+//! modules, `open_by_handle_at`, clocks, `reboot`, `swapon`, `acct`, `personality`, System V
+//! IPC and POSIX message queues (they would outlive the task in its cell), and every socket
+//! family but `AF_UNIX`.
 
 mod cell;
 mod cgroup;

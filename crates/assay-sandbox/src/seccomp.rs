@@ -11,6 +11,8 @@
 //! - kernel attack surface: `bpf`, `perf_event_open`, `io_uring_*`, `userfaultfd`, `keyctl`,
 //!   `add_key`, `request_key`, `kexec_*`, module loading, `open_by_handle_at`, `fanotify_init`;
 //! - machine state: `reboot`, `swapon/off`, `acct`, clocks, `syslog`, `quotactl`, `personality`;
+//! - state that outlives a task: System V IPC (`shmget`, `msgget`, `semget`) and POSIX message
+//!   queues (`mq_open`), which would persist in the cell's IPC namespace for the next tasks;
 //! - networking: `socket` and `socketpair` for any family but `AF_UNIX` (`EAFNOSUPPORT`).
 //!
 //! Calls from a foreign architecture (for example 32-bit calls on x86-64) kill the process.
@@ -92,6 +94,12 @@ const DENIED: &[libc::c_long] = &[
     libc::SYS_quotactl,
     libc::SYS_personality,
     libc::SYS_vhangup,
+    // System V IPC objects and POSIX message queues outlive the task that creates them: a
+    // task could leave memory or messages behind for the next tasks of its cell.
+    libc::SYS_shmget,
+    libc::SYS_msgget,
+    libc::SYS_semget,
+    libc::SYS_mq_open,
     #[cfg(target_arch = "x86_64")]
     libc::SYS_iopl,
     #[cfg(target_arch = "x86_64")]
