@@ -271,6 +271,14 @@ def __assay_harness(spec):
         if isinstance_(value, FunctionType) and value.__code__.co_filename == "<candidate>":
             env[name] = wrap(value)
     env["__name__"] = "__main__"
+    # The tests and the setup see the real builtins: a candidate's global named like a builtin
+    # (`range = lambda *a: []`, `all = lambda *a: True`, or its own `__builtins__`) would
+    # otherwise decide the tests run in place. Host-judged expressions still see the
+    # candidate's functions of those names (a task may ask for a function called `sum`); their
+    # values are compared on the host, so shadowing cannot fake them.
+    env["__builtins__"] = builtins
+    builtin_names = builtins.__dict__
+    shadowing = {n: env.pop(n) for n in list(env) if n in builtin_names and not n.startswith("__")}
     if param is not None:
         entry = namespace.get(spec["entry_point"])
         if not callable(entry):
@@ -294,7 +302,8 @@ def __assay_harness(spec):
             continue
         try:
             if test["expr"] is not None:
-                value = canon(eval_(compile_(test["expr"], f"<test {index}>", "eval"), env))
+                scope = {**env, **shadowing} if shadowing else env
+                value = canon(eval_(compile_(test["expr"], f"<test {index}>", "eval"), scope))
                 report({"i": index, "value": value})
             else:
                 exec_(compile_(test["src"], f"<test {index}>", "exec"), env)
