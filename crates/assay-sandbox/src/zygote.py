@@ -13,6 +13,7 @@ import builtins
 import gc
 import io
 import json
+import mmap
 import os
 import resource
 import select
@@ -101,11 +102,21 @@ def recv_frame():
     if buf is None:
         return None
     total, hlen = struct.unpack("<II", buf)
-    body = recv_exact(total - 4, bytearray())
-    if body is None:
-        return None
-    header = json.loads(bytes(body[:hlen]))
-    return header, memoryview(body)[hlen:], fds
+    # The body (the program and the task's files) goes straight from the socket into its own
+    # anonymous mapping, never into the heap: the mapping is unmapped once the task is done,
+    # so nothing of it survives in the zygote's memory for the next tasks (forked from it) to
+    # read. A heap buffer, once freed, kept earlier tasks' programs readable.
+    size = total - 4
+    body = mmap.mmap(-1, max(size, 1), flags=mmap.MAP_PRIVATE)
+    view = memoryview(body)
+    got = 0
+    while got < size:
+        n = CTRL.recv_into(view[got:size])
+        if not n:
+            return None
+        got += n
+    header = json.loads(bytes(view[:hlen]))
+    return header, view[hlen:size], fds
 
 
 RLIMITS = {
