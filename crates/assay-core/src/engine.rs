@@ -331,10 +331,7 @@ impl Engine {
                     .iter()
                     .map(|item| {
                         catch_unwind(AssertUnwindSafe(|| {
-                            let budget = ctx.item_budget();
-                            let mut outcome = entry.grader.grade(item, &budget);
-                            outcome.elapsed = Some(budget.start().elapsed());
-                            outcome
+                            ctx.grade_timed(entry.grader.as_ref(), item)
                         }))
                         .unwrap_or_else(|panic| {
                             let message = format!(

@@ -28,12 +28,7 @@ pub trait Grader: Send + Sync {
     fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
         items
             .iter()
-            .map(|item| {
-                let budget = ctx.item_budget();
-                let mut outcome = self.grade(item, &budget);
-                outcome.elapsed = Some(budget.start().elapsed());
-                outcome
-            })
+            .map(|item| ctx.grade_timed(self, item))
             .collect()
     }
 }
@@ -61,6 +56,16 @@ impl BatchContext {
     /// A fresh budget for one item, starting now.
     pub fn item_budget(&self) -> Budget {
         Budget::new(self.timeout)
+    }
+
+    /// Grades one item with `grader` under a fresh budget and records the time it took: the
+    /// per-item step of [`Grader::grade_batch`], for graders that schedule items themselves
+    /// (in parallel, say).
+    pub fn grade_timed<G: Grader + ?Sized>(&self, grader: &G, item: &Item) -> Outcome {
+        let budget = self.item_budget();
+        let mut outcome = grader.grade(item, &budget);
+        outcome.elapsed = Some(budget.start().elapsed());
+        outcome
     }
 }
 

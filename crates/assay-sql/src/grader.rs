@@ -77,12 +77,7 @@ impl Grader for SqlGrader {
     fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
         items
             .par_iter()
-            .map(|item| {
-                let budget = ctx.item_budget();
-                let mut outcome = self.grade(item, &budget);
-                outcome.elapsed = Some(budget.start().elapsed());
-                outcome
-            })
+            .map(|item| ctx.grade_timed(self, item))
             .collect()
     }
 }
