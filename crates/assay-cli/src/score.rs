@@ -18,7 +18,6 @@ use std::thread;
 use std::time::Instant;
 
 use anyhow::{anyhow, Context};
-use assay::group::advantages;
 use assay::{AdvantageMode, Engine, GradeResult, Input, MalformedItem, OnError, Target};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -333,29 +332,8 @@ fn shape_groups(
     summary: &mut Summary,
     finished_groups: &mut HashSet<u64>,
 ) {
-    let mut members: Vec<(&str, Vec<usize>)> = Vec::new();
-    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for (i, p) in parsed.iter().enumerate() {
-        if let Some(g) = group_of(p) {
-            let slot = *index.entry(g).or_insert_with(|| {
-                members.push((g, Vec::new()));
-                members.len() - 1
-            });
-            members[slot].1.push(i);
-        } else if let Some(mode) = mode {
-            // No group: a group of one.
-            let (adv, _) = advantages(&[results[i].reward], mode);
-            results[i].advantage = adv[0];
-        }
-    }
-    for (group, indices) in members {
-        let rewards: Vec<Option<f64>> = indices.iter().map(|&i| results[i].reward).collect();
-        let (adv, stats) = advantages(&rewards, mode.unwrap_or(AdvantageMode::Drgrpo));
-        if mode.is_some() {
-            for (&i, a) in indices.iter().zip(adv) {
-                results[i].advantage = a;
-            }
-        }
+    let groups: Vec<Option<&str>> = parsed.iter().map(group_of).collect();
+    for (group, stats) in assay::group::shape(&groups, results, mode) {
         let mut hasher = DefaultHasher::new();
         group.hash(&mut hasher);
         if finished_groups.insert(hasher.finish()) {

@@ -13,7 +13,11 @@
 
 use std::str::FromStr;
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
+
+use crate::GradeResult;
 
 /// How to turn a group's rewards into advantages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +92,47 @@ pub fn advantages(rewards: &[Option<f64>], mode: AdvantageMode) -> (Vec<Option<f
     (out, stats)
 }
 
+/// Shapes a batch of results by group: `groups[i]` is the `group` of `results[i]` (`None`: a
+/// group of one). With a `mode`, sets each result's `advantage`; either way returns every named
+/// group's statistics, in order of first appearance.
+pub fn shape<'a>(
+    groups: &[Option<&'a str>],
+    results: &mut [GradeResult],
+    mode: Option<AdvantageMode>,
+) -> Vec<(&'a str, GroupStats)> {
+    let mut members: Vec<(&'a str, Vec<usize>)> = Vec::new();
+    let mut slots: HashMap<&'a str, usize> = HashMap::new();
+    for (i, group) in groups.iter().enumerate() {
+        match group {
+            Some(g) => {
+                let slot = *slots.entry(g).or_insert_with(|| {
+                    members.push((g, Vec::new()));
+                    members.len() - 1
+                });
+                members[slot].1.push(i);
+            }
+            None => {
+                if let Some(mode) = mode {
+                    results[i].advantage = advantages(&[results[i].reward], mode).0[0];
+                }
+            }
+        }
+    }
+    members
+        .into_iter()
+        .map(|(group, indices)| {
+            let rewards: Vec<Option<f64>> = indices.iter().map(|&i| results[i].reward).collect();
+            let (values, stats) = advantages(&rewards, mode.unwrap_or(AdvantageMode::Drgrpo));
+            if mode.is_some() {
+                for (i, a) in indices.into_iter().zip(values) {
+                    results[i].advantage = a;
+                }
+            }
+            (group, stats)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +204,38 @@ mod tests {
         assert!(!advantages(&[Some(1.0), None], AdvantageMode::Grpo)
             .1
             .zero_spread());
+    }
+
+    #[test]
+    fn shape_sets_advantages_per_group_and_reports_stats() {
+        let mut results: Vec<GradeResult> = [Some(1.0), Some(0.0), Some(1.0), Some(5.0)]
+            .into_iter()
+            .map(|reward| GradeResult {
+                id: None,
+                reward,
+                status: crate::Status::Ok,
+                components: Default::default(),
+                pred: None,
+                explanation: Default::default(),
+                error: None,
+                elapsed_ms: 0.0,
+                advantage: None,
+            })
+            .collect();
+        let groups = [Some("a"), Some("b"), Some("a"), None];
+        let stats = shape(&groups, &mut results, Some(AdvantageMode::Drgrpo));
+        let adv: Vec<Option<f64>> = results.iter().map(|r| r.advantage).collect();
+        assert_eq!(adv, [Some(0.0), Some(0.0), Some(0.0), Some(0.0)]);
+        let names: Vec<&str> = stats.iter().map(|(g, _)| *g).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert!(stats[0].1.zero_spread());
+        assert!(!stats[1].1.zero_spread());
+        let mut plain = results.clone();
+        for r in &mut plain {
+            r.advantage = None;
+        }
+        shape(&groups, &mut plain, None);
+        assert!(plain.iter().all(|r| r.advantage.is_none()));
     }
 
     #[test]

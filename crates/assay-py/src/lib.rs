@@ -5,12 +5,10 @@
 //! items to [`assay::Item`]s, scores them with the GIL released on a rayon pool of this
 //! process, and converts results back to dicts.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use assay::config::Format;
-use assay::group::advantages;
 use assay::{
     AdvantageMode, ConfigError as EngineConfigError, ConfigProblem, Input, Item, MalformedItem,
     OnError,
@@ -301,23 +299,11 @@ impl PyEngine {
 /// Sets each result's group-relative advantage: items sharing a `group` are one group, an item
 /// without one (or malformed) is a group of its own.
 fn add_advantages(inputs: &[Input], results: &mut [assay::GradeResult], mode: AdvantageMode) {
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, input) in inputs.iter().enumerate() {
-        match input.as_ref().ok().and_then(|item| item.group.as_deref()) {
-            Some(group) => groups.entry(group).or_default().push(i),
-            None => {
-                let (advantage, _) = advantages(&[results[i].reward], mode);
-                results[i].advantage = advantage[0];
-            }
-        }
-    }
-    for indices in groups.into_values() {
-        let rewards: Vec<Option<f64>> = indices.iter().map(|&i| results[i].reward).collect();
-        let (values, _) = advantages(&rewards, mode);
-        for (i, advantage) in indices.into_iter().zip(values) {
-            results[i].advantage = advantage;
-        }
-    }
+    let groups: Vec<Option<&str>> = inputs
+        .iter()
+        .map(|input| input.as_ref().ok().and_then(|item| item.group.as_deref()))
+        .collect();
+    assay::group::shape(&groups, results, Some(mode));
 }
 
 /// One Python object as an engine input: an item, or the reason it is not one.
