@@ -94,6 +94,9 @@ pub(crate) fn plan_task(reference: &Value, nonce: &Nonce, limits: Limits) -> Tas
 }
 
 /// The task running `candidate` against `plan`; expected values are left out.
+///
+/// The program carries the candidate and the nonce; the setup and the tests travel on stdin,
+/// which only the judge reads, after the candidate's process was forked without them.
 pub(crate) fn harness_task(
     plan: &Plan,
     entry_point: Option<&str>,
@@ -114,12 +117,13 @@ pub(crate) fn harness_task(
     let spec = json!({
         "nonce": nonce.as_str(),
         "candidate": candidate,
-        "setup": plan.setup,
         "param": plan.param,
         "entry_point": entry_point,
-        "tests": tests,
     });
-    Task::python(program("__assay_harness", &spec)).with_limits(limits)
+    let suite = json!({"setup": plan.setup, "tests": tests});
+    Task::python(program("__assay_harness", &spec))
+        .with_stdin(suite.to_string())
+        .with_limits(limits)
 }
 
 /// Reads a plan from the plan task's execution: `Ok(plan)`, or `Err` with the reason
