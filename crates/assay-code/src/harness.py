@@ -463,6 +463,7 @@ def __assay_harness(spec):
     import signal
     import socket
     import sys
+    import time
 
     # Only the judge may end itself: an interrupt from the candidate's process kills it (every
     # unreported test fails) instead of raising inside a test.
@@ -491,13 +492,20 @@ def __assay_harness(spec):
     class CandidateError(Exception):
         """An exception of the candidate's that is not one of Python's built-in ones."""
 
+    CandidateError.__module__, CandidateError.__qualname__ = "builtins", "CandidateError"
+
     gone = []
 
     def ended():
-        try:
-            done, status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            done, status = pid, 0
+        # The connection closes as the process exits: give it a moment to become a zombie.
+        for _ in range(100):
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done, status = pid, 0
+            if done:
+                break
+            time.sleep(0.001)
         if done and os.WIFEXITED(status):
             how = f"exited with code {os.WEXITSTATUS(status)}"
         elif done and os.WIFSIGNALED(status):

@@ -35,31 +35,36 @@
 //!
 //! # Reward holes closed
 //!
-//! - Expected values stay out of the candidate's process wherever the test allows it: a
-//!   *plan* is first computed from the reference alone (in the sandbox, once per distinct
-//!   reference, cached): the tests are split into statements, and for every `assert A == B`,
-//!   `assert math.isclose(A, B, ...)` or `assert abs(A - B) < eps` whose side `B` (or `A`)
-//!   does not involve the candidate, that side is evaluated there. The candidate's run then
-//!   receives only the other side (`candidate(3)`, without the assert's source), reports its
-//!   value as plain data, and the host compares it with Python's `==` semantics
-//!   ([`pyvalue::py_eq`]) or the tolerance ([`pyvalue::close`]). A candidate that searches its
-//!   own memory for the answers finds none. This covers 92% of HumanEval's scored asserts (most
-//!   of the rest are `assert True` and `assert candidate(...)`, which hold no answer) and 98%
-//!   of MBPP's. Other statements (loops, helpers) run in place.
-//! - Exit status is never success: each test must be reported on the sandbox's result channel
-//!   with the task's random nonce, after it ran; `exit(0)` or `os._exit(0)` before the asserts
-//!   fails every test not reported.
-//! - Values returned by the candidate's functions are converted to plain data (exact `int`,
-//!   `str`, `list` …) before anything compares them: an object whose `__eq__` always returns
-//!   `True` fails.
-//! - Every loaded module (builtins included) is restored before each test, so monkeypatching
-//!   `isinstance`, `math.isclose` or `AssertionError` from the candidate does not change how the
-//!   tests judge it.
+//! - Expected values stay on the host wherever the test allows it: a *plan* is first computed
+//!   from the reference alone (in the sandbox, once per distinct reference, cached): the tests
+//!   are split into statements, and for every `assert A == B`, `assert math.isclose(A, B,
+//!   ...)` or `assert abs(A - B) < eps` whose side `B` (or `A`) does not involve the
+//!   candidate, that side is evaluated there. The candidate's run then receives only the other
+//!   side (`candidate(3)`, without the assert's source), reports its value as plain data, and
+//!   the host compares it with Python's `==` semantics ([`pyvalue::py_eq`]) or the tolerance
+//!   ([`pyvalue::close`]). This covers 92% of HumanEval's scored asserts (most of the rest are
+//!   `assert True` and `assert candidate(...)`, which hold no answer) and 98% of MBPP's.
+//! - Every test runs in a *judge* process that never executes the candidate's code. The
+//!   candidate's program runs in a child the judge forks before reading the tests (from
+//!   stdin): the child closes the result channel (fd 3) and stdin before compiling the
+//!   program, and cannot reopen them, since the task is non-dumpable and seccomp denies
+//!   ptrace. The judge calls the candidate over a socket pair, in plain data; the candidate's
+//!   other objects stay in its process behind handles (its classes can still be constructed
+//!   and its generators iterated). A program that searches its memory finds neither the
+//!   tests nor a way to report, though it finds the nonce.
+//! - Exit status is never success: each test must be reported on the result channel with the
+//!   task's random nonce, after it ran; `exit(0)` or `os._exit(0)` before or during the tests
+//!   fails every test not yet reported.
+//! - Nothing the candidate returns is compared by its own code: values cross as plain data
+//!   (exact `int`, `str`, `list` …), and a handle equals only itself, so an object whose
+//!   `__eq__` always returns `True`, or a callable object standing in for a function, fails.
+//!   Monkeypatching builtins, `math.isclose` or `AssertionError` changes only the candidate's
+//!   process.
 //! - Tests are sent in memory, never written where the program could read them as files.
 //!
-//! What remains: asserts that run in place (not `A == B`) share the candidate's process, so a
-//! program that deliberately introspects the harness (frames, `gc`) could find the nonce and
-//! forge their reports. Stdin/stdout tests and `A == B` asserts are judged on the host.
+//! Limits: a test may pass the candidate only plain data or the candidate's own objects (a
+//! function defined by the test cannot cross: that test fails with a `TypeError`); each call
+//! is a round trip between two processes (tens of microseconds).
 
 mod compare;
 mod extract;
