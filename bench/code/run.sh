@@ -14,6 +14,8 @@ bench="$CARGO_TARGET_DIR/release/examples/code_bench"
 echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== assay sandbox (zygote per cell)"
 "$bench" throughput "$tmp/humaneval.jsonl" "$seconds"
+echo "== judge process: one call from a test to the candidate's function"
+"$bench" calls
 echo "== baseline: fresh python3 process per program"
 python3 "$(dirname "$0")/baseline.py" "$tmp/humaneval.jsonl" "$seconds"
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"

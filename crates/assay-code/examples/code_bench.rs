@@ -3,6 +3,7 @@
 //! ```text
 //! code_bench check HUMANEVAL.jsonl MBPP.json     # canonical solutions pass, wrong ones fail
 //! code_bench throughput HUMANEVAL.jsonl SECONDS  # executions per minute
+//! code_bench calls                               # a test's call to the candidate, round trip
 //! ```
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -139,6 +140,42 @@ fn check(he_path: &str, mbpp_path: &str) {
     }
 }
 
+/// The cost of one call from a test (run by the judge process) to the candidate's function
+/// (in its own process): a check making `n` calls, less the same check making none, over `n`.
+fn calls() {
+    let grader = CodeGrader::new(CodeOptions {
+        time_limit_s: 60.0,
+        ..CodeOptions::default()
+    })
+    .expect("options");
+    let response = "```python\ndef f(x):\n    return 2 * x\n```";
+    let timed = |n: usize| {
+        let test = format!(
+            "def check(candidate):\n    for x in range({n}):\n        assert candidate(x) == 2 * x\n"
+        );
+        let item = Item::new(response, json!({"test": test, "entry_point": "f"}));
+        let best = (0..5)
+            .map(|_| {
+                let started = Instant::now();
+                let (status, reward, why) = grade_all(&grader, std::slice::from_ref(&item))
+                    .pop()
+                    .expect("one verdict");
+                assert!(status == Status::Ok && reward == 1.0, "{why}");
+                started.elapsed()
+            })
+            .min()
+            .expect("five runs");
+        best
+    };
+    let n = 20_000;
+    let (none, many) = (timed(0), timed(n));
+    let per_call = many.saturating_sub(none).as_secs_f64() / n as f64;
+    println!(
+        "judge -> candidate calls: {:.1} µs per round trip ({n} calls in {many:.2?}, none in {none:.2?}; best of 5)",
+        per_call * 1e6
+    );
+}
+
 /// Runs `tasks` round-robin on `threads` threads for `seconds`; returns executions per minute.
 fn rate(sandbox: &Sandbox, tasks: &[Task], seconds: f64) -> (f64, usize) {
     let done = AtomicUsize::new(0);
@@ -229,11 +266,12 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
         Some("check") if args.len() == 4 => check(&args[2], &args[3]),
+        Some("calls") => calls(),
         Some("throughput") if args.len() >= 3 => {
             throughput(&args[2], args.get(3).map_or(10.0, |s| s.parse().expect("seconds")))
         }
         _ => eprintln!(
-            "usage: code_bench check HUMANEVAL.jsonl MBPP.json | throughput HUMANEVAL.jsonl [SECONDS]"
+            "usage: code_bench check HUMANEVAL.jsonl MBPP.json | throughput HUMANEVAL.jsonl [SECONDS] | calls"
         ),
     }
 }
