@@ -438,11 +438,13 @@ def __assay_candidate(source, sock):
                 # Arguments changed in place go back, so that tests of in-place functions
                 # see the change.
                 changed = []
-                for i, (a, raw) in enumerate(zip(args, raw_args)):
+                passed = [*zip(range(len(args)), args, raw_args)]
+                passed += [(k, kwargs[k], raw) for k, raw in raw_kwargs]
+                for key, a, raw in passed:
                     if type(a) in mutable:
                         now = encode(a)
                         if now != raw:
-                            changed.append([i, now])
+                            changed.append([key, now])
                 reply = ["ok", result, changed]
             else:
                 reply = ["ok", encode(ops[op](target, *args)), []]
@@ -559,8 +561,8 @@ def __assay_harness(spec):
         if type(reply) is not list or not reply:
             raise CandidateError("malformed reply")
         if reply[0] == "ok":
-            for i, now in reply[2]:
-                update(args[i], decode(now))
+            for key, now in reply[2]:
+                update(args[key] if type(key) is int else kwargs[key], decode(now))
             return decode(reply[1])
         if reply[0] == "raise":
             raise rebuild(reply[1], reply[2])

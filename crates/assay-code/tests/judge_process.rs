@@ -206,6 +206,9 @@ def check(candidate):
     xs = [3, 1, 2]
     sort_in_place(xs)
     assert xs == [1, 2, 3]
+    ys = [2, 1]
+    sort_in_place(xs=ys)
+    assert ys == [1, 2]
     try:
         checked_sqrt(-1)
     except ValueError as e:
@@ -217,7 +220,7 @@ def check(candidate):
 "#;
     let o = grade(program, json!({"test": test, "entry_point": "f"}));
     assert_eq!(reward(&o), 1.0, "{o:?}");
-    assert_eq!(o.components["total"], Some(8.0));
+    assert_eq!(o.components["total"], Some(9.0));
 }
 
 #[test]
