@@ -386,7 +386,7 @@ pub fn detect(text: &str) -> Option<String> {
             for (p, d) in prob.iter_mut().zip(&dense) {
                 *p *= weight + d;
             }
-            if i % 5 == 0 {
+            if i.is_multiple_of(5) {
                 let sum: f64 = prob.iter().fold(0.0, |a, b| a + b);
                 let mut maxp = 0.0;
                 for p in prob.iter_mut() {
