@@ -459,13 +459,13 @@ def __assay_candidate(source, sock):
 def __assay_harness(spec):
     """The judge: runs the tests on fd 3's side, the candidate in a forked child."""
     import builtins
-    import importlib
     import json
     import os
     import signal
     import socket
     import sys
     import time
+    import types
 
     # Only the judge may end itself: an interrupt from the candidate's process kills it (every
     # unreported test fails) instead of raising inside a test.
@@ -656,8 +656,12 @@ def __assay_harness(spec):
         try:
             name, how, value = entry
             if how == "module":
-                if value != "__main__":
-                    names[name] = sys.modules.get(value) or importlib.import_module(value)
+                # The judge's own copy of a module the candidate imported (tests written for
+                # MBPP use the candidate's `math`), if the judge has it loaded already: a
+                # module name from the candidate never makes the judge import anything.
+                module = sys.modules.get(value) if value != "__main__" else None
+                if isinstance(module, types.ModuleType):
+                    names[name] = module
             else:
                 names[name] = decode(value)
         except BaseException:
