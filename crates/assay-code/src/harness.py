@@ -42,6 +42,14 @@ def __assay_canon(x, depth=0):
         return {"dict": [[__assay_canon(k, depth + 1), __assay_canon(v, depth + 1)] for k, v in x.items()]}
     if t is fractions.Fraction or t is decimal.Decimal:
         return {"other": f"{t.__name__}({x})"}
+    # Library subclasses (Counter, OrderedDict, defaultdict, named tuples) compare as their base.
+    if isinstance(x, dict):
+        return {"dict": [[__assay_canon(k, depth + 1), __assay_canon(v, depth + 1)] for k, v in dict.items(x)]}
+    for base in (tuple, list):
+        if isinstance(x, base):
+            return {base.__name__: [__assay_canon(v, depth + 1) for v in base.__iter__(x)]}
+    if isinstance(x, (set, frozenset)):
+        return {"set": [__assay_canon(v, depth + 1) for v in x]}
     name = x._assay_type if hasattr(t, "_assay_type") else t.__name__  # a judge's proxy
     raise TypeError(f"a {name} object is not plain data")
 
@@ -105,13 +113,20 @@ def __assay_plan(spec):
         return __assay_canon(eval(compile(ast.Expression(node), "<expected>", "eval"), env))
 
     def split(pair):
-        """(expr, expected) from two operands, the expected one candidate-free, or None."""
+        """The ways to judge two operands on the host: each a side to evaluate with the
+        candidate (`expr`, with the names it `uses`) and the other side's value, computed here
+        (`expected`). Both ways when both sides evaluate without the candidate: which side
+        involves the candidate is known only once its program has loaded (a program may be
+        asked for a function named like a builtin, as in `assert 6 == sum([1, 2, 3])`)."""
+        sides = []
         for expr, expected in (pair, pair[::-1]):
             try:
-                return ast.unparse(expr), expected_of(expected)
+                value = expected_of(expected)
             except BaseException:
                 continue
-        return None
+            uses = sorted({n.id for n in ast.walk(expr) if isinstance(n, ast.Name)})
+            sides.append({"expr": ast.unparse(expr), "expected": value, "uses": uses})
+        return sides or None
 
     def number(node):
         value = eval(compile(ast.Expression(node), "<tolerance>", "eval"), env)
@@ -120,11 +135,11 @@ def __assay_plan(spec):
         return float(value)
 
     def host_judged(test):
-        """(expr, expected, tolerance or None) for a test the host can judge, or None."""
+        """(sides, tolerance or None) for a test the host can judge, or None."""
         # A == B
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
             found = split((test.left, test.comparators[0]))
-            return found and (found[0], found[1], None)
+            return found and (found, None)
         # math.isclose(A, B, rel_tol=..., abs_tol=...)
         if (
             isinstance(test, ast.Call)
@@ -137,7 +152,7 @@ def __assay_plan(spec):
                 tol = {"rel": 1e-09, "abs": 0.0, "strict": False}
                 for k in test.keywords:
                     tol["rel" if k.arg == "rel_tol" else "abs"] = number(k.value)
-                return found[0], found[1], tol
+                return found, tol
             return None
         # abs(A - B) < eps, abs(A - B) <= eps
         if (
@@ -156,12 +171,12 @@ def __assay_plan(spec):
             if found:
                 eps = number(test.comparators[0])
                 strict = isinstance(test.ops[0], ast.Lt)
-                return found[0], found[1], {"rel": 0.0, "abs": eps, "strict": strict}
+                return found, {"rel": 0.0, "abs": eps, "strict": strict}
         return None
 
     plan = []
     for src, scored in tests:
-        entry = {"src": src, "scored": scored, "expr": None, "expected": None, "tolerance": None}
+        entry = {"src": src, "scored": scored, "sides": [], "tolerance": None}
         stmt = ast.parse(src).body[0]
         names = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
         if not scored:
@@ -176,7 +191,7 @@ def __assay_plan(spec):
             except BaseException:
                 judged = None
             if judged:
-                entry["expr"], entry["expected"], entry["tolerance"] = judged
+                entry["sides"], entry["tolerance"] = judged
         plan.append(entry)
     report({"setup": setup, "param": param, "tests": plan})
 
@@ -192,22 +207,38 @@ def __assay_plan(spec):
 # `pidfd_getfd` reach the judge's descriptors. A program that finds the nonce in its memory
 # has nowhere to write it.
 #
-# The two talk over a socket pair, in length-prefixed JSON frames. Values cross as plain data
-# (see `__assay_encode`); any other object of the candidate's stays in its process and crosses
-# as a numbered handle, which the judge wraps in a proxy: calling it, reading an attribute,
-# iterating, indexing, `len`, `bool`, `str` are requests, answered with plain data. Equality
-# and ordering are not forwarded: a handle equals only itself, so an object whose `__eq__`
-# always returns True cannot pass a test, wherever the comparison is written.
+# The two talk over a socket pair (`__assay_peer`), in length-prefixed JSON frames. Values
+# cross as plain data (see `__assay_encode`); any other object stays in its process and
+# crosses as a numbered handle, which the other side wraps in a proxy: calling it, reading an
+# attribute, iterating, indexing, `len`, `bool`, `str` are requests, answered with plain data
+# or more handles. Equality and ordering are not forwarded: a proxy equals only itself, so an
+# object whose `__eq__` always returns True cannot pass a test, wherever the comparison is
+# written. The judge lends the candidate only what the tests pass it (a `ListNode`, a key
+# function), and refuses modules, frames, code, `type` and the builtins that reach outside
+# (`open`, `eval`, `getattr` …), attributes starting with `_`, and replacing methods.
 
+import builtins as __assay_builtins
+import collections as __assay_collections
 import decimal as __assay_decimal
 import fractions as __assay_fractions
+import itertools as __assay_itertools
+import operator as __assay_operator
+import types as __assay_types
 
-# Largest frame the judge accepts from the candidate.
+# Largest frame either side accepts.
 __ASSAY_FRAME_LIMIT = 64 << 20
 # Deepest nesting of a value that crosses between the two.
 __ASSAY_DEPTH_LIMIT = 200
 # Integers in this range cross as JSON numbers; others as hexadecimal (linear to convert).
 __ASSAY_SMALL_INT = 1 << 62
+# Types JSON carries as they are (integers within `__ASSAY_SMALL_INT`).
+__ASSAY_SCALARS = frozenset((str, float, bool, type(None)))
+# `defaultdict` factories that cross with the dict (others cross as no factory).
+__ASSAY_FACTORIES = {t.__name__: t for t in (int, float, complex, str, bytes, list, dict, set, tuple, bool)}
+# Builtin functions the judge may lend the candidate (as arguments of a test's call).
+__ASSAY_LENDABLE_BUILTINS = frozenset(
+    "abs all any ascii bin callable chr divmod format hash hex len max min oct ord pow repr round sorted sum".split()
+)
 
 
 def __assay_channel(sock):
@@ -242,7 +273,7 @@ def __assay_channel(sock):
 def __assay_encode(x, other, depth=0):
     """Plain data as JSON (tagged where JSON has no such type); anything else is `other(x)`'s."""
     t = type(x)
-    if t is str or t is float or t is bool or x is None:
+    if t in __ASSAY_SCALARS:
         return x
     if t is int:
         return x if -__ASSAY_SMALL_INT < x < __ASSAY_SMALL_INT else {"i": hex(x)}
@@ -250,6 +281,9 @@ def __assay_encode(x, other, depth=0):
         raise ValueError("value nested too deeply")
     depth += 1
     if t is list:
+        small, scalars = __ASSAY_SMALL_INT, __ASSAY_SCALARS
+        if all(type(v) in scalars or (type(v) is int and -small < v < small) for v in x):
+            return x  # the common case, without a call per element
         return [__assay_encode(v, other, depth) for v in x]
     if t is tuple:
         return {"t": [__assay_encode(v, other, depth) for v in x]}
@@ -274,37 +308,37 @@ def __assay_encode(x, other, depth=0):
     return other(x, depth)
 
 
-def __assay_decode(x, handle, depth=0):
-    """The value `__assay_encode` encoded; handles are `handle([id, type name])`'s."""
+def __assay_decode(x, other, depth=0):
+    """The value `__assay_encode` encoded; any other tag is `other(tag, value, depth)`'s."""
     t = type(x)
-    if t is str or t is int or t is float or t is bool or x is None:
+    if t in __ASSAY_SCALARS or t is int:
         return x
     if depth > __ASSAY_DEPTH_LIMIT:
         raise ValueError("value nested too deeply")
     depth += 1
     if t is list:
-        return [__assay_decode(v, handle, depth) for v in x]
+        if all(type(v) in __ASSAY_SCALARS or type(v) is int for v in x):
+            return x[:]  # a copy: what was received is compared with it after a call
+        return [__assay_decode(v, other, depth) for v in x]
     if t is dict and len(x) == 1:
         ((tag, v),) = x.items()
         if tag == "i" and type(v) is str:
             return int(v, 16)
         if type(v) is list:
             if tag == "t":
-                return tuple(__assay_decode(e, handle, depth) for e in v)
+                return tuple(__assay_decode(e, other, depth) for e in v)
             if tag == "d":
-                return {__assay_decode(k, handle, depth): __assay_decode(e, handle, depth) for k, e in v}
+                return {__assay_decode(k, other, depth): __assay_decode(e, other, depth) for k, e in v}
             if tag == "s":
-                return {__assay_decode(e, handle, depth) for e in v}
+                return {__assay_decode(e, other, depth) for e in v}
             if tag == "f":
-                return frozenset(__assay_decode(e, handle, depth) for e in v)
+                return frozenset(__assay_decode(e, other, depth) for e in v)
             if tag == "c":
                 return complex(*(float(e) for e in v))
             if tag == "q":
-                return __assay_fractions.Fraction(*(__assay_decode(e, handle, depth) for e in v))
+                return __assay_fractions.Fraction(*(__assay_decode(e, other, depth) for e in v))
             if tag == "r":
-                return range(*(__assay_decode(e, handle, depth) for e in v))
-            if tag == "h" and len(v) == 2 and type(v[0]) is int and type(v[1]) is str:
-                return handle(v)
+                return range(*(__assay_decode(e, other, depth) for e in v))
         if type(v) is str:
             if tag == "b":
                 return bytes.fromhex(v)
@@ -312,6 +346,7 @@ def __assay_decode(x, handle, depth=0):
                 return bytearray.fromhex(v)
             if tag == "m":
                 return __assay_decimal.Decimal(v)
+        return other(tag, v, depth)
     raise ValueError("malformed value")
 
 
@@ -321,255 +356,233 @@ def __assay_describe(e):
     return "".join(traceback.format_exception_only(type(e), e))[-2000:]
 
 
-def __assay_candidate(source, sock):
-    """The candidate's process: loads the program, then answers the judge. Never returns.
+def __assay_peer(sock, tag, strict, error, on_lost):
+    """One end of the connection between the judge and the candidate's process.
 
-    Trusted code until the candidate's code is compiled, untrusted from then on: nothing it
-    sends is believed beyond being data.
+    Objects of this process that are not plain data cross as handles tagged `tag` (`"j"` for
+    the judge's, `"h"` for the candidate's) and stay alive in `exported`; the other side's
+    handles become `Proxy` objects. While waiting for a reply, a side serves the other's
+    requests (a candidate calling a key function the test lent it). `strict` (the judge)
+    lends no module, frame, code object, `type` or outward-reaching builtin, and serves no
+    attribute starting with `_` and no replacement of a method. `error` is the exception class
+    for a lost or misbehaving peer; `on_lost(exc)` says why the connection is gone.
     """
-    import builtins
-    import itertools
-    import os
-    import types
-
-    # First, before any of the candidate's code: no result channel, no stdin.
-    try:
-        os.close(3)
-    except OSError:
-        pass
-    try:
-        null = os.open("/dev/null", os.O_RDONLY)
-        os.dup2(null, 0)
-        os.close(null)
-    except OSError:
-        os.close(0)
     send, recv = __assay_channel(sock)
-    objects = {}  # handle id -> object, kept alive for the task's life
+    other_tag = "h" if tag == "j" else "j"
+    exported = {}  # id -> object of ours the other side holds a handle to
+    proxies = {}  # id -> Proxy of an object of theirs
+    records = {}  # (name, fields) -> tuple subclass standing for a named tuple
+    exception_types = {}  # (name, builtin base) -> subclass standing for theirs
+    lost = []
+    collections, operator, types = __assay_collections, __assay_operator, __assay_types
+    builtins, islice = __assay_builtins, __assay_itertools.islice
+    factories = __ASSAY_FACTORIES
+    mutable = (list, dict, set, bytearray)
+    missing = object()
+    unlendable = {id(v) for v in (type, object, builtins)}
+    lendable_builtins = __ASSAY_LENDABLE_BUILTINS
+    unlendable_types = (types.ModuleType, types.FrameType, types.CodeType, types.TracebackType)
 
-    def keep(x, depth):
+    def guard(x):
+        if not strict:
+            return
+        refused = isinstance(x, unlendable_types) or id(x) in unlendable
+        if type(x) is types.BuiltinFunctionType and isinstance(x.__self__, types.ModuleType):
+            refused = refused or x.__self__ is not builtins or x.__name__ not in lendable_builtins
+        if refused:
+            raise TypeError(f"a {type(x).__name__} object cannot be passed to the candidate's code")
+
+    def export(x, depth):
         t = type(x)
-        # Subclasses of plain types cross as their base type (an IntEnum as its int).
-        for base in (bool, int, float, str, bytes, tuple, list, dict, frozenset, set):
+        if t is Proxy:
+            return {other_tag: [object.__getattribute__(x, "_assay_id"), object.__getattribute__(x, "_assay_type")]}
+        # Library containers cross by value, as their own type.
+        if isinstance(x, tuple) and isinstance(getattr(t, "_fields", None), tuple):
+            return {"n": [t.__name__, list(t._fields), [encode(v, depth) for v in tuple.__iter__(x)]]}
+        if t is collections.Counter or t is collections.OrderedDict:
+            pairs = [[encode(k, depth), encode(v, depth)] for k, v in dict.items(x)]
+            return {"ctr" if t is collections.Counter else "od": pairs}
+        if t is collections.defaultdict:
+            f = x.default_factory
+            name = next((n for n, g in factories.items() if g is f), None)
+            return {"dd": [name, [[encode(k, depth), encode(v, depth)] for k, v in dict.items(x)]]}
+        if t is collections.deque:
+            return {"dq": [[encode(v, depth) for v in x], x.maxlen]}
+        # Other subclasses of plain types cross as their base type (an IntEnum as its int).
+        if isinstance(x, int) and not isinstance(x, bool):
+            return encode(int.__add__(x, 0), depth)
+        if isinstance(x, float):
+            return encode(float(float.__repr__(x)), depth)
+        if isinstance(x, str):
+            return encode(str.__add__(x, ""), depth)
+        if isinstance(x, bytes):
+            return encode(bytes.__add__(x, b""), depth)
+        for base in (tuple, list, frozenset, set):
             if isinstance(x, base):
-                if base is dict:
-                    return __assay_encode(dict(dict.items(x)), keep, depth)
-                if base in (tuple, list, frozenset, set):
-                    return __assay_encode(base(base.__iter__(x)), keep, depth)
-                if base is int:
-                    return __assay_encode(int.__add__(x, 0), keep, depth)
-                return __assay_encode(base.__new__(base, x), keep, depth)
-        objects[id(x)] = x
-        return {"h": [id(x), getattr(t, "__name__", "object")]}
+                return encode(base(base.__iter__(x)), depth)
+        if isinstance(x, dict):
+            return encode(dict(dict.items(x)), depth)
+        guard(x)
+        exported[id(x)] = x
+        return {tag: [id(x), getattr(t, "__name__", "object")]}
 
-    def resolve(v):
-        return objects[v[0]]
+    def record(name, fields):
+        key = (name, tuple(fields))
+        cls = records.get(key)
+        if cls is None:
+            ok = type(name) is str and all(type(f) is str and f.isidentifier() and f[:1] != "_" for f in fields)
+            if not ok or len(set(fields)) != len(fields):
+                raise ValueError("malformed named tuple")
+            body = {"__slots__": (), "_fields": tuple(fields), "_asdict": lambda self: dict(zip(self._fields, self))}
+            for i, f in enumerate(fields):
+                body[f] = property(operator.itemgetter(i))
+            cls = records[key] = type(name, (tuple,), body)
+        return cls
 
-    def encode(x):
-        return __assay_encode(x, keep)
+    def special(kind, v, depth):
+        if type(v) is list:
+            if kind == other_tag and len(v) == 2 and type(v[0]) is int and type(v[1]) is str:
+                found = proxies.get(v[0])
+                if found is None:
+                    found = proxies[v[0]] = Proxy(v[0], v[1])
+                return found
+            if kind == tag and len(v) == 2:
+                found = exported.get(v[0], missing)
+                if found is missing:
+                    raise ValueError("a handle to an object that was never lent")
+                return found
+            if kind == "n" and len(v) == 3 and type(v[1]) is list and type(v[2]) is list:
+                return tuple.__new__(record(v[0], v[1]), (decode(e, depth) for e in v[2]))
+            if kind in ("ctr", "od"):
+                pairs = ((decode(k, depth), decode(e, depth)) for k, e in v)
+                return (collections.Counter if kind == "ctr" else collections.OrderedDict)(dict(pairs))
+            if kind == "dd" and len(v) == 2:
+                pairs = ((decode(k, depth), decode(e, depth)) for k, e in v[1])
+                return collections.defaultdict(factories.get(v[0]) if type(v[0]) is str else None, pairs)
+            if kind == "dq" and len(v) == 2 and (v[1] is None or type(v[1]) is int):
+                return collections.deque((decode(e, depth) for e in v[0]), v[1])
+        raise ValueError("malformed value")
+
+    def encode(x, depth=0):
+        return __assay_encode(x, export, depth)
+
+    def decode(x, depth=0):
+        return __assay_decode(x, special, depth)
 
     def failure(e):
         try:
-            return ["raise", type(e).__name__, str(e)[-2000:]]
+            names = [c.__name__ for c in type(e).__mro__]
         except BaseException:
-            return ["raise", "Exception", "an exception that cannot be shown"]
-
-    namespace = {"__name__": "solution", "__builtins__": builtins}
-    try:
-        code = compile(source, "<candidate>", "exec")
-    except BaseException as e:
-        send(["compile_error", __assay_describe(e)])
-        os._exit(0)
-    try:
-        exec(code, namespace)
-    except BaseException as e:
-        send(["load_error", __assay_describe(e)])
-        os._exit(0)
-    names = []
-    for name, value in list(namespace.items()):
-        if name.startswith("__") and name.endswith("__"):
-            continue
-        if isinstance(value, types.ModuleType):
-            names.append([name, "module", value.__name__])
-            continue
+            names = ["Exception"]
         try:
-            names.append([name, "value", encode(value)])
+            args = encode(tuple(e.args))
         except BaseException:
-            names.append([name, "value", keep(value, 0)])
-    send(["loaded", names])
+            args = None
+        try:
+            message = str(e)[-2000:]
+        except BaseException:
+            message = "an exception that cannot be shown"
+        return ["raise", names, args, message]
 
-    def call(target, args, kwargs):
-        return target(*args, **kwargs)
+    def rebuild(names, args, message):
+        """The other side's exception: its nearest builtin ancestor, under its own name."""
+        if type(names) is not list or not names or type(names[0]) is not str:
+            return error(f"an exception: {message}")
+        base = None
+        for n in names:
+            found = builtins.__dict__.get(n) if type(n) is str else None
+            if isinstance(found, type) and issubclass(found, Exception):
+                base = found
+                break
+        if base is None:  # SystemExit, KeyboardInterrupt …: never raised here
+            return error(f"{names[0]}: {message}")
+        cls = base
+        if names[0] != base.__name__:
+            cls = exception_types.get((names[0], base))
+            if cls is None:
+                cls = exception_types[(names[0], base)] = type(names[0], (base,), {"__module__": "builtins"})
+        try:
+            values = decode(args) if args is not None else (message,)
+            return cls(*values) if type(values) is tuple else cls(message)
+        except BaseException:
+            return error(f"{names[0]}: {message}")
+
+    def setattr_checked(target, name, value):
+        if strict and callable(getattr(type(target), name, None)):
+            raise AttributeError(f"the candidate's code may not replace the method {name!r}")
+        setattr(target, name, value)
+
+    def setitem(target, key, value):
+        target[key] = value
 
     ops = {
-        "call": call,
-        "getattr": getattr,
-        "setattr": setattr,
-        "len": len,
-        "bool": bool,
-        "str": str,
-        "repr": repr,
-        "iter": iter,
-        "next": next,
-        "getitem": lambda target, key: target[key],
-        "contains": lambda target, item: item in target,
+        "call": lambda t, a, k: t(*a, **k),
+        "getattr": lambda t, a, k: getattr(t, a[0]),
+        "setattr": lambda t, a, k: setattr_checked(t, a[0], a[1]),
+        "len": lambda t, a, k: len(t),
+        "bool": lambda t, a, k: bool(t),
+        "str": lambda t, a, k: str(t),
+        "repr": lambda t, a, k: repr(t),
+        "iter": lambda t, a, k: iter(t),
+        "next": lambda t, a, k: next(t),
+        "getitem": lambda t, a, k: t[a[0]],
+        "setitem": lambda t, a, k: setitem(t, a[0], a[1]),
+        "contains": lambda t, a, k: a[0] in t,
     }
-    mutable = (list, dict, set, bytearray)
-    while True:
+
+    def serve(message):
+        """The reply to one request of the other side's."""
         try:
-            op, target, raw_args, raw_kwargs = recv()
-        except BaseException:
-            os._exit(0)
-        try:
-            target = __assay_decode(target, resolve)
-            args = [__assay_decode(a, resolve) for a in raw_args]
+            _, op, raw_target, raw_args, raw_kwargs = message
+            if type(raw_target) is not dict or type(raw_target.get(tag)) is not list:
+                raise ValueError("a request for an object that was never lent")
+            target = decode(raw_target)
+            args = [decode(a) for a in raw_args]
+            kwargs = {k: decode(v) for k, v in raw_kwargs if type(k) is str}
+            if op in ("getattr", "setattr"):
+                if type(args[0]) is not str or (strict and args[0].startswith("_")):
+                    raise AttributeError(f"attribute {args[0]!r} is not lent to the candidate's code")
             if op == "chunk":
-                items = []
-                end = None
+                items, end = [], None
                 try:
-                    items = list(itertools.islice(target, args[0]))
+                    items = list(islice(target, args[0]))
                     if len(items) < args[0]:
                         end = True
                 except BaseException as e:
                     end = failure(e)[1:]
-                reply = ["chunk", [encode(v) for v in items], end]
-            elif op == "call":
-                kwargs = {k: __assay_decode(v, resolve) for k, v in raw_kwargs}
-                result = encode(call(target, args, kwargs))
-                # Arguments changed in place go back, so that tests of in-place functions
-                # see the change.
-                changed = []
+                return ["chunk", [encode(v) for v in items], end]
+            result = encode(ops[op](target, args, kwargs))
+            # Arguments changed in place go back, so that tests of in-place functions see it.
+            changed = []
+            if op == "call":
                 passed = [*zip(range(len(args)), args, raw_args)]
-                passed += [(k, kwargs[k], raw) for k, raw in raw_kwargs]
+                passed += [(k, kwargs[k], raw) for k, raw in raw_kwargs if k in kwargs]
                 for key, a, raw in passed:
                     if type(a) in mutable:
                         now = encode(a)
                         if now != raw:
                             changed.append([key, now])
-                reply = ["ok", result, changed]
-            else:
-                reply = ["ok", encode(ops[op](target, *args)), []]
+            return ["ok", result, changed]
         except BaseException as e:
-            reply = failure(e)
-        try:
-            send(reply)
-        except BaseException:
-            os._exit(0)
-
-
-def __assay_harness(spec):
-    """The judge: runs the tests on fd 3's side, the candidate in a forked child."""
-    import builtins
-    import json
-    import os
-    import signal
-    import socket
-    import sys
-    import time
-    import types
-
-    # Only the judge may end itself: an interrupt from the candidate's process kills it (every
-    # unreported test fails) instead of raising inside a test.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    nonce = spec["nonce"].encode()
-    write, dumps = os.write, json.dumps
-    canon, describe = __assay_canon, __assay_describe
-
-    def report(obj):
-        write(3, nonce + b" " + dumps(obj).encode() + b"\n")
-
-    mine, theirs = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            mine.close()
-            __assay_candidate(spec["candidate"], theirs)
-        finally:
-            os._exit(1)
-    theirs.close()
-    # The tests, only now that the candidate's process exists without them.
-    suite = json.loads(sys.stdin.buffer.read())
-    tests, param = suite["tests"], spec["param"]
-    send, recv = __assay_channel(mine)
-
-    class CandidateError(Exception):
-        """An exception of the candidate's that is not one of Python's built-in ones."""
-
-    CandidateError.__module__, CandidateError.__qualname__ = "builtins", "CandidateError"
-
-    gone = []
-
-    def ended():
-        # The connection closes as the process exits: give it a moment to become a zombie.
-        for _ in range(100):
-            try:
-                done, status = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                done, status = pid, 0
-            if done:
-                break
-            time.sleep(0.001)
-        if done and os.WIFEXITED(status):
-            how = f"exited with code {os.WEXITSTATUS(status)}"
-        elif done and os.WIFSIGNALED(status):
-            how = f"was killed by signal {os.WTERMSIG(status)}"
-        else:
-            how = "closed its connection"
-        return f"the candidate's process {how}"
+            return failure(e)
 
     def exchange(request):
-        if gone:
-            raise CandidateError(gone[0])
+        """Sends a request and returns its reply, serving the other side's requests meanwhile."""
+        if lost:
+            raise error(lost[0])
         try:
             send(request)
-            return recv()
-        except (EOFError, OSError) as e:
-            gone.append(ended() if isinstance(e, EOFError) else f"lost the candidate's process: {e}")
-            raise CandidateError(gone[0]) from None
-
-    def rebuild(name, message):
-        cls = builtins.__dict__.get(name) if type(name) is str else None
-        if isinstance(cls, type) and issubclass(cls, Exception):
-            try:
-                return cls(message)
-            except Exception:
-                pass
-        return CandidateError(f"{name}: {message}")
-
-    remotes = {}
-
-    def outgoing(x, depth):
-        if type(x) is Remote:
-            return {"h": [object.__getattribute__(x, "_assay_id"), object.__getattribute__(x, "_assay_type")]}
-        raise TypeError(f"a {type(x).__name__} object cannot be passed to the candidate's code")
-
-    def incoming(v):
-        found = remotes.get(v[0])
-        if found is None:
-            found = remotes[v[0]] = Remote(v[0], v[1])
-        return found
-
-    def encode(x):
-        return __assay_encode(x, outgoing)
-
-    def decode(x):
-        return __assay_decode(x, incoming)
-
-    def ask(op, target, args=(), kwargs=None):
-        raw = [encode(a) for a in args]
-        request = [op, encode(target), raw, [[k, encode(v)] for k, v in kwargs.items()] if kwargs else []]
-        reply = exchange(request)
-        if type(reply) is not list or not reply:
-            raise CandidateError("malformed reply")
-        if reply[0] == "ok":
-            for key, now in reply[2]:
-                update(args[key] if type(key) is int else kwargs[key], decode(now))
-            return decode(reply[1])
-        if reply[0] == "raise":
-            raise rebuild(reply[1], reply[2])
-        raise CandidateError("malformed reply")
+            while True:
+                message = recv()
+                if type(message) is list and message and message[0] == "req":
+                    send(serve(message))
+                    continue
+                return message
+        except BaseException as e:
+            lost.append(on_lost(e))
+            raise error(lost[0]) from None
 
     def update(arg, now):
-        """Applies a change the candidate made in place to the judge's copy of an argument."""
         t = type(arg)
         if t is not type(now):
             return
@@ -579,23 +592,38 @@ def __assay_harness(spec):
             arg.clear()
             arg.update(now)
 
-    def chunks(remote):
+    def ask(op, target, args=(), kwargs=None):
+        raw = [encode(a) for a in args]
+        raw_kwargs = [[k, encode(v)] for k, v in kwargs.items()] if kwargs else []
+        reply = exchange(["req", op, encode(target), raw, raw_kwargs])
+        if type(reply) is list and reply:
+            if reply[0] == "ok" and len(reply) == 3:
+                for key, now in reply[2]:
+                    update(args[key] if type(key) is int else kwargs[key], decode(now))
+                return decode(reply[1])
+            if reply[0] == "raise" and len(reply) == 4:
+                raise rebuild(*reply[1:])
+        raise error("a malformed reply")
+
+    def chunks(proxy):
         size = 1
         while True:
-            reply = exchange(["chunk", encode(remote), [size], []])
+            reply = exchange(["req", "chunk", encode(proxy), [size], []])
+            if type(reply) is list and len(reply) == 4 and reply[0] == "raise":
+                raise rebuild(*reply[1:])
             if type(reply) is not list or len(reply) != 3 or reply[0] != "chunk":
-                raise CandidateError("malformed reply")
+                raise error("a malformed reply")
             for item in reply[1]:
                 yield decode(item)
             end = reply[2]
             if end is True:
                 return
             if end is not None:
-                raise rebuild(end[0], end[1])
+                raise rebuild(*end)
             size = min(size * 2, 1024)
 
-    class Remote:
-        """An object of the candidate's, left in its process: every use is a request."""
+    class Proxy:
+        """An object of the other process's: every use is a request."""
 
         __slots__ = ("_assay_id", "_assay_type", "__weakref__")
 
@@ -629,24 +657,160 @@ def __assay_harness(spec):
         def __getitem__(self, key):
             return ask("getitem", self, (key,))
 
+        def __setitem__(self, key, value):
+            ask("setitem", self, (key, value))
+
         def __contains__(self, item):
             return ask("contains", self, (item,))
 
         def __iter__(self):
             it = ask("iter", self)
-            return chunks(it) if type(it) is Remote else iter(it)
+            return chunks(it) if type(it) is Proxy else iter(it)
 
         def __next__(self):
             return ask("next", self)
 
         __hash__ = object.__hash__
 
+    return types.SimpleNamespace(
+        send=send, recv=recv, serve=serve, encode=encode, decode=decode, export=export, Proxy=Proxy
+    )
+
+
+def __assay_candidate(source, sock):
+    """The candidate's process: loads the program, then answers the judge. Never returns.
+
+    Trusted code until the candidate's code is compiled, untrusted from then on: nothing it
+    sends is believed beyond being data.
+    """
+    import builtins
+    import os
+    import types
+
+    # First, before any of the candidate's code: no result channel, no stdin.
     try:
-        loaded = recv()
-        kind, detail = loaded
+        os.close(3)
+    except OSError:
+        pass
+    try:
+        null = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+    except OSError:
+        os.close(0)
+
+    class JudgeError(Exception):
+        """The judge's process went away or broke the protocol."""
+
+    peer = __assay_peer(sock, "h", False, JudgeError, lambda e: f"lost the judge: {e}")
+    namespace = {"__name__": "solution", "__builtins__": builtins}
+    try:
+        code = compile(source, "<candidate>", "exec")
     except BaseException as e:
-        gone.append(ended() if isinstance(e, EOFError) else describe(e))
-        report({"load_error": f"the program did not load: {gone[0]}"})
+        peer.send(["compile_error", __assay_describe(e)])
+        os._exit(0)
+    try:
+        exec(code, namespace)
+    except BaseException as e:
+        peer.send(["load_error", __assay_describe(e)])
+        os._exit(0)
+    names = []
+    for name, value in list(namespace.items()):
+        if name.startswith("__") and name.endswith("__"):
+            continue
+        if isinstance(value, types.ModuleType):
+            names.append([name, "module", value.__name__])
+            continue
+        try:
+            names.append([name, "value", peer.encode(value)])
+        except BaseException:
+            names.append([name, "value", peer.export(value, 0)])
+    peer.send(["loaded", names])
+    while True:
+        try:
+            message = peer.recv()
+        except BaseException:
+            os._exit(0)
+        if type(message) is list and message and message[0] == "req":
+            try:
+                peer.send(peer.serve(message))
+            except BaseException:
+                os._exit(0)
+
+
+def __assay_harness(spec):
+    """The judge: runs the tests on fd 3's side, the candidate in a forked child."""
+    import builtins
+    import json
+    import os
+    import signal
+    import socket
+    import sys
+    import time
+    import types
+
+    # Only the judge may end itself: an interrupt from the candidate's process kills it (every
+    # unreported test fails) instead of raising inside a test.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    nonce = spec["nonce"].encode()
+    write, dumps = os.write, json.dumps
+    canon, describe = __assay_canon, __assay_describe
+
+    def report(obj):
+        write(3, nonce + b" " + dumps(obj).encode() + b"\n")
+
+    # The judge and the candidate take turns, never run at once: on one CPU, a call's round
+    # trip is a switch between them instead of a wake-up across CPUs (half the latency).
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            cpu = int(stat.read().rsplit(b")", 1)[1].split()[36])
+        os.sched_setaffinity(0, {cpu})
+    except (OSError, ValueError, IndexError):
+        pass
+    mine, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            mine.close()
+            __assay_candidate(spec["candidate"], theirs)
+        finally:
+            os._exit(1)
+    theirs.close()
+    # Away from the scratch directory, which the candidate's process can write.
+    os.chdir("/")
+    # The tests, only now that the candidate's process exists without them.
+    suite = json.loads(sys.stdin.buffer.read())
+    tests, param = suite["tests"], spec["param"]
+
+    class CandidateError(Exception):
+        """The candidate's process went away, broke the protocol, or raised an exception
+        that is not one of Python's built-in ones."""
+
+    CandidateError.__module__, CandidateError.__qualname__ = "builtins", "CandidateError"
+
+    def on_lost(e):
+        if not isinstance(e, EOFError):
+            return f"lost the candidate's process: {describe(e).strip()}"
+        # The connection closes as the process exits: give it a moment to become a zombie.
+        for _ in range(100):
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done, status = pid, 0
+            if done:
+                break
+            time.sleep(0.001)
+        if done and os.WIFEXITED(status):
+            return f"the candidate's process exited with code {os.WEXITSTATUS(status)}"
+        if done and os.WIFSIGNALED(status):
+            return f"the candidate's process was killed by signal {os.WTERMSIG(status)}"
+        return "the candidate's process closed its connection"
+
+    peer = __assay_peer(mine, "j", True, CandidateError, on_lost)
+    try:
+        kind, detail = peer.recv()
+    except BaseException as e:
+        report({"load_error": f"the program did not load: {on_lost(e)}"})
         return
     if kind in ("compile_error", "load_error"):
         report({kind: str(detail)[-2000:]})
@@ -663,7 +827,7 @@ def __assay_harness(spec):
                 if isinstance(module, types.ModuleType):
                     names[name] = module
             else:
-                names[name] = decode(value)
+                names[name] = peer.decode(value)
         except BaseException:
             continue
     env = dict(names)
@@ -675,12 +839,14 @@ def __assay_harness(spec):
     env["__builtins__"] = builtins
     builtin_names = builtins.__dict__
     shadowing = {n: env.pop(n) for n in list(env) if n in builtin_names and not n.startswith("__")}
+    candidate_names = set(names)
     if param is not None:
         entry = names.get(spec["entry_point"])
         if not callable(entry):
             report({"load_error": f"the response defines no function {spec['entry_point']!r}"})
             return
         env[param] = entry
+        candidate_names.add(param)
     broken = None
     try:
         if suite["setup"].strip():
@@ -696,10 +862,15 @@ def __assay_harness(spec):
                 index += 1
             continue
         try:
-            if test["expr"] is not None:
+            sides = test["sides"]
+            if sides:
+                # The side that involves the candidate is evaluated; the host holds the other
+                # side's value. Without such a side (no name of the candidate's on either),
+                # the first.
+                k = next((k for k, side in enumerate(sides) if candidate_names.intersection(side["uses"])), 0)
                 scope = {**env, **shadowing} if shadowing else env
-                value = canon(eval(compile(test["expr"], f"<test {index}>", "eval"), scope))
-                report({"i": index, "value": value})
+                value = canon(eval(compile(sides[k]["expr"], f"<test {index}>", "eval"), scope))
+                report({"i": index, "value": value, "side": k})
             else:
                 exec(compile(test["src"], f"<test {index}>", "exec"), env)
                 if scored:

@@ -8,7 +8,7 @@ use assay_sandbox::{Execution, Nonce, RunError, Status};
 use serde_json::{json, Value};
 
 use crate::grader::{CodeGrader, RewardMode};
-use crate::plan::Plan;
+use crate::plan::{Plan, PlanTest};
 use crate::pyvalue::{close, py_eq};
 use crate::reference::{Reference, Tests};
 
@@ -134,26 +134,7 @@ impl CodeGrader {
                     continue; // the first report of a test stands
                 }
                 let test = scored[i as usize];
-                let expected = test.expr.as_ref().map(|_| &test.expected);
-                *slot = Some(match (report.get("value"), expected) {
-                    (Some(value), Some(expected)) => {
-                        let equal = match test.tolerance {
-                            Some(t) => close(value, expected, t.rel, t.abs, t.strict),
-                            None => py_eq(value, expected),
-                        };
-                        if equal {
-                            Ok(())
-                        } else {
-                            Err(format!("{}: got {}", test.src, short_json(value)))
-                        }
-                    }
-                    (None, None) if report.get("ok") == Some(&Value::Bool(true)) => Ok(()),
-                    _ => Err(report
-                        .get("error")
-                        .and_then(Value::as_str)
-                        .unwrap_or("failed")
-                        .to_owned()),
-                });
+                *slot = Some(verdict(test, &report));
             } else if report.get("finished").is_some() {
                 finished = true;
             } else {
@@ -200,6 +181,42 @@ impl CodeGrader {
     }
 }
 
+/// A test's verdict from its report: a host-judged test passes only by a value equal to
+/// the expected value of the side the judge evaluated; any other test by `"ok": true`.
+fn verdict(test: &PlanTest, report: &Value) -> Result<(), String> {
+    let failed = || {
+        Err(report
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("failed")
+            .to_owned())
+    };
+    if !test.host_judged() {
+        return if report.get("ok") == Some(&Value::Bool(true)) {
+            Ok(())
+        } else {
+            failed()
+        };
+    }
+    // The side the judge evaluated (the first when it does not say).
+    let side = report
+        .get("side")
+        .map_or(Some(0), Value::as_u64)
+        .and_then(|k| test.sides.get(usize::try_from(k).ok()?));
+    let (Some(value), Some(side)) = (report.get("value"), side) else {
+        return failed();
+    };
+    let equal = match test.tolerance {
+        Some(t) => close(value, &side.expected, t.rel, t.abs, t.strict),
+        None => py_eq(value, &side.expected),
+    };
+    if equal {
+        Ok(())
+    } else {
+        Err(format!("{}: got {}", test.src, short_json(value)))
+    }
+}
+
 fn short_json(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 200 {
@@ -236,4 +253,49 @@ fn tail(bytes: &[u8]) -> String {
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(text.len());
     text[start..].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test(sides: Value) -> PlanTest {
+        serde_json::from_value(json!({"src": "assert f(1) == 2", "scored": true, "sides": sides}))
+            .unwrap()
+    }
+
+    #[test]
+    fn host_judged_tests_pass_only_by_an_equal_value_of_a_known_side() {
+        let judged = test(json!([
+            {"expr": "f(1)", "expected": {"int": "2"}, "uses": ["f"]},
+            {"expr": "2", "expected": {"int": "7"}, "uses": []},
+        ]));
+        let cases = [
+            (json!({"i": 0, "value": {"int": "2"}}), true),
+            (json!({"i": 0, "value": {"int": "2"}, "side": 0}), true),
+            (json!({"i": 0, "value": {"int": "2"}, "side": 1}), false),
+            (json!({"i": 0, "value": {"int": "7"}, "side": 1}), true),
+            (json!({"i": 0, "value": {"int": "3"}}), false),
+            // A judge that says "ok" (or names a side that does not exist) proves nothing.
+            (json!({"i": 0, "ok": true}), false),
+            (json!({"i": 0, "ok": true, "side": 5}), false),
+            (json!({"i": 0, "value": {"int": "2"}, "side": 5}), false),
+            (json!({"i": 0, "value": {"int": "2"}, "side": "0"}), false),
+        ];
+        for (report, passes) in cases {
+            assert_eq!(verdict(&judged, &report).is_ok(), passes, "{report}");
+        }
+    }
+
+    #[test]
+    fn other_tests_pass_only_by_ok() {
+        let run = test(json!([]));
+        assert!(verdict(&run, &json!({"i": 0, "ok": true})).is_ok());
+        assert!(verdict(&run, &json!({"i": 0, "value": {"int": "2"}})).is_err());
+        let failed = verdict(
+            &run,
+            &json!({"i": 0, "ok": false, "error": "AssertionError"}),
+        );
+        assert_eq!(failed, Err("AssertionError".to_owned()));
+    }
 }

@@ -25,15 +25,36 @@ pub(crate) struct PlanTest {
     pub src: String,
     /// Whether it asserts (and so counts as a test).
     pub scored: bool,
-    /// For `assert A == B` judged on the host: the side evaluated with the candidate.
-    pub expr: Option<String>,
-    /// With `expr`: the other side's value, as tagged plain data (see [`crate::pyvalue`];
-    /// `null` is Python's `None`).
+    /// For `assert A == B` (and the tolerance forms) judged on the host: the ways to judge it,
+    /// one per operand that evaluates without the candidate. Empty when the judge process
+    /// runs the whole statement.
     #[serde(default)]
-    pub expected: Value,
+    pub sides: Vec<Side>,
     /// For `math.isclose(A, B, ...)` and `abs(A - B) < eps`: how close is equal.
     #[serde(default)]
     pub tolerance: Option<Tolerance>,
+}
+
+impl PlanTest {
+    /// Whether the host judges this test (from a reported value).
+    pub(crate) fn host_judged(&self) -> bool {
+        !self.sides.is_empty()
+    }
+}
+
+/// One way to judge an `assert A == B` on the host: evaluate `expr` with the candidate and
+/// compare it with `expected`, the other operand's value.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Side {
+    /// The operand evaluated with the candidate.
+    pub expr: String,
+    /// The other operand's value, as tagged plain data (see [`crate::pyvalue`]; `null` is
+    /// Python's `None`).
+    #[serde(default)]
+    pub expected: Value,
+    /// The names `expr` uses: the judge picks the side that uses one of the candidate's.
+    #[serde(default)]
+    pub uses: Vec<String>,
 }
 
 /// A numeric tolerance: `|a - b| <= max(rel * max(|a|, |b|), abs)` (`<` when `strict`).
@@ -109,9 +130,17 @@ pub(crate) fn harness_task(
         .iter()
         // A test judged on the host travels without its source: the source holds the
         // expected value.
-        .map(|t| match &t.expr {
-            Some(expr) => json!({"src": null, "scored": t.scored, "expr": expr}),
-            None => json!({"src": t.src, "scored": t.scored, "expr": null}),
+        .map(|t| {
+            if t.host_judged() {
+                let sides: Vec<Value> = t
+                    .sides
+                    .iter()
+                    .map(|s| json!({"expr": s.expr, "uses": s.uses}))
+                    .collect();
+                json!({"src": null, "scored": t.scored, "sides": sides})
+            } else {
+                json!({"src": t.src, "scored": t.scored, "sides": []})
+            }
         })
         .collect();
     let spec = json!({

@@ -254,3 +254,197 @@ fn signalling_the_judge_fails_the_tests() {
         assert_eq!(reward(&o), 0.0, "{signal}: {o:?}");
     }
 }
+
+#[test]
+fn a_module_name_from_the_candidate_never_makes_the_judge_import() {
+    // Found by review: reporting a fake module named `unittest.__main__` made the judge import
+    // it, and unittest's main then imported test*.py files from the scratch directory, in
+    // the judge's process, where they could forge reports.
+    let exploit = r#"
+import types
+EVIL = r'''
+import sys, os
+f = sys._getframe()
+while f is not None and f.f_code.co_name != "__assay_harness":
+    f = f.f_back
+report = f.f_locals["report"]
+for i in range(3):
+    report({"i": i, "ok": True})
+report({"finished": True})
+os._exit(0)
+'''
+with open("test_assay_pwn.py", "w") as fh:
+    fh.write(EVIL)
+pwn = types.ModuleType("unittest.__main__")
+def f(x):
+    return 0
+"#;
+    let o = grade(
+        exploit,
+        json!({"asserts": ["assert f(1) != 0", "assert f(2) in (4, 5)", "assert f(3) == 6"]}),
+    );
+    assert_eq!(reward(&o), 0.0, "{o:?}");
+}
+
+#[test]
+fn a_function_named_like_a_builtin_is_judged_on_either_side_of_the_assert() {
+    // Found by review: in `assert 6 == sum([1, 2, 3])` the plan computed the right side with
+    // the builtin `sum`, and the judge evaluated only the constant `6`.
+    let reference = json!({"asserts": ["assert 6 == sum([1, 2, 3])", "assert sum([4]) == 4"]});
+    let wrong = grade("def sum(xs):\n    return 0", reference.clone());
+    assert_eq!(reward(&wrong), 0.0, "{wrong:?}");
+    let right = grade(
+        "def sum(xs):\n    t = 0\n    for x in xs:\n        t += x\n    return t",
+        reference,
+    );
+    assert_eq!(reward(&right), 1.0, "{right:?}");
+    // A program that defines no `sum` is not judged by the builtin's answer being wrong.
+    let unrelated = grade(
+        "def f(x):\n    return x",
+        json!({"asserts": ["assert 6 == sum([1, 2, 3])", "assert f(2) == 2"]}),
+    );
+    assert_eq!(reward(&unrelated), 1.0, "{unrelated:?}");
+}
+
+#[test]
+fn library_values_and_exceptions_keep_their_behaviour() {
+    let program = r#"
+import collections
+Point = collections.namedtuple("Point", "x y")
+class Bad(ValueError):
+    pass
+def point():
+    return Point(1, 2)
+def counts(s):
+    return collections.Counter(s)
+def groups(pairs):
+    d = collections.defaultdict(list)
+    for k, v in pairs:
+        d[k].append(v)
+    return d
+def window(xs):
+    return collections.deque(xs, maxlen=2)
+def fail():
+    raise Bad("bad input", 3)
+"#;
+    let test = r#"
+def check(candidate):
+    p = point()
+    assert p.x == 1 and p.y == 2 and p == (1, 2) and p._asdict() == {"x": 1, "y": 2}
+    assert counts("abca").most_common(1) == [("a", 2)]
+    g = groups([(1, "a"), (1, "b")])
+    assert g[1] == ["a", "b"] and g[2] == []
+    assert list(window([1, 2, 3])) == [2, 3]
+    try:
+        fail()
+    except ValueError as e:
+        assert type(e).__name__ == "Bad" and e.args == ("bad input", 3)
+    else:
+        assert False
+    assert counts("aab") == {"a": 2, "b": 1}
+"#;
+    let o = grade(program, json!({"test": test, "entry_point": "point"}));
+    assert_eq!(reward(&o), 1.0, "{o:?}");
+    assert_eq!(o.components["total"], Some(6.0));
+}
+
+#[test]
+fn the_judge_lends_the_tests_objects_and_functions_to_the_candidate() {
+    let program = r#"
+def reverse(head):
+    prev = None
+    while head:
+        nxt = head.next
+        head.next = prev
+        prev = head
+        head = nxt
+    return prev
+def apply(f, xs):
+    return [f(x) for x in xs]
+def longest(words, key):
+    return max(words, key=key)
+"#;
+    let test = r#"
+class ListNode:
+    def __init__(self, val=0, next=None):
+        self.val = val
+        self.next = next
+def build(xs):
+    head = None
+    for x in reversed(xs):
+        head = ListNode(x, head)
+    return head
+def to_list(node):
+    out = []
+    while node is not None:
+        out.append(node.val)
+        node = node.next
+    return out
+
+def check(candidate):
+    assert to_list(candidate(build([1, 2, 3]))) == [3, 2, 1]
+    head = build([4, 5])
+    assert candidate(head).next is head
+    assert apply(lambda x: x * 3, [1, 2]) == [3, 6]
+    assert longest(["a", "ccc", "bb"], len) == "ccc"
+"#;
+    let o = grade(program, json!({"test": test, "entry_point": "reverse"}));
+    assert_eq!(reward(&o), 1.0, "{o:?}");
+    assert_eq!(o.components["total"], Some(4.0));
+}
+
+#[test]
+fn what_the_judge_lends_cannot_reach_its_internals() {
+    // The candidate speaks the protocol itself, on its socket to the judge, asking for what the
+    // proxies never ask: private and special attributes of a lent function, an object never
+    // lent, a method replaced, and builtins that reach outside.
+    let program = r#"
+import gc, json, socket, struct
+def sock():
+    return next(o for o in gc.get_objects() if isinstance(o, socket.socket) and o.fileno() >= 0)
+def ask(request):
+    s = sock()
+    data = json.dumps(request).encode()
+    s.sendall(struct.pack("<I", len(data)) + data)
+    def exact(n):
+        buf = b""
+        while len(buf) < n:
+            buf += s.recv(n - len(buf))
+        return buf
+    (n,) = struct.unpack("<I", exact(4))
+    return json.loads(exact(n))
+def probe(f, node):
+    handle = {"j": [object.__getattribute__(f, "_assay_id"), "function"]}
+    node_handle = {"j": [object.__getattribute__(node, "_assay_id"), "Node"]}
+    outcomes = []
+    for name in ("__globals__", "__code__", "__class__", "_secret"):
+        outcomes.append(ask(["req", "getattr", handle, [name], []])[0])
+    outcomes.append(ask(["req", "getattr", node_handle, ["_secret"], []])[0])
+    outcomes.append(ask(["req", "setattr", node_handle, ["same", handle], []])[0])
+    outcomes.append(ask(["req", "getattr", {"j": [12345, "x"]}, ["val"], []])[0])
+    outcomes.append(ask(["req", "getattr", node_handle, ["val"], []])[0])
+    return outcomes
+def call(f, x):
+    return f(x)
+"#;
+    let test = r#"
+class Node:
+    def __init__(self, val):
+        self.val = val
+        self._secret = "hidden"
+    def same(self, other):
+        return self.val == other
+
+def check(candidate):
+    assert candidate(lambda: 0, Node(7)) == ["raise"] * 7 + ["ok"]
+    for lent in (open, eval, getattr, __import__):
+        try:
+            call(lent, "x")
+        except TypeError as e:
+            assert "cannot be passed to the candidate" in str(e)
+        else:
+            assert False, lent
+"#;
+    let o = grade(program, json!({"test": test, "entry_point": "probe"}));
+    assert_eq!(reward(&o), 1.0, "{o:?}");
+}
