@@ -233,6 +233,9 @@ __ASSAY_DEPTH_LIMIT = 200
 __ASSAY_SMALL_INT = 1 << 62
 # Types JSON carries as they are (integers within `__ASSAY_SMALL_INT`).
 __ASSAY_SCALARS = frozenset((str, float, bool, type(None)))
+__ASSAY_LIST_SCALARS = __ASSAY_SCALARS | {int}
+# Element types of a list whose `min` and `max` bound its integers.
+__ASSAY_NUMBERS = frozenset((int, float, bool))
 # `defaultdict` factories that cross with the dict (others cross as no factory).
 __ASSAY_FACTORIES = {t.__name__: t for t in (int, float, complex, str, bytes, list, dict, set, tuple, bool)}
 # Builtin functions the judge may lend the candidate (as arguments of a test's call).
@@ -281,9 +284,17 @@ def __assay_encode(x, other, depth=0):
         raise ValueError("value nested too deeply")
     depth += 1
     if t is list:
-        small, scalars = __ASSAY_SMALL_INT, __ASSAY_SCALARS
-        if all(type(v) in scalars or (type(v) is int and -small < v < small) for v in x):
-            return x  # the common case, without a call per element
+        # The common case, a list of scalars, without a call per element.
+        kinds = set(map(type, x))
+        if kinds <= __ASSAY_LIST_SCALARS:
+            small = __ASSAY_SMALL_INT
+            if int not in kinds:
+                return x
+            if kinds <= __ASSAY_NUMBERS:
+                if -small < min(x) and max(x) < small:
+                    return x
+            elif all(-small < v < small for v in x if type(v) is int):
+                return x
         return [__assay_encode(v, other, depth) for v in x]
     if t is tuple:
         return {"t": [__assay_encode(v, other, depth) for v in x]}
@@ -317,7 +328,7 @@ def __assay_decode(x, other, depth=0):
         raise ValueError("value nested too deeply")
     depth += 1
     if t is list:
-        if all(type(v) in __ASSAY_SCALARS or type(v) is int for v in x):
+        if set(map(type, x)) <= __ASSAY_LIST_SCALARS:
             return x[:]  # a copy: what was received is compared with it after a call
         return [__assay_decode(v, other, depth) for v in x]
     if t is dict and len(x) == 1:
@@ -559,6 +570,11 @@ def __assay_peer(sock, tag, strict, error, on_lost):
                 passed += [(k, kwargs[k], raw) for k, raw in raw_kwargs if k in kwargs]
                 for key, a, raw in passed:
                     if type(a) in mutable:
+                        try:
+                            if type(a) is list and a == raw:
+                                continue  # scalars, unchanged: cheaper than encoding again
+                        except BaseException:
+                            pass
                         now = encode(a)
                         if now != raw:
                             changed.append([key, now])
