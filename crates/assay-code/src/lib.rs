@@ -48,10 +48,17 @@
 //!   candidate's program runs in a child the judge forks before reading the tests (from
 //!   stdin): the child closes the result channel (fd 3) and stdin before compiling the
 //!   program, and cannot reopen them, since the task is non-dumpable and seccomp denies
-//!   ptrace. The judge calls the candidate over a socket pair, in plain data; the candidate's
-//!   other objects stay in its process behind handles (its classes can still be constructed
-//!   and its generators iterated). A program that searches its memory finds neither the
-//!   tests nor a way to report, though it finds the nonce.
+//!   ptrace. The judge calls the candidate over a socket pair, in plain data; other objects
+//!   stay in their process behind handles, both ways: the candidate's classes can be
+//!   constructed and its generators iterated, and the tests can lend the candidate their own
+//!   objects and functions (the judge refuses to lend modules, frames, code and outward
+//!   builtins, and serves no private attribute and no replacement of a method). A program
+//!   that searches its memory finds neither the tests nor a way to report, though it finds
+//!   the nonce.
+//! - Which operand of `A == B` is evaluated with the candidate is decided once its program
+//!   has loaded: the one that uses the candidate's names, so a function named like a builtin
+//!   (`sum`) is judged wherever the assert puts it. The host accepts a value only for a side
+//!   the plan offered, and never an "ok" for a host-judged test.
 //! - Exit status is never success: each test must be reported on the result channel with the
 //!   task's random nonce, after it ran; `exit(0)` or `os._exit(0)` before or during the tests
 //!   fails every test not yet reported.
@@ -62,9 +69,9 @@
 //!   process.
 //! - Tests are sent in memory, never written where the program could read them as files.
 //!
-//! Limits: a test may pass the candidate only plain data or the candidate's own objects (a
-//! function defined by the test cannot cross: that test fails with a `TypeError`); each call
-//! is a round trip between two processes (tens of microseconds).
+//! Limits: each call is a round trip between two processes (about 32 µs, and arguments are
+//! copied both ways); operators on objects behind handles are not forwarded (`==` is
+//! identity).
 
 mod compare;
 mod extract;
