@@ -240,8 +240,12 @@ __ASSAY_NUMBERS = frozenset((int, float, bool))
 __ASSAY_FACTORIES = {t.__name__: t for t in (int, float, complex, str, bytes, list, dict, set, tuple, bool)}
 # Builtin functions the judge may lend the candidate (as arguments of a test's call).
 __ASSAY_LENDABLE_BUILTINS = frozenset(
-    "abs all any ascii bin callable chr divmod format hash hex len max min oct ord pow repr round sorted sum".split()
+    "abs all any ascii bin callable chr divmod hash hex len max min oct ord pow repr round sorted sum".split()
 )
+# Builtin types the judge may lend (to call them; their attributes are not served).
+__ASSAY_LENDABLE_TYPES = frozenset((bool, bytes, complex, dict, float, frozenset, int, list, range, set, str, tuple))
+# Modules whose builtin functions the judge may lend (`math.sqrt`, `operator.add`).
+__ASSAY_PURE_MODULES = frozenset(("math", "cmath", "operator", "_operator"))
 
 
 def __assay_channel(sock):
@@ -388,19 +392,45 @@ def __assay_peer(sock, tag, strict, error, on_lost):
     collections, operator, types = __assay_collections, __assay_operator, __assay_types
     builtins, islice = __assay_builtins, __assay_itertools.islice
     factories = __ASSAY_FACTORIES
-    mutable = (list, dict, set, bytearray)
+    mutable = (
+        list, dict, set, bytearray, collections.deque, collections.Counter, collections.OrderedDict,
+        collections.defaultdict,
+    )
     missing = object()
-    unlendable = {id(v) for v in (type, object, builtins)}
     lendable_builtins = __ASSAY_LENDABLE_BUILTINS
-    unlendable_types = (types.ModuleType, types.FrameType, types.CodeType, types.TracebackType)
+    lendable_types = __ASSAY_LENDABLE_TYPES
+    pure_modules = __ASSAY_PURE_MODULES
+
+    def defined_by_tests(cls):
+        """Whether `cls` is a class the tests' own code defined (they run as `__main__`)."""
+        return isinstance(cls, type) and cls.__module__ == "__main__"
+
+    def lendable(x):
+        """What the judge may lend: the tests' own functions, classes and their instances,
+        and builtins that compute without reaching anything else. Nothing that could look up
+        attributes by a name the candidate chooses (`str.format`, `getattr`,
+        `operator.attrgetter`), nor modules, frames or code."""
+        t = type(x)
+        if t is types.FunctionType:
+            return x.__code__.co_filename.startswith("<test")
+        if t is types.MethodType:
+            return lendable(x.__func__)
+        name = getattr(x, "__name__", "")
+        if t is types.BuiltinFunctionType:
+            owner = x.__self__
+            if owner is builtins:
+                return name in lendable_builtins
+            if isinstance(owner, types.ModuleType):
+                return owner.__name__ in pure_modules
+            return type(owner) in lendable_types and name[:1] != "_" and name not in ("format", "format_map")
+        if t is types.MethodDescriptorType:
+            return x.__objclass__ in lendable_types and name[:1] != "_" and name not in ("format", "format_map")
+        if isinstance(x, type):
+            return x in lendable_types or defined_by_tests(x)
+        return defined_by_tests(t)
 
     def guard(x):
-        if not strict:
-            return
-        refused = isinstance(x, unlendable_types) or id(x) in unlendable
-        if type(x) is types.BuiltinFunctionType and isinstance(x.__self__, types.ModuleType):
-            refused = refused or x.__self__ is not builtins or x.__name__ not in lendable_builtins
-        if refused:
+        if strict and not lendable(x):
             raise TypeError(f"a {type(x).__name__} object cannot be passed to the candidate's code")
 
     def export(x, depth):
@@ -538,7 +568,6 @@ def __assay_peer(sock, tag, strict, error, on_lost):
         "next": lambda t, a, k: next(t),
         "getitem": lambda t, a, k: t[a[0]],
         "setitem": lambda t, a, k: setitem(t, a[0], a[1]),
-        "contains": lambda t, a, k: a[0] in t,
     }
 
     def serve(message):
@@ -551,8 +580,9 @@ def __assay_peer(sock, tag, strict, error, on_lost):
             args = [decode(a) for a in raw_args]
             kwargs = {k: decode(v) for k, v in raw_kwargs if type(k) is str}
             if op in ("getattr", "setattr"):
-                if type(args[0]) is not str or (strict and args[0].startswith("_")):
-                    raise AttributeError(f"attribute {args[0]!r} is not lent to the candidate's code")
+                name = args[0]
+                if type(name) is not str or (strict and (name.startswith("_") or not defined_by_tests(type(target)))):
+                    raise AttributeError(f"attribute {name!r} is not lent to the candidate's code")
             if op == "chunk":
                 items, end = [], None
                 try:
@@ -599,12 +629,16 @@ def __assay_peer(sock, tag, strict, error, on_lost):
             raise error(lost[0]) from None
 
     def update(arg, now):
+        """Applies a change the other side made in place to our copy of an argument."""
         t = type(arg)
-        if t is not type(now):
+        if t is not type(now) or t not in mutable:
             return
         if t is list or t is bytearray:
             arg[:] = now
-        elif t is dict or t is set:
+        elif t is collections.deque:
+            arg.clear()
+            arg.extend(now)
+        else:
             arg.clear()
             arg.update(now)
 
@@ -675,9 +709,6 @@ def __assay_peer(sock, tag, strict, error, on_lost):
 
         def __setitem__(self, key, value):
             ask("setitem", self, (key, value))
-
-        def __contains__(self, item):
-            return ask("contains", self, (item,))
 
         def __iter__(self):
             it = ask("iter", self)
@@ -752,6 +783,14 @@ def __assay_candidate(source, sock):
                 peer.send(peer.serve(message))
             except BaseException:
                 os._exit(0)
+        elif type(message) is list and len(message) == 2 and message[0] == "define":
+            # Classes the tests define (`ListNode`), for a program that uses them without
+            # defining them, as it could if the tests were pasted after it.
+            for name, value in message[1]:
+                try:
+                    namespace.setdefault(name, peer.decode(value))
+                except BaseException:
+                    pass
 
 
 def __assay_harness(spec):
@@ -869,6 +908,18 @@ def __assay_harness(spec):
             exec(compile(suite["setup"], "<test setup>", "exec"), env)
     except BaseException as e:
         broken = "test setup failed: " + describe(e)
+    lent = []
+    for name, value in env.items():
+        if isinstance(value, type) and value.__module__ == "__main__" and name not in names and name[:1] != "_":
+            try:
+                lent.append([name, peer.encode(value)])
+            except BaseException:
+                pass
+    if lent:
+        try:
+            peer.send(["define", lent])
+        except BaseException:
+            pass  # the next call to the candidate says what happened
     index = 0
     for test in tests:
         scored = test["scored"]

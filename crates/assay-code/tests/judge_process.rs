@@ -448,3 +448,112 @@ def check(candidate):
     let o = grade(program, json!({"test": test, "entry_point": "probe"}));
     assert_eq!(reward(&o), 1.0, "{o:?}");
 }
+
+#[test]
+fn a_lent_type_cannot_be_used_to_look_up_the_judges_attributes() {
+    // Found by review: a test lending `str` let the candidate call `str.format` in the
+    // judge with a format string of its own, which looks up `_` attributes and items there
+    // (the tests' globals, and `ctypes.cdll[...]`, which loads a library into the judge).
+    let leak = r#"
+def f(xs, conv, key):
+    return conv.format("{0.__globals__[EXPECTED]}", key)
+"#;
+    let reference = json!({
+        "test": "EXPECTED = 'c,b,a'\ndef check(candidate):\n    assert candidate(['a', 'b', 'c'], str, lambda s: s) == EXPECTED\n",
+        "entry_point": "f",
+    });
+    let o = grade(leak, reference);
+    assert_eq!(reward(&o), 0.0, "{o:?}");
+    assert!(explanation(&o).contains("is not lent"), "{o:?}");
+    // What may be lent is computed with, not looked into.
+    let program = r#"
+def apply(f, xs):
+    return [f(x) for x in xs]
+def attribute(f, name):
+    return getattr(f, name)
+"#;
+    let test = r#"
+import math, operator
+def check(candidate):
+    assert apply(str.lower, ["A", "b"]) == ["a", "b"]
+    assert apply(math.sqrt, [4, 9]) == [2.0, 3.0]
+    assert apply(str, [1]) == ["1"] and apply(int, ["7"]) == [7]
+    for lent in (operator.attrgetter("x"), "{}".format, str.format, getattr, vars, open, math):
+        try:
+            apply(lent, [1])
+        except TypeError as e:
+            assert "cannot be passed to the candidate" in str(e), e
+        else:
+            assert False, lent
+    for target, name in ((str, "format"), (int, "from_bytes"), (lambda: 0, "__globals__")):
+        try:
+            attribute(target, name)
+        except AttributeError as e:
+            assert "is not lent" in str(e) or name.startswith("__"), e
+        else:
+            assert False, name
+"#;
+    let o = grade(program, json!({"test": test, "entry_point": "apply"}));
+    assert_eq!(reward(&o), 1.0, "{o:?}");
+}
+
+#[test]
+fn membership_is_not_decided_by_the_candidates_object() {
+    let cheat = "class All:\n    def __contains__(self, x):\n        return True\n    def __iter__(self):\n        return iter([])\ndef f():\n    return All()";
+    let o = grade(
+        cheat,
+        json!({"test": "def check(candidate):\n    assert 3 in candidate()\n    assert 4 in candidate()\n", "entry_point": "f"}),
+    );
+    assert_eq!(reward(&o), 0.0, "{o:?}");
+}
+
+#[test]
+fn classes_the_tests_define_are_there_for_the_program_and_containers_change_in_place() {
+    // LeetCode style: the tests define ListNode; the program uses it without defining it.
+    let program = r#"
+def merge(a, b):
+    dummy = tail = ListNode(0)
+    while a and b:
+        if a.val <= b.val:
+            tail.next, a = a, a.next
+        else:
+            tail.next, b = b, b.next
+        tail = tail.next
+    tail.next = a or b
+    return dummy.next
+def rotate(d):
+    d.rotate(1)
+def tally(c, word):
+    c.update(word)
+"#;
+    let test = r#"
+import collections
+class ListNode:
+    def __init__(self, val=0, next=None):
+        self.val = val
+        self.next = next
+def build(xs):
+    head = None
+    for x in reversed(xs):
+        head = ListNode(x, head)
+    return head
+def to_list(node):
+    out = []
+    while node:
+        out.append(node.val)
+        node = node.next
+    return out
+
+def check(candidate):
+    assert to_list(candidate(build([1, 4]), build([2, 3, 5]))) == [1, 2, 3, 4, 5]
+    d = collections.deque([1, 2, 3])
+    rotate(d)
+    assert list(d) == [3, 1, 2]
+    c = collections.Counter("ab")
+    tally(c, "aa")
+    assert c["a"] == 3
+"#;
+    let o = grade(program, json!({"test": test, "entry_point": "merge"}));
+    assert_eq!(reward(&o), 1.0, "{o:?}");
+    assert_eq!(o.components["total"], Some(3.0));
+}
