@@ -51,10 +51,11 @@
 //!   ptrace. The judge calls the candidate over a socket pair, in plain data; other objects
 //!   stay in their process behind handles, both ways: the candidate's classes can be
 //!   constructed and its generators iterated, and the tests can lend the candidate their own
-//!   objects and functions (the judge refuses to lend modules, frames, code and outward
-//!   builtins, and serves no private attribute and no replacement of a method). A program
-//!   that searches its memory finds neither the tests nor a way to report, though it finds
-//!   the nonce.
+//!   functions, classes and instances, and builtins that only compute (an allowlist: nothing
+//!   that looks up attributes by a name the candidate picks, such as `getattr` or
+//!   `str.format`; attributes served only of the tests' own instances, never private ones).
+//!   A program that searches its memory finds neither the tests nor a way to report, though
+//!   it finds the nonce.
 //! - Which operand of `A == B` is evaluated with the candidate is decided once its program
 //!   has loaded: the one that uses the candidate's names, so a function named like a builtin
 //!   (`sum`) is judged wherever the assert puts it. The host accepts a value only for a side
@@ -71,7 +72,7 @@
 //!
 //! Limits: each call is a round trip between two processes (about 32 µs, and arguments are
 //! copied both ways); operators on objects behind handles are not forwarded (`==` is
-//! identity).
+//! identity, `in` iterates); what the candidate prints is not seen by the tests.
 
 mod compare;
 mod extract;
