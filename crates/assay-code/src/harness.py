@@ -87,6 +87,7 @@ def __assay_plan(spec):
     import json
     import os
     import traceback
+    import types
 
     nonce = spec["nonce"].encode()
 
@@ -106,10 +107,24 @@ def __assay_plan(spec):
     def uses_candidate(node):
         return param is not None and param in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
+    def stateless(node):
+        """Raises unless `node` reads no variable of the tests: only literals, builtins,
+        modules, and the tests' functions and classes. A variable may hold something else
+        when the test runs (an earlier statement that calls the candidate, and so is not run
+        here, may change it in place; a random value differs), so a value computed from one
+        here could be stale."""
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and n.id in env and n.id != "__builtins__":
+                value = env[n.id]
+                if not isinstance(value, (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)):
+                    raise NameError(f"{n.id} is a variable of the tests")
+
     def expected_of(node):
-        """The plain value of a candidate-free expression, or raises."""
+        """The plain value of a candidate-free expression that reads no variable of the
+        tests, or raises."""
         if uses_candidate(node):
             raise NameError(param)
+        stateless(node)
         return __assay_canon(eval(compile(ast.Expression(node), "<expected>", "eval"), env))
 
     def split(pair):
@@ -129,6 +144,7 @@ def __assay_plan(spec):
         return sides or None
 
     def number(node):
+        stateless(node)
         value = eval(compile(ast.Expression(node), "<tolerance>", "eval"), env)
         if type(value) not in (int, float):
             raise TypeError("tolerance must be a number")
@@ -221,6 +237,7 @@ import builtins as __assay_builtins
 import collections as __assay_collections
 import decimal as __assay_decimal
 import fractions as __assay_fractions
+import functools as __assay_functools
 import itertools as __assay_itertools
 import operator as __assay_operator
 import types as __assay_types
@@ -244,6 +261,15 @@ __ASSAY_LENDABLE_BUILTINS = frozenset(
 )
 # Builtin types the judge may lend (to call them; their attributes are not served).
 __ASSAY_LENDABLE_TYPES = frozenset((bool, bytes, complex, dict, float, frozenset, int, list, range, set, str, tuple))
+# Iterators and views of builtin containers the judge may lend (to iterate them).
+__ASSAY_LENDABLE_ITERATORS = frozenset(
+    type(v)
+    for v in (
+        iter([]), iter(()), iter({}), iter(set()), iter(""), iter(b""), iter(range(0)), reversed([]),
+        {}.keys(), {}.values(), {}.items(), iter({}.values()), iter({}.items()), enumerate([]), zip(),
+        map(abs, []), filter(None, []),
+    )
+)
 # Modules whose builtin functions the judge may lend (`math.sqrt`, `operator.add`).
 __ASSAY_PURE_MODULES = frozenset(("math", "cmath", "operator", "_operator"))
 
@@ -399,6 +425,8 @@ def __assay_peer(sock, tag, strict, error, on_lost):
     missing = object()
     lendable_builtins = __ASSAY_LENDABLE_BUILTINS
     lendable_types = __ASSAY_LENDABLE_TYPES
+    lendable_iterators = __ASSAY_LENDABLE_ITERATORS
+    functools = __assay_functools
     pure_modules = __ASSAY_PURE_MODULES
 
     def defined_by_tests(cls):
@@ -427,6 +455,12 @@ def __assay_peer(sock, tag, strict, error, on_lost):
             return x.__objclass__ in lendable_types and name[:1] != "_" and name not in ("format", "format_map")
         if isinstance(x, type):
             return x in lendable_types or defined_by_tests(x)
+        if t in lendable_iterators or t is types.GeneratorType:
+            return True  # made by the tests' code; the candidate can only iterate it
+        if t is functools.partial:
+            return lendable(x.func)
+        if t in (operator.itemgetter, operator.attrgetter, operator.methodcaller):
+            return True  # names and keys fixed by the tests; the candidate cannot make one
         return defined_by_tests(t)
 
     def guard(x):
@@ -566,6 +600,7 @@ def __assay_peer(sock, tag, strict, error, on_lost):
         "repr": lambda t, a, k: repr(t),
         "iter": lambda t, a, k: iter(t),
         "next": lambda t, a, k: next(t),
+        "instancecheck": lambda t, a, k: isinstance(t, type) and isinstance(a[0], t),
         "getitem": lambda t, a, k: t[a[0]],
         "setitem": lambda t, a, k: setitem(t, a[0], a[1]),
     }
@@ -717,6 +752,10 @@ def __assay_peer(sock, tag, strict, error, on_lost):
         def __next__(self):
             return ask("next", self)
 
+        def __instancecheck__(self, obj):
+            # `isinstance(node, ListNode)` with `ListNode` the other side's class.
+            return type(obj) is Proxy and ask("instancecheck", self, (obj,)) is True
+
         __hash__ = object.__hash__
 
     return types.SimpleNamespace(
@@ -793,6 +832,24 @@ def __assay_candidate(source, sock):
                     pass
 
 
+def __assay_module_bases(suite, tests):
+    """Names the tests' code reads an attribute of (`math` in `math.pi`)."""
+    import ast
+
+    sources = [suite["setup"]] + [t["src"] for t in tests if t["src"]]
+    sources += [side["expr"] for t in tests for side in t["sides"]]
+    bases = set()
+    for src in sources:
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                bases.add(node.value.id)
+    return bases
+
+
 def __assay_harness(spec):
     """The judge: runs the tests on fd 3's side, the candidate in a forked child."""
     import builtins
@@ -812,7 +869,9 @@ def __assay_harness(spec):
     canon, describe = __assay_canon, __assay_describe
 
     def report(obj):
-        write(3, nonce + b" " + dumps(obj).encode() + b"\n")
+        line = memoryview(nonce + b" " + dumps(obj).encode() + b"\n")
+        while line:
+            line = line[write(3, line) :]
 
     # The judge and the candidate take turns, never run at once: on one CPU, a call's round
     # trip is a switch between them instead of a wake-up across CPUs (half the latency).
@@ -885,6 +944,12 @@ def __assay_harness(spec):
                 names[name] = peer.decode(value)
         except BaseException:
             continue
+    # A name the tests use as a module (`math.pi`) is the judge's module of that name, whatever
+    # the candidate bound to it (an object with `pi = 0.0` would decide such a test).
+    for name in __assay_module_bases(suite, tests):
+        module = sys.modules.get(name)
+        if name in names and isinstance(module, types.ModuleType):
+            names[name] = module
     env = dict(names)
     env["__name__"] = "__main__"
     # The tests and the setup see the real builtins: a candidate's global named like a builtin

@@ -39,7 +39,8 @@
 //!   from the reference alone (in the sandbox, once per distinct reference, cached): the tests
 //!   are split into statements, and for every `assert A == B`, `assert math.isclose(A, B,
 //!   ...)` or `assert abs(A - B) < eps` whose side `B` (or `A`) does not involve the
-//!   candidate, that side is evaluated there. The candidate's run then receives only the other
+//!   candidate and reads no variable of the tests (a variable may be changed in place by
+//!   the time the test runs), that side is evaluated there. The candidate's run then receives only the other
 //!   side (`candidate(3)`, without the assert's source), reports its value as plain data, and
 //!   the host compares it with Python's `==` semantics ([`pyvalue::py_eq`]) or the tolerance
 //!   ([`pyvalue::close`]). This covers 92% of HumanEval's scored asserts (most of the rest are

@@ -478,7 +478,8 @@ def check(candidate):
     assert apply(str.lower, ["A", "b"]) == ["a", "b"]
     assert apply(math.sqrt, [4, 9]) == [2.0, 3.0]
     assert apply(str, [1]) == ["1"] and apply(int, ["7"]) == [7]
-    for lent in (operator.attrgetter("x"), "{}".format, str.format, getattr, vars, open, math):
+    assert apply(operator.itemgetter(1), [(1, 2)]) == [2]
+    for lent in (operator.attrgetter, operator.methodcaller, "{}".format, str.format, getattr, vars, open, math):
         try:
             apply(lent, [1])
         except TypeError as e:
@@ -556,4 +557,57 @@ def check(candidate):
     let o = grade(program, json!({"test": test, "entry_point": "merge"}));
     assert_eq!(reward(&o), 1.0, "{o:?}");
     assert_eq!(o.components["total"], Some(3.0));
+}
+
+#[test]
+fn a_value_the_plan_computed_from_a_variable_is_never_the_expected_one() {
+    // Found by review: the plan computed `data` before the candidate sorted it in place
+    // (statements that call the candidate do not run in the plan), and a candidate defining
+    // `sorted` made the judge evaluate the other side against that stale value.
+    let test = "def check(candidate):\n    data = [5, 3, 1, 4]\n    candidate(data)\n    assert data == sorted([5, 3, 1, 4])\n    data2 = [9, 7, 8]\n    candidate(data2)\n    assert [7, 8, 9] == data2\n";
+    let reference = json!({"test": test, "entry_point": "sort_in_place"});
+    let cheat = grade(
+        "def sort_in_place(a):\n    pass\ndef sorted(xs, **kw):\n    return list(xs)",
+        reference.clone(),
+    );
+    assert_eq!(reward(&cheat), 0.0, "{cheat:?}");
+    // The honest program passes both orientations (the second failed against the stale value).
+    let honest = grade("def sort_in_place(a):\n    a.sort()", reference);
+    assert_eq!(reward(&honest), 1.0, "{honest:?}");
+    let asserts = grade(
+        "def f(a):\n    a.reverse()",
+        json!({"setup": "arr = [1, 2, 3]", "asserts": ["assert f(arr) is None", "assert [3, 2, 1] == arr", "assert arr == [3, 2, 1]"]}),
+    );
+    assert_eq!(reward(&asserts), 1.0, "{asserts:?}");
+}
+
+#[test]
+fn a_name_the_tests_use_as_a_module_is_the_judges_module() {
+    let cheat = "class _M:\n    pi = 0.0\nmath = _M()\ndef circle_area(r):\n    return 0.0";
+    let reference = json!({"asserts": ["assert circle_area(2) == math.pi * 4", "assert circle_area(3) == math.pi * 9"]});
+    assert_eq!(reward(&grade(cheat, reference.clone())), 0.0);
+    let honest = grade(
+        "import math\ndef circle_area(r):\n    return math.pi * r * r",
+        reference,
+    );
+    assert_eq!(reward(&honest), 1.0, "{honest:?}");
+}
+
+#[test]
+fn the_tests_iterators_generators_and_partials_are_lent() {
+    let program = "def total(it):\n    return sum(it)\ndef apply(f, xs):\n    return [f(x) for x in xs]\ndef is_node(x):\n    return isinstance(x, ListNode)";
+    let test = r#"
+import functools
+class ListNode:
+    def __init__(self, val=0):
+        self.val = val
+
+def check(candidate):
+    assert total(x * x for x in range(4)) == 14
+    assert total(iter([1, 2])) == 3 and total({1: 2}.values()) == 2 and total(map(abs, [-1, -2])) == 3
+    assert apply(functools.partial(pow, 2), [3]) == [8]
+    assert is_node(ListNode(1)) is True and is_node(5) is False
+"#;
+    let o = grade(program, json!({"test": test, "entry_point": "total"}));
+    assert_eq!(reward(&o), 1.0, "{o:?}");
 }
