@@ -601,9 +601,41 @@ def __assay_peer(sock, tag, strict, error, on_lost):
         "iter": lambda t, a, k: iter(t),
         "next": lambda t, a, k: next(t),
         "instancecheck": lambda t, a, k: isinstance(t, type) and isinstance(a[0], t),
+        "binary": lambda t, a, k: binary[a[0]](a[1], t) if a[2] else binary[a[0]](t, a[1]),
+        "unary": lambda t, a, k: unary[a[0]](t),
         "getitem": lambda t, a, k: t[a[0]],
         "setitem": lambda t, a, k: setitem(t, a[0], a[1]),
     }
+
+    binary = {
+        name: getattr(operator, name)
+        for name in "add sub mul truediv floordiv mod pow matmul and_ or_ xor eq ne lt le gt ge".split()
+    }
+    unary = {"neg": operator.neg, "pos": operator.pos, "abs": abs, "invert": operator.invert}
+
+    def comparison(name):
+        """Compares two objects of the other side's by its own rules (a class written to be
+        compared, `Point(1, 2) == Point(1, 2)`); with anything else, identity: the other side
+        never decides a comparison with a value it does not own."""
+
+        def method(self, other):
+            if type(other) is not Proxy:
+                return NotImplemented
+            return ask("binary", self, (name, other, False))
+
+        return method
+
+    def arithmetic(name, reflected):
+        def method(self, other):
+            return ask("binary", self, (name, other, reflected))
+
+        return method
+
+    def unary_op(name):
+        def method(self):
+            return ask("unary", self, (name,))
+
+        return method
 
     def serve(message):
         """The reply to one request of the other side's."""
@@ -756,6 +788,20 @@ def __assay_peer(sock, tag, strict, error, on_lost):
             # `isinstance(node, ListNode)` with `ListNode` the other side's class.
             return type(obj) is Proxy and ask("instancecheck", self, (obj,)) is True
 
+        __eq__, __ne__ = comparison("eq"), comparison("ne")
+        __lt__, __le__, __gt__, __ge__ = (comparison(n) for n in ("lt", "le", "gt", "ge"))
+        __add__, __radd__ = arithmetic("add", False), arithmetic("add", True)
+        __sub__, __rsub__ = arithmetic("sub", False), arithmetic("sub", True)
+        __mul__, __rmul__ = arithmetic("mul", False), arithmetic("mul", True)
+        __truediv__, __rtruediv__ = arithmetic("truediv", False), arithmetic("truediv", True)
+        __floordiv__, __rfloordiv__ = arithmetic("floordiv", False), arithmetic("floordiv", True)
+        __mod__, __rmod__ = arithmetic("mod", False), arithmetic("mod", True)
+        __pow__, __rpow__ = arithmetic("pow", False), arithmetic("pow", True)
+        __matmul__, __rmatmul__ = arithmetic("matmul", False), arithmetic("matmul", True)
+        __and__, __rand__ = arithmetic("and_", False), arithmetic("and_", True)
+        __or__, __ror__ = arithmetic("or_", False), arithmetic("or_", True)
+        __xor__, __rxor__ = arithmetic("xor", False), arithmetic("xor", True)
+        __neg__, __pos__, __abs__, __invert__ = (unary_op(n) for n in ("neg", "pos", "abs", "invert"))
         __hash__ = object.__hash__
 
     return types.SimpleNamespace(

@@ -64,16 +64,18 @@
 //! - Exit status is never success: each test must be reported on the result channel with the
 //!   task's random nonce, after it ran; `exit(0)` or `os._exit(0)` before or during the tests
 //!   fails every test not yet reported.
-//! - Nothing the candidate returns is compared by its own code: values cross as plain data
-//!   (exact `int`, `str`, `list` …), and a handle equals only itself, so an object whose
-//!   `__eq__` always returns `True`, or a callable object standing in for a function, fails.
+//! - Nothing the candidate returns is compared with the tests' values by its own code: values
+//!   cross as plain data (exact `int`, `str`, `list` …), and a handle is compared by the
+//!   candidate's rules only with another of its objects (`Frac(1, 2) == Frac(1, 2)`), by
+//!   identity with anything else, so an object whose `__eq__` always returns `True`, or a
+//!   callable object standing in for a function, fails.
 //!   Monkeypatching builtins, `math.isclose` or `AssertionError` changes only the candidate's
 //!   process.
 //! - Tests are sent in memory, never written where the program could read them as files.
 //!
 //! Limits: each call is a round trip between two processes (about 32 µs, and arguments are
-//! copied both ways); operators on objects behind handles are not forwarded (`==` is
-//! identity, `in` iterates); what the candidate prints is not seen by the tests.
+//! copied both ways); `in` iterates an object behind a handle; what the candidate prints is
+//! not seen by the tests.
 
 mod compare;
 mod extract;

@@ -611,3 +611,43 @@ def check(candidate):
     let o = grade(program, json!({"test": test, "entry_point": "total"}));
     assert_eq!(reward(&o), 1.0, "{o:?}");
 }
+
+#[test]
+fn the_candidates_objects_compare_among_themselves_and_never_with_the_tests_values() {
+    let program = r#"
+class Frac:
+    def __init__(self, n, d):
+        from math import gcd
+        g = gcd(n, d)
+        self.n, self.d = n // g, d // g
+    def __add__(self, other):
+        if isinstance(other, int):
+            other = Frac(other, 1)
+        return Frac(self.n * other.d + other.n * self.d, self.d * other.d)
+    __radd__ = __add__
+    def __eq__(self, other):
+        return isinstance(other, Frac) and (self.n, self.d) == (other.n, other.d)
+    def __lt__(self, other):
+        return self.n * other.d < other.n * self.d
+    def __neg__(self):
+        return Frac(-self.n, self.d)
+    def value(self):
+        return self.n / self.d
+"#;
+    let test = r#"
+def check(candidate):
+    assert Frac(1, 2) + Frac(1, 3) == Frac(5, 6)
+    assert 1 + Frac(1, 2) == Frac(3, 2) and Frac(1, 2) != Frac(1, 3)
+    assert Frac(1, 3) < Frac(1, 2) and sorted([Frac(1, 2), Frac(1, 3)])[0] == Frac(1, 3)
+    assert (-Frac(1, 2)).value() == -0.5
+"#;
+    let o = grade(program, json!({"test": test, "entry_point": "Frac"}));
+    assert_eq!(reward(&o), 1.0, "{o:?}");
+    // Against the tests' own values, the candidate's comparisons are not consulted.
+    let cheat = "class Any:\n    def __eq__(self, o):\n        return True\n    def __lt__(self, o):\n        return True\n    def __gt__(self, o):\n        return True\ndef f(x):\n    return Any()";
+    let o = grade(
+        cheat,
+        json!({"test": "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(1) < 5 and candidate(1) > 3\n    for x in range(3):\n        assert candidate(x) == x\n", "entry_point": "f"}),
+    );
+    assert_eq!(reward(&o), 0.0, "{o:?}");
+}
