@@ -30,7 +30,7 @@ def __assay_canon(x, depth=0):
         return {"int": str(x)}
     if t is float:
         return {"float": repr(x)}
-    if t is bytes:
+    if t is bytes or t is bytearray:
         return {"bytes": x.hex()}
     if t is complex:
         return {"complex": [repr(x.real), repr(x.imag)]}
@@ -42,6 +42,11 @@ def __assay_canon(x, depth=0):
         return {"dict": [[__assay_canon(k, depth + 1), __assay_canon(v, depth + 1)] for k, v in x.items()]}
     if t is fractions.Fraction or t is decimal.Decimal:
         return {"other": f"{t.__name__}({x})"}
+    # Views of a dict's keys and items compare as sets; dates and times by their repr.
+    if t is type({}.keys()) or t is type({}.items()):
+        return {"set": [__assay_canon(v, depth + 1) for v in x]}
+    if t.__module__ == "datetime" and t.__name__ in ("date", "datetime", "time", "timedelta"):
+        return {"other": repr(x)}
     # Library subclasses (Counter, OrderedDict, defaultdict, named tuples) compare as their base.
     if isinstance(x, dict):
         return {"dict": [[__assay_canon(k, depth + 1), __assay_canon(v, depth + 1)] for k, v in dict.items(x)]}
@@ -81,6 +86,12 @@ def __assay_split(spec):
     return setup, param, tests
 
 
+# Modules whose values an expected side may use (they hold no state a test changes).
+__ASSAY_PURE_PLAN_MODULES = frozenset(
+    "math cmath operator fractions decimal string itertools collections heapq statistics functools re".split()
+)
+
+
 def __assay_plan(spec):
     import ast
     import builtins
@@ -107,17 +118,34 @@ def __assay_plan(spec):
     def uses_candidate(node):
         return param is not None and param in {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
+    # Every name the tests' code binds (a module-level variable, `solve = candidate` in
+    # `check`): such a name may stand for something else by the time a test runs.
+    bound = set()
+    for src in [setup] + [src for src, _ in tests]:
+        for n in ast.walk(ast.parse(src)):
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+                bound.add(n.id)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(n.name)
+
     def stateless(node):
-        """Raises unless `node` reads no variable of the tests: only literals, builtins,
-        modules, and the tests' functions and classes. A variable may hold something else
-        when the test runs (an earlier statement that calls the candidate, and so is not run
-        here, may change it in place; a random value differs), so a value computed from one
-        here could be stale."""
+        """Raises unless `node` is made of literals, builtins and pure modules (`math`), which
+        hold the same value whenever the test runs. Anything the tests bind may not: an
+        earlier statement that calls the candidate (so is not run here) may change a
+        variable in place, or state a function of the tests reads; a random value differs."""
+        local = {a.arg for n in ast.walk(node) if isinstance(n, ast.Lambda) for a in n.args.args}
         for n in ast.walk(node):
-            if isinstance(n, ast.Name) and n.id in env and n.id != "__builtins__":
-                value = env[n.id]
-                if not isinstance(value, (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)):
-                    raise NameError(f"{n.id} is a variable of the tests")
+            if isinstance(n, ast.comprehension):
+                local.update(t.id for t in ast.walk(n.target) if isinstance(t, ast.Name))
+        for n in ast.walk(node):
+            if not isinstance(n, ast.Name) or n.id in local:
+                continue
+            value = env.get(n.id, builtins.__dict__.get(n.id))
+            pure = isinstance(value, types.ModuleType) and value.__name__ in __ASSAY_PURE_PLAN_MODULES
+            if n.id in bound and not pure:
+                raise NameError(f"{n.id} is bound by the tests")
+            if n.id in env and not pure:
+                raise NameError(f"{n.id} is bound by the tests")
 
     def expected_of(node):
         """The plain value of a candidate-free expression that reads no variable of the
@@ -235,6 +263,7 @@ def __assay_plan(spec):
 
 import builtins as __assay_builtins
 import collections as __assay_collections
+import datetime as __assay_datetime
 import decimal as __assay_decimal
 import fractions as __assay_fractions
 import functools as __assay_functools
@@ -266,7 +295,7 @@ __ASSAY_LENDABLE_ITERATORS = frozenset(
     type(v)
     for v in (
         iter([]), iter(()), iter({}), iter(set()), iter(""), iter(b""), iter(range(0)), reversed([]),
-        {}.keys(), {}.values(), {}.items(), iter({}.values()), iter({}.items()), enumerate([]), zip(),
+        iter({}.values()), iter({}.items()), enumerate([]), zip(),
         map(abs, []), filter(None, []),
     )
 )
@@ -418,6 +447,8 @@ def __assay_peer(sock, tag, strict, error, on_lost):
     collections, operator, types = __assay_collections, __assay_operator, __assay_types
     builtins, islice = __assay_builtins, __assay_itertools.islice
     factories = __ASSAY_FACTORIES
+    views = {type({}.keys()): "kv", type({}.items()): "iv", type({}.values()): "vv"}
+    datetime = __assay_datetime
     mutable = (
         list, dict, set, bytearray, collections.deque, collections.Counter, collections.OrderedDict,
         collections.defaultdict,
@@ -463,6 +494,17 @@ def __assay_peer(sock, tag, strict, error, on_lost):
             return True  # names and keys fixed by the tests; the candidate cannot make one
         return defined_by_tests(t)
 
+    def servable(target, name, op):
+        """Whether the judge serves attribute `name` of a lent `target`: only of the tests'
+        own instances, never a private one; an instance's own attribute or a method or
+        property of its class, never data kept on the class (a table of expected values)."""
+        if name.startswith("_") or not defined_by_tests(type(target)):
+            return False
+        if op == "setattr" or name in getattr(target, "__dict__", ()):
+            return True
+        found = getattr(type(target), name, None)
+        return isinstance(found, (types.FunctionType, property, staticmethod, classmethod))
+
     def guard(x):
         if strict and not lendable(x):
             raise TypeError(f"a {type(x).__name__} object cannot be passed to the candidate's code")
@@ -483,6 +525,14 @@ def __assay_peer(sock, tag, strict, error, on_lost):
             return {"dd": [name, [[encode(k, depth), encode(v, depth)] for k, v in dict.items(x)]]}
         if t is collections.deque:
             return {"dq": [[encode(v, depth) for v in x], x.maxlen]}
+        if t in views:
+            return {views[t]: [encode(v, depth) for v in x]}
+        if t is datetime.date or t is datetime.datetime or t is datetime.time or t is datetime.timedelta:
+            if getattr(x, "tzinfo", None) is None:
+                return {"dt": [t.__name__, x.isoformat() if t is not datetime.timedelta else [x.days, x.seconds, x.microseconds]]}
+        if isinstance(x, (collections.UserList, collections.UserDict, collections.UserString, collections.ChainMap, types.MappingProxyType)):
+            base = list if isinstance(x, collections.UserList) else str if isinstance(x, collections.UserString) else dict
+            return encode(base(x), depth)
         # Other subclasses of plain types cross as their base type (an IntEnum as its int).
         if isinstance(x, int) and not isinstance(x, bool):
             return encode(int.__add__(x, 0), depth)
@@ -536,6 +586,17 @@ def __assay_peer(sock, tag, strict, error, on_lost):
                 return collections.defaultdict(factories.get(v[0]) if type(v[0]) is str else None, pairs)
             if kind == "dq" and len(v) == 2 and (v[1] is None or type(v[1]) is int):
                 return collections.deque((decode(e, depth) for e in v[0]), v[1])
+            if kind == "kv":
+                return dict.fromkeys(decode(e, depth) for e in v).keys()
+            if kind == "iv":
+                return dict(decode(e, depth) for e in v).items()
+            if kind == "vv":
+                return dict(enumerate(decode(e, depth) for e in v)).values()
+            if kind == "dt" and len(v) == 2 and v[0] in ("date", "datetime", "time", "timedelta"):
+                cls = getattr(datetime, v[0])
+                if cls is datetime.timedelta:
+                    return datetime.timedelta(*(int(e) for e in v[1]))
+                return cls.fromisoformat(str(v[1]))
         raise ValueError("malformed value")
 
     def encode(x, depth=0):
@@ -603,6 +664,7 @@ def __assay_peer(sock, tag, strict, error, on_lost):
         "instancecheck": lambda t, a, k: isinstance(t, type) and isinstance(a[0], t),
         "binary": lambda t, a, k: binary[a[0]](a[1], t) if a[2] else binary[a[0]](t, a[1]),
         "unary": lambda t, a, k: unary[a[0]](t),
+        "round": lambda t, a, k: round(t, *a),
         "getitem": lambda t, a, k: t[a[0]],
         "setitem": lambda t, a, k: setitem(t, a[0], a[1]),
     }
@@ -611,7 +673,10 @@ def __assay_peer(sock, tag, strict, error, on_lost):
         name: getattr(operator, name)
         for name in "add sub mul truediv floordiv mod pow matmul and_ or_ xor eq ne lt le gt ge".split()
     }
-    unary = {"neg": operator.neg, "pos": operator.pos, "abs": abs, "invert": operator.invert}
+    unary = {
+        "neg": operator.neg, "pos": operator.pos, "abs": abs, "invert": operator.invert,
+        "float": float, "int": int, "complex": complex, "index": operator.index,
+    }
 
     def comparison(name):
         """Compares two objects of the other side's by its own rules (a class written to be
@@ -626,7 +691,14 @@ def __assay_peer(sock, tag, strict, error, on_lost):
         return method
 
     def arithmetic(name, reflected):
+        """Arithmetic between two objects of the other side's, by its rules. With any other
+        operand, none: the operand would cross (a test's expected value, learned by a
+        `__sub__` that records its argument), and the result decide a check like
+        `abs(candidate(x) - y) < eps`."""
+
         def method(self, other):
+            if type(other) is not Proxy:
+                return NotImplemented
             return ask("binary", self, (name, other, reflected))
 
         return method
@@ -648,7 +720,7 @@ def __assay_peer(sock, tag, strict, error, on_lost):
             kwargs = {k: decode(v) for k, v in raw_kwargs if type(k) is str}
             if op in ("getattr", "setattr"):
                 name = args[0]
-                if type(name) is not str or (strict and (name.startswith("_") or not defined_by_tests(type(target)))):
+                if type(name) is not str or (strict and not servable(target, name, op)):
                     raise AttributeError(f"attribute {name!r} is not lent to the candidate's code")
             if op == "chunk":
                 items, end = [], None
@@ -715,11 +787,17 @@ def __assay_peer(sock, tag, strict, error, on_lost):
         reply = exchange(["req", op, encode(target), raw, raw_kwargs])
         if type(reply) is list and reply:
             if reply[0] == "ok" and len(reply) == 3:
-                for key, now in reply[2]:
-                    update(args[key] if type(key) is int else kwargs[key], decode(now))
+                if op == "call":
+                    for key, now in reply[2]:
+                        update(args[key] if type(key) is int else kwargs[key], decode(now))
                 return decode(reply[1])
             if reply[0] == "raise" and len(reply) == 4:
-                raise rebuild(*reply[1:])
+                e = rebuild(*reply[1:])
+                if isinstance(e, (StopIteration, StopAsyncIteration)) and op != "next":
+                    # As a generator would (PEP 479): a StopIteration out of a call must not
+                    # end the test's loop early (`all(map(...))` would pass vacuously).
+                    raise RuntimeError(f"the candidate's code raised {type(e).__name__}")
+                raise e
         raise error("a malformed reply")
 
     def chunks(proxy):
@@ -802,6 +880,10 @@ def __assay_peer(sock, tag, strict, error, on_lost):
         __or__, __ror__ = arithmetic("or_", False), arithmetic("or_", True)
         __xor__, __rxor__ = arithmetic("xor", False), arithmetic("xor", True)
         __neg__, __pos__, __abs__, __invert__ = (unary_op(n) for n in ("neg", "pos", "abs", "invert"))
+        __float__, __int__, __complex__, __index__ = (unary_op(n) for n in ("float", "int", "complex", "index"))
+
+        def __round__(self, *ndigits):
+            return ask("round", self, ndigits)
         __hash__ = object.__hash__
 
     return types.SimpleNamespace(
@@ -878,13 +960,25 @@ def __assay_candidate(source, sock):
                     pass
 
 
+def __assay_free_names(source):
+    """Names the program reads (the judge lends the tests' classes only under these)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except BaseException:  # a program too deep to parse lends nothing
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
 def __assay_module_bases(suite, tests):
-    """Names the tests' code reads an attribute of (`math` in `math.pi`)."""
+    """The names the tests' code reads an attribute of (`math` in `math.pi`), each with the
+    attributes read."""
     import ast
 
     sources = [suite["setup"]] + [t["src"] for t in tests if t["src"]]
     sources += [side["expr"] for t in tests for side in t["sides"]]
-    bases = set()
+    bases = {}
     for src in sources:
         try:
             tree = ast.parse(src)
@@ -892,7 +986,7 @@ def __assay_module_bases(suite, tests):
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-                bases.add(node.value.id)
+                bases.setdefault(node.value.id, set()).add(node.attr)
     return bases
 
 
@@ -991,11 +1085,13 @@ def __assay_harness(spec):
         except BaseException:
             continue
     # A name the tests use as a module (`math.pi`) is the judge's module of that name, whatever
-    # the candidate bound to it (an object with `pi = 0.0` would decide such a test).
-    for name in __assay_module_bases(suite, tests):
+    # the candidate bound to it (an object with `pi = 0.0` would decide such a test); unless
+    # the module lacks what the tests read (`queue.enqueue` is the candidate's own queue).
+    for name, attributes in __assay_module_bases(suite, tests).items():
         module = sys.modules.get(name)
         if name in names and isinstance(module, types.ModuleType):
-            names[name] = module
+            if all(hasattr(module, a) for a in attributes):
+                names[name] = module
     env = dict(names)
     env["__name__"] = "__main__"
     # The tests and the setup see the real builtins: a candidate's global named like a builtin
@@ -1020,8 +1116,9 @@ def __assay_harness(spec):
     except BaseException as e:
         broken = "test setup failed: " + describe(e)
     lent = []
+    wanted = __assay_free_names(spec["candidate"])
     for name, value in env.items():
-        if isinstance(value, type) and value.__module__ == "__main__" and name not in names and name[:1] != "_":
+        if name in wanted and isinstance(value, type) and value.__module__ == "__main__" and name not in names:
             try:
                 lent.append([name, peer.encode(value)])
             except BaseException:

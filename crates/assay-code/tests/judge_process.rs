@@ -637,7 +637,7 @@ class Frac:
     let test = r#"
 def check(candidate):
     assert Frac(1, 2) + Frac(1, 3) == Frac(5, 6)
-    assert 1 + Frac(1, 2) == Frac(3, 2) and Frac(1, 2) != Frac(1, 3)
+    assert Frac(1, 2) + Frac(1, 1) == Frac(3, 2) and Frac(1, 2) != Frac(1, 3)
     assert Frac(1, 3) < Frac(1, 2) and sorted([Frac(1, 2), Frac(1, 3)])[0] == Frac(1, 3)
     assert (-Frac(1, 2)).value() == -0.5
 "#;
@@ -650,4 +650,110 @@ def check(candidate):
         json!({"test": "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(1) < 5 and candidate(1) > 3\n    for x in range(3):\n        assert candidate(x) == x\n", "entry_point": "f"}),
     );
     assert_eq!(reward(&o), 0.0, "{o:?}");
+}
+
+#[test]
+fn arithmetic_with_the_tests_values_never_reaches_the_candidate() {
+    // Found by review: forwarding `candidate(x) - y` sent the expected value `y` to the
+    // candidate, whose `__sub__` returned 0.0 (passing `abs(candidate(x) - y) < eps`) and
+    // recorded it, to return on the host-judged asserts that followed.
+    let cheat = r#"
+learned = {}
+class Probe:
+    def __init__(self, x):
+        self.x = x
+    def __sub__(self, other):
+        learned[self.x] = other
+        return 0.0
+    __rsub__ = __sub__
+def f(x):
+    return learned[x] if x in learned else Probe(x)
+"#;
+    let test = "import math\ndef check(candidate):\n    for x, y in [(1, 2.5), (2, 7.25), (3, 1.0)]:\n        assert math.fabs(candidate(x) - y) < 1e-6\n    assert candidate(1) == 2.5\n    assert math.isclose(candidate(2), 7.25)\n    assert abs(candidate(3) - 1.0) < 1e-9\n";
+    let o = grade(cheat, json!({"test": test, "entry_point": "f"}));
+    assert_eq!(reward(&o), 0.0, "{o:?}");
+}
+
+#[test]
+fn a_stop_iteration_from_a_call_does_not_end_the_tests_loop() {
+    let o = grade(
+        "def f(x):\n    raise StopIteration",
+        json!({"test": "def check(candidate):\n    cases = [(1, 2), (2, 4)]\n    assert all(map(lambda c: candidate(c[0]) == c[1], cases))\n", "entry_point": "f"}),
+    );
+    assert_eq!(reward(&o), 0.0, "{o:?}");
+}
+
+#[test]
+fn an_expected_value_never_comes_from_state_the_tests_keep() {
+    // Found by review: the plan's value of `count()` or `snapshot()` (functions of the tests
+    // reading their state) and of a name `check` rebinds was stale when the test ran.
+    let cases = [
+        (
+            "counter = {'n': 0}\ndef count():\n    return counter['n']\ndef check(candidate):\n    candidate(counter)\n    candidate(counter)\n    assert candidate(counter) == count()\n",
+            "def f(d):\n    d['n'] += 1\n    return d['n'] + 1",
+            "def f(d):\n    d['n'] += 1\n    return d['n']",
+        ),
+        (
+            "items = [1, 2, 3]\ndef snapshot():\n    return list(items)\ndef check(candidate):\n    assert candidate(items) == 6\n    assert [1, 2, 3] == snapshot()\n",
+            "def f(xs):\n    t = sum(xs)\n    xs.clear()\n    return t",
+            "def f(xs):\n    return sum(xs)",
+        ),
+        (
+            "def solve(x):\n    return x * 2\ndef check(candidate):\n    solve = candidate\n    assert 6 == solve(3)\n",
+            "def f(x):\n    return -1",
+            "def f(x):\n    return 2 * x",
+        ),
+    ];
+    for (test, wrong, right) in cases {
+        let reference = json!({"test": test, "entry_point": "f"});
+        let w = grade(wrong, reference.clone());
+        assert!(reward(&w) < 1.0, "{test}: {w:?}");
+        let r = grade(right, reference);
+        assert_eq!(reward(&r), 1.0, "{test}: {r:?}");
+    }
+}
+
+#[test]
+fn the_tests_class_data_is_not_served() {
+    // Found by review: a lent class of the tests' served its class-level table of answers.
+    let o = grade(
+        "def f(x):\n    return Case().table[x]",
+        json!({"test": "class Case:\n    table = {1: 11, 2: 29}\n    def __init__(self):\n        self.mine = 1\ndef check(candidate):\n    assert candidate(1) == 11\n    assert candidate(2) == 29\n", "entry_point": "f"}),
+    );
+    assert_eq!(reward(&o), 0.0, "{o:?}");
+    assert!(explanation(&o).contains("is not lent"), "{o:?}");
+}
+
+#[test]
+fn more_library_values_cross_as_themselves() {
+    let program = r#"
+import collections, datetime, types
+def keys():
+    return {"a": 1, "b": 2}.keys()
+def raw():
+    return bytearray(b"ab")
+def wrapped():
+    return collections.UserList([1, 2]), types.MappingProxyType({"k": 1})
+def day():
+    return datetime.date(2024, 2, 29) + datetime.timedelta(days=1)
+class Num:
+    def __float__(self):
+        return 2.5
+    def __index__(self):
+        return 3
+def num():
+    return Num()
+"#;
+    let test = r#"
+import datetime
+def check(candidate):
+    assert keys() == {"a", "b"} and list(keys()) == ["a", "b"]
+    assert raw() == b"ab"
+    assert wrapped() == ([1, 2], {"k": 1})
+    assert day() == datetime.date(2024, 3, 1)
+    assert float(num()) == 2.5 and list(range(num())) == [0, 1, 2]
+"#;
+    let o = grade(program, json!({"test": test, "entry_point": "keys"}));
+    assert_eq!(reward(&o), 1.0, "{o:?}");
+    assert_eq!(o.components["total"], Some(5.0));
 }
