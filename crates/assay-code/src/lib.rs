@@ -39,8 +39,8 @@
 //!   from the reference alone (in the sandbox, once per distinct reference, cached): the tests
 //!   are split into statements, and for every `assert A == B`, `assert math.isclose(A, B,
 //!   ...)` or `assert abs(A - B) < eps` whose side `B` (or `A`) does not involve the
-//!   candidate and reads no variable of the tests (a variable may be changed in place by
-//!   the time the test runs), that side is evaluated there. The candidate's run then receives only the other
+//!   candidate and is made of literals, builtins and pure modules only (anything the tests
+//!   bind may hold something else by the time the test runs), that side is evaluated there. The candidate's run then receives only the other
 //!   side (`candidate(3)`, without the assert's source), reports its value as plain data, and
 //!   the host compares it with Python's `==` semantics ([`pyvalue::py_eq`]) or the tolerance
 //!   ([`pyvalue::close`]). This covers 92% of HumanEval's scored asserts (most of the rest are
@@ -65,10 +65,12 @@
 //!   task's random nonce, after it ran; `exit(0)` or `os._exit(0)` before or during the tests
 //!   fails every test not yet reported.
 //! - Nothing the candidate returns is compared with the tests' values by its own code: values
-//!   cross as plain data (exact `int`, `str`, `list` …), and a handle is compared by the
-//!   candidate's rules only with another of its objects (`Frac(1, 2) == Frac(1, 2)`), by
-//!   identity with anything else, so an object whose `__eq__` always returns `True`, or a
-//!   callable object standing in for a function, fails.
+//!   cross as plain data (exact `int`, `str`, `list` …), and a handle is compared, or takes
+//!   part in arithmetic, by the candidate's rules only with another of its objects
+//!   (`Frac(1, 2) == Frac(1, 2)`); with anything else it compares by identity and does no
+//!   arithmetic, so no value of the tests reaches the candidate through an operator, and an
+//!   object whose `__eq__` always returns `True`, or a callable object standing in for a
+//!   function, fails.
 //!   Monkeypatching builtins, `math.isclose` or `AssertionError` changes only the candidate's
 //!   process.
 //! - Tests are sent in memory, never written where the program could read them as files.
