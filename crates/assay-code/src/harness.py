@@ -375,6 +375,8 @@ def __assay_encode(x, other, depth=0):
         return {"m": str(x)}
     if t is range:
         return {"r": [__assay_encode(v, other) for v in (x.start, x.stop, x.step)]}
+    if t is slice:
+        return {"sl": [__assay_encode(v, other, depth) for v in (x.start, x.stop, x.step)]}
     return other(x, depth)
 
 
@@ -409,6 +411,8 @@ def __assay_decode(x, other, depth=0):
                 return __assay_fractions.Fraction(*(__assay_decode(e, other, depth) for e in v))
             if tag == "r":
                 return range(*(__assay_decode(e, other, depth) for e in v))
+            if tag == "sl" and len(v) == 3:
+                return slice(*(__assay_decode(e, other, depth) for e in v))
         if type(v) is str:
             if tag == "b":
                 return bytes.fromhex(v)

@@ -743,6 +743,11 @@ class Num:
         return 3
 def num():
     return Num()
+class Squares:
+    def __getitem__(self, key):
+        return [i * i for i in range(10)][key]
+def squares():
+    return Squares()
 "#;
     let test = r#"
 import datetime
@@ -752,8 +757,9 @@ def check(candidate):
     assert wrapped() == ([1, 2], {"k": 1})
     assert day() == datetime.date(2024, 3, 1)
     assert float(num()) == 2.5 and list(range(num())) == [0, 1, 2]
+    assert squares()[1:3] == [1, 4]
 "#;
     let o = grade(program, json!({"test": test, "entry_point": "keys"}));
     assert_eq!(reward(&o), 1.0, "{o:?}");
-    assert_eq!(o.components["total"], Some(5.0));
+    assert_eq!(o.components["total"], Some(6.0));
 }
