@@ -18,6 +18,7 @@
 
 def __assay_canon(x, depth=0):
     """Plain data as tagged JSON, compared on the host with Python's `==` semantics."""
+    import collections
     import decimal
     import fractions
 
@@ -40,8 +41,13 @@ def __assay_canon(x, depth=0):
         return {"set": [__assay_canon(v, depth + 1) for v in x]}
     if t is dict:
         return {"dict": [[__assay_canon(k, depth + 1), __assay_canon(v, depth + 1)] for k, v in x.items()]}
-    if t is fractions.Fraction or t is decimal.Decimal:
-        return {"other": f"{t.__name__}({x})"}
+    if t is fractions.Fraction:
+        return {"frac": [str(x.numerator), str(x.denominator)]}
+    if t is decimal.Decimal:
+        return {"dec": str(x)}
+    if t is collections.OrderedDict or t is collections.Counter:
+        tag = "odict" if t is collections.OrderedDict else "counter"
+        return {tag: [[__assay_canon(k, depth + 1), __assay_canon(v, depth + 1)] for k, v in dict.items(x)]}
     # Views of a dict's keys and items compare as sets; dates and times by their repr.
     if t is type({}.keys()) or t is type({}.items()):
         return {"set": [__assay_canon(v, depth + 1) for v in x]}
@@ -133,12 +139,8 @@ def __assay_plan(spec):
         hold the same value whenever the test runs. Anything the tests bind may not: an
         earlier statement that calls the candidate (so is not run here) may change a
         variable in place, or state a function of the tests reads; a random value differs."""
-        local = {a.arg for n in ast.walk(node) if isinstance(n, ast.Lambda) for a in n.args.args}
         for n in ast.walk(node):
-            if isinstance(n, ast.comprehension):
-                local.update(t.id for t in ast.walk(n.target) if isinstance(t, ast.Name))
-        for n in ast.walk(node):
-            if not isinstance(n, ast.Name) or n.id in local:
+            if not isinstance(n, ast.Name):
                 continue
             value = env.get(n.id, builtins.__dict__.get(n.id))
             pure = isinstance(value, types.ModuleType) and value.__name__ in __ASSAY_PURE_PLAN_MODULES
@@ -168,7 +170,8 @@ def __assay_plan(spec):
             except BaseException:
                 continue
             uses = sorted({n.id for n in ast.walk(expr) if isinstance(n, ast.Name)})
-            sides.append({"expr": ast.unparse(expr), "expected": value, "uses": uses})
+            other = sorted({n.id for n in ast.walk(expected) if isinstance(n, ast.Name)})
+            sides.append({"expr": ast.unparse(expr), "expected": value, "uses": uses, "other": other})
         return sides or None
 
     def number(node):
@@ -193,7 +196,7 @@ def __assay_plan(spec):
         ):
             found = split(tuple(test.args))
             if found:
-                tol = {"rel": 1e-09, "abs": 0.0, "strict": False}
+                tol = {"rel": 1e-09, "abs": 0.0, "strict": False, "form": "isclose"}
                 for k in test.keywords:
                     tol["rel" if k.arg == "rel_tol" else "abs"] = number(k.value)
                 return found, tol
@@ -215,7 +218,7 @@ def __assay_plan(spec):
             if found:
                 eps = number(test.comparators[0])
                 strict = isinstance(test.ops[0], ast.Lt)
-                return found, {"rel": 0.0, "abs": eps, "strict": strict}
+                return found, {"rel": 0.0, "abs": eps, "strict": strict, "form": "abs"}
         return None
 
     plan = []
@@ -964,6 +967,31 @@ def __assay_candidate(source, sock):
                     pass
 
 
+# Methods a class may define and still be lent to a program as plain data structure.
+__ASSAY_DATA_METHODS = frozenset(
+    "__init__ __repr__ __str__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__ __hash__ __len__ __iter__ __bool__".split()
+)
+
+
+def __assay_data_class(cls, test_globals):
+    """Whether `cls` is a data structure of the tests' (`ListNode`, `TreeNode`): defined by
+    them, with no method but a few dunders, none of which reads a global of the tests (a
+    class with a `solve` method, or an `__init__` that calls the reference solution, would
+    lend the program the answers)."""
+    import types
+
+    if not isinstance(cls, type) or cls.__module__ != "__main__" or cls.__bases__ != (object,):
+        return False
+    for name, value in vars(cls).items():
+        if name in ("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__slots__"):
+            continue
+        if name not in __ASSAY_DATA_METHODS or type(value) is not types.FunctionType:
+            return False
+        if test_globals.intersection(value.__code__.co_names):
+            return False
+    return True
+
+
 def __assay_free_names(source):
     """Names the program reads (the judge lends the tests' classes only under these)."""
     import ast
@@ -1105,9 +1133,19 @@ def __assay_harness(spec):
     env["__builtins__"] = builtins
     builtin_names = builtins.__dict__
     shadowing = {n: env.pop(n) for n in list(env) if n in builtin_names and not n.startswith("__")}
-    candidate_names = set(names)
+    # The names the candidate decides (a module it imported is the judge's own copy).
+    candidate_names = {n for n, v in names.items() if not isinstance(v, types.ModuleType)}
     if param is not None:
-        entry = names.get(spec["entry_point"])
+        entry_point = spec["entry_point"]
+        if entry_point.isidentifier():
+            entry = names.get(entry_point)
+        else:
+            # LeetCode style: `Solution().twoSum`, evaluated over the program's names.
+            try:
+                entry = eval(compile(entry_point, "<entry point>", "eval"), {"__builtins__": builtins, **names})
+            except BaseException as e:
+                report({"load_error": f"the entry point {entry_point!r} failed: {describe(e).strip()}"})
+                return
         if not callable(entry):
             report({"load_error": f"the response defines no function {spec['entry_point']!r}"})
             return
@@ -1121,8 +1159,9 @@ def __assay_harness(spec):
         broken = "test setup failed: " + describe(e)
     lent = []
     wanted = __assay_free_names(spec["candidate"])
+    test_globals = {n for n in env if n not in names}
     for name, value in env.items():
-        if name in wanted and isinstance(value, type) and value.__module__ == "__main__" and name not in names:
+        if name in wanted and name not in names and __assay_data_class(value, test_globals - {name}):
             try:
                 lent.append([name, peer.encode(value)])
             except BaseException:
@@ -1144,9 +1183,17 @@ def __assay_harness(spec):
             sides = test["sides"]
             if sides:
                 # The side that involves the candidate is evaluated; the host holds the other
-                # side's value. Without such a side (no name of the candidate's on either),
-                # the first.
-                k = next((k for k, side in enumerate(sides) if candidate_names.intersection(side["uses"])), 0)
+                # side's value, computed with Python's builtins, so that side must name none of
+                # the candidate's (a program defining `max` and `sum` would otherwise choose
+                # what `max(3, 0) == sum([1, 2])` compares). Without any name of the
+                # candidate's on either side, the first.
+                mine = candidate_names.intersection
+                usable = [k for k, side in enumerate(sides) if not mine(side.get("other", ()))]
+                k = next((k for k in usable if mine(sides[k]["uses"])), None)
+                if k is None:
+                    if len(usable) < len(sides):
+                        raise NameError("the program redefines a name the expected value is computed with")
+                    k = 0
                 scope = {**env, **shadowing} if shadowing else env
                 value = canon(eval(compile(sides[k]["expr"], f"<test {index}>", "eval"), scope))
                 report({"i": index, "value": value, "side": k})

@@ -207,7 +207,7 @@ fn verdict(test: &PlanTest, report: &Value) -> Result<(), String> {
         return failed();
     };
     let equal = match test.tolerance {
-        Some(t) => close(value, &side.expected, t.rel, t.abs, t.strict),
+        Some(t) => close(value, &side.expected, t),
         None => py_eq(value, &side.expected),
     };
     if equal {

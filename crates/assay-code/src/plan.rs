@@ -32,7 +32,7 @@ pub(crate) struct PlanTest {
     pub sides: Vec<Side>,
     /// For `math.isclose(A, B, ...)` and `abs(A - B) < eps`: how close is equal.
     #[serde(default)]
-    pub tolerance: Option<Tolerance>,
+    pub tolerance: Option<crate::pyvalue::Tolerance>,
 }
 
 impl PlanTest {
@@ -55,17 +55,10 @@ pub(crate) struct Side {
     /// The names `expr` uses: the judge picks the side that uses one of the candidate's.
     #[serde(default)]
     pub uses: Vec<String>,
-}
-
-/// A numeric tolerance: `|a - b| <= max(rel * max(|a|, |b|), abs)` (`<` when `strict`).
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub(crate) struct Tolerance {
-    /// Relative tolerance.
-    pub rel: f64,
-    /// Absolute tolerance.
-    pub abs: f64,
-    /// Whether the bound is strict (`abs(a - b) < eps`).
-    pub strict: bool,
+    /// The names the other operand (whose value is `expected`) uses: a side whose other
+    /// operand names one of the candidate's is not judged on the host.
+    #[serde(default)]
+    pub other: Vec<String>,
 }
 
 /// A prepared test suite.
@@ -135,7 +128,7 @@ pub(crate) fn harness_task(
                 let sides: Vec<Value> = t
                     .sides
                     .iter()
-                    .map(|s| json!({"expr": s.expr, "uses": s.uses}))
+                    .map(|s| json!({"expr": s.expr, "uses": s.uses, "other": s.other}))
                     .collect();
                 json!({"src": null, "scored": t.scored, "sides": sides})
             } else {

@@ -714,14 +714,92 @@ fn an_expected_value_never_comes_from_state_the_tests_keep() {
 }
 
 #[test]
-fn the_tests_class_data_is_not_served() {
+fn the_tests_class_data_and_methods_are_not_lent() {
     // Found by review: a lent class of the tests' served its class-level table of answers.
+    let passed = grade(
+        "def f(x, case):\n    return case.table[x]",
+        json!({"test": "class Case:\n    table = {1: 11, 2: 29}\n    def __init__(self):\n        self.mine = 1\ndef check(candidate):\n    assert candidate(1, Case()) == 11\n    assert candidate(2, Case()) == 29\n", "entry_point": "f"}),
+    );
+    assert_eq!(reward(&passed), 0.0, "{passed:?}");
+    assert!(explanation(&passed).contains("is not lent"), "{passed:?}");
+    // Found by review: every class of the tests was lent to a program naming it, a reference
+    // solution included. Only data structures are (a few dunders, reading no test global).
+    let oracle = r#"
+import random
+class RefSolution:
+    def answer(self, n):
+        return sum(i * i % 7 for i in range(n)) ^ 12345
+class Wrapped:
+    def __init__(self, n):
+        self.n = RefSolution().answer(n)
+def check(candidate):
+    random.seed(1)
+    for _ in range(5):
+        n = random.randint(1, 1000)
+        assert candidate(n) == RefSolution().answer(n)
+"#;
+    for program in [
+        "def solve(n):\n    return RefSolution().answer(n)",
+        "def solve(n):\n    return Wrapped(n).n",
+    ] {
+        let o = grade(program, json!({"test": oracle, "entry_point": "solve"}));
+        assert_eq!(reward(&o), 0.0, "{program}: {o:?}");
+        assert!(explanation(&o).contains("is not defined"), "{o:?}");
+    }
+}
+
+#[test]
+fn host_comparisons_follow_python_for_library_numbers_and_dicts() {
+    let program = r#"
+import collections, decimal, fractions
+def od(pairs):
+    return collections.OrderedDict(reversed(pairs))
+def big(n):
+    return 2 ** n + 1
+def frac():
+    return fractions.Fraction(1, 2)
+def dec():
+    return decimal.Decimal("1.00")
+"#;
+    let reference = json!({
+        "setup": "import collections, decimal, math",
+        "asserts": [
+            "assert od([('a', 1), ('b', 2)]) == collections.OrderedDict([('a', 1), ('b', 2)])",
+            "assert abs(big(60) - 1152921504606846976) < 0.5",
+            "assert frac() == 0.5",
+            "assert dec() == decimal.Decimal('1.0')",
+            "assert math.isclose(frac(), 0.5)",
+        ],
+    });
+    let o = grade(program, reference);
+    // The first two are wrong (order; off by one beyond a float's precision), the rest right.
+    assert_eq!(o.components["passed"], Some(3.0), "{o:?}");
+    let failures = explanation(&o);
+    assert!(
+        failures.contains("\"test\":0") && failures.contains("\"test\":1"),
+        "{o:?}"
+    );
+}
+
+#[test]
+fn redefining_the_names_of_an_expected_value_fails_the_test() {
+    // Found by review: defining both `max` and `sum` chose which side of
+    // `max(3, 0) == sum([1, 2])` was compared with a value computed with the builtins.
     let o = grade(
-        "def f(x):\n    return Case().table[x]",
-        json!({"test": "class Case:\n    table = {1: 11, 2: 29}\n    def __init__(self):\n        self.mine = 1\ndef check(candidate):\n    assert candidate(1) == 11\n    assert candidate(2) == 29\n", "entry_point": "f"}),
+        "def sum(xs):\n    return -1\ndef max(*a):\n    return 3",
+        json!({"asserts": ["assert max(3, 0) == sum([1, 2])"]}),
     );
     assert_eq!(reward(&o), 0.0, "{o:?}");
-    assert!(explanation(&o).contains("is not lent"), "{o:?}");
+    assert!(explanation(&o).contains("redefines a name"), "{o:?}");
+}
+
+#[test]
+fn a_leetcode_entry_point_expression_is_called() {
+    let o = grade(
+        "class Solution:\n    def twoSum(self, nums, target):\n        seen = {}\n        for i, x in enumerate(nums):\n            if target - x in seen:\n                return [seen[target - x], i]\n            seen[x] = i",
+        json!({"test": "def check(candidate):\n    assert candidate(nums=[2, 7, 11, 15], target=9) == [0, 1]\n    assert candidate(nums=[3, 3], target=6) == [0, 1]\n", "entry_point": "Solution().twoSum"}),
+    );
+    assert_eq!(reward(&o), 1.0, "{o:?}");
 }
 
 #[test]
