@@ -12,6 +12,8 @@
 //! `Decimal` (`Fraction(1, 2) == 0.5`, `Decimal("1.0") == Decimal("1.00")`), NaN equal to
 //! nothing, complex numbers by parts.
 
+use std::collections::{HashMap, HashSet};
+
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Signed, ToPrimitive, Zero};
@@ -40,6 +42,12 @@ enum Number {
 
 /// Largest decimal exponent of a `Decimal` compared exactly (beyond, as a float).
 const DECIMAL_EXPONENT_LIMIT: i64 = 4000;
+/// Most digits of a number parsed exactly (Python prints at most 4,300 digits of an `int`);
+/// an `int` or `Fraction` with more is no number, a `Decimal` is compared as a float.
+const DIGITS_LIMIT: usize = 20_000;
+/// Most pairs of elements compared one by one, for sets and dicts whose elements have no
+/// canonical key (NaN, unhashable values); beyond, the two are reported unequal.
+const PAIRWISE_LIMIT: usize = 4_000_000;
 
 fn number(v: &Value) -> Option<Number> {
     match v {
@@ -50,10 +58,14 @@ fn number(v: &Value) -> Option<Number> {
         Value::Object(m) if m.len() == 1 => {
             let (tag, inner) = m.iter().next()?;
             match tag.as_str() {
-                "int" => Some(Number::Exact(
-                    BigRational::from_integer(inner.as_str()?.parse::<BigInt>().ok()?),
-                    Kind::Int,
-                )),
+                "int" => {
+                    let digits = inner.as_str()?;
+                    (digits.len() <= DIGITS_LIMIT).then_some(())?;
+                    Some(Number::Exact(
+                        BigRational::from_integer(digits.parse::<BigInt>().ok()?),
+                        Kind::Int,
+                    ))
+                }
                 "float" => Some(real(parse_float(inner.as_str()?)?, Kind::Float)),
                 "complex" => {
                     let parts = inner.as_array()?;
@@ -64,8 +76,9 @@ fn number(v: &Value) -> Option<Number> {
                 }
                 "frac" => {
                     let parts = inner.as_array()?;
-                    let num = parts.first()?.as_str()?.parse::<BigInt>().ok()?;
-                    let den = parts.get(1)?.as_str()?.parse::<BigInt>().ok()?;
+                    let (num, den) = (parts.first()?.as_str()?, parts.get(1)?.as_str()?);
+                    (num.len() <= DIGITS_LIMIT && den.len() <= DIGITS_LIMIT).then_some(())?;
+                    let (num, den) = (num.parse::<BigInt>().ok()?, den.parse::<BigInt>().ok()?);
                     (!den.is_zero())
                         .then(|| Number::Exact(BigRational::new(num, den), Kind::Fraction))
                 }
@@ -111,7 +124,7 @@ fn decimal(text: &str) -> Option<Number> {
         return None;
     }
     let exponent = exponent - i64::try_from(fraction.len()).ok()?;
-    if exponent.abs() > DECIMAL_EXPONENT_LIMIT {
+    if exponent.abs() > DECIMAL_EXPONENT_LIMIT || whole.len() + fraction.len() > DIGITS_LIMIT {
         return text.parse::<f64>().ok().map(|f| real(f, Kind::Decimal));
     }
     let mut digits: BigInt = format!("{whole}{fraction}").parse().ok()?;
@@ -334,6 +347,49 @@ fn json_dict(pairs: Vec<Value>) -> Value {
     serde_json::json!({ "dict": pairs })
 }
 
+/// A string equal for two hashable values exactly when Python finds them equal (`1`, `1.0`,
+/// `True` and `Fraction(1)` share one), or `None` for values without one (NaN, unhashable).
+fn key(v: &Value) -> Option<String> {
+    if let Some(n) = number(v) {
+        return match n {
+            Number::Exact(r, _) => Some(format!("n{r}")),
+            Number::Special(f, _) if f.is_infinite() => Some(format!("n{f}")),
+            Number::Special(..) => None,
+            Number::Complex(re, 0.0) => key(&serde_json::json!({"float": format!("{re:?}")})),
+            Number::Complex(re, im) => {
+                (re.is_finite() && im.is_finite()).then(|| format!("c{re:?},{im:?}"))
+            }
+        };
+    }
+    match v {
+        Value::Null => Some("none".into()),
+        Value::String(s) => Some(format!("s{}", serde_json::to_string(s).ok()?)),
+        _ => {
+            if let Some(Value::String(hex)) = tagged(v, "bytes") {
+                return Some(format!("b{hex}"));
+            }
+            if let Some(Value::Array(items)) = tagged(v, "tuple") {
+                let inner: Option<Vec<String>> = items.iter().map(key).collect();
+                return Some(format!("t{}", serde_json::to_string(&inner?).ok()?));
+            }
+            if let Some(Value::Array(items)) = tagged(v, "set") {
+                let mut inner: Vec<String> = items.iter().map(key).collect::<Option<_>>()?;
+                inner.sort();
+                return Some(format!("f{}", serde_json::to_string(&inner).ok()?));
+            }
+            if let Some(Value::String(repr)) = tagged(v, "other") {
+                return Some(format!("o{repr}"));
+            }
+            None
+        }
+    }
+}
+
+/// The keys of a set's elements, if every element has one.
+fn keys(items: &[Value]) -> Option<HashSet<String>> {
+    items.iter().map(key).collect()
+}
+
 fn any_equal(needle: &Value, hay: &[Value]) -> bool {
     hay.iter().any(|h| py_eq(needle, h))
 }
@@ -357,7 +413,14 @@ pub fn py_eq(a: &Value, b: &Value) -> bool {
             if let (Some(Value::Array(x)), Some(Value::Array(y))) =
                 (tagged(a, "set"), tagged(b, "set"))
             {
-                return x.len() == y.len() && x.iter().all(|v| any_equal(v, y));
+                if x.len() != y.len() {
+                    return false;
+                }
+                if let (Some(kx), Some(ky)) = (keys(x), keys(y)) {
+                    return kx == ky;
+                }
+                return x.len().saturating_mul(y.len()) <= PAIRWISE_LIMIT
+                    && x.iter().all(|v| any_equal(v, y));
             }
             if let (Some(Value::Array(x)), Some(Value::Array(y))) =
                 (tagged(a, "odict"), tagged(b, "odict"))
@@ -395,7 +458,22 @@ pub fn py_eq(a: &Value, b: &Value) -> bool {
                 ) else {
                     return false;
                 };
-                return x.len() == y.len()
+                if x.len() != y.len() {
+                    return false;
+                }
+                let by_key = |pairs: &[(Value, Value)]| -> Option<HashMap<String, Value>> {
+                    pairs
+                        .iter()
+                        .map(|(k, v)| Some((key(k)?, v.clone())))
+                        .collect()
+                };
+                if let (Some(kx), Some(ky)) = (by_key(&x), by_key(&y)) {
+                    return kx.len() == ky.len()
+                        && kx
+                            .iter()
+                            .all(|(k, v)| ky.get(k).is_some_and(|w| py_eq(v, w)));
+                }
+                return x.len().saturating_mul(y.len()) <= PAIRWISE_LIMIT
                     && x.iter().all(|(k, v)| {
                         y.iter()
                             .find(|(k2, _)| py_eq(k, k2))
@@ -534,6 +612,30 @@ mod tests {
         assert!(py_eq(
             &json!({"dec": "1E+999999"}),
             &json!({"dec": "1E+999999"})
+        ));
+    }
+
+    #[test]
+    fn large_sets_and_dicts_compare_by_key() {
+        // Beyond the pairwise limit: equal only if compared by key.
+        let n = 20_000;
+        let a: Vec<serde_json::Value> = (0..n).map(|i| int(&i.to_string())).collect();
+        let mut b: Vec<serde_json::Value> =
+            (0..n).rev().map(|i| float(&format!("{i}.0"))).collect();
+        assert!(py_eq(&json!({"set": a}), &json!({"set": b.clone()})));
+        b[0] = float("0.5");
+        assert!(!py_eq(
+            &json!({"set": (0..n).map(|i| int(&i.to_string())).collect::<Vec<_>>()}),
+            &json!({"set": b})
+        ));
+        // Keys follow Python's equality across types, and NaN has none.
+        assert!(py_eq(
+            &json!({"set": [json!(true), json!("1")]}),
+            &json!({"set": [int("1"), json!("1")]})
+        ));
+        assert!(!py_eq(
+            &json!({"set": [float("nan")]}),
+            &json!({"set": [float("nan")]})
         ));
     }
 
