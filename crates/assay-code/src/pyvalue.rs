@@ -38,6 +38,9 @@ enum Number {
     Special(f64, Kind),
     /// A complex number.
     Complex(f64, f64),
+    /// A `Decimal` too long or too far from 1 to compare exactly as a fraction: its sign,
+    /// digits without leading or trailing zeros, and exponent. Equal only to the same.
+    Decimal(bool, String, i64),
 }
 
 /// Largest decimal exponent of a `Decimal` compared exactly (beyond, as a float).
@@ -123,11 +126,24 @@ fn decimal(text: &str) -> Option<Number> {
     {
         return None;
     }
-    let exponent = exponent - i64::try_from(fraction.len()).ok()?;
-    if exponent.abs() > DECIMAL_EXPONENT_LIMIT || whole.len() + fraction.len() > DIGITS_LIMIT {
-        return text.parse::<f64>().ok().map(|f| real(f, Kind::Decimal));
+    let exponent = exponent.checked_sub(i64::try_from(fraction.len()).ok()?)?;
+    let all = format!("{whole}{fraction}");
+    let trimmed = all.trim_start_matches('0');
+    if trimmed.is_empty() {
+        return Some(Number::Exact(BigRational::zero(), Kind::Decimal));
     }
-    let mut digits: BigInt = format!("{whole}{fraction}").parse().ok()?;
+    if exponent.unsigned_abs() > DECIMAL_EXPONENT_LIMIT.unsigned_abs()
+        || trimmed.len() > DIGITS_LIMIT
+    {
+        let significant = trimmed.trim_end_matches('0');
+        let shift = i64::try_from(trimmed.len() - significant.len()).ok()?;
+        return Some(Number::Decimal(
+            negative,
+            significant.to_owned(),
+            exponent.checked_add(shift)?,
+        ));
+    }
+    let mut digits: BigInt = trimmed.parse().ok()?;
     if negative {
         digits = -digits;
     }
@@ -155,6 +171,7 @@ fn parse_float(repr: &str) -> Option<f64> {
 fn numbers_eq(a: &Number, b: &Number) -> bool {
     use Number::*;
     match (a, b) {
+        (Decimal(..), _) | (_, Decimal(..)) => a == b,
         (Exact(x, _), Exact(y, _)) => x == y,
         (Special(x, _), Special(y, _)) => x == y,
         (Exact(..), Special(..)) | (Special(..), Exact(..)) => false,
@@ -203,6 +220,10 @@ fn to_float(n: &Number) -> Option<f64> {
             (f.is_finite() || *kind == Kind::Decimal).then_some(f)
         }
         Number::Special(f, _) => Some(*f),
+        Number::Decimal(negative, digits, exponent) => {
+            let sign = if *negative { "-" } else { "" };
+            format!("{sign}{digits}e{exponent}").parse().ok()
+        }
         Number::Complex(..) => None,
     }
 }
@@ -347,38 +368,60 @@ fn json_dict(pairs: Vec<Value>) -> Value {
     serde_json::json!({ "dict": pairs })
 }
 
-/// A string equal for two hashable values exactly when Python finds them equal (`1`, `1.0`,
-/// `True` and `Fraction(1)` share one), or `None` for values without one (NaN, unhashable).
-fn key(v: &Value) -> Option<String> {
+/// A key equal for two hashable values exactly when Python finds them equal (`1`, `1.0`,
+/// `True` and `Fraction(1)` share one); its size is linear in the value's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Key {
+    Number(BigRational),
+    Infinity(bool),
+    /// A complex number with a non-zero imaginary part, by the bits of its parts.
+    Complex(u64, u64),
+    Decimal(bool, String, i64),
+    None,
+    Str(String),
+    Bytes(String),
+    Tuple(Vec<Key>),
+    /// A frozenset: its elements' keys, sorted.
+    FrozenSet(Vec<Key>),
+    Other(String),
+}
+
+/// The key of a hashable value, or `None` for values without one (NaN, unhashable).
+fn key(v: &Value) -> Option<Key> {
     if let Some(n) = number(v) {
+        let bits = |f: f64| if f == 0.0 { 0 } else { f.to_bits() };
         return match n {
-            Number::Exact(r, _) => Some(format!("n{r}")),
-            Number::Special(f, _) if f.is_infinite() => Some(format!("n{f}")),
+            Number::Exact(r, _) => Some(Key::Number(r)),
+            Number::Special(f, _) if f.is_infinite() => Some(Key::Infinity(f > 0.0)),
             Number::Special(..) => None,
-            Number::Complex(re, 0.0) => key(&serde_json::json!({"float": format!("{re:?}")})),
+            Number::Decimal(neg, digits, exp) => Some(Key::Decimal(neg, digits, exp)),
+            Number::Complex(re, 0.0) => match real(re, Kind::Float) {
+                Number::Exact(r, _) => Some(Key::Number(r)),
+                Number::Special(f, _) if f.is_infinite() => Some(Key::Infinity(f > 0.0)),
+                _ => None,
+            },
             Number::Complex(re, im) => {
-                (re.is_finite() && im.is_finite()).then(|| format!("c{re:?},{im:?}"))
+                (re.is_finite() && im.is_finite()).then(|| Key::Complex(bits(re), bits(im)))
             }
         };
     }
     match v {
-        Value::Null => Some("none".into()),
-        Value::String(s) => Some(format!("s{}", serde_json::to_string(s).ok()?)),
+        Value::Null => Some(Key::None),
+        Value::String(s) => Some(Key::Str(s.clone())),
         _ => {
             if let Some(Value::String(hex)) = tagged(v, "bytes") {
-                return Some(format!("b{hex}"));
+                return Some(Key::Bytes(hex.clone()));
             }
             if let Some(Value::Array(items)) = tagged(v, "tuple") {
-                let inner: Option<Vec<String>> = items.iter().map(key).collect();
-                return Some(format!("t{}", serde_json::to_string(&inner?).ok()?));
+                return Some(Key::Tuple(items.iter().map(key).collect::<Option<_>>()?));
             }
             if let Some(Value::Array(items)) = tagged(v, "set") {
-                let mut inner: Vec<String> = items.iter().map(key).collect::<Option<_>>()?;
+                let mut inner: Vec<Key> = items.iter().map(key).collect::<Option<_>>()?;
                 inner.sort();
-                return Some(format!("f{}", serde_json::to_string(&inner).ok()?));
+                return Some(Key::FrozenSet(inner));
             }
             if let Some(Value::String(repr)) = tagged(v, "other") {
-                return Some(format!("o{repr}"));
+                return Some(Key::Other(repr.clone()));
             }
             None
         }
@@ -386,7 +429,7 @@ fn key(v: &Value) -> Option<String> {
 }
 
 /// The keys of a set's elements, if every element has one.
-fn keys(items: &[Value]) -> Option<HashSet<String>> {
+fn keys(items: &[Value]) -> Option<HashSet<Key>> {
     items.iter().map(key).collect()
 }
 
@@ -461,7 +504,7 @@ pub fn py_eq(a: &Value, b: &Value) -> bool {
                 if x.len() != y.len() {
                     return false;
                 }
-                let by_key = |pairs: &[(Value, Value)]| -> Option<HashMap<String, Value>> {
+                let by_key = |pairs: &[(Value, Value)]| -> Option<HashMap<Key, Value>> {
                     pairs
                         .iter()
                         .map(|(k, v)| Some((key(k)?, v.clone())))
@@ -636,6 +679,38 @@ mod tests {
         assert!(!py_eq(
             &json!({"set": [float("nan")]}),
             &json!({"set": [float("nan")]})
+        ));
+    }
+
+    #[test]
+    fn decimals_beyond_the_exact_range_equal_only_themselves() {
+        let long = json!({"dec": format!("1.{}1", "0".repeat(20_000))});
+        assert!(!py_eq(&long, &int("1")));
+        assert!(py_eq(&long, &long.clone()));
+        assert!(!py_eq(&json!({"dec": "1E-5000"}), &int("0")));
+        assert!(!py_eq(&json!({"dec": "1E+5000"}), &float("inf")));
+        assert!(py_eq(
+            &json!({"dec": "1.0E+5000"}),
+            &json!({"dec": "10E+4999"})
+        ));
+        assert!(!py_eq(
+            &json!({"dec": "1.5E-9223372036854775807"}),
+            &int("0")
+        ));
+        assert!(py_eq(&json!({"dec": "0E-9000"}), &int("0")));
+    }
+
+    #[test]
+    fn deeply_nested_keys_stay_small() {
+        let mut v = int("3");
+        for _ in 0..60 {
+            v = json!({ "tuple": [v] });
+        }
+        let set = json!({"set": [int("1"), int("2"), v.clone()]});
+        assert!(py_eq(&set, &set.clone()));
+        assert!(!py_eq(
+            &set,
+            &json!({"set": [int("1"), int("2"), int("3")]})
         ));
     }
 
