@@ -967,6 +967,10 @@ def __assay_candidate(source, sock):
                     pass
 
 
+# Builtins that look names up: a lent class's methods may not use them.
+__ASSAY_LOOKUP_BUILTINS = frozenset(
+    "globals locals vars eval exec compile getattr setattr delattr __import__ open breakpoint".split()
+)
 # Methods a class may define and still be lent to a program as plain data structure.
 __ASSAY_DATA_METHODS = frozenset(
     "__init__ __repr__ __str__ __eq__ __ne__ __lt__ __le__ __gt__ __ge__ __hash__ __len__ __iter__ __bool__".split()
@@ -974,21 +978,42 @@ __ASSAY_DATA_METHODS = frozenset(
 
 
 def __assay_data_class(cls, test_globals):
-    """Whether `cls` is a data structure of the tests' (`ListNode`, `TreeNode`): defined by
-    them, with no method but a few dunders, none of which reads a global of the tests (a
-    class with a `solve` method, or an `__init__` that calls the reference solution, would
-    lend the program the answers)."""
+    """Whether `cls` is a data structure of the tests' (`ListNode`, `TreeNode`): a plain class
+    they defined, with no method but a few dunders written in its body, none of which reaches
+    a global of the tests (by name, through a nested comprehension or function, a default
+    value or a closure) or a builtin that looks names up (`globals`, `getattr` …). A class with
+    a `solve` method, or an `__init__` that calls the reference solution, would lend the
+    program the answers."""
+    import dis
     import types
 
-    if not isinstance(cls, type) or cls.__module__ != "__main__" or cls.__bases__ != (object,):
+    if type(cls) is not type or cls.__module__ != "__main__" or cls.__bases__ != (object,):
         return False
+    forbidden = (test_globals - {cls.__name__}) | __ASSAY_LOOKUP_BUILTINS
+    plain = (type(None), bool, int, float, str, bytes)
+    slots = getattr(cls, "__slots__", ())
     for name, value in vars(cls).items():
         if name in ("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__slots__"):
             continue
+        if name == "__hash__" and value is None:
+            continue  # what defining __eq__ leaves
+        if name in slots and type(value) is types.MemberDescriptorType:
+            continue
         if name not in __ASSAY_DATA_METHODS or type(value) is not types.FunctionType:
             return False
-        if test_globals.intersection(value.__code__.co_names):
+        if value.__closure__ or not value.__qualname__.startswith(cls.__qualname__ + "."):
             return False
+        defaults = (value.__defaults__ or ()) + tuple((value.__kwdefaults__ or {}).values())
+        if any(type(d) not in plain for d in defaults):
+            return False
+        codes = [value.__code__]
+        while codes:
+            code = codes.pop()
+            codes.extend(c for c in code.co_consts if type(c) is types.CodeType)
+            for ins in dis.get_instructions(code):
+                if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL"):
+                    if ins.argval in forbidden:
+                        return False
     return True
 
 

@@ -841,3 +841,39 @@ def check(candidate):
     assert_eq!(reward(&o), 1.0, "{o:?}");
     assert_eq!(o.components["total"], Some(6.0));
 }
+
+#[test]
+fn a_data_class_that_reaches_the_tests_globals_is_not_lent() {
+    // Found by review: the check read only the top-level names of the class's methods.
+    let program = "def f(n):\n    return Box(n).hint";
+    let tests =
+        "def check(candidate):\n    assert candidate(3) == 10\n    assert candidate(4) == 17\n";
+    let boxes = [
+        "class Box:\n    def __init__(self, n):\n        self.hint = [solve(k) for k in (n,)][0]\n",
+        "class Box:\n    def __init__(self, n, _s=solve):\n        self.hint = _s(n)\n",
+        "class Box:\n    def __init__(self, n):\n        self.hint = globals()['solve'](n)\n",
+        "def track(cls, s=solve):\n    def __init__(self, n):\n        self.hint = s(n)\n    cls.__init__ = __init__\n    return cls\n@track\nclass Box:\n    pass\n",
+        "class Meta(type):\n    def __call__(cls, n):\n        o = super().__call__()\n        o.hint = solve(n)\n        return o\nclass Box(metaclass=Meta):\n    pass\n",
+    ];
+    for class in boxes {
+        let test = format!("def solve(n):\n    return n * n + 1\n{class}{tests}");
+        let o = grade(program, json!({"test": test, "entry_point": "f"}));
+        assert_eq!(reward(&o), 0.0, "{class}: {o:?}");
+    }
+    // Plain data structures are lent, with `__eq__` (and so no hash) or `__slots__`.
+    let lent = r#"
+class P:
+    __slots__ = ("x", "y")
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+    def __eq__(self, other):
+        return isinstance(other, P) and (self.x, self.y) == (other.x, other.y)
+def check(candidate):
+    assert candidate(1, 2) == P(1, 2)
+"#;
+    let o = grade(
+        "def f(x, y):\n    return P(x, y)",
+        json!({"test": lent, "entry_point": "f"}),
+    );
+    assert_eq!(reward(&o), 1.0, "{o:?}");
+}
