@@ -174,6 +174,21 @@ def __assay_plan(spec):
             sides.append({"expr": ast.unparse(expr), "expected": value, "uses": uses, "other": other})
         return sides or None
 
+    def isclose_function(node):
+        """`"isclose"` or `"cmath_isclose"` if `node` is `math.isclose` or `cmath.isclose`
+        themselves (not a function of the tests' of that name), else None."""
+        import cmath
+        import math
+
+        # `math` the tests do not bind is the judge's own module when the test runs (also when
+        # the program imported it: a name the tests use as a module is rebound).
+        scope = {**{m.__name__: m for m in (math, cmath) if m.__name__ not in bound}, **env}
+        try:
+            f = eval(compile(ast.Expression(node), "<isclose>", "eval"), scope)
+        except BaseException:
+            return None
+        return "isclose" if f is math.isclose else "cmath_isclose" if f is cmath.isclose else None
+
     def number(node):
         stateless(node)
         value = eval(compile(ast.Expression(node), "<tolerance>", "eval"), env)
@@ -187,16 +202,18 @@ def __assay_plan(spec):
         if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
             found = split((test.left, test.comparators[0]))
             return found and (found, None)
-        # math.isclose(A, B, rel_tol=..., abs_tol=...)
+        # math.isclose(A, B, rel_tol=..., abs_tol=...), cmath.isclose: the real ones only
         if (
             isinstance(test, ast.Call)
             and ast.unparse(test.func) in ("math.isclose", "isclose", "cmath.isclose")
             and len(test.args) == 2
             and all(k.arg in ("rel_tol", "abs_tol") for k in test.keywords)
+            and isclose_function(test.func)
         ):
             found = split(tuple(test.args))
             if found:
-                tol = {"rel": 1e-09, "abs": 0.0, "strict": False, "form": "isclose"}
+                form = isclose_function(test.func)
+                tol = {"rel": 1e-09, "abs": 0.0, "strict": False, "form": form}
                 for k in test.keywords:
                     tol["rel" if k.arg == "rel_tol" else "abs"] = number(k.value)
                 return found, tol
@@ -208,6 +225,8 @@ def __assay_plan(spec):
             and isinstance(test.ops[0], (ast.Lt, ast.LtE))
             and isinstance(test.left, ast.Call)
             and ast.unparse(test.left.func) == "abs"
+            and "abs" not in bound
+            and "abs" not in env
             and len(test.left.args) == 1
             and isinstance(test.left.args[0], ast.BinOp)
             and isinstance(test.left.args[0].op, ast.Sub)
@@ -510,7 +529,7 @@ def __assay_peer(sock, tag, strict, error, on_lost):
         if op == "setattr" or name in getattr(target, "__dict__", ()):
             return True
         found = getattr(type(target), name, None)
-        return isinstance(found, (types.FunctionType, property, staticmethod, classmethod))
+        return isinstance(found, (types.FunctionType, property, staticmethod, classmethod, types.MemberDescriptorType))
 
     def guard(x):
         if strict and not lendable(x):
@@ -967,9 +986,12 @@ def __assay_candidate(source, sock):
                     pass
 
 
-# Builtins that look names up: a lent class's methods may not use them.
-__ASSAY_LOOKUP_BUILTINS = frozenset(
-    "globals locals vars eval exec compile getattr setattr delattr __import__ open breakpoint".split()
+# The only globals a lent data class's methods may read (besides its own name): builtins that
+# compute, and only while neither the tests nor the program bind those names.
+__ASSAY_DATA_GLOBALS = frozenset(
+    "isinstance type str repr len int float bool tuple list dict set frozenset hash id abs min max "
+    "sum sorted range enumerate zip iter next any all round divmod super object NotImplemented "
+    "None True False ValueError TypeError IndexError KeyError StopIteration".split()
 )
 # Methods a class may define and still be lent to a program as plain data structure.
 __ASSAY_DATA_METHODS = frozenset(
@@ -977,7 +999,7 @@ __ASSAY_DATA_METHODS = frozenset(
 )
 
 
-def __assay_data_class(cls, test_globals):
+def __assay_data_class(cls, unsafe):
     """Whether `cls` is a data structure of the tests' (`ListNode`, `TreeNode`): a plain class
     they defined, with no method but a few dunders written in its body, none of which reaches
     a global of the tests (by name, through a nested comprehension or function, a default
@@ -989,7 +1011,7 @@ def __assay_data_class(cls, test_globals):
 
     if type(cls) is not type or cls.__module__ != "__main__" or cls.__bases__ != (object,):
         return False
-    forbidden = (test_globals - {cls.__name__}) | __ASSAY_LOOKUP_BUILTINS
+    allowed = (__ASSAY_DATA_GLOBALS - unsafe) | {cls.__name__}
     plain = (type(None), bool, int, float, str, bytes)
     slots = getattr(cls, "__slots__", ())
     for name, value in vars(cls).items():
@@ -1012,9 +1034,34 @@ def __assay_data_class(cls, test_globals):
             codes.extend(c for c in code.co_consts if type(c) is types.CodeType)
             for ins in dis.get_instructions(code):
                 if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL"):
-                    if ins.argval in forbidden:
+                    if ins.argval not in allowed:
                         return False
     return True
+
+
+def __assay_bound_names(suite, tests):
+    """Every name the tests' code binds, anywhere (assignments, definitions, imports, `global`
+    declarations, loop and `with` targets)."""
+    import ast
+
+    bound = set()
+    for src in [suite["setup"]] + [t["src"] for t in tests if t["src"]]:
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            continue
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+                bound.add(n.id)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(n.name)
+            elif isinstance(n, (ast.Global, ast.Nonlocal)):
+                bound.update(n.names)
+            elif isinstance(n, ast.alias):
+                bound.add((n.asname or n.name).split(".")[0])
+            elif isinstance(n, ast.arg):
+                bound.add(n.arg)
+    return bound
 
 
 def __assay_free_names(source):
@@ -1144,9 +1191,10 @@ def __assay_harness(spec):
     # A name the tests use as a module (`math.pi`) is the judge's module of that name, whatever
     # the candidate bound to it (an object with `pi = 0.0` would decide such a test); unless
     # the module lacks what the tests read (`queue.enqueue` is the candidate's own queue).
-    for name, attributes in __assay_module_bases(suite, tests).items():
+    clashing = [n for n, v in names.items() if not isinstance(v, types.ModuleType) and n in sys.modules]
+    for name, attributes in (__assay_module_bases(suite, tests) if clashing else {}).items():
         module = sys.modules.get(name)
-        if name in names and isinstance(module, types.ModuleType):
+        if name in clashing and isinstance(module, types.ModuleType):
             if all(hasattr(module, a) for a in attributes):
                 names[name] = module
     env = dict(names)
@@ -1183,10 +1231,14 @@ def __assay_harness(spec):
     except BaseException as e:
         broken = "test setup failed: " + describe(e)
     lent = []
-    wanted = __assay_free_names(spec["candidate"])
-    test_globals = {n for n in env if n not in names}
-    for name, value in env.items():
-        if name in wanted and name not in names and __assay_data_class(value, test_globals - {name}):
+    classes = [n for n, v in env.items() if isinstance(v, type) and v.__module__ == "__main__" and n not in names]
+    wanted = __assay_free_names(spec["candidate"]) if classes else ()
+    # Names that are not the builtins a data class may read: anything the tests bind (at any
+    # time: in `check`, or a setup function's `global`) or the program defines.
+    unsafe = set(names) | {n for n in env if n != "__builtins__"} | __assay_bound_names(suite, tests)
+    for name in classes:
+        value = env[name]
+        if name in wanted and __assay_data_class(value, unsafe):
             try:
                 lent.append([name, peer.encode(value)])
             except BaseException:
@@ -1212,9 +1264,9 @@ def __assay_harness(spec):
                 # the candidate's (a program defining `max` and `sum` would otherwise choose
                 # what `max(3, 0) == sum([1, 2])` compares). Without any name of the
                 # candidate's on either side, the first.
-                mine = candidate_names.intersection
-                usable = [k for k, side in enumerate(sides) if not mine(side.get("other", ()))]
-                k = next((k for k in usable if mine(sides[k]["uses"])), None)
+                named = candidate_names.intersection
+                usable = [k for k, side in enumerate(sides) if not named(side.get("other", ()))]
+                k = next((k for k in usable if named(sides[k]["uses"])), None)
                 if k is None:
                     if len(usable) < len(sides):
                         raise NameError("the program redefines a name the expected value is computed with")

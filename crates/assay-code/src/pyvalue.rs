@@ -192,6 +192,8 @@ pub enum Form {
     /// converted to floats first (an integer too large for one raises, so is never close).
     #[default]
     Isclose,
+    /// `cmath.isclose(a, b, ...)`: like `Isclose`, and complex numbers are allowed.
+    CmathIsclose,
     /// `abs(a - b) < eps` or `abs(a - b) <= eps`: the difference as Python computes it, exact
     /// between integers and fractions.
     Abs,
@@ -243,10 +245,11 @@ pub fn close(a: &Value, b: &Value, t: Tolerance) -> bool {
         return false;
     };
     if let (Number::Complex(..), _) | (_, Number::Complex(..)) = (&x, &y) {
-        return complex_close(&x, &y, t);
+        // math.isclose raises for a complex number.
+        return t.form != Form::Isclose && complex_close(&x, &y, t);
     }
     match t.form {
-        Form::Isclose => {
+        Form::Isclose | Form::CmathIsclose => {
             let (Some(x), Some(y)) = (to_float(&x), to_float(&y)) else {
                 return false;
             };
@@ -329,7 +332,7 @@ fn complex_close(x: &Number, y: &Number, t: Tolerance) -> bool {
     };
     let diff = (ar - br).hypot(ai - bi);
     match t.form {
-        Form::Isclose => {
+        Form::Isclose | Form::CmathIsclose => {
             if ar == br && ai == bi {
                 return true;
             }

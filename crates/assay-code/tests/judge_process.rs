@@ -877,3 +877,46 @@ def check(candidate):
     );
     assert_eq!(reward(&o), 1.0, "{o:?}");
 }
+
+#[test]
+fn a_data_class_reads_only_builtins_nobody_rebinds() {
+    // Found by review: the names a lent class might not read were the tests' globals minus
+    // the program's, and only those bound by the setup. A program defining `_ref` itself, or
+    // a helper bound inside `check`, let `Case(...).expected` hand out the answers.
+    let shadowed = "def _ref(nums):\n    return sorted(nums)[len(nums) // 2] * 7 + 3\nclass Case:\n    def __init__(self, nums):\n        self.nums = nums\n        self.expected = _ref(nums)\ndef check(candidate):\n    for nums in ([5, 1, 4], [9, 2, 8, 7]):\n        c = Case(nums)\n        assert candidate(c.nums) == c.expected\n    assert candidate([10, 20, 30]) == 143\n";
+    let later = "class Case:\n    def __init__(self, nums):\n        self.nums = nums\n        self.expected = ref(nums)\ndef check(candidate):\n    def ref(nums):\n        return sorted(nums)[len(nums) // 2] * 7 + 3\n    for nums in ([5, 1, 4], [9, 2, 8, 7]):\n        c = Case(nums)\n        assert candidate(c.nums) == c.expected\n    assert candidate([10, 20, 30]) == 143\n";
+    for (test, program) in [
+        (
+            shadowed,
+            "_ref = None\ndef f(nums):\n    return Case(list(nums)).expected",
+        ),
+        (later, "def f(nums):\n    return Case(list(nums)).expected"),
+    ] {
+        let o = grade(program, json!({"test": test, "entry_point": "f"}));
+        assert_eq!(reward(&o), 0.0, "{o:?}");
+    }
+    // A data class with __slots__ is served.
+    let slots = "class Node:\n    __slots__ = ('val', 'next')\n    def __init__(self, val, next=None):\n        self.val = val\n        self.next = next\ndef check(candidate):\n    assert candidate(Node(1, Node(2))) == 3\n";
+    let o = grade(
+        "def f(node):\n    t = 0\n    while node:\n        t += node.val\n        node = node.next\n    return t",
+        json!({"test": slots, "entry_point": "f"}),
+    );
+    assert_eq!(reward(&o), 1.0, "{o:?}");
+}
+
+#[test]
+fn only_the_real_isclose_is_judged_as_isclose() {
+    // Found by review: a helper of the tests named `isclose` was judged as math.isclose.
+    let strict = "def isclose(a, b):\n    return type(a) is type(b) and a == b\ndef check(candidate):\n    assert isclose(candidate(2), 4)\n    assert isclose(candidate(3), 9)\n";
+    let o = grade(
+        "def f(x):\n    return x * x + 1e-9",
+        json!({"test": strict, "entry_point": "f"}),
+    );
+    assert_eq!(reward(&o), 0.0, "{o:?}");
+    // math.isclose raises for a complex number; cmath.isclose does not.
+    let o = grade(
+        "def f(x):\n    return complex(x * x, 1e-12)",
+        json!({"setup": "import math, cmath", "asserts": ["assert math.isclose(f(3), 9.0)", "assert cmath.isclose(f(3), 9.0)"]}),
+    );
+    assert_eq!(o.components["passed"], Some(1.0), "{o:?}");
+}
