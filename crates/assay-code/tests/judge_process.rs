@@ -40,6 +40,8 @@ fn an_honest_program_passes_the_judges_tests() {
     let o = grade("def f(x):\n    return 2 * x", loop_check());
     assert_eq!(reward(&o), 1.0, "{o:?}");
     assert_eq!(o.components["total"], Some(3.0));
+    // The judge ends cleanly (it once raised after its last report, on every item).
+    assert_eq!(o.explanation["status"], "exited 0", "{o:?}");
 }
 
 #[test]
