@@ -1235,7 +1235,9 @@ def __assay_harness(spec):
     wanted = __assay_free_names(spec["candidate"]) if classes else ()
     # Names that are not the builtins a data class may read: anything the tests bind (at any
     # time: in `check`, or a setup function's `global`) or the program defines.
-    unsafe = set(names) | {n for n in env if n != "__builtins__"} | __assay_bound_names(suite, tests)
+    unsafe = set(names) | {n for n in env if n != "__builtins__"}
+    if classes:
+        unsafe |= __assay_bound_names(suite, tests)
     for name in classes:
         value = env[name]
         if name in wanted and __assay_data_class(value, unsafe):
