@@ -267,6 +267,11 @@ impl CodeGrader {
                 Err(PlanError::Failed(e)) => {
                     Prepared::Done(Outcome::error(ErrorKind::Execution, e.clone()))
                 }
+                Ok(ok) if ok.scored().is_empty() => Prepared::Done(Outcome::error(
+                    ErrorKind::BadReference,
+                    "the reference's tests check nothing: no statement of `check` asserts or \
+                     calls a function of the tests that asserts",
+                )),
                 Ok(ok) => {
                     let nonce = Nonce::random();
                     let entry = match &reference.tests {

@@ -85,9 +85,45 @@ def __assay_split(spec):
         raise ValueError("the test defines no check(candidate) function")
     setup = ast.unparse(ast.Module(body=rest, type_ignores=[]))
     param = check.args.args[0].arg if check.args.args else "candidate"
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+    def outside_definitions(node):
+        """The nodes of `node` that run when it runs (not the bodies of functions it defines)."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            yield n
+            stack.extend(c for c in ast.iter_child_nodes(n) if not isinstance(c, definitions))
+
+    def body_nodes(fn):
+        return [n for stmt in fn.body for n in outside_definitions(stmt)]
+
+    # The tests' functions that assert (`def assert_equal(a, b): assert a == b`, EvalPlus's
+    # `assertion`), directly or through another: a statement calling one is a test.
+    functions = {n.name: n for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    functions.pop("check", None)
+    asserting = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, fn in functions.items():
+            if name in asserting:
+                continue
+            for n in body_nodes(fn):
+                called = isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in asserting
+                if isinstance(n, ast.Assert) or called:
+                    asserting.add(name)
+                    changed = True
+                    break
     tests = []
     for stmt in check.body:
-        scored = any(isinstance(n, ast.Assert) for n in ast.walk(stmt))
+        # A definition only defines; a statement is a test when it asserts, or calls a
+        # function of the tests' that does, when it runs.
+        scored = not isinstance(stmt, definitions) and any(
+            isinstance(n, ast.Assert)
+            or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in asserting)
+            for n in outside_definitions(stmt)
+        )
         tests.append((ast.unparse(stmt), scored))
     return setup, param, tests
 
@@ -1064,6 +1100,13 @@ def __assay_bound_names(suite, tests):
     return bound
 
 
+def __assay_load_names(source):
+    """The names a statement reads."""
+    import ast
+
+    return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
 def __assay_free_names(source):
     """Names the program reads (the judge lends the tests' classes only under these)."""
     import ast
@@ -1277,6 +1320,16 @@ def __assay_harness(spec):
                 value = canon(eval(compile(sides[k]["expr"], f"<test {index}>", "eval"), scope))
                 report({"i": index, "value": value, "side": k})
             else:
+                if scored and param is None and shadowing:
+                    # An assert list calls the task's functions by name: one named like a
+                    # builtin (`divmod`) would be the builtin here, and the test would not test
+                    # the program at all.
+                    used = set(shadowing).intersection(__assay_load_names(test["src"]))
+                    if used:
+                        raise NameError(
+                            f"the program redefines the builtin {sorted(used)[0]!r}, which this test "
+                            "uses: the test cannot tell which one it means"
+                        )
                 exec(compile(test["src"], f"<test {index}>", "exec"), env)
                 if scored:
                     report({"i": index, "ok": True})

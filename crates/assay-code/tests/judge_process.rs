@@ -922,3 +922,43 @@ fn only_the_real_isclose_is_judged_as_isclose() {
     );
     assert_eq!(o.components["passed"], Some(1.0), "{o:?}");
 }
+
+#[test]
+fn asserts_inside_the_tests_helpers_count() {
+    // Found by review: only statements holding an `assert` themselves were tests, so calls to
+    // a helper that asserts went uncounted (a wrong program scored 1.0), and a `def` inside
+    // `check` whose body asserts counted as a test that always passed.
+    let cases = [
+        "def check(candidate):\n    def helper(x, y):\n        assert candidate(x) == y\n    helper(1, 2)\n    helper(3, 6)\n",
+        "def assert_equal(a, b):\n    assert a == b, (a, b)\n\ndef check(candidate):\n    assert candidate(1) == 2\n    assert_equal(candidate(3), 6)\n    assert_equal(candidate(4), 8)\n",
+        "def assertion(out, exp, atol):\n    assert out == exp\n\ndef check(candidate):\n    inputs = [[1], [3]]\n    results = [2, 6]\n    for i, (inp, exp) in enumerate(zip(inputs, results)):\n        assertion(candidate(*inp), exp, 0)\n",
+    ];
+    for test in cases {
+        let reference = json!({"test": test, "entry_point": "f"});
+        let wrong = grade(
+            "def f(x):\n    return 2 if x == 1 else 0",
+            reference.clone(),
+        );
+        assert!(reward(&wrong) < 1.0, "{test}: {wrong:?}");
+        let right = grade("def f(x):\n    return 2 * x", reference);
+        assert_eq!(reward(&right), 1.0, "{test}: {right:?}");
+    }
+    // Tests that check nothing are a bad reference, not a zero.
+    let o = grade(
+        "def f(x):\n    return x",
+        json!({"test": "def check(candidate):\n    candidate(1)\n", "entry_point": "f"}),
+    );
+    assert_eq!(o.status, Status::Error, "{o:?}");
+}
+
+#[test]
+fn an_assert_list_never_tests_a_builtin_in_place_of_the_program() {
+    // Found by review: with the task's function named like a builtin, an assert the judge
+    // runs called the builtin, so any program passed it.
+    let o = grade(
+        "def divmod(a, b):\n    return (0, 0)",
+        json!({"asserts": ["assert divmod(7, 2) == (3, 1) and divmod(8, 2) == (4, 0)"]}),
+    );
+    assert_eq!(reward(&o), 0.0, "{o:?}");
+    assert!(explanation(&o).contains("redefines the builtin"), "{o:?}");
+}
