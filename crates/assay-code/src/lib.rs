@@ -22,8 +22,9 @@
 //!   ```json
 //!   {"asserts": ["assert add(1, 2) == 3", "assert add(0, 0) == 0"], "setup": "import math"}
 //!   ```
-//! - **a HumanEval check program**; each top-level statement of `check` that asserts is one
-//!   test (HumanEval records work as they are):
+//! - **a HumanEval check program**; each top-level statement of `check` that asserts, or
+//!   calls a function of the tests that asserts, is one test (HumanEval and EvalPlus records
+//!   work as they are; `entry_point` may be an expression such as `Solution().twoSum`):
 //!   ```json
 //!   {"test": "def check(candidate):\n    assert candidate(2) == 4\n", "entry_point": "square"}
 //!   ```
