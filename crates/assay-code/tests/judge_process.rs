@@ -28,6 +28,25 @@ fn explanation(o: &Outcome) -> String {
 }
 
 /// A check whose every test runs in the judge (none is judged on the host).
+/// The tests' linked list, as LeetCode-style tests define it.
+const LIST_NODE: &str = "
+class ListNode:
+    def __init__(self, val=0, next=None):
+        self.val = val
+        self.next = next
+def build(xs):
+    head = None
+    for x in reversed(xs):
+        head = ListNode(x, head)
+    return head
+def to_list(node):
+    out = []
+    while node is not None:
+        out.append(node.val)
+        node = node.next
+    return out
+";
+
 fn loop_check() -> Value {
     json!({
         "test": "def check(candidate):\n    for x in range(5):\n        assert candidate(x) == x * 2\n    assert candidate(10) != 3\n    assert candidate(4) in [8, 9]\n",
@@ -366,23 +385,8 @@ def apply(f, xs):
 def longest(words, key):
     return max(words, key=key)
 "#;
-    let test = r#"
-class ListNode:
-    def __init__(self, val=0, next=None):
-        self.val = val
-        self.next = next
-def build(xs):
-    head = None
-    for x in reversed(xs):
-        head = ListNode(x, head)
-    return head
-def to_list(node):
-    out = []
-    while node is not None:
-        out.append(node.val)
-        node = node.next
-    return out
-
+    let test = LIST_NODE.to_owned()
+        + r#"
 def check(candidate):
     assert to_list(candidate(build([1, 2, 3]))) == [3, 2, 1]
     head = build([4, 5])
@@ -529,23 +533,9 @@ def rotate(d):
 def tally(c, word):
     c.update(word)
 "#;
-    let test = r#"
+    let test = LIST_NODE.to_owned()
+        + r#"
 import collections
-class ListNode:
-    def __init__(self, val=0, next=None):
-        self.val = val
-        self.next = next
-def build(xs):
-    head = None
-    for x in reversed(xs):
-        head = ListNode(x, head)
-    return head
-def to_list(node):
-    out = []
-    while node:
-        out.append(node.val)
-        node = node.next
-    return out
 
 def check(candidate):
     assert to_list(candidate(build([1, 4]), build([2, 3, 5]))) == [1, 2, 3, 4, 5]
