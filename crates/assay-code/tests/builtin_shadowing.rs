@@ -2,17 +2,14 @@
 //! decide the tests that run in place (`for x in range(...)`, `all(...)`, `abs(...) < eps`
 //! inside a loop), while a task that asks for a function named like a builtin still works.
 
-use assay_code::{CodeGrader, CodeOptions};
-use assay_core::{BatchContext, Grader, Item, Outcome, Status};
+use assay_code::CodeOptions;
+use assay_core::{Outcome, Status};
 use serde_json::{json, Value};
 
+mod common;
+
 fn grade(response: &str, reference: Value) -> Outcome {
-    let grader = CodeGrader::new(CodeOptions::default()).unwrap();
-    let item = Item::new(response, reference);
-    grader
-        .grade_batch(&[&item], &BatchContext::new(None))
-        .pop()
-        .unwrap()
+    common::grade_with(CodeOptions::default(), response, reference)
 }
 
 #[test]

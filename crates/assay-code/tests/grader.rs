@@ -4,14 +4,9 @@ use assay_code::{CodeGrader, CodeOptions, RewardMode};
 use assay_core::{BatchContext, ErrorKind, Grader, Item, Outcome, Status};
 use serde_json::{json, Value};
 
-fn grade(options: CodeOptions, response: &str, reference: Value) -> Outcome {
-    let grader = CodeGrader::new(options).unwrap();
-    let item = Item::new(response, reference);
-    grader
-        .grade_batch(&[&item], &BatchContext::new(None))
-        .pop()
-        .unwrap()
-}
+mod common;
+
+use common::grade_with as grade;
 
 fn fenced(code: &str) -> String {
     format!("Here is my solution:\n```python\n{code}\n```\n")

@@ -1,17 +1,14 @@
 //! Regression: an infinite result must not pass `math.isclose` tests judged on the host
 //! (`rel_tol * inf` made every expected value "close" to infinity).
 
-use assay_code::{CodeGrader, CodeOptions};
-use assay_core::{BatchContext, Grader, Item, Outcome, Status};
+use assay_code::CodeOptions;
+use assay_core::{Outcome, Status};
 use serde_json::{json, Value};
 
+mod common;
+
 fn grade(response: &str, reference: Value) -> Outcome {
-    let grader = CodeGrader::new(CodeOptions::default()).unwrap();
-    let item = Item::new(response, reference);
-    grader
-        .grade_batch(&[&item], &BatchContext::new(None))
-        .pop()
-        .unwrap()
+    common::grade_with(CodeOptions::default(), response, reference)
 }
 
 #[test]

@@ -5,17 +5,14 @@ use assay_code::{CodeGrader, CodeOptions, RewardMode};
 use assay_core::{BatchContext, Grader, Item, Outcome, Status};
 use serde_json::{json, Value};
 
+mod common;
+
 fn grade(response: &str, reference: Value) -> Outcome {
-    let grader = CodeGrader::new(CodeOptions {
+    let options = CodeOptions {
         reward: RewardMode::Fraction,
         ..CodeOptions::default()
-    })
-    .unwrap();
-    let item = Item::new(format!("```python\n{response}\n```"), reference);
-    grader
-        .grade_batch(&[&item], &BatchContext::new(None))
-        .pop()
-        .unwrap()
+    };
+    common::grade_with(options, &format!("```python\n{response}\n```"), reference)
 }
 
 fn reward(o: &Outcome) -> f64 {
