@@ -79,6 +79,13 @@ def __assay_split(spec):
     for node in module.body:
         if isinstance(node, ast.FunctionDef) and node.name == "check":
             check = node
+        elif (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id == "check"
+        ):
+            continue  # `check(f)` at the end of a test file: the harness calls the tests itself
         else:
             rest.append(node)
     if check is None:
@@ -98,6 +105,17 @@ def __assay_split(spec):
     def body_nodes(fn):
         return [n for stmt in fn.body for n in outside_definitions(stmt)]
 
+    def checks(n):
+        """Whether node `n` checks something: an `assert`, a `raise`, or a call of a method
+        named like unittest's (`self.assertEqual`, `np.testing.assert_allclose`, `fail`)."""
+        if isinstance(n, (ast.Assert, ast.Raise)):
+            return True
+        return (
+            isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and (n.func.attr.startswith("assert") or n.func.attr.startswith("fail"))
+        )
+
     # The tests' functions that assert (`def assert_equal(a, b): assert a == b`, EvalPlus's
     # `assertion`), directly or through another: a statement calling one is a test.
     functions = {n.name: n for n in ast.walk(module) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -111,7 +129,7 @@ def __assay_split(spec):
                 continue
             for n in body_nodes(fn):
                 called = isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in asserting
-                if isinstance(n, ast.Assert) or called:
+                if checks(n) or called:
                     asserting.add(name)
                     changed = True
                     break
@@ -120,8 +138,7 @@ def __assay_split(spec):
         # A definition only defines; a statement is a test when it asserts, or calls a
         # function of the tests' that does, when it runs.
         scored = not isinstance(stmt, definitions) and any(
-            isinstance(n, ast.Assert)
-            or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in asserting)
+            checks(n) or (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in asserting)
             for n in outside_definitions(stmt)
         )
         tests.append((ast.unparse(stmt), scored))
@@ -287,7 +304,7 @@ def __assay_plan(spec):
                     exec(compile(src, "<test step>", "exec"), env)
                 except BaseException:
                     pass
-        elif isinstance(stmt, ast.Assert):
+        elif isinstance(stmt, ast.Assert) and len(ast.parse(src).body) == 1:
             try:
                 judged = host_judged(stmt.test)
             except BaseException:
@@ -1340,5 +1357,7 @@ def __assay_harness(spec):
                 broken = "an earlier test step failed: " + describe(e)
         if scored:
             index += 1
-    report({"finished": True})
+    # A step that failed after the last test (a trailing call that raised) still fails the
+    # check: the host fails the last test for it.
+    report({"finished": True, "broken": broken})
     mine.close()

@@ -122,6 +122,7 @@ impl CodeGrader {
         let mut results: Vec<Option<Result<(), String>>> = vec![None; total];
         let mut problem: Option<String> = None;
         let mut finished = false;
+        let mut broken: Option<String> = None;
         for line in exec.reports(nonce) {
             let Ok(report) = serde_json::from_str::<Value>(line) else {
                 continue;
@@ -137,6 +138,9 @@ impl CodeGrader {
                 *slot = Some(verdict(test, &report));
             } else if report.get("finished").is_some() {
                 finished = true;
+                if let Some(step) = report.get("broken").and_then(Value::as_str) {
+                    broken.get_or_insert_with(|| step.to_owned());
+                }
             } else {
                 for key in ["compile_error", "load_error"] {
                     if let Some(msg) = report.get(key).and_then(Value::as_str) {
@@ -149,6 +153,15 @@ impl CodeGrader {
             Tests::Asserts { weights, .. } => weights.clone(),
             _ => vec![1.0; total],
         };
+        // A check that did not run to its end (a step after the last test raised, or the
+        // program was stopped after it) fails its last test, as it fails in-process.
+        if let (Some(Some(last)), false) = (results.last_mut(), finished && broken.is_none()) {
+            if last.is_ok() {
+                *last = Err(broken.clone().unwrap_or_else(|| {
+                    "the check did not run to its end after this test".to_owned()
+                }));
+            }
+        }
         let mut passed = vec![false; total];
         let mut failures = Vec::new();
         for (i, p) in passed.iter_mut().enumerate() {

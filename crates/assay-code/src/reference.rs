@@ -109,6 +109,7 @@ impl Reference {
                     })
                 })
                 .collect::<Result<Vec<_>, String>>()?;
+            check_weights(cases.iter().map(|c| c.weight))?;
             Tests::Io(cases)
         } else if let Some(asserts) = obj.get("asserts").or_else(|| obj.get("test_list")) {
             let asserts = string_list(asserts, "asserts")?;
@@ -133,6 +134,7 @@ impl Reference {
                     if w.len() != asserts.len() {
                         return Err("`weights` needs one number per assert".into());
                     }
+                    check_weights(w.iter().copied())?;
                     w
                 }
                 None => vec![1.0; asserts.len()],
@@ -174,10 +176,43 @@ impl Reference {
     }
 }
 
+/// Weights must be finite and non-negative, with a finite, positive sum: a negative weight
+/// would let a failed test raise the reward above 1, an infinite one make it NaN.
+fn check_weights(weights: impl Iterator<Item = f64>) -> Result<(), String> {
+    let (mut sum, mut count) = (0.0, 0);
+    for w in weights {
+        if !w.is_finite() || w < 0.0 {
+            return Err(format!("weights must be finite and not negative; got {w}"));
+        }
+        sum += w;
+        count += 1;
+    }
+    if count == 0 || (sum.is_finite() && sum > 0.0) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the weights must add up to a finite, positive number; they add up to {sum}"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn weights_must_be_finite_non_negative_and_add_up() {
+        for weights in [json!([2, -1]), json!([1e308, 1e308]), json!([0, 0])] {
+            let r =
+                json!({"asserts": ["assert f(1) == 1", "assert f(2) == 2"], "weights": weights});
+            assert!(Reference::parse(&r).is_err(), "{weights}");
+        }
+        let io = json!({"tests": [{"stdout": "1", "weight": -1}]});
+        assert!(Reference::parse(&io).is_err());
+        let ok = json!({"asserts": ["assert f(1) == 1", "assert f(2) == 2"], "weights": [0, 3]});
+        assert!(Reference::parse(&ok).is_ok());
+    }
 
     #[test]
     fn parses_each_shape() {

@@ -949,3 +949,38 @@ fn an_assert_list_never_tests_a_builtin_in_place_of_the_program() {
     assert_eq!(reward(&o), 0.0, "{o:?}");
     assert!(explanation(&o).contains("redefines the builtin"), "{o:?}");
 }
+
+#[test]
+fn a_check_that_does_not_run_to_its_end_fails() {
+    // Found by review: a failure after the last counted test cost nothing, even with
+    // reward "all": tests written with `raise`, helpers that raise, unittest's assertEqual, a
+    // trailing call that times out.
+    let program = "def f(x):\n    if x > 100:\n        while True:\n            pass\n    return 2 if x == 1 else 0";
+    let cases = [
+        "def check(candidate):\n    assert candidate(1) == 2\n    if candidate(2) != 4:\n        raise AssertionError('bad')\n",
+        "def expect(got, want):\n    if got != want:\n        raise AssertionError((got, want))\ndef check(candidate):\n    assert candidate(1) == 2\n    expect(candidate(2), 4)\n",
+        "import unittest\ndef check(candidate):\n    assert candidate(1) == 2\n    unittest.TestCase().assertEqual(candidate(2), 4)\n",
+        "def check(candidate):\n    assert candidate(1) == 2\n    candidate(10**9)\n",
+    ];
+    for test in cases {
+        let options = CodeOptions {
+            time_limit_s: 2.0,
+            ..CodeOptions::default()
+        };
+        let reference = json!({"test": test, "entry_point": "f"});
+        let o = common::grade_with(options, &format!("```python\n{program}\n```"), reference);
+        assert_eq!(o.reward, Some(0.0), "{test}: {o:?}");
+    }
+    // An assert-list entry of several statements is run whole.
+    let o = grade(
+        "def f(x):\n    return 2 if x == 1 else 0",
+        json!({"asserts": ["assert f(1) == 2\nassert f(2) == 4", "assert f(1) == 2; assert f(3) == 6"]}),
+    );
+    assert_eq!(reward(&o), 0.0, "{o:?}");
+    // A test file that ends by calling check itself still works.
+    let o = grade(
+        "def f(x):\n    return 2 * x",
+        json!({"test": "def check(candidate):\n    assert candidate(2) == 4\ncheck(f)\n", "entry_point": "f"}),
+    );
+    assert_eq!(reward(&o), 1.0, "{o:?}");
+}
