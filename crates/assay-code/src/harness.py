@@ -512,9 +512,9 @@ def __assay_peer(sock, tag, strict, error, on_lost):
     the judge's, `"h"` for the candidate's) and stay alive in `exported`; the other side's
     handles become `Proxy` objects. While waiting for a reply, a side serves the other's
     requests (a candidate calling a key function the test lent it). `strict` (the judge)
-    lends no module, frame, code object, `type` or outward-reaching builtin, and serves no
-    attribute starting with `_` and no replacement of a method. `error` is the exception class
-    for a lost or misbehaving peer; `on_lost(exc)` says why the connection is gone.
+    lends only what `lendable` allows and serves only what `servable` allows. `error` is the
+    exception class for a lost or misbehaving peer; `on_lost(exc)` says why the connection is
+    gone.
     """
     send, recv = __assay_channel(sock)
     other_tag = "h" if tag == "j" else "j"
@@ -581,7 +581,8 @@ def __assay_peer(sock, tag, strict, error, on_lost):
             return False
         if op == "setattr" or name in getattr(target, "__dict__", ()):
             return True
-        found = getattr(type(target), name, None)
+        # Looked up as written in the class (a classmethod as itself, not bound).
+        found = next((vars(c)[name] for c in type(target).__mro__ if name in vars(c)), None)
         return isinstance(found, (types.FunctionType, property, staticmethod, classmethod, types.MemberDescriptorType))
 
     def guard(x):
