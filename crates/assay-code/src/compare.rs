@@ -32,7 +32,35 @@ fn normalized_lines(text: &str) -> Vec<String> {
     lines
 }
 
+/// An integer literal's digits, without sign or leading zeros, and whether it is negative.
+fn integer(token: &str) -> Option<(bool, &str)> {
+    let (negative, digits) = match token.as_bytes().first()? {
+        b'-' => (true, &token[1..]),
+        b'+' => (false, &token[1..]),
+        _ => (false, token),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = digits.trim_start_matches('0');
+    Some((negative && !digits.is_empty(), digits))
+}
+
+/// Whether actual token `a` matches expected token `b`: an expected integer exactly (as
+/// testlib-style checkers do: off by one is wrong however large the number), any other
+/// number within the relative `tolerance`.
 fn numbers_close(a: &str, b: &str, tolerance: f64) -> bool {
+    if let Some(expected) = integer(b) {
+        if let Some(actual) = integer(a) {
+            return actual == expected;
+        }
+        // `5.0` for `5`: only while floats hold every integer exactly.
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+        return match (a.parse::<f64>(), b.parse::<f64>()) {
+            (Ok(x), Ok(y)) => x == y && x.fract() == 0.0 && x.abs() < EXACT,
+            _ => false,
+        };
+    }
     match (a.parse::<f64>(), b.parse::<f64>()) {
         (Ok(x), Ok(y)) if x.is_finite() && y.is_finite() => {
             (x - y).abs() <= tolerance * y.abs().max(1.0)
@@ -92,6 +120,16 @@ mod tests {
         assert!(!Tokens.matches(b"0.34\n", "0.333333333", 1e-6));
         assert!(!Tokens.matches(b"1 2", "1 2 3", 1e-6));
         assert!(Tokens.matches(b"nan", "nan", 1e-6), "identical tokens");
+        // Integers are compared exactly, however large (off by one is wrong).
+        assert!(!Tokens.matches(b"1234568", "1234567", 1e-6));
+        assert!(!Tokens.matches(b"12345678901234567891", "12345678901234567890", 1e-6));
+        assert!(Tokens.matches(b"007 -0 +5", "7 0 5", 1e-6));
+        assert!(Tokens.matches(b"5.0", "5", 1e-6));
+        assert!(!Tokens.matches(b"5.0000001", "5", 1e-6));
+        assert!(
+            Tokens.matches(b"2.0000001", "2.0", 1e-6),
+            "floats keep the tolerance"
+        );
         assert!(Exact.matches(b"a\n", "a\n", 0.0));
         assert!(!Exact.matches(b"a", "a\n", 0.0));
     }

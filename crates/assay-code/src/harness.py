@@ -71,7 +71,8 @@ def __assay_split(spec):
 
     if spec["kind"] == "asserts":
         for src in spec["asserts"]:
-            ast.parse(src)
+            if not ast.parse(src).body:
+                raise ValueError(f"an entry of the assert list has no statement: {src!r}")
         return spec.get("setup") or "", None, [(src, True) for src in spec["asserts"]]
     module = ast.parse(spec["test"])
     check = None
@@ -79,13 +80,10 @@ def __assay_split(spec):
     for node in module.body:
         if isinstance(node, ast.FunctionDef) and node.name == "check":
             check = node
-        elif (
-            isinstance(node, ast.Expr)
-            and isinstance(node.value, ast.Call)
-            and isinstance(node.value.func, ast.Name)
-            and node.value.func.id == "check"
-        ):
-            continue  # `check(f)` at the end of a test file: the harness calls the tests itself
+        elif any(isinstance(n, ast.Name) and n.id == "check" for n in ast.walk(node)):
+            # `check(f)` at the end of a test file, or under `if __name__ == "__main__":`: the
+            # harness runs the tests itself.
+            continue
         else:
             rest.append(node)
     if check is None:

@@ -100,8 +100,14 @@ fn program(function: &str, spec: &Value) -> String {
     )
 }
 
+/// Bytes the plan may write on its result channel: it carries every expected value of the
+/// tests (a list of 100,000 numbers is 1.5 MB), and runs only the reference's code. Plans
+/// are cached, so this also bounds what one cached plan can hold.
+const PLAN_CHANNEL_BYTES: usize = 16 << 20;
+
 /// The task computing the plan of `reference` (a [`reference_spec`]).
-pub(crate) fn plan_task(reference: &Value, nonce: &Nonce, limits: Limits) -> Task {
+pub(crate) fn plan_task(reference: &Value, nonce: &Nonce, mut limits: Limits) -> Task {
+    limits.output_bytes = limits.output_bytes.max(PLAN_CHANNEL_BYTES);
     let mut spec = reference.clone();
     spec["nonce"] = json!(nonce.as_str());
     Task::python(program("__assay_plan", &spec)).with_limits(limits)

@@ -984,3 +984,35 @@ fn a_check_that_does_not_run_to_its_end_fails() {
     );
     assert_eq!(reward(&o), 1.0, "{o:?}");
 }
+
+#[test]
+fn large_expected_values_and_test_files_that_call_check_themselves() {
+    // Found by review: the plan's report of a 100,000-element expected list overflowed the
+    // result channel, and `if __name__ == "__main__": check(f)` broke the setup.
+    // (The program's report of its value is bounded by `output_limit_bytes`, 1 MiB by
+    // default: a test with values this large raises it.)
+    let options = CodeOptions {
+        output_limit_bytes: 4 << 20,
+        ..CodeOptions::default()
+    };
+    let o = common::grade_with(
+        options,
+        "```python\ndef f(n):\n    return list(range(n))\n```",
+        json!({"asserts": ["assert f(100000) == list(range(100000))"]}),
+    );
+    assert_eq!(reward(&o), 1.0, "{o:?}");
+    let test = "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(3) == 6\nif __name__ == \"__main__\":\n    check(f)\n";
+    let right = grade(
+        "def f(x):\n    return 2 * x",
+        json!({"test": test, "entry_point": "f"}),
+    );
+    assert_eq!(reward(&right), 1.0, "{right:?}");
+    let cheat = grade(
+        "def f(x):\n    return 2 if x == 1 else 0\ndef check(c):\n    pass",
+        json!({"test": test, "entry_point": "f"}),
+    );
+    assert_eq!(reward(&cheat), 0.5, "{cheat:?}");
+    // An empty entry of an assert list is a bad reference.
+    let o = grade("def f(x):\n    return x", json!({"asserts": ["# nothing"]}));
+    assert_eq!(o.status, Status::Error, "{o:?}");
+}
