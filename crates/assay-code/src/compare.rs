@@ -14,8 +14,9 @@ pub enum Comparator {
     /// printing only the first of several expected lines fails.
     #[default]
     Lines,
-    /// Whitespace-separated tokens, the same number of them, numbers equal within
-    /// `float_tolerance` (absolute or relative), others exactly.
+    /// Whitespace-separated tokens, the same number of them: an expected integer matched
+    /// exactly, other numbers within `float_tolerance` (absolute or relative), other tokens
+    /// exactly.
     Tokens,
     /// As `lines`, ignoring letter case.
     CaseInsensitive,

@@ -60,7 +60,8 @@ pub struct CodeOptions {
     /// How stdout is compared for stdin/stdout tests: `exact`, `lines`, `tokens` or
     /// `case_insensitive`.
     pub comparator: Comparator,
-    /// Tolerance of the `tokens` comparator for numbers (absolute, or relative above 1).
+    /// Tolerance of the `tokens` comparator for numbers (absolute, or relative above 1);
+    /// an expected integer is compared exactly.
     pub float_tolerance: f64,
     /// Time limit per execution in seconds, when the reference sets none.
     pub time_limit_s: f64,

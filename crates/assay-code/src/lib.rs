@@ -11,8 +11,8 @@
 //!
 //! - **stdin/stdout tests**: the program runs once per case; its standard output is compared on
 //!   the host (the expected output never enters the sandbox) with the `comparator` option:
-//!   `exact`, `lines` (default: whitespace-normalized, with a strict line count), `tokens` (with
-//!   `float_tolerance`) or `case_insensitive`.
+//!   `exact`, `lines` (default: whitespace-normalized, with a strict line count), `tokens` (integers
+//!   exactly, other numbers within `float_tolerance`) or `case_insensitive`.
 //!   ```json
 //!   {"language": "python", "tests": [{"stdin": "1 2\n", "stdout": "3\n", "weight": 1}],
 //!    "time_limit_s": 2, "memory_mb": 256}
