@@ -63,6 +63,9 @@ fn numbers_close(a: &str, b: &str, tolerance: f64) -> bool {
         };
     }
     match (a.parse::<f64>(), b.parse::<f64>()) {
+        // `nan` for `NaN`, `-nan` (C's printf) for `nan`; an infinity for one of the same sign.
+        (Ok(x), Ok(y)) if x.is_nan() || y.is_nan() => x.is_nan() && y.is_nan(),
+        (Ok(x), Ok(y)) if x.is_infinite() || y.is_infinite() => x == y,
         (Ok(x), Ok(y)) if x.is_finite() && y.is_finite() => {
             (x - y).abs() <= tolerance * y.abs().max(1.0)
         }
@@ -131,6 +134,9 @@ mod tests {
             Tokens.matches(b"2.0000001", "2.0", 1e-6),
             "floats keep the tolerance"
         );
+        assert!(Tokens.matches(b"-nan NaN inf", "nan nan Infinity", 1e-6));
+        assert!(!Tokens.matches(b"-inf", "inf", 1e-6));
+        assert!(!Tokens.matches(b"nan", "1.5", 1e-6));
         assert!(Exact.matches(b"a\n", "a\n", 0.0));
         assert!(!Exact.matches(b"a", "a\n", 0.0));
     }

@@ -80,9 +80,14 @@ def __assay_split(spec):
     for node in module.body:
         if isinstance(node, ast.FunctionDef) and node.name == "check":
             check = node
-        elif any(isinstance(n, ast.Name) and n.id == "check" for n in ast.walk(node)):
-            # `check(f)` at the end of a test file, or under `if __name__ == "__main__":`: the
-            # harness runs the tests itself.
+        elif (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id == "check"
+        ) or (isinstance(node, ast.If) and ast.unparse(node.test) in ("__name__ == '__main__'", "'__main__' == __name__")):
+            # `check(f)` at the end of a test file, or a `if __name__ == "__main__":` block:
+            # the harness runs the tests itself.
             continue
         else:
             rest.append(node)

@@ -17,6 +17,9 @@ pub(crate) const HARNESS: &str = include_str!("harness.py");
 pub(crate) const HARNESS_MODULE: &str = "assay_code_harness";
 /// Plans kept before the cache is emptied.
 const CACHE_ENTRIES: usize = 4096;
+/// Approximate bytes of the plans kept before the cache is emptied (a plan may hold large
+/// expected values).
+const CACHE_BYTES: usize = 512 << 20;
 
 /// One statement of a test suite.
 #[derive(Debug, Clone, Deserialize)]
@@ -73,6 +76,22 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// Roughly how many bytes the plan holds (its sources and expected values).
+    pub(crate) fn approximate_bytes(&self) -> usize {
+        self.setup.len()
+            + self
+                .tests
+                .iter()
+                .map(|t| {
+                    t.src.len()
+                        + t.sides
+                            .iter()
+                            .map(|s| s.expr.len() + s.expected.to_string().len())
+                            .sum::<usize>()
+                })
+                .sum::<usize>()
+    }
+
     /// The scored statements, in order: test `i` of the reports is `scored()[i]`.
     pub(crate) fn scored(&self) -> Vec<&PlanTest> {
         self.tests.iter().filter(|t| t.scored).collect()
@@ -194,6 +213,8 @@ pub(crate) enum PlanError {
 #[derive(Debug, Default)]
 pub(crate) struct PlanCache {
     plans: Mutex<HashMap<String, Arc<Result<Plan, PlanError>>>>,
+    /// Approximate bytes held by `plans`.
+    bytes: Mutex<usize>,
 }
 
 impl PlanCache {
@@ -208,10 +229,14 @@ impl PlanCache {
 
     /// Caches a plan (or a reference whose tests do not parse).
     pub(crate) fn insert(&self, key: String, plan: Arc<Result<Plan, PlanError>>) {
+        let size = key.len() + plan.as_ref().as_ref().map_or(0, Plan::approximate_bytes);
         let mut plans = self.plans.lock().unwrap_or_else(|p| p.into_inner());
-        if plans.len() >= CACHE_ENTRIES {
+        let mut bytes = self.bytes.lock().unwrap_or_else(|p| p.into_inner());
+        if plans.len() >= CACHE_ENTRIES || *bytes + size > CACHE_BYTES {
             plans.clear();
+            *bytes = 0;
         }
+        *bytes += size;
         plans.insert(key, plan);
     }
 }
