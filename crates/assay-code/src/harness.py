@@ -148,6 +148,29 @@ def __assay_split(spec):
     return setup, param, tests
 
 
+def __assay_bound_in(sources):
+    """Every name the code in `sources` binds, anywhere: assignments and loop or `with`
+    targets, definitions, imports, `global` and `nonlocal` declarations."""
+    import ast
+
+    bound = set()
+    for src in sources:
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            continue
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+                bound.add(n.id)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bound.add(n.name)
+            elif isinstance(n, (ast.Global, ast.Nonlocal)):
+                bound.update(n.names)
+            elif isinstance(n, ast.alias):
+                bound.add((n.asname or n.name).split(".")[0])
+    return bound
+
+
 # Modules whose values an expected side may use (they hold no state a test changes).
 __ASSAY_PURE_PLAN_MODULES = frozenset(
     "math cmath operator fractions decimal string itertools collections heapq statistics functools re".split()
@@ -182,13 +205,7 @@ def __assay_plan(spec):
 
     # Every name the tests' code binds (a module-level variable, `solve = candidate` in
     # `check`): such a name may stand for something else by the time a test runs.
-    bound = set()
-    for src in [setup] + [src for src, _ in tests]:
-        for n in ast.walk(ast.parse(src)):
-            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-                bound.add(n.id)
-            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                bound.add(n.name)
+    bound = __assay_bound_in([setup] + [src for src, _ in tests])
 
     def stateless(node):
         """Raises unless `node` is made of literals, builtins and pure modules (`math`), which
@@ -1097,39 +1114,13 @@ def __assay_data_class(cls, unsafe):
 
 
 def __assay_bound_names(suite, tests):
-    """Every name the tests' code binds, anywhere (assignments, definitions, imports, `global`
-    declarations, loop and `with` targets)."""
-    import ast
-
-    bound = set()
-    for src in [suite["setup"]] + [t["src"] for t in tests if t["src"]]:
-        try:
-            tree = ast.parse(src)
-        except SyntaxError:
-            continue
-        for n in ast.walk(tree):
-            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-                bound.add(n.id)
-            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                bound.add(n.name)
-            elif isinstance(n, (ast.Global, ast.Nonlocal)):
-                bound.update(n.names)
-            elif isinstance(n, ast.alias):
-                bound.add((n.asname or n.name).split(".")[0])
-            elif isinstance(n, ast.arg):
-                bound.add(n.arg)
-    return bound
-
-
-def __assay_load_names(source):
-    """The names a statement reads."""
-    import ast
-
-    return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    """Every name the tests' code binds, anywhere (see `__assay_bound_in`)."""
+    return __assay_bound_in([suite["setup"]] + [t["src"] for t in tests if t["src"]])
 
 
 def __assay_free_names(source):
-    """Names the program reads (the judge lends the tests' classes only under these)."""
+    """The names `source` reads (of a program: the judge lends it the tests' classes only
+    under these), or none if it does not parse."""
     import ast
 
     try:
@@ -1345,7 +1336,7 @@ def __assay_harness(spec):
                     # An assert list calls the task's functions by name: one named like a
                     # builtin (`divmod`) would be the builtin here, and the test would not test
                     # the program at all.
-                    used = set(shadowing).intersection(__assay_load_names(test["src"]))
+                    used = set(shadowing).intersection(__assay_free_names(test["src"]))
                     if used:
                         raise NameError(
                             f"the program redefines the builtin {sorted(used)[0]!r}, which this test "
