@@ -362,20 +362,32 @@ impl Config {
         }
     }
 
-    /// A configuration of one grader, as `--grader KIND --set key=value` gives.
-    pub fn single(kind: &str, options: Map<String, Value>) -> Config {
-        Config {
-            graders: vec![GraderConfig {
-                name: kind.to_string(),
-                kind: kind.to_string(),
-                timeout_ms: None,
-                on_error: None,
-                options,
-            }],
-            routes: Vec::new(),
-            on_error: OnError::Null,
-            timeout_ms: DEFAULT_TIMEOUT_MS,
+    /// The configuration (as JSON) of one grader of `kind` named after it, with `options`
+    /// (which may also hold the keys every grader takes: `timeout_ms`, `on_error`): what
+    /// `--grader KIND --set key=value`, `assay.Engine(grader=KIND, ...)` and an inline
+    /// `{"kind": KIND, ...}` HTTP grader all mean. `options` must not name the kind again.
+    pub fn single_value(
+        kind: &str,
+        mut options: Map<String, Value>,
+    ) -> Result<Value, ConfigProblem> {
+        match options.remove("kind") {
+            None => {}
+            Some(Value::String(k)) if k == kind => {}
+            Some(other) => {
+                return Err(ConfigProblem::new(
+                    "kind",
+                    format!("the kind is `{kind}`; the options name another kind too: {other}"),
+                ))
+            }
         }
+        let mut table = Map::new();
+        table.insert("kind".into(), Value::String(kind.to_string()));
+        table.extend(options);
+        let mut graders = Map::new();
+        graders.insert(kind.to_string(), Value::Object(table));
+        let mut top = Map::new();
+        top.insert("graders".into(), Value::Object(graders));
+        Ok(Value::Object(top))
     }
 }
 

@@ -3,18 +3,22 @@
 //! fixed component keys, no silent zero).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::FutureExt;
 use globset::{Glob, GlobMatcher};
-use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::config::{Config, ConfigError, ConfigProblem, GraderConfig, OnError};
+use crate::grader::{Batch, Panicked};
 use crate::registry::{BuildContext, Registry, Resolver};
-use crate::{BatchContext, ErrorKind, GradeError, GradeResult, Input, Item, Outcome, SharedGrader};
+use crate::{
+    BatchContext, ErrorKind, GradeError, GradeResult, Input, Item, Outcome, ScoreRequest, Scored,
+    SharedGrader,
+};
 
 /// How many items of one grader go into a batch (groups are never split).
 pub const DEFAULT_BATCH_SIZE: usize = 64;
@@ -221,30 +225,36 @@ impl Engine {
         })
     }
 
-    /// Scores items by their routes: one result per item, in order.
-    pub fn score(&self, items: &[Item]) -> Vec<GradeResult> {
-        let inputs: Vec<Input> = items.iter().cloned().map(Ok).collect();
-        self.score_inputs(&inputs, Target::Routes, None)
-    }
-
-    /// Scores inputs (items, or lines that failed to parse) with `target`; `on_error`
-    /// overrides the configured failure reward. One result per input, in order.
-    pub fn score_inputs(
-        &self,
-        inputs: &[Input],
-        target: Target<'_>,
-        on_error: Option<OnError>,
-    ) -> Vec<GradeResult> {
-        let named = match target {
-            Target::Routes => None,
-            Target::Grader(name) => Some(self.lookup(name)),
+    /// Scores a request: the one pipeline every front end goes through. Parses nothing
+    /// (inputs are already items or malformed lines), routes each item, grades the batches
+    /// of each grader concurrently (CPU graders on rayon, I/O graders on the async runtime),
+    /// turns outcomes into results that keep the contract, and shapes groups.
+    ///
+    /// Resolves by the request's deadline plus [`DEADLINE_SLACK`](crate::request::DEADLINE_SLACK)
+    /// (unfinished items get `timeout`), or soon after its cancellation token fires (unfinished
+    /// items get `error` of kind `cancelled`); either way the outstanding work is told to stop.
+    /// Poll it inside a tokio runtime, or use [`score_blocking`](Engine::score_blocking).
+    pub async fn score_request(&self, request: ScoreRequest) -> Scored {
+        let ScoreRequest {
+            inputs,
+            grader,
+            on_error,
+            deadline,
+            advantage,
+            cancel,
+            pool,
+        } = request;
+        let inputs: Arc<[Input]> = inputs.into();
+        let n = inputs.len();
+        let named = grader.as_deref().map(|name| self.lookup(name));
+        let keys: Vec<String> = match &named {
+            Some(Ok(g)) => self.entries[*g].components.clone(),
+            Some(Err(_)) => Vec::new(),
+            None => self.routed_components.clone(),
         };
-        let keys: &[String] = match &named {
-            Some(Ok(g)) => &self.entries[*g].components,
-            Some(Err(_)) => &[],
-            None => &self.routed_components,
-        };
-        let mut results: Vec<Option<GradeResult>> = vec![None; inputs.len()];
+        let fallback = |entry_on_error: OnError| on_error.unwrap_or(entry_on_error);
+        let mut results: Vec<Option<GradeResult>> = vec![None; n];
+        let mut routed_to: Vec<Option<usize>> = vec![None; n];
         let mut buckets: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for (i, input) in inputs.iter().enumerate() {
             let routed = match (input, &named) {
@@ -254,151 +264,172 @@ impl Engine {
                 (Ok(item), None) => self.route_index(item.data_source.as_deref()),
             };
             match routed {
-                Ok(g) => buckets.entry(g).or_default().push(i),
+                Ok(g) => {
+                    routed_to[i] = Some(g);
+                    buckets.entry(g).or_default().push(i);
+                }
                 Err(error) => {
                     let id = match input {
                         Ok(item) => item.id.clone(),
                         Err(bad) => bad.id.clone(),
                     };
                     let outcome = Outcome::from_error(error);
-                    results[i] = Some(finish(
-                        id,
-                        outcome,
-                        0.0,
-                        keys,
-                        on_error.unwrap_or(self.on_error),
-                        None,
-                    ));
+                    let on_error = fallback(self.on_error);
+                    results[i] = Some(finish(id, outcome, 0.0, &keys, on_error, None));
                 }
             }
         }
-        let batches: Vec<(usize, Vec<usize>)> = buckets
-            .into_iter()
-            .flat_map(|(g, indices)| {
-                split_batches(inputs, indices, self.batch_size)
-                    .into_iter()
-                    .map(move |b| (g, b))
-            })
-            .collect();
-        let graded: Vec<(usize, GradeResult)> = batches
-            .into_par_iter()
-            .flat_map_iter(|(g, indices)| {
-                let entry = &self.entries[g];
-                let items: Vec<&Item> = indices
-                    .iter()
-                    .map(|&i| inputs[i].as_ref().expect("only items are routed"))
-                    .collect();
-                let batch_results = self.grade_batch(entry, &items, keys, on_error);
-                indices.into_iter().zip(batch_results)
-            })
-            .collect();
-        for (i, r) in graded {
-            results[i] = Some(r);
-        }
-        results
-            .into_iter()
-            .map(|r| r.expect("every input has exactly one result"))
-            .collect()
-    }
 
-    fn grade_batch(
-        &self,
-        entry: &Entry,
-        items: &[&Item],
-        keys: &[String],
-        on_error: Option<OnError>,
-    ) -> Vec<GradeResult> {
-        let ctx = BatchContext::new(entry.timeout);
-        let started = Instant::now();
-        let outcomes = catch_unwind(AssertUnwindSafe(|| entry.grader.grade_batch(items, &ctx)));
-        let batch_ms = started.elapsed().as_secs_f64() * 1e3;
-        let per_item_ms = batch_ms / items.len().max(1) as f64;
-        let on_error = on_error.unwrap_or(entry.on_error);
-        let outcomes: Vec<Outcome> = match outcomes {
-            Ok(outcomes) if outcomes.len() == items.len() => outcomes,
-            Ok(outcomes) => {
-                let message = format!(
-                    "grader `{}` returned {} outcomes for {} items",
-                    entry.name,
-                    outcomes.len(),
-                    items.len()
-                );
-                vec![Outcome::error(ErrorKind::Internal, message); items.len()]
+        let request_ctx = BatchContext::for_request(n, deadline, cancel.clone(), pool);
+        let mut pending = FuturesUnordered::new();
+        for (g, indices) in buckets {
+            let entry = &self.entries[g];
+            for members in split_batches(&inputs, indices, self.batch_size) {
+                let members: Arc<[usize]> = members.into();
+                let batch = Batch::of(Arc::clone(&inputs), Arc::clone(&members));
+                let ctx = request_ctx.for_batch(Arc::clone(&members), entry.timeout);
+                let started = Instant::now();
+                let work = AssertUnwindSafe(Arc::clone(&entry.grader).grade_async(batch, ctx))
+                    .catch_unwind();
+                pending.push(async move { (g, members, started, work.await) });
             }
-            Err(_) => {
-                // One item's panic must not fail its neighbours: grade them one at a time.
-                items
-                    .iter()
-                    .map(|item| {
-                        catch_unwind(AssertUnwindSafe(|| {
-                            ctx.grade_timed(entry.grader.as_ref(), item)
-                        }))
-                        .unwrap_or_else(|panic| {
-                            let message = format!(
-                                "grader `{}` panicked: {}",
-                                entry.name,
-                                panic_text(&*panic)
-                            );
-                            Outcome::error(ErrorKind::Internal, message)
-                        })
-                    })
-                    .collect()
+        }
+
+        let backstop = deadline.map(|d| d + crate::request::DEADLINE_SLACK);
+        let sleep = async {
+            match backstop {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
             }
         };
-        items
-            .iter()
-            .zip(outcomes)
-            .map(|(item, outcome)| {
-                let elapsed = outcome
-                    .elapsed
-                    .map_or(per_item_ms, |d| d.as_secs_f64() * 1e3);
-                finish(
+        tokio::pin!(sleep);
+        let stop = cancel.clone();
+        let cancelled = stop.cancelled();
+        tokio::pin!(cancelled);
+        loop {
+            tokio::select! {
+                next = pending.next() => {
+                    let Some((g, members, started, outcomes)) = next else { break };
+                    let entry = &self.entries[g];
+                    let outcomes = match outcomes {
+                        Ok(outcomes) if outcomes.len() == members.len() => outcomes,
+                        Ok(outcomes) => {
+                            let message = format!(
+                                "grader `{}` returned {} outcomes for {} items",
+                                entry.name,
+                                outcomes.len(),
+                                members.len()
+                            );
+                            vec![Outcome::error(ErrorKind::Internal, message); members.len()]
+                        }
+                        Err(panic) => {
+                            let message = Panicked::from(panic).message();
+                            vec![Outcome::error(ErrorKind::Panic, message); members.len()]
+                        }
+                    };
+                    let batch_ms = started.elapsed().as_secs_f64() * 1e3;
+                    for (&i, outcome) in members.iter().zip(outcomes) {
+                        let elapsed = match (outcome.elapsed, request_ctx.started_input(i)) {
+                            (Some(d), _) => d.as_secs_f64() * 1e3,
+                            (None, Some(start)) => start.elapsed().as_secs_f64() * 1e3,
+                            (None, None) => batch_ms,
+                        };
+                        let item = inputs[i].as_ref().expect("only items are routed");
+                        results[i] = Some(finish(
+                            item.id.clone(),
+                            outcome,
+                            elapsed,
+                            &keys,
+                            fallback(entry.on_error),
+                            Some(&entry.name),
+                        ));
+                    }
+                }
+                () = &mut sleep => break,
+                () = &mut cancelled => break,
+            }
+        }
+        if results.iter().any(Option::is_none) {
+            // Tell the stragglers to stop: rayon work sees its budget expire, sandboxed
+            // processes are killed, remote calls are dropped with their futures.
+            let was_cancelled = cancel.is_cancelled();
+            cancel.cancel();
+            drop(pending);
+            for (i, slot) in results.iter_mut().enumerate() {
+                if slot.is_some() {
+                    continue;
+                }
+                let item = inputs[i].as_ref().expect("unrouted inputs have results");
+                let entry = &self.entries[routed_to[i].expect("routed inputs")];
+                let outcome = if was_cancelled {
+                    Outcome::error(
+                        ErrorKind::Cancelled,
+                        "the request was cancelled before this item finished",
+                    )
+                } else {
+                    Outcome::timeout("the request's deadline passed before this item finished")
+                };
+                let elapsed = request_ctx
+                    .started_input(i)
+                    .map_or(0.0, |s| s.elapsed().as_secs_f64() * 1e3);
+                *slot = Some(finish(
                     item.id.clone(),
                     outcome,
                     elapsed,
-                    keys,
-                    on_error,
+                    &keys,
+                    fallback(entry.on_error),
                     Some(&entry.name),
-                )
-            })
-            .collect()
-    }
-
-    /// Scores on rayon's pool without blocking the caller; the future resolves to the results.
-    /// Works with any async runtime.
-    pub fn score_async(
-        self: &Arc<Self>,
-        inputs: Vec<Input>,
-        target: Option<String>,
-        on_error: Option<OnError>,
-    ) -> impl Future<Output = Vec<GradeResult>> + Send + 'static {
-        let (tx, rx) = futures_channel::oneshot::channel();
-        let engine = Arc::clone(self);
-        let n = inputs.len();
-        rayon::spawn(move || {
-            let target = match &target {
-                Some(name) => Target::Grader(name),
-                None => Target::Routes,
-            };
-            let _ = tx.send(engine.score_inputs(&inputs, target, on_error));
-        });
-        async move {
-            rx.await.unwrap_or_else(|_| {
-                let outcome = Outcome::error(ErrorKind::Internal, "the scoring task was dropped");
-                (0..n)
-                    .map(|_| finish(None, outcome.clone(), 0.0, &[], OnError::Null, None))
-                    .collect()
-            })
+                ));
+            }
         }
+        let mut results: Vec<GradeResult> = results
+            .into_iter()
+            .map(|r| r.expect("every input has exactly one result"))
+            .collect();
+        let groups = match advantage {
+            None => Vec::new(),
+            Some(mode) => {
+                let names: Vec<Option<&str>> = inputs
+                    .iter()
+                    .map(|input| input.as_ref().ok().and_then(|item| item.group.as_deref()))
+                    .collect();
+                crate::group::shape_summaries(&names, &mut results, mode)
+            }
+        };
+        Scored { results, groups }
     }
-}
 
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
+    /// [`score_request`](Engine::score_request) for synchronous callers: blocks the calling
+    /// thread until the results are in. Call it from a thread that is not a worker of the
+    /// rayon pool the request uses.
+    pub fn score_blocking(&self, request: ScoreRequest) -> Scored {
+        crate::grader::block_on_io(self.score_request(request))
+    }
+
+    /// Scores items by their routes: one result per item, in order.
+    pub fn score(&self, items: &[Item]) -> Vec<GradeResult> {
+        self.score_blocking(ScoreRequest::items(items.iter().cloned()))
+            .results
+    }
+
+    /// Scores inputs (items, or lines that failed to parse) with `target`; `on_error`
+    /// overrides the configured failure reward. One result per input, in order. A shorthand
+    /// for [`score_blocking`](Engine::score_blocking).
+    pub fn score_inputs(
+        &self,
+        inputs: &[Input],
+        target: Target<'_>,
+        on_error: Option<OnError>,
+    ) -> Vec<GradeResult> {
+        let grader = match target {
+            Target::Routes => None,
+            Target::Grader(name) => Some(name.to_string()),
+        };
+        let request = ScoreRequest::new(inputs.to_vec())
+            .target(grader)
+            .on_error(on_error);
+        self.score_blocking(request).results
+    }
 }
 
 /// Splits one grader's items into batches of about `size`, keeping each group in one batch.
@@ -482,8 +513,10 @@ fn finish(
         pred: outcome.pred,
         explanation,
         error: outcome.error,
+        grader: grader.map(String::from),
         elapsed_ms,
         advantage: None,
+        zero_spread: None,
     }
 }
 

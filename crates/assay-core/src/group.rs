@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::GradeResult;
+use crate::{GradeResult, GroupSummary};
 
 /// How to turn a group's rewards into advantages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +133,35 @@ pub fn shape<'a>(
         .collect()
 }
 
+/// Shapes a batch of results by group with `mode` (see [`shape`]), sets each grouped result's
+/// zero-spread flag, and returns every named group's summary, in order of first appearance.
+pub fn shape_summaries(
+    groups: &[Option<&str>],
+    results: &mut [GradeResult],
+    mode: AdvantageMode,
+) -> Vec<GroupSummary> {
+    let mut sizes: HashMap<&str, usize> = HashMap::new();
+    for g in groups.iter().flatten() {
+        *sizes.entry(g).or_default() += 1;
+    }
+    let stats = shape(groups, results, Some(mode));
+    let spread: HashMap<&str, bool> = stats.iter().map(|(g, s)| (*g, s.zero_spread())).collect();
+    for (result, group) in results.iter_mut().zip(groups) {
+        result.zero_spread = group.map(|g| spread[g]);
+    }
+    stats
+        .into_iter()
+        .map(|(group, s)| GroupSummary {
+            group: group.to_string(),
+            size: sizes[group],
+            scored: s.scored,
+            mean: s.mean,
+            std: s.std,
+            zero_spread: s.zero_spread(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,8 +247,10 @@ mod tests {
                 pred: None,
                 explanation: Default::default(),
                 error: None,
+                grader: None,
                 elapsed_ms: 0.0,
                 advantage: None,
+                zero_spread: None,
             })
             .collect();
         let groups = [Some("a"), Some("b"), Some("a"), None];

@@ -14,6 +14,7 @@ pub type Components = BTreeMap<String, Option<f64>>;
 /// How grading one item ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Status {
     /// Graded: `reward` is a number.
     Ok,
@@ -79,9 +80,13 @@ impl fmt::Display for Status {
 /// | `resource_limit` | a size, memory or work bound other than time was hit | raise the bound if the input is legitimate |
 /// | `execution` | running the item failed for reasons outside the model output (sandbox, database, runtime unavailable) | check the grader's environment |
 /// | `upstream` | a remote service (reward model, judge) failed | check the service |
-/// | `internal` | a bug in a grader (a panic, a non-finite reward) | report it |
+/// | `budget` | a spending budget of the run (requests or tokens of a paid service) was used up | raise the budget, or score fewer items |
+/// | `cancelled` | the request was cancelled (client gone, Ctrl-C, `KeyboardInterrupt`) before the item finished | nothing: nobody waits for it |
+/// | `panic` | the grader panicked on this item; other items are unaffected | report it |
+/// | `internal` | a bug in a grader (a non-finite reward, a wrong number of outcomes) | report it |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The input line is not a valid item.
     MalformedInput,
@@ -99,13 +104,19 @@ pub enum ErrorKind {
     Execution,
     /// A remote service failed.
     Upstream,
+    /// A spending budget of the run was used up.
+    Budget,
+    /// The request was cancelled before the item finished.
+    Cancelled,
+    /// The grader panicked on this item.
+    Panic,
     /// A bug in a grader.
     Internal,
 }
 
 impl ErrorKind {
     /// Every kind, for documentation and exhaustive tests.
-    pub const ALL: [ErrorKind; 9] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::MalformedInput,
         ErrorKind::BadReference,
         ErrorKind::ReferenceParseError,
@@ -114,6 +125,9 @@ impl ErrorKind {
         ErrorKind::ResourceLimit,
         ErrorKind::Execution,
         ErrorKind::Upstream,
+        ErrorKind::Budget,
+        ErrorKind::Cancelled,
+        ErrorKind::Panic,
         ErrorKind::Internal,
     ];
 
@@ -128,6 +142,9 @@ impl ErrorKind {
             ErrorKind::ResourceLimit => "resource_limit",
             ErrorKind::Execution => "execution",
             ErrorKind::Upstream => "upstream",
+            ErrorKind::Budget => "budget",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Panic => "panic",
             ErrorKind::Internal => "internal",
         }
     }
@@ -230,6 +247,16 @@ impl Outcome {
             return Self::timeout(message);
         }
         Self::with_status(Status::Error, None, Some(GradeError::new(kind, message)))
+    }
+
+    /// The outcome of an item whose budget ran out: `timeout`, or `error` of kind `cancelled`
+    /// when the request was cancelled.
+    pub fn expired(expired: crate::Expired) -> Self {
+        if expired.cancelled {
+            Self::error(ErrorKind::Cancelled, expired.to_string())
+        } else {
+            Self::timeout(expired.to_string())
+        }
     }
 
     /// An outcome from a [`GradeError`] (status `timeout` for the timeout kind, else `error`).

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::{Components, ErrorKind, GradeError, Item, Status};
 
-/// The result for one item, field for field as DESIGN.md §2 fixes it.
+/// The result for one item: what the README's data model section documents, field for field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GradeResult {
     /// The item's `id`, echoed (`null` when it had none).
@@ -23,11 +23,21 @@ pub struct GradeResult {
     pub explanation: Map<String, Value>,
     /// The failure, for `timeout` and `error`.
     pub error: Option<GradeError>,
-    /// Time spent grading this item, in milliseconds.
+    /// The configured grader the item was routed to (`null` when it reached none: a
+    /// malformed line, no route).
+    #[serde(default)]
+    pub grader: Option<String>,
+    /// Time spent grading this item, in milliseconds: from when its grading started to when
+    /// its outcome was ready (its own time, not its batch's).
     pub elapsed_ms: f64,
     /// The group-relative advantage, when asked for (`--advantage`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advantage: Option<f64>,
+    /// Whether every scored sample of the item's group got the same reward (a group that
+    /// teaches nothing, which DAPO-style dynamic sampling drops); set with the advantage, for
+    /// items that have a `group`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zero_spread: Option<bool>,
 }
 
 /// An input line that is not a valid item. It still gets a result (status `error`, kind
@@ -44,31 +54,126 @@ pub struct MalformedItem {
 
 impl MalformedItem {
     /// Parses one line of JSONL input into an item, or describes why it is not one.
-    pub fn parse_line(line: &str) -> Result<Item, MalformedItem> {
+    pub fn parse_line(line: &str) -> Input {
         match serde_json::from_str::<Item>(line) {
             Ok(item) => Ok(item),
-            Err(e) => {
-                let loose = serde_json::from_str::<Value>(line).ok();
-                let field = |key: &str| loose.as_ref().and_then(|v| v.get(key)).cloned();
-                let message = if loose.is_none() {
-                    format!("the line is not valid JSON: {e}")
-                } else if !loose.as_ref().is_some_and(Value::is_object) {
-                    "the line is not a JSON object".to_string()
-                } else {
-                    format!("the line is not a valid item: {e}")
-                };
-                Err(MalformedItem {
-                    id: field("id"),
-                    data_source: field("data_source").and_then(|v| v.as_str().map(String::from)),
-                    message,
-                })
-            }
+            Err(strict) => match serde_json::from_str::<Value>(line) {
+                Err(_) => Err(MalformedItem {
+                    id: None,
+                    data_source: None,
+                    message: format!("the line is not valid JSON: {strict}"),
+                }),
+                Ok(value) => Err(Self::describe(&value, "the line", &strict)),
+            },
+        }
+    }
+
+    /// Parses line `number` (1-based) of a JSONL file; a malformed line's message names the
+    /// line and shows its start.
+    pub fn parse_numbered_line(line: &str, number: u64) -> Input {
+        Self::parse_line(line).map_err(|mut bad| {
+            bad.message = format!(
+                "line {number}: {} (the line starts: {})",
+                bad.message,
+                excerpt(line)
+            );
+            bad
+        })
+    }
+
+    /// Reads a JSON value (an element of a request's item list, a Python dict) as an item;
+    /// `what` names it in the message (`items[3]`).
+    pub fn parse_value(value: Value, what: &str) -> Input {
+        if !value.is_object() {
+            return Err(MalformedItem {
+                id: None,
+                data_source: None,
+                message: format!(
+                    "{what} must be an object with at least `response`, found {}",
+                    json_type(&value)
+                ),
+            });
+        }
+        match serde_json::from_value::<Item>(value.clone()) {
+            Ok(item) => Ok(item),
+            Err(e) => Err(Self::describe(&value, what, &e)),
+        }
+    }
+
+    /// The malformed item for `value`, which is valid JSON but not an item: whatever `id` and
+    /// `data_source` can be read, and a message without serde's internals.
+    fn describe(value: &Value, what: &str, error: &serde_json::Error) -> MalformedItem {
+        let field = |key: &str| value.get(key).cloned();
+        let message = if !value.is_object() {
+            format!("{what} is not a JSON object but {}", json_type(value))
+        } else {
+            format!(
+                "{what} is not a valid item: {}",
+                plain_serde_message(value, error)
+            )
+        };
+        MalformedItem {
+            id: field("id"),
+            data_source: field("data_source").and_then(|v| v.as_str().map(String::from)),
+            message,
         }
     }
 
     /// The error this becomes.
     pub fn error(&self) -> GradeError {
         GradeError::new(ErrorKind::MalformedInput, self.message.clone())
+    }
+}
+
+/// "a string", "a list" …: the JSON type of `value`, for messages.
+pub fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// serde's message for an item that does not deserialize, with its internal names (untagged
+/// enums) replaced by what the user wrote wrong.
+fn plain_serde_message(value: &Value, error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    // "data did not match any variant of untagged enum Content" names our type, not the field.
+    for field in ["response", "prompt"] {
+        if text.contains("untagged enum Content") {
+            if let Some(v) = value.get(field) {
+                let ok = match v {
+                    Value::String(_) => true,
+                    Value::Array(messages) => messages.iter().all(|m| {
+                        m.get("role").is_some_and(Value::is_string)
+                            && m.get("content")
+                                .is_none_or(|c| c.is_string() || c.is_null())
+                    }),
+                    _ => false,
+                };
+                if !ok {
+                    return format!(
+                        "`{field}` must be a string or a list of chat messages \
+                         {{\"role\": ..., \"content\": ...}}, found {}",
+                        json_type(v)
+                    );
+                }
+            }
+        }
+    }
+    text
+}
+
+/// The first characters of `line`, for messages.
+fn excerpt(line: &str) -> String {
+    const MAX: usize = 60;
+    let trimmed = line.trim();
+    match trimmed.char_indices().nth(MAX) {
+        Some((at, _)) => format!("`{}…`", &trimmed[..at]),
+        None => format!("`{trimmed}`"),
     }
 }
 
@@ -93,12 +198,14 @@ mod tests {
                 .unwrap()
                 .clone(),
             error: None,
+            grader: Some("math".into()),
             elapsed_ms: 0.01,
             advantage: None,
+            zero_spread: None,
         };
         assert_eq!(
             serde_json::to_string(&result).unwrap(),
-            r#"{"id":"q17#3","reward":1.0,"status":"ok","components":{"math":1.0},"pred":"3/4","explanation":{"rule":"exact rational"},"error":null,"elapsed_ms":0.01}"#
+            r#"{"id":"q17#3","reward":1.0,"status":"ok","components":{"math":1.0},"pred":"3/4","explanation":{"rule":"exact rational"},"error":null,"grader":"math","elapsed_ms":0.01}"#
         );
     }
 
@@ -124,5 +231,45 @@ mod tests {
             assert!(bad.message.starts_with(message), "{line}: {}", bad.message);
             assert_eq!(bad.error().kind, ErrorKind::MalformedInput);
         }
+    }
+
+    #[test]
+    fn messages_name_the_line_and_the_field_not_serde_internals() {
+        let bad = MalformedItem::parse_numbered_line(r#"{"id": 4, "response": {"x": 1}}"#, 7)
+            .unwrap_err();
+        assert!(
+            bad.message
+                .starts_with("line 7: the line is not a valid item"),
+            "{}",
+            bad.message
+        );
+        assert!(bad
+            .message
+            .contains("`response` must be a string or a list of chat messages"));
+        assert!(!bad.message.contains("untagged"), "{}", bad.message);
+        assert!(bad
+            .message
+            .ends_with(r#"(the line starts: `{"id": 4, "response": {"x": 1}}`)"#));
+        let long = format!(r#"{{"response": 1, "pad": "{}"}}"#, "x".repeat(200));
+        let bad = MalformedItem::parse_numbered_line(&long, 2).unwrap_err();
+        assert!(bad.message.ends_with("…`)"), "{}", bad.message);
+
+        let bad = MalformedItem::parse_value(json!(3), "items[2]").unwrap_err();
+        assert_eq!(
+            bad.message,
+            "items[2] must be an object with at least `response`, found a number"
+        );
+        let bad = MalformedItem::parse_value(json!({"id": "k", "data_source": "m"}), "items[0]")
+            .unwrap_err();
+        assert_eq!(
+            (bad.id, bad.data_source.as_deref()),
+            (Some(json!("k")), Some("m"))
+        );
+        assert!(
+            bad.message.contains("missing field `response`"),
+            "{}",
+            bad.message
+        );
+        assert!(MalformedItem::parse_value(json!({"response": "ok"}), "items[0]").is_ok());
     }
 }

@@ -6,17 +6,19 @@
 //! process, and converts results back to dicts.
 
 use std::path::PathBuf;
+use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use assay::config::Format;
 use assay::{
-    AdvantageMode, ConfigError as EngineConfigError, ConfigProblem, Input, Item, MalformedItem,
-    OnError,
+    AdvantageMode, ConfigError as EngineConfigError, ConfigProblem, Input, MalformedItem, OnError,
+    ScoreRequest,
 };
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 mod convert;
 
@@ -155,15 +157,13 @@ impl PyEngine {
     #[pyo3(signature = (kind, options = None))]
     fn for_kind(py: Python<'_>, kind: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let source = format!("assay.Engine(grader={kind:?})");
-        let mut table = Map::new();
-        if let Some(options) = options {
-            match to_value(options.as_any()) {
-                Ok(Value::Object(map)) => table = map,
-                Ok(_) => unreachable!("a dict converts to an object"),
-                Err(m) => return Err(single_problem(py, &source, "", m)),
+        let options = match options {
+            None => Value::Null,
+            Some(options) => {
+                to_value(options.as_any()).map_err(|m| single_problem(py, &source, "", m))?
             }
-        }
-        if table.contains_key("kind") {
+        };
+        if options.get("kind").is_some() {
             return Err(single_problem(
                 py,
                 &source,
@@ -171,12 +171,9 @@ impl PyEngine {
                 "the kind is the `grader` argument; leave `kind` out of the options".into(),
             ));
         }
-        table.insert("kind".into(), Value::String(kind.to_string()));
-        let mut graders = Map::new();
-        graders.insert(kind.to_string(), Value::Object(table));
-        let mut top = Map::new();
-        top.insert("graders".into(), Value::Object(graders));
-        PyEngine::build(py, Value::Object(top), source)
+        let config =
+            assay::config_for_kind(kind, options, &source).map_err(|e| config_error(py, &e))?;
+        PyEngine::build(py, config, source)
     }
 
     /// The configuration as JSON text.
@@ -225,9 +222,11 @@ impl PyEngine {
     /// others are scored as usual. `grader` sends every item to that grader instead of routing
     /// by `data_source`; `on_error` (`"null"`, `"zero"` or a number) overrides the failure
     /// reward; `advantage` (`"grpo"`, `"drgrpo"` or `"rloo"`) adds each result's
-    /// group-relative advantage over the items sharing its `group`. The GIL is released while
-    /// scoring.
-    #[pyo3(signature = (items, grader = None, on_error = None, advantage = None))]
+    /// group-relative advantage and zero-spread flag over the items sharing its `group`;
+    /// `deadline` (seconds) bounds the whole call: items not finished by then get status
+    /// `timeout`. The GIL is released while scoring; Ctrl-C (`KeyboardInterrupt`) cancels the
+    /// outstanding work (sandboxed programs are killed) and raises.
+    #[pyo3(signature = (items, grader = None, on_error = None, advantage = None, deadline = None))]
     fn score<'py>(
         &self,
         py: Python<'py>,
@@ -235,6 +234,7 @@ impl PyEngine {
         grader: Option<String>,
         on_error: Option<&Bound<'py, PyAny>>,
         advantage: Option<&str>,
+        deadline: Option<f64>,
     ) -> PyResult<Bound<'py, PyList>> {
         let advantage = advantage
             .map(|mode| mode.parse::<AdvantageMode>())
@@ -250,36 +250,42 @@ impl PyEngine {
                 )
             }
         };
+        let deadline = match deadline {
+            None => None,
+            Some(s) if s.is_finite() && s >= 0.0 => {
+                Instant::now().checked_add(Duration::from_secs_f64(s.min(1e9)))
+            }
+            Some(s) => {
+                return Err(PyValueError::new_err(format!(
+                    "deadline: expected a number of seconds >= 0, found {s}"
+                )))
+            }
+        };
         if items.cast::<PyDict>().is_ok() || items.cast::<PyString>().is_ok() {
             return Err(pyo3::exceptions::PyTypeError::new_err(
                 "items: expected a list of item dicts; for one item use score_one() or [item]",
             ));
         }
         let mut inputs: Vec<Input> = Vec::new();
-        for item in items.try_iter()? {
-            inputs.push(to_input(&item?));
+        for (index, item) in items.try_iter()?.enumerate() {
+            inputs.push(to_input(&item?, index));
         }
-        let engine = Arc::clone(&self.engine);
-        let pool = pool()?;
-        let results = py.detach(move || {
-            let target = match &grader {
-                Some(name) => assay::Target::Grader(name),
-                None => assay::Target::Routes,
-            };
-            let mut results = pool.install(|| engine.score_inputs(&inputs, target, on_error));
-            if let Some(mode) = advantage {
-                add_advantages(&inputs, &mut results, mode);
-            }
-            results
-        });
+        let request = ScoreRequest::new(inputs)
+            .target(grader)
+            .on_error(on_error)
+            .deadline(deadline)
+            .advantage(advantage)
+            .pool(pool()?);
+        let scored = score_interruptibly(py, &self.engine, request)?;
         let list = PyList::empty(py);
-        for result in &results {
+        for result in &scored.results {
             let mut value = serde_json::to_value(result)
                 .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
             if advantage.is_some() {
                 // Asked for: present in every result, `None` where there is none.
                 if let Value::Object(map) = &mut value {
                     map.entry("advantage").or_insert(Value::Null);
+                    map.entry("zero_spread").or_insert(Value::Null);
                 }
             }
             list.append(to_py(py, &value)?)?;
@@ -296,19 +302,48 @@ impl PyEngine {
     }
 }
 
-/// Sets each result's group-relative advantage: items sharing a `group` are one group, an item
-/// without one (or malformed) is a group of its own.
-fn add_advantages(inputs: &[Input], results: &mut [assay::GradeResult], mode: AdvantageMode) {
-    let groups: Vec<Option<&str>> = inputs
-        .iter()
-        .map(|input| input.as_ref().ok().and_then(|item| item.group.as_deref()))
-        .collect();
-    assay::group::shape(&groups, results, Some(mode));
+/// Scores `request` on the shared I/O runtime with the GIL released, waking every 50 ms to
+/// let Python handle signals: a `KeyboardInterrupt` cancels the request (its outstanding work
+/// stops) and is raised.
+fn score_interruptibly(
+    py: Python<'_>,
+    engine: &Arc<assay::Engine>,
+    request: ScoreRequest,
+) -> PyResult<assay::Scored> {
+    let cancel = request.cancel.clone();
+    let engine = Arc::clone(engine);
+    let (tx, rx) = std::sync::mpsc::channel();
+    assay::runtime::handle().spawn(async move {
+        let _ = tx.send(engine.score_request(request).await);
+    });
+    let mut rx = rx;
+    loop {
+        let (back, received) = py.detach(move || {
+            let received = rx.recv_timeout(Duration::from_millis(50));
+            (rx, received)
+        });
+        rx = back;
+        match received {
+            Ok(scored) => return Ok(scored),
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(interrupt) = py.check_signals() {
+                    cancel.cancel();
+                    return Err(interrupt);
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "the scoring task ended without results (a bug: please report it)",
+                ))
+            }
+        }
+    }
 }
 
 /// One Python object as an engine input: an item, or the reason it is not one.
-fn to_input(obj: &Bound<'_, PyAny>) -> Input {
-    let Ok(dict) = obj.cast::<PyDict>() else {
+fn to_input(obj: &Bound<'_, PyAny>, index: usize) -> Input {
+    let what = format!("items[{index}]");
+    if obj.cast::<PyDict>().is_err() {
         let type_name = obj
             .get_type()
             .name()
@@ -317,24 +352,26 @@ fn to_input(obj: &Bound<'_, PyAny>) -> Input {
         return Err(MalformedItem {
             id: None,
             data_source: None,
-            message: format!("the item is not a dict but a `{type_name}`"),
+            message: format!("{what} is not a dict but a `{type_name}`"),
         });
-    };
-    let field = |key: &str| -> Option<Value> {
-        dict.get_item(key)
-            .ok()
-            .flatten()
-            .and_then(|v| to_value(&v).ok())
-    };
-    let malformed = |message: String| MalformedItem {
-        id: field("id"),
-        data_source: field("data_source").and_then(|v| v.as_str().map(String::from)),
-        message,
-    };
-    let value =
-        to_value(obj.as_any()).map_err(|m| malformed(format!("the item is not valid: {m}")))?;
-    serde_json::from_value::<Item>(value)
-        .map_err(|e| malformed(format!("the item is not valid: {e}")))
+    }
+    match to_value(obj) {
+        Ok(value) => MalformedItem::parse_value(value, &what),
+        Err(message) => {
+            let dict = obj.cast::<PyDict>().expect("checked above");
+            let field = |key: &str| -> Option<Value> {
+                dict.get_item(key)
+                    .ok()
+                    .flatten()
+                    .and_then(|v| to_value(&v).ok())
+            };
+            Err(MalformedItem {
+                id: field("id"),
+                data_source: field("data_source").and_then(|v| v.as_str().map(String::from)),
+                message: format!("{what} is not a valid item: {message}"),
+            })
+        }
+    }
 }
 
 /// Documentation of every built-in grader kind: name, family, summary, reference shape and

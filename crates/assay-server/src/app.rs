@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use assay::{Engine, GradeResult, Input, OnError, Target};
+use assay::{Engine, OnError, ScoreRequest, Scored, Target};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -276,12 +276,6 @@ async fn cpu<T: Send + 'static>(
     }
 }
 
-/// The body of a `/v1/score` response.
-#[derive(serde::Serialize)]
-struct ScoreResponse {
-    results: Vec<GradeResult>,
-}
-
 /// Admits the request and reads its body within the limits.
 async fn admit_and_read(state: &AppState, req: Request) -> Result<(Ticket, Bytes), ApiError> {
     let length = req
@@ -321,24 +315,21 @@ async fn admit_and_read(state: &AppState, req: Request) -> Result<(Ticket, Bytes
     Ok((ticket, bytes))
 }
 
-/// Runs one scoring job off the async runtime, holding a slot (and the request's ticket) until
-/// the engine is done, even if the client goes away.
+/// Runs one scoring request through the engine's pipeline once a scoring slot is free. The
+/// work belongs to the request: if the client goes away (this future is dropped), the request's
+/// cancellation token fires and its outstanding work stops (sandboxed processes killed, remote
+/// calls dropped).
 async fn run_job(
-    ticket: Ticket,
-    engine: Arc<Engine>,
-    inputs: Vec<Input>,
-    target: Option<String>,
-    on_error: Option<OnError>,
-) -> Result<(Vec<GradeResult>, Ticket), ApiError> {
-    let slot = ticket.slot(inputs.len()).await?;
-    let job = engine.score_async(inputs, target, on_error);
-    tokio::spawn(async move {
-        let results = job.await;
-        drop(slot);
-        (results, ticket)
-    })
-    .await
-    .map_err(internal)
+    ticket: &Ticket,
+    engine: &Engine,
+    request: ScoreRequest,
+) -> Result<Scored, ApiError> {
+    let _slot = ticket.slot(request.inputs.len()).await?;
+    let cancel = request.cancel.clone();
+    let guard = cancel.cancel_on_drop();
+    let scored = engine.score_request(request).await;
+    guard.disarm();
+    Ok(scored)
 }
 
 async fn score(State(state): State<Arc<AppState>>, req: Request) -> Response {
@@ -430,26 +421,28 @@ async fn score_request(state: &AppState, req: Request) -> Result<Response, ApiEr
     })
     .await??;
     let (engine, target, label) = resolve(state, request.grader).await?;
-    let (results, ticket) = run_job(ticket, engine, request.items, target, request.on_error)
+    let job = ScoreRequest::new(request.items)
+        .target(target)
+        .on_error(request.on_error)
+        .deadline(request.deadline)
+        .advantage(request.advantage);
+    let scored = run_job(&ticket, &engine, job)
         .await
         .map_err(|e| e.with_grader(Some(label.clone())))?;
-    state.metrics.items(&results, |r| {
-        if label == "routes" {
-            r.explanation
-                .get("grader")
-                .and_then(Value::as_str)
-                .filter(|g| state.grader_names.contains(*g))
-                .unwrap_or("routes")
-        } else {
+    state.metrics.items(&scored.results, |r| {
+        if label == "inline" {
             &label
+        } else {
+            r.grader
+                .as_deref()
+                .filter(|g| state.grader_names.contains(*g))
+                .unwrap_or(&label)
         }
     });
-    let large = results.len() > LARGE_BATCH;
-    let body = cpu(large, move || {
-        serde_json::to_vec(&ScoreResponse { results })
-    })
-    .await?
-    .map_err(internal)?;
+    let large = scored.results.len() > LARGE_BATCH;
+    let body = cpu(large, move || serde_json::to_vec(&scored))
+        .await?
+        .map_err(internal)?;
     drop(ticket);
     let mut response = json_response(StatusCode::OK, body);
     response.extensions_mut().insert(GraderLabel(Some(label)));
@@ -482,14 +475,16 @@ async fn get_reward_request(state: &AppState, req: Request) -> Result<Response, 
     .and_then(|parsed| parsed)
     .map_err(|e| e.with_grader(Some(label.clone())))?;
     let on_error = cfg.failure_reward.map(OnError::Value);
-    let engine = Arc::clone(&state.config.engine);
-    let (results, ticket) = run_job(ticket, engine, request.inputs, target, on_error)
+    let job = ScoreRequest::new(request.inputs)
+        .target(target)
+        .on_error(on_error);
+    let results = run_job(&ticket, &state.config.engine, job)
         .await
-        .map_err(|e| e.with_grader(Some(label.clone())))?;
+        .map_err(|e| e.with_grader(Some(label.clone())))?
+        .results;
     state.metrics.items(&results, |r| {
-        r.explanation
-            .get("grader")
-            .and_then(Value::as_str)
+        r.grader
+            .as_deref()
             .filter(|g| state.grader_names.contains(*g))
             .unwrap_or(&label)
     });

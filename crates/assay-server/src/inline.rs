@@ -37,11 +37,7 @@ pub(crate) fn inline_config(value: &Map<String, Value>) -> Result<Value, String>
     }
     match value.get("kind") {
         Some(Value::String(kind)) => {
-            let mut graders = Map::new();
-            graders.insert(kind.clone(), Value::Object(value.clone()));
-            let mut top = Map::new();
-            top.insert("graders".into(), Value::Object(graders));
-            Ok(Value::Object(top))
+            Config::single_value(kind, value.clone()).map_err(|p| p.message)
         }
         Some(other) => Err(format!(
             "`grader.kind` must be a string naming a kind (see GET /v1/graders), found {other}"

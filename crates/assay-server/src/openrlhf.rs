@@ -39,16 +39,7 @@ pub(crate) struct GetRewardRequest {
     pub prompt_found: Vec<bool>,
 }
 
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
+use crate::score::kind_of;
 
 pub(crate) fn parse(
     body: Value,

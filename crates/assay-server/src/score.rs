@@ -1,13 +1,15 @@
 //! Parsing `POST /v1/score` requests: the request as a whole must be well formed (else 4xx),
 //! each item is parsed on its own (a bad one becomes an `error` result for that item only).
 
-use assay::{Input, Item, MalformedItem, OnError};
+use std::time::{Duration, Instant};
+
+use assay::{AdvantageMode, Input, MalformedItem, OnError};
 use serde_json::Value;
 
 use crate::error::ApiError;
 
 /// Keys a score request may have.
-const KEYS: [&str; 3] = ["grader", "items", "on_error"];
+const KEYS: [&str; 5] = ["grader", "items", "on_error", "deadline_ms", "advantage"];
 
 /// Which graders a request asks for.
 #[derive(Debug)]
@@ -26,17 +28,15 @@ pub(crate) struct ScoreRequest {
     pub grader: GraderSpec,
     pub items: Vec<Input>,
     pub on_error: Option<OnError>,
+    /// When the whole request must be answered, from `deadline_ms` (counted from when the
+    /// request was parsed).
+    pub deadline: Option<Instant>,
+    /// Group-relative advantages to add.
+    pub advantage: Option<AdvantageMode>,
 }
 
 pub(crate) fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
+    assay::result::json_type(v)
 }
 
 /// Parses the body text into JSON, or says where it breaks.
@@ -53,26 +53,7 @@ pub(crate) fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
 
 /// Parses one item; a bad one keeps whatever `id` and `data_source` it has.
 pub(crate) fn parse_item(index: usize, value: Value) -> Input {
-    let id = value.get("id").cloned();
-    let data_source = value
-        .get("data_source")
-        .and_then(Value::as_str)
-        .map(String::from);
-    if !value.is_object() {
-        return Err(MalformedItem {
-            id: None,
-            data_source: None,
-            message: format!(
-                "items[{index}] must be an object with at least `response`, found {}",
-                kind_of(&value)
-            ),
-        });
-    }
-    serde_json::from_value::<Item>(value).map_err(|e| MalformedItem {
-        id,
-        data_source,
-        message: format!("items[{index}] is not a valid item: {e}"),
-    })
+    MalformedItem::parse_value(value, &format!("items[{index}]"))
 }
 
 pub(crate) fn parse(body: Value, max_items: usize) -> Result<ScoreRequest, ApiError> {
@@ -94,7 +75,8 @@ pub(crate) fn parse(body: Value, max_items: usize) -> Result<ScoreRequest, ApiEr
         return Err(ApiError::bad_request(
             "invalid_request",
             format!(
-                "unknown key{} {}; a score request has `grader`, `items` and `on_error`",
+                "unknown key{} {}; a score request has `grader`, `items`, `on_error`, \
+                 `deadline_ms` and `advantage`",
                 if names.len() == 1 { "" } else { "s" },
                 names.join(", ")
             ),
@@ -147,6 +129,34 @@ pub(crate) fn parse(body: Value, max_items: usize) -> Result<ScoreRequest, ApiEr
                 ApiError::bad_request("invalid_request", format!("`on_error`: {e}"))
             })?),
         };
+    let deadline = match body.remove("deadline_ms") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_u64() {
+            Some(ms) => Instant::now().checked_add(Duration::from_millis(ms)),
+            None => {
+                return Err(ApiError::bad_request(
+                    "invalid_request",
+                    format!("`deadline_ms` must be a whole number of milliseconds, found {v}"),
+                ))
+            }
+        },
+    };
+    let advantage =
+        match body.remove("advantage") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(mode)) => Some(mode.parse::<AdvantageMode>().map_err(|e| {
+                ApiError::bad_request("invalid_request", format!("`advantage`: {e}"))
+            })?),
+            Some(other) => {
+                return Err(ApiError::bad_request(
+                    "invalid_request",
+                    format!(
+                        "`advantage` must be \"grpo\", \"drgrpo\" or \"rloo\", found {}",
+                        kind_of(&other)
+                    ),
+                ))
+            }
+        };
     let items = items
         .into_iter()
         .enumerate()
@@ -156,6 +166,8 @@ pub(crate) fn parse(body: Value, max_items: usize) -> Result<ScoreRequest, ApiEr
         grader,
         items,
         on_error,
+        deadline,
+        advantage,
     })
 }
 

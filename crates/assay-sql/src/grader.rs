@@ -29,10 +29,8 @@
 
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
 use assay_core::{
-    BatchContext, Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
+    Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
 };
 
 use crate::engine::{Components, SqlEngine, Verdict, VerdictStatus};
@@ -72,13 +70,6 @@ impl Grader for SqlGrader {
             Ok(verdict) => outcome(verdict),
             Err(error) => Outcome::error(error_kind(&error), error.to_string()),
         }
-    }
-
-    fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
-        items
-            .par_iter()
-            .map(|item| ctx.grade_timed(self, item))
-            .collect()
     }
 }
 

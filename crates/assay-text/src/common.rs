@@ -180,7 +180,8 @@ impl Sub {
                     self.name
                 )))
             }
-            Status::Timeout | Status::Error => {
+            // Timeout, error, and any status added later: a failure.
+            _ => {
                 let error = outcome.error.clone().unwrap_or_else(|| {
                     GradeError::new(ErrorKind::Internal, "failed without an error")
                 });

@@ -396,7 +396,8 @@ impl Grader for Length {
         match &self.shape {
             Shape::Overlong { .. } => items
                 .iter()
-                .map(|item| self.grade(item, &ctx.item_budget()))
+                .enumerate()
+                .map(|(k, item)| self.grade(item, &ctx.item_budget(k)))
                 .collect(),
             Shape::Cosine(cosine) => {
                 let judged = judge_batch(&cosine.judge, items, ctx);

@@ -61,7 +61,14 @@ pub fn engine_from_value(value: &Value, source: &str) -> Result<Engine, ConfigEr
 /// `assay score --grader KIND --set key=value` does.
 pub fn engine_for_kind(kind: &str, options: Value) -> Result<Engine, ConfigError> {
     let source = format!("--grader {kind}");
-    let mut table = match options {
+    let config = config_for_kind(kind, options, &source)?;
+    engine_from_value(&config, &source)
+}
+
+/// The configuration (as JSON) of one grader of `kind` with `options`: what
+/// [`engine_for_kind`] builds, for callers that keep the configuration (Python pickles it).
+pub fn config_for_kind(kind: &str, options: Value, source: &str) -> Result<Value, ConfigError> {
+    let table = match options {
         Value::Object(map) => map,
         Value::Null => Map::new(),
         other => {
@@ -71,10 +78,5 @@ pub fn engine_for_kind(kind: &str, options: Value) -> Result<Engine, ConfigError
             ))
         }
     };
-    table.insert("kind".into(), Value::String(kind.to_string()));
-    let mut graders = Map::new();
-    graders.insert(kind.to_string(), Value::Object(table));
-    let mut top = Map::new();
-    top.insert("graders".into(), Value::Object(graders));
-    engine_from_value(&Value::Object(top), &source)
+    Config::single_value(kind, table).map_err(|p| ConfigError::single(source, p))
 }

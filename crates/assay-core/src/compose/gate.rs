@@ -13,7 +13,8 @@
 //!
 //! Reward: `primary_weight × primary + (primary ≥ threshold ? Σ weight_i × aux_i : 0)`.
 //! Components: the primary's and each auxiliary's reward under its name, and `gate` (1 when the
-//! gate is open).
+//! gate is open). A closed gate does not run its auxiliary graders at all (their components are
+//! `null`): a paid judge behind a gate costs nothing on the items that fail it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,7 +24,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{combined_failure, sub_explanations, Sub};
 use crate::{
-    BatchContext, Budget, BuildContext, Grader, GraderKind, Item, Outcome, SharedGrader, Status,
+    Batch, BatchContext, BoxFuture, Budget, BuildContext, Grader, GraderKind, Item, Outcome,
+    SharedGrader, Status,
 };
 
 fn one() -> f64 {
@@ -57,45 +59,93 @@ pub struct Gate {
 }
 
 impl Gate {
-    fn combine(&self, outcomes: &[&Outcome]) -> Outcome {
-        if let Some(failure) = combined_failure(&self.subs, outcomes) {
+    /// Whether the primary outcome opens the gate (the auxiliary graders then run).
+    fn opens(&self, primary: &Outcome) -> bool {
+        primary.status.is_scored() && primary.reward.is_some_and(|r| r >= self.threshold)
+    }
+
+    /// Combines the primary outcome with the auxiliary ones, which exist only when the gate
+    /// opened (a closed gate never asks its auxiliary graders: a paid judge behind a gate
+    /// costs nothing on items that fail it).
+    fn combine(&self, primary: &Outcome, auxiliary: Option<&[&Outcome]>) -> Outcome {
+        if let Some(failure) = combined_failure(&self.subs[..1], &[primary]) {
             return failure;
         }
-        let primary = outcomes[0].reward.unwrap_or(0.0);
-        let open = primary >= self.threshold;
-        let mut reward = self.weights[0] * primary;
-        if open {
+        if let Some(aux) = auxiliary {
+            if let Some(failure) = combined_failure(&self.subs[1..], aux) {
+                return failure;
+            }
+        }
+        let primary_reward = primary.reward.unwrap_or(0.0);
+        let open = auxiliary.is_some();
+        let mut reward = self.weights[0] * primary_reward;
+        if let Some(aux) = auxiliary {
             reward += self.weights[1..]
                 .iter()
-                .zip(&outcomes[1..])
+                .zip(aux)
                 .map(|(w, o)| w * o.reward.unwrap_or(0.0))
                 .sum::<f64>();
         }
-        let mut outcome = if outcomes[0].status == Status::Invalid {
+        let mut outcome = if primary.status == Status::Invalid {
             Outcome::invalid(reward, format!("`{}` found no answer", self.subs[0].name))
         } else {
             Outcome::ok(reward)
         };
-        outcome.pred = outcomes[0].pred.clone();
-        for (sub, o) in self.subs.iter().zip(outcomes) {
-            outcome.components.insert(sub.name.clone(), o.reward);
+        outcome.pred = primary.pred.clone();
+        outcome
+            .components
+            .insert(self.subs[0].name.clone(), primary.reward);
+        if let Some(aux) = auxiliary {
+            for (sub, o) in self.subs[1..].iter().zip(aux) {
+                outcome.components.insert(sub.name.clone(), o.reward);
+            }
         }
         outcome = outcome
             .component("gate", if open { 1.0 } else { 0.0 })
             .explain(
                 "gate",
                 format!(
-                    "{} {} = {primary} {} threshold {}",
+                    "{} {} = {primary_reward} {} threshold {}{}",
                     if open { "open:" } else { "closed:" },
                     self.subs[0].name,
                     if open { "≥" } else { "<" },
-                    self.threshold
+                    self.threshold,
+                    if open {
+                        ""
+                    } else {
+                        "; auxiliary graders not run"
+                    }
                 ),
             );
+        let mut graded: Vec<&Outcome> = vec![primary];
+        graded.extend(auxiliary.unwrap_or(&[]));
         outcome
             .explanation
-            .extend(sub_explanations(&self.subs, outcomes));
+            .extend(sub_explanations(&self.subs[..graded.len()], &graded));
         outcome
+    }
+
+    /// Combines a batch: `primary[i]` for every item, `aux[s][j]` for sub `s` on the `j`-th
+    /// open item.
+    fn combine_batch(
+        &self,
+        primary: &[Outcome],
+        open: &[usize],
+        aux: &[Vec<Outcome>],
+    ) -> Vec<Outcome> {
+        let mut next_open = open.iter().enumerate().peekable();
+        primary
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match next_open.peek() {
+                Some(&(j, &at)) if at == i => {
+                    next_open.next();
+                    let outcomes: Vec<&Outcome> = aux.iter().map(|o| &o[j]).collect();
+                    self.combine(p, Some(&outcomes))
+                }
+                _ => self.combine(p, None),
+            })
+            .collect()
     }
 }
 
@@ -107,11 +157,50 @@ impl Grader for Gate {
     }
 
     fn grade(&self, item: &Item, budget: &Budget) -> Outcome {
-        super::grade_combined(&self.subs, item, budget, |o| self.combine(o))
+        let primary = self.subs[0].grader.grade(item, budget);
+        if !self.opens(&primary) {
+            return self.combine(&primary, None);
+        }
+        let aux: Vec<Outcome> = self.subs[1..]
+            .iter()
+            .map(|s| s.grader.grade(item, budget))
+            .collect();
+        self.combine(&primary, Some(&aux.iter().collect::<Vec<_>>()))
     }
 
     fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
-        super::grade_batch_combined(&self.subs, items, ctx, |o| self.combine(o))
+        let primary = super::grade_subs(&self.subs[..1], items, ctx)
+            .pop()
+            .unwrap_or_default();
+        let open: Vec<usize> = (0..items.len())
+            .filter(|&i| self.opens(&primary[i]))
+            .collect();
+        let open_items: Vec<&Item> = open.iter().map(|&i| items[i]).collect();
+        let aux = if open.is_empty() {
+            Vec::new()
+        } else {
+            super::grade_subs(&self.subs[1..], &open_items, &ctx.subset(&open))
+        };
+        self.combine_batch(&primary, &open, &aux)
+    }
+
+    fn grade_async(self: Arc<Self>, batch: Batch, ctx: BatchContext) -> BoxFuture<Vec<Outcome>> {
+        Box::pin(async move {
+            let primary = super::grade_subs_async(&self.subs[..1], &batch, &ctx)
+                .await
+                .pop()
+                .unwrap_or_default();
+            let open: Vec<usize> = (0..batch.len())
+                .filter(|&i| self.opens(&primary[i]))
+                .collect();
+            let aux = if open.is_empty() {
+                Vec::new()
+            } else {
+                super::grade_subs_async(&self.subs[1..], &batch.subset(&open), &ctx.subset(&open))
+                    .await
+            };
+            self.combine_batch(&primary, &open, &aux)
+        })
     }
 }
 
@@ -217,6 +306,19 @@ mod tests {
                 Some(0.0),
             ),
             (json!({"p": 1, "f": "error"}), Status::Error, None, None),
+            // A closed gate never runs its auxiliary graders: their failure cannot matter.
+            (
+                json!({"p": 0, "f": "error"}),
+                Status::Ok,
+                Some(0.0),
+                Some(0.0),
+            ),
+            (
+                json!({"p": 0, "f": "panic"}),
+                Status::Ok,
+                Some(0.0),
+                Some(0.0),
+            ),
         ];
         for (metadata, status, reward, gate) in cases {
             let r = &e.score(&[item(metadata.clone())])[0];

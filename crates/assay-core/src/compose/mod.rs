@@ -16,9 +16,11 @@ pub mod gate;
 pub mod multi;
 pub mod transform;
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
-use crate::{BatchContext, GradeError, Item, Outcome, Registry, SharedGrader, Status};
+use crate::{Batch, BatchContext, GradeError, Item, Outcome, Registry, SharedGrader, Status};
 
 /// Registers `multi`, `gate` and `transform`.
 pub fn register(registry: &mut Registry) {
@@ -66,29 +68,57 @@ pub(crate) fn grade_batch_combined(
     ctx: &BatchContext,
     combine: impl Fn(&[&Outcome]) -> Outcome,
 ) -> Vec<Outcome> {
-    let per_sub = grade_subs(subs, items, ctx);
-    (0..items.len())
-        .map(|i| combine(&per_sub.iter().map(|o| &o[i]).collect::<Vec<_>>()))
-        .collect()
+    combine_each(&grade_subs(subs, items, ctx), items.len(), combine)
 }
 
 /// Grades the batch with every sub-grader: `result[s][i]` is sub `s` on item `i`.
 pub(crate) fn grade_subs(subs: &[Sub], items: &[&Item], ctx: &BatchContext) -> Vec<Vec<Outcome>> {
     subs.iter()
-        .map(|sub| {
-            let outcomes = sub.grader.grade_batch(items, ctx);
-            if outcomes.len() == items.len() {
-                outcomes
-            } else {
-                let message = format!(
-                    "`{}` returned {} outcomes for {} items",
-                    sub.name,
-                    outcomes.len(),
-                    items.len()
-                );
-                vec![Outcome::error(crate::ErrorKind::Internal, message); items.len()]
-            }
-        })
+        .map(|sub| checked(sub, sub.grader.grade_batch(items, ctx), items.len()))
+        .collect()
+}
+
+/// Grades the batch with every sub-grader at once, each through its
+/// [`grade_async`](crate::Grader::grade_async) (CPU sub-graders on rayon, I/O sub-graders on the
+/// async runtime): `result[s][i]` is sub `s` on item `i`.
+pub(crate) async fn grade_subs_async(
+    subs: &[Sub],
+    batch: &Batch,
+    ctx: &BatchContext,
+) -> Vec<Vec<Outcome>> {
+    let work = subs
+        .iter()
+        .map(|sub| Arc::clone(&sub.grader).grade_async(batch.clone(), ctx.clone()));
+    futures_util::future::join_all(work)
+        .await
+        .into_iter()
+        .zip(subs)
+        .map(|(outcomes, sub)| checked(sub, outcomes, batch.len()))
+        .collect()
+}
+
+/// `outcomes`, or an `internal` error per item when the sub-grader returned the wrong count.
+fn checked(sub: &Sub, outcomes: Vec<Outcome>, n: usize) -> Vec<Outcome> {
+    if outcomes.len() == n {
+        return outcomes;
+    }
+    let message = format!(
+        "`{}` returned {} outcomes for {} items",
+        sub.name,
+        outcomes.len(),
+        n
+    );
+    vec![Outcome::error(crate::ErrorKind::Internal, message); n]
+}
+
+/// Combines the outcomes of each item of a batch graded by every sub-grader.
+pub(crate) fn combine_each(
+    per_sub: &[Vec<Outcome>],
+    n: usize,
+    combine: impl Fn(&[&Outcome]) -> Outcome,
+) -> Vec<Outcome> {
+    (0..n)
+        .map(|i| combine(&per_sub.iter().map(|o| &o[i]).collect::<Vec<_>>()))
         .collect()
 }
 

@@ -22,8 +22,8 @@ use serde_json::Value;
 use super::{combined_failure, copy_sub_components, sub_component_keys, sub_explanations, Sub};
 use crate::formula::Formula;
 use crate::{
-    BatchContext, Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
-    Status,
+    Batch, BatchContext, BoxFuture, Budget, BuildContext, ErrorKind, Grader, GraderKind, Item,
+    Outcome, SharedGrader, Status,
 };
 
 /// Options of `multi`.
@@ -137,6 +137,13 @@ impl Grader for Multi {
 
     fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
         super::grade_batch_combined(&self.subs, items, ctx, |o| self.combine(o))
+    }
+
+    fn grade_async(self: Arc<Self>, batch: Batch, ctx: BatchContext) -> BoxFuture<Vec<Outcome>> {
+        Box::pin(async move {
+            let per_sub = super::grade_subs_async(&self.subs, &batch, &ctx).await;
+            super::combine_each(&per_sub, batch.len(), |o| self.combine(o))
+        })
     }
 }
 

@@ -70,11 +70,102 @@ impl GraderKind for ProbeKind {
     }
 }
 
-/// A registry with the combinators and `probe`.
+/// Options of `nap`.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NapOptions {
+    /// The metadata key holding how long to wait, in milliseconds.
+    pub key: String,
+}
+
+/// An I/O grader for tests: waits `metadata[key]` milliseconds on the async runtime (a timer,
+/// like a remote call) holding no thread, then rewards 1. It gives up at the item's deadline
+/// and when the request is cancelled, as remote graders must. Counts the waits in flight.
+pub struct Nap {
+    key: String,
+}
+
+/// Waits of `nap` in flight right now, across all tests.
+pub static NAPS_IN_FLIGHT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl Nap {
+    async fn nap(&self, item: &Item, budget: crate::Budget) -> Outcome {
+        use std::sync::atomic::Ordering;
+        let Some(ms) = item.metadata.get(&self.key).and_then(Value::as_u64) else {
+            return Outcome::error(ErrorKind::BadReference, format!("no metadata.{}", self.key));
+        };
+        struct InFlight;
+        impl Drop for InFlight {
+            fn drop(&mut self) {
+                NAPS_IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        NAPS_IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        // Dropping the future (a cancelled request) ends the wait too.
+        let _in_flight = InFlight;
+        let cancel = budget.cancel_token().cloned().unwrap_or_default();
+        let deadline = async {
+            match budget.deadline() {
+                Some(d) => tokio::time::sleep_until(d.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let outcome = tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_millis(ms)) => Outcome::ok(1.0),
+            () = deadline => Outcome::timeout("nap: deadline"),
+            () = cancel.cancelled() => Outcome::error(ErrorKind::Cancelled, "nap: cancelled"),
+        };
+        outcome
+    }
+}
+
+impl Grader for Nap {
+    fn components(&self) -> Vec<String> {
+        Vec::new()
+    }
+    fn grade(&self, item: &Item, budget: &crate::Budget) -> Outcome {
+        crate::block_on_io(self.nap(item, budget.clone()))
+    }
+    fn grade_async(
+        self: Arc<Self>,
+        batch: crate::Batch,
+        ctx: crate::BatchContext,
+    ) -> crate::BoxFuture<Vec<Outcome>> {
+        Box::pin(async move {
+            let naps = (0..batch.len()).map(|k| {
+                let budget = ctx.item_budget(k);
+                let this = &self;
+                let batch = &batch;
+                async move {
+                    let mut outcome = this.nap(batch.item(k), budget.clone()).await;
+                    outcome.elapsed = Some(budget.start().elapsed());
+                    outcome
+                }
+            });
+            futures_util::future::join_all(naps).await
+        })
+    }
+}
+
+/// The `nap` kind.
+pub struct NapKind;
+
+impl GraderKind for NapKind {
+    type Options = NapOptions;
+    const NAME: &'static str = "nap";
+    const FAMILY: &'static str = "test";
+    const SUMMARY: &'static str = "Waits on a timer like a remote call (tests only).";
+    const REFERENCE: &'static str = "not used";
+    fn build(options: NapOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
+        Ok(Arc::new(Nap { key: options.key }))
+    }
+}
+
+/// A registry with the combinators, `probe` and `nap`.
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     super::register(&mut registry);
-    registry.register::<ProbeKind>();
+    registry.register::<ProbeKind>().register::<NapKind>();
     registry
 }
 

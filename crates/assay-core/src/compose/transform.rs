@@ -18,7 +18,8 @@ use serde_json::Value;
 
 use super::Sub;
 use crate::{
-    BatchContext, Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
+    Batch, BatchContext, BoxFuture, Budget, BuildContext, ErrorKind, Grader, GraderKind, Item,
+    Outcome, SharedGrader,
 };
 
 /// Options of `transform`.
@@ -126,6 +127,20 @@ impl Grader for Transform {
             .zip(outcomes)
             .map(|(item, o)| self.apply(item, o))
             .collect()
+    }
+
+    fn grade_async(self: Arc<Self>, batch: Batch, ctx: BatchContext) -> BoxFuture<Vec<Outcome>> {
+        Box::pin(async move {
+            let outcomes = super::grade_subs_async(std::slice::from_ref(&self.inner), &batch, &ctx)
+                .await
+                .pop()
+                .unwrap_or_default();
+            outcomes
+                .into_iter()
+                .enumerate()
+                .map(|(k, o)| self.apply(batch.item(k), o))
+                .collect()
+        })
     }
 }
 

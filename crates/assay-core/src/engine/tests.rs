@@ -1,10 +1,12 @@
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use crate::compose::testing::{engine, item, try_engine};
-use crate::{ErrorKind, GradeResult, Input, Item, MalformedItem, OnError, Status, Target};
+use crate::{
+    ErrorKind, GradeResult, Input, Item, MalformedItem, OnError, ScoreRequest, Status, Target,
+};
 
 const ROUTED: &str = r#"
     [graders.a]
@@ -82,7 +84,7 @@ fn one_result_per_input_in_order_with_fixed_keys() {
             None,
             Some(ErrorKind::NoRoute),
             Some(ErrorKind::BadReference),
-            Some(ErrorKind::Internal),
+            Some(ErrorKind::Panic),
             None
         ]
     );
@@ -189,10 +191,17 @@ fn async_scoring_gives_the_same_results() {
         .map(|i| Ok(routed_item(Some("alpha"), json!({"a": i}), i)))
         .collect();
     let sync = e.score_inputs(&inputs, Target::Routes, None);
-    let future = e.score_async(inputs, None, None);
-    let got = futures_executor::block_on(future);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let engine = Arc::clone(&e);
+    let got =
+        runtime.block_on(async move { engine.score_request(ScoreRequest::new(inputs)).await });
     let rewards = |rs: &[GradeResult]| rs.iter().map(|r| r.reward).collect::<Vec<_>>();
-    assert_eq!(rewards(&got), rewards(&sync));
+    assert_eq!(rewards(&got.results), rewards(&sync));
+    assert_eq!(got.results[0].grader.as_deref(), Some("a"));
 }
 
 #[test]
@@ -228,7 +237,7 @@ fn configuration_problems_are_all_reported_together() {
     let text = err.to_string();
     assert!(text.contains("5 problems"), "{text}");
     assert!(
-        text.contains("known kinds: gate, multi, probe, transform"),
+        text.contains("known kinds: gate, multi, nap, probe, transform"),
         "{text}"
     );
     assert!(
@@ -265,4 +274,296 @@ fn per_grader_timeout_and_on_error_override_the_defaults() {
     assert_eq!(r.reward, Some(-5.0));
     assert!(r.elapsed_ms < 10_000.0);
     let _ = Duration::ZERO;
+}
+
+const MIXED: &str = r#"
+    [graders.cpu]
+    kind = "probe"
+    key = "a"
+    [graders.io]
+    kind = "nap"
+    key = "ms"
+    timeout_ms = 60000
+    [graders.both]
+    kind = "multi"
+    graders = ["cpu", "io"]
+    formula = "cpu + io"
+    timeout_ms = 60000
+    [[routes]]
+    data_source = "io"
+    grader = "io"
+    [[routes]]
+    data_source = "both"
+    grader = "both"
+    [[routes]]
+    data_source = "*"
+    grader = "cpu"
+"#;
+
+fn mixed_item(data_source: &str, metadata: serde_json::Value, id: i64) -> Item {
+    routed_item(Some(data_source), metadata, id)
+}
+
+/// A one-thread rayon pool: I/O graders must not need it while they wait.
+fn one_thread() -> Arc<rayon::ThreadPool> {
+    Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn io_graders_wait_concurrently_without_holding_cpu_threads() {
+    let e = engine(MIXED);
+    // 64 remote calls of 300 ms each, on a one-thread CPU pool, beside CPU items: if a wait
+    // held a thread they would take 64 × 300 ms.
+    let mut items: Vec<Item> = (0..64)
+        .map(|i| mixed_item("io", json!({"ms": 300}), i))
+        .collect();
+    items.extend((64..80).map(|i| mixed_item("cpu", json!({"a": 0.5}), i)));
+    items.extend((80..96).map(|i| mixed_item("both", json!({"a": 0.5, "ms": 300}), i)));
+    let started = Instant::now();
+    let scored = e.score_blocking(ScoreRequest::items(items).pool(one_thread()));
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    let statuses: Vec<Status> = scored.results.iter().map(|r| r.status).collect();
+    assert!(statuses.iter().all(|s| *s == Status::Ok), "{statuses:?}");
+    assert_eq!(scored.results[0].reward, Some(1.0));
+    assert_eq!(scored.results[70].reward, Some(0.5));
+    // A multi mixing a CPU and an I/O grader combines both.
+    assert_eq!(scored.results[90].reward, Some(1.5));
+    assert_eq!(scored.results[90].components["io"], Some(1.0));
+    // Each item reports its own time: the naps about 300 ms, the CPU probes far less.
+    assert!(
+        scored.results[0].elapsed_ms >= 290.0,
+        "{}",
+        scored.results[0].elapsed_ms
+    );
+    assert!(
+        scored.results[70].elapsed_ms < 200.0,
+        "{}",
+        scored.results[70].elapsed_ms
+    );
+}
+
+#[test]
+fn a_request_deadline_bounds_the_whole_request_whatever_its_size() {
+    let config = r#"
+        timeout_ms = 600000
+        [graders.slow]
+        kind = "probe"
+        key = "a"
+    "#;
+    let e = engine(config);
+    // 64 items that would each spin for their whole (ten-minute) timeout, on one thread.
+    let items: Vec<Item> = (0..64)
+        .map(|i| routed_item(None, json!({"a": "slow"}), i))
+        .collect();
+    let started = Instant::now();
+    let scored = e.score_blocking(
+        ScoreRequest::items(items)
+            .timeout(Duration::from_millis(300))
+            .pool(one_thread()),
+    );
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(300)
+            + crate::request::DEADLINE_SLACK
+            + Duration::from_millis(500),
+        "took {took:?}"
+    );
+    assert_eq!(scored.results.len(), 64);
+    assert!(scored.results.iter().all(|r| r.status == Status::Timeout));
+    assert!(scored
+        .results
+        .iter()
+        .all(|r| r.error.as_ref().unwrap().kind == ErrorKind::Timeout));
+}
+
+#[test]
+fn an_io_grader_past_the_request_deadline_times_out() {
+    let e = engine(MIXED);
+    let items: Vec<Item> = (0..8)
+        .map(|i| mixed_item("io", json!({"ms": 60_000}), i))
+        .collect();
+    let started = Instant::now();
+    let scored = e.score_blocking(ScoreRequest::items(items).timeout(Duration::from_millis(200)));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        scored.results.iter().all(|r| r.status == Status::Timeout),
+        "{scored:?}"
+    );
+}
+
+#[test]
+fn cancelling_a_request_stops_its_work_within_a_second() {
+    use crate::compose::testing::NAPS_IN_FLIGHT;
+    use std::sync::atomic::Ordering;
+    let e = Arc::new(engine(MIXED));
+    let cancel = crate::CancelToken::new();
+    let items: Vec<Item> = (0..32)
+        .map(|i| {
+            mixed_item(
+                if i % 2 == 0 { "io" } else { "cpu" },
+                json!({"ms": 60_000, "a": "slow"}),
+                i,
+            )
+        })
+        .collect();
+    let request = ScoreRequest::items(items).cancel_token(cancel.clone());
+    let engine = Arc::clone(&e);
+    let worker = std::thread::spawn(move || engine.score_blocking(request));
+    std::thread::sleep(Duration::from_millis(200));
+    let cancelled_at = Instant::now();
+    cancel.cancel();
+    let scored = worker.join().unwrap();
+    assert!(
+        cancelled_at.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        cancelled_at.elapsed()
+    );
+    assert_eq!(scored.results.len(), 32);
+    assert!(scored.results.iter().all(|r| r
+        .error
+        .as_ref()
+        .is_some_and(|e| e.kind == ErrorKind::Cancelled)));
+    // Nothing is left waiting.
+    let until = Instant::now() + Duration::from_secs(1);
+    while NAPS_IN_FLIGHT.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(NAPS_IN_FLIGHT.load(Ordering::SeqCst), 0);
+}
+
+#[test]
+fn a_panic_on_one_item_of_a_hundred_fails_that_item_only() {
+    let e = engine("[graders.p]\nkind = \"probe\"\nkey = \"a\"\n");
+    let items: Vec<Item> = (0..100)
+        .map(|i| {
+            routed_item(
+                None,
+                json!({"a": if i == 37 { json!("panic") } else { json!(i) }}),
+                i,
+            )
+        })
+        .collect();
+    let results = e.score(&items);
+    for (i, r) in results.iter().enumerate() {
+        if i == 37 {
+            assert_eq!(r.status, Status::Error);
+            assert_eq!(r.error.as_ref().unwrap().kind, ErrorKind::Panic);
+            assert!(r.error.as_ref().unwrap().message.contains("probe panic"));
+        } else {
+            assert_eq!(r.reward, Some(i as f64), "{r:?}");
+        }
+    }
+}
+
+#[test]
+fn every_item_is_graded_once_even_when_its_neighbour_panics() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    struct Counting;
+    impl crate::Grader for Counting {
+        fn components(&self) -> Vec<String> {
+            Vec::new()
+        }
+        fn grade(&self, item: &Item, _: &crate::Budget) -> crate::Outcome {
+            CALLS.fetch_add(1, Ordering::SeqCst);
+            if item.response_text() == "panic" {
+                panic!("counted panic");
+            }
+            crate::Outcome::ok(1.0)
+        }
+    }
+    let items: Vec<Item> = (0..50)
+        .map(|i| Item::new(if i == 3 { "panic" } else { "fine" }, json!(null)))
+        .collect();
+    let refs: Vec<&Item> = items.iter().collect();
+    let outcomes = crate::Grader::grade_batch(&Counting, &refs, &crate::BatchContext::new(None));
+    assert_eq!(outcomes.len(), 50);
+    assert_eq!(CALLS.load(Ordering::SeqCst), 50);
+}
+
+#[test]
+fn advantages_and_zero_spread_come_with_group_summaries() {
+    let e = engine("[graders.p]\nkind = \"probe\"\nkey = \"a\"\n");
+    let grouped = |g: &str, a: f64, id: i64| Item {
+        group: Some(g.into()),
+        ..routed_item(None, json!({"a": a}), id)
+    };
+    let items = vec![
+        grouped("q1", 1.0, 0),
+        grouped("q1", 0.0, 1),
+        grouped("q2", 1.0, 2),
+        grouped("q2", 1.0, 3),
+        routed_item(None, json!({"a": 1.0}), 4),
+    ];
+    let scored =
+        e.score_blocking(ScoreRequest::items(items).advantage(crate::AdvantageMode::Drgrpo));
+    let adv: Vec<Option<f64>> = scored.results.iter().map(|r| r.advantage).collect();
+    assert_eq!(
+        adv,
+        [Some(0.5), Some(-0.5), Some(0.0), Some(0.0), Some(0.0)]
+    );
+    let spread: Vec<Option<bool>> = scored.results.iter().map(|r| r.zero_spread).collect();
+    assert_eq!(
+        spread,
+        [Some(false), Some(false), Some(true), Some(true), None]
+    );
+    let groups: Vec<(&str, usize, bool)> = scored
+        .groups
+        .iter()
+        .map(|g| (g.group.as_str(), g.size, g.zero_spread))
+        .collect();
+    assert_eq!(groups, [("q1", 2, false), ("q2", 2, true)]);
+    // Without an advantage nothing is added.
+    let plain = e.score_blocking(ScoreRequest::items(vec![grouped("q", 1.0, 0)]));
+    assert!(plain.groups.is_empty());
+    assert_eq!(plain.results[0].zero_spread, None);
+}
+
+#[test]
+fn sub_graders_share_the_item_clock() {
+    // Two slow sub-graders under one 300 ms item timeout: the second does not get a fresh
+    // 300 ms of its own.
+    let config = r#"
+        [graders.a]
+        kind = "probe"
+        key = "a"
+        [graders.b]
+        kind = "probe"
+        key = "b"
+        [graders.both]
+        kind = "multi"
+        graders = ["a", "b"]
+        timeout_ms = 300
+        [[routes]]
+        data_source = "*"
+        grader = "both"
+    "#;
+    let e = engine(config);
+    let started = Instant::now();
+    let r = &e
+        .score_blocking(
+            ScoreRequest::items(vec![routed_item(
+                None,
+                json!({"a": "slow", "b": "slow"}),
+                0,
+            )])
+            .pool(one_thread()),
+        )
+        .results[0];
+    assert_eq!(r.status, Status::Timeout);
+    assert!(
+        started.elapsed() < Duration::from_millis(550),
+        "{:?}",
+        started.elapsed()
+    );
 }
