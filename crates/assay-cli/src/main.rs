@@ -2,10 +2,12 @@
 //!
 //! Exit codes: 0 when scoring finished (even if some items failed: their results say so),
 //! 1 when input or output failed (a file could not be read or written), 2 for a usage or
-//! configuration error (nothing was scored).
+//! configuration error (nothing was scored), 130 when Ctrl-C stopped a run (its outstanding
+//! work is cancelled: sandboxed programs killed, remote calls dropped).
 
 mod check;
 mod graders;
+mod interrupt;
 mod score;
 mod serve;
 mod summary;
@@ -79,6 +81,8 @@ enum Failure {
     Usage(String),
     /// Input or output failed: exit 1.
     Io(anyhow::Error),
+    /// Ctrl-C stopped the run: exit 130, as a shell reports SIGINT.
+    Interrupted(String),
 }
 
 impl Failure {
@@ -116,6 +120,10 @@ fn main() -> ExitCode {
         Err(Failure::Io(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
+        }
+        Err(Failure::Interrupted(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(130)
         }
     }
 }

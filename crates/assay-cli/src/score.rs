@@ -18,7 +18,7 @@ use std::thread;
 use std::time::Instant;
 
 use anyhow::{anyhow, Context};
-use assay::{AdvantageMode, Engine, GradeResult, Input, MalformedItem, OnError, Target};
+use assay::{AdvantageMode, CancelToken, Engine, Input, MalformedItem, OnError, ScoreRequest};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -40,9 +40,14 @@ pub struct ScoreArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j')]
     threads: Option<usize>,
-    /// Add a group-relative `advantage` to each result: grpo, drgrpo or rloo.
+    /// Add a group-relative `advantage` to each result: grpo, drgrpo or rloo (results of a
+    /// group also get `zero_spread`: whether all its samples got the same reward).
     #[arg(long, value_name = "MODE")]
     advantage: Option<AdvantageMode>,
+    /// Deadline for the whole run, in seconds: items not finished by then get status
+    /// `timeout` (each item's own `timeout_ms` still applies).
+    #[arg(long, value_name = "SECONDS")]
+    deadline: Option<f64>,
     /// Reward of timeout/error items: null, zero or a number (overrides the configuration).
     #[arg(long, value_name = "null|zero|NUMBER")]
     on_error: Option<OnError>,
@@ -60,9 +65,9 @@ pub struct ScoreArgs {
     no_progress: bool,
 }
 
-/// One window of non-blank input lines, in input order.
+/// One window of non-blank input lines, in input order, with their 1-based line numbers.
 struct Window {
-    lines: Vec<String>,
+    lines: Vec<(u64, String)>,
 }
 
 /// The `data_source` of an input, when it can be read (for the summary's breakdown).
@@ -99,6 +104,21 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
     }
     let engine = args.source.build()?;
     let started = Instant::now();
+    let deadline = match args.deadline {
+        None => None,
+        Some(s) if s.is_finite() && s >= 0.0 => {
+            started.checked_add(std::time::Duration::from_secs_f64(s.min(1e9)))
+        }
+        Some(s) => {
+            return Err(Failure::Usage(format!(
+                "--deadline must be a number of seconds >= 0, found {s}"
+            )))
+        }
+    };
+    let run = Run {
+        deadline,
+        interrupt: crate::interrupt::on_ctrl_c(),
+    };
 
     let (reader, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if args.input == "-" {
         (Box::new(io::stdin()), None)
@@ -132,6 +152,7 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
     let outcome = score_windows(
         &engine,
         &args,
+        &run,
         window_rx,
         &out_tx,
         &mut summary,
@@ -189,11 +210,13 @@ fn read_windows(
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut lines = Vec::with_capacity(size);
     let mut buf = Vec::new();
+    let mut number: u64 = 0;
     loop {
         buf.clear();
         match reader.read_until(b'\n', &mut buf) {
             Ok(0) => break,
             Ok(n) => {
+                number += 1;
                 bytes_read.fetch_add(n as u64, Ordering::Relaxed);
                 let line = match String::from_utf8(std::mem::take(&mut buf)) {
                     Ok(line) => line,
@@ -207,7 +230,7 @@ fn read_windows(
                 while line.ends_with(['\n', '\r']) {
                     line.pop();
                 }
-                lines.push(line);
+                lines.push((number, line));
                 if lines.len() >= size {
                     let full = std::mem::replace(&mut lines, Vec::with_capacity(size));
                     if tx.send(Ok(Window { lines: full })).is_err() {
@@ -237,6 +260,7 @@ fn write_all(writer: Box<dyn Write + Send>, rx: Receiver<Vec<u8>>) -> io::Result
 fn score_windows(
     engine: &Engine,
     args: &ScoreArgs,
+    run: &Run,
     windows: Receiver<io::Result<Window>>,
     out: &SyncSender<Vec<u8>>,
     summary: &mut Summary,
@@ -247,29 +271,47 @@ fn score_windows(
     let mut finished_groups: HashSet<u64> = HashSet::new();
     let mut windows = windows.into_iter().peekable();
     while let Some(window) = windows.next() {
+        if run.interrupt.is_cancelled() {
+            return Err(interrupted(summary));
+        }
         let window = window.with_context(|| format!("cannot read the input {}", args.input))?;
         let mut parsed: Vec<Input> = std::mem::take(&mut carried);
         parsed.par_extend(
             window
                 .lines
                 .par_iter()
-                .map(|line| MalformedItem::parse_line(line)),
+                .map(|(number, line)| MalformedItem::parse_numbered_line(line, *number)),
         );
         let last = windows.peek().is_none();
         if !last {
             carried = hold_back_last_group(&mut parsed, args.window);
         }
         if !parsed.is_empty() {
-            score_batch(engine, args, parsed, out, summary, &mut finished_groups)?;
+            score_batch(engine, args, run, parsed, out, summary, &mut finished_groups)?;
         }
         progress.set_position(bytes_read.load(Ordering::Relaxed));
         progress.set_message(format!("{} items", summary.all.items));
         progress.tick();
     }
     if !carried.is_empty() {
-        score_batch(engine, args, carried, out, summary, &mut finished_groups)?;
+        score_batch(engine, args, run, carried, out, summary, &mut finished_groups)?;
     }
     Ok(())
+}
+
+/// What every window of one run shares: the run's deadline and its Ctrl-C token.
+struct Run {
+    deadline: Option<Instant>,
+    interrupt: CancelToken,
+}
+
+/// The failure of a run stopped by Ctrl-C: what was scored so far is written, the rest is not.
+fn interrupted(summary: &Summary) -> Failure {
+    Failure::Interrupted(format!(
+        "interrupted: {} results were written before the run stopped; the rest of the input \
+         was not scored",
+        summary.all.items
+    ))
 }
 
 /// Splits off the trailing run of items sharing the last item's group, to be scored with the
@@ -295,21 +337,38 @@ const GROUP_CARRY_LIMIT: usize = 8;
 fn score_batch(
     engine: &Engine,
     args: &ScoreArgs,
+    run: &Run,
     parsed: Vec<Input>,
     out: &SyncSender<Vec<u8>>,
     summary: &mut Summary,
     finished_groups: &mut HashSet<u64>,
 ) -> Result<(), Failure> {
-    let mut results = engine.score_inputs(&parsed, Target::Routes, args.on_error);
-    shape_groups(
-        &parsed,
-        &mut results,
-        args.advantage,
-        summary,
-        finished_groups,
-    );
-    for (p, r) in parsed.iter().zip(&results) {
-        summary.add(r, data_source_of(p));
+    let data_sources: Vec<Option<String>> = parsed
+        .iter()
+        .map(|p| data_source_of(p).map(String::from))
+        .collect();
+    let request = ScoreRequest::new(parsed)
+        .on_error(args.on_error)
+        .deadline(run.deadline)
+        .advantage(args.advantage)
+        .cancel_token(run.interrupt.clone());
+    let scored = engine.score_blocking(request);
+    if run.interrupt.is_cancelled() {
+        // Cut short: its results are incomplete, so none of them is written.
+        return Err(interrupted(summary));
+    }
+    for group in &scored.groups {
+        let mut hasher = DefaultHasher::new();
+        group.group.hash(&mut hasher);
+        if finished_groups.insert(hasher.finish()) {
+            summary.add_group(group);
+        } else {
+            summary.split_groups += 1;
+        }
+    }
+    let results = scored.results;
+    for (r, ds) in results.iter().zip(&data_sources) {
+        summary.add(r, ds.as_deref());
     }
     let lines: Vec<Vec<u8>> = results
         .par_iter()
@@ -322,24 +381,4 @@ fn score_batch(
     out.send(lines.concat())
         .map_err(|_| anyhow!("the output closed early"))?;
     Ok(())
-}
-
-/// Computes group statistics (and advantages when asked) for the groups of one window.
-fn shape_groups(
-    parsed: &[Input],
-    results: &mut [GradeResult],
-    mode: Option<AdvantageMode>,
-    summary: &mut Summary,
-    finished_groups: &mut HashSet<u64>,
-) {
-    let groups: Vec<Option<&str>> = parsed.iter().map(group_of).collect();
-    for (group, stats) in assay::group::shape(&groups, results, mode) {
-        let mut hasher = DefaultHasher::new();
-        group.hash(&mut hasher);
-        if finished_groups.insert(hasher.finish()) {
-            summary.add_group(&stats);
-        } else {
-            summary.split_groups += 1;
-        }
-    }
 }

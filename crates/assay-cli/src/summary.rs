@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use assay::group::GroupStats;
-use assay::{GradeResult, Status};
+use assay::{GradeResult, GroupSummary, Status};
 use serde::Serialize;
 
 /// Latencies in log-spaced buckets (about 2% wide) from 1 µs up: fixed memory, percentiles
@@ -159,9 +158,9 @@ impl Summary {
     }
 
     /// Records one group's statistics.
-    pub fn add_group(&mut self, stats: &GroupStats) {
+    pub fn add_group(&mut self, group: &GroupSummary) {
         self.groups += 1;
-        if stats.zero_spread() {
+        if group.zero_spread {
             self.zero_spread_groups += 1;
         }
     }

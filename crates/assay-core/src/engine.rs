@@ -273,8 +273,17 @@ impl Engine {
                         Ok(item) => item.id.clone(),
                         Err(bad) => bad.id.clone(),
                     };
+                    // A malformed line whose `data_source` can be read takes the failure
+                    // reward of the grader it would have gone to.
+                    let entry_on_error = match (input, &named) {
+                        (Err(_), Some(Ok(g))) => self.entries[*g].on_error,
+                        (Err(bad), None) => self
+                            .route_index(bad.data_source.as_deref())
+                            .map_or(self.on_error, |g| self.entries[g].on_error),
+                        _ => self.on_error,
+                    };
                     let outcome = Outcome::from_error(error);
-                    let on_error = fallback(self.on_error);
+                    let on_error = fallback(entry_on_error);
                     results[i] = Some(finish(id, outcome, 0.0, &keys, on_error, None));
                 }
             }
@@ -386,16 +395,11 @@ impl Engine {
             .into_iter()
             .map(|r| r.expect("every input has exactly one result"))
             .collect();
-        let groups = match advantage {
-            None => Vec::new(),
-            Some(mode) => {
-                let names: Vec<Option<&str>> = inputs
-                    .iter()
-                    .map(|input| input.as_ref().ok().and_then(|item| item.group.as_deref()))
-                    .collect();
-                crate::group::shape_summaries(&names, &mut results, mode)
-            }
-        };
+        let names: Vec<Option<&str>> = inputs
+            .iter()
+            .map(|input| input.as_ref().ok().and_then(|item| item.group.as_deref()))
+            .collect();
+        let groups = crate::group::shape_summaries(&names, &mut results, advantage);
         Scored { results, groups }
     }
 

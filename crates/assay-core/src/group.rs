@@ -133,21 +133,24 @@ pub fn shape<'a>(
         .collect()
 }
 
-/// Shapes a batch of results by group with `mode` (see [`shape`]), sets each grouped result's
-/// zero-spread flag, and returns every named group's summary, in order of first appearance.
+/// Returns every named group's summary, in order of first appearance; with a `mode`, also sets
+/// each result's advantage (see [`shape`]) and each grouped result's zero-spread flag.
 pub fn shape_summaries(
     groups: &[Option<&str>],
     results: &mut [GradeResult],
-    mode: AdvantageMode,
+    mode: Option<AdvantageMode>,
 ) -> Vec<GroupSummary> {
     let mut sizes: HashMap<&str, usize> = HashMap::new();
     for g in groups.iter().flatten() {
         *sizes.entry(g).or_default() += 1;
     }
-    let stats = shape(groups, results, Some(mode));
-    let spread: HashMap<&str, bool> = stats.iter().map(|(g, s)| (*g, s.zero_spread())).collect();
-    for (result, group) in results.iter_mut().zip(groups) {
-        result.zero_spread = group.map(|g| spread[g]);
+    let stats = shape(groups, results, mode);
+    if mode.is_some() {
+        let spread: HashMap<&str, bool> =
+            stats.iter().map(|(g, s)| (*g, s.zero_spread())).collect();
+        for (result, group) in results.iter_mut().zip(groups) {
+            result.zero_spread = group.map(|g| spread[g]);
+        }
     }
     stats
         .into_iter()

@@ -40,7 +40,7 @@ pub struct ScoreRequest {
     /// When the whole request must be answered (an absolute instant): items not finished by
     /// then get status `timeout`.
     pub deadline: Option<Instant>,
-    /// Adds each result's group-relative advantage and zero-spread flag.
+    /// Adds each result's group-relative advantage and its group's zero-spread flag.
     pub advantage: Option<AdvantageMode>,
     /// Fired to stop the request's outstanding work (a client that went away, Ctrl-C).
     pub cancel: CancelToken,
@@ -117,7 +117,7 @@ impl ScoreRequest {
 pub struct Scored {
     /// One result per input, in input order.
     pub results: Vec<GradeResult>,
-    /// Every named group, in order of first appearance, when an advantage was asked for.
+    /// Every named group of the request, in order of first appearance.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<GroupSummary>,
 }

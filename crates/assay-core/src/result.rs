@@ -61,7 +61,9 @@ impl MalformedItem {
                 Err(_) => Err(MalformedItem {
                     id: None,
                     data_source: None,
-                    message: format!("the line is not valid JSON: {strict}"),
+                    // One line of JSONL is line 1 to serde: say only the column.
+                    message: format!("the line is not valid JSON: {strict}")
+                        .replace(" at line 1 column ", " at column "),
                 }),
                 Ok(value) => Err(Self::describe(&value, "the line", &strict)),
             },

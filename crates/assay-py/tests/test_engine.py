@@ -1,12 +1,15 @@
 """assay.Engine: scoring, the result contract, malformed items, targets and fallbacks."""
 
 import math
+import signal
+import threading
+import time
 
 import pytest
 
 import assay
 
-RESULT_KEYS = ["id", "reward", "status", "components", "pred", "explanation", "error", "elapsed_ms"]
+RESULT_KEYS = ["id", "reward", "status", "components", "pred", "explanation", "error", "grader", "elapsed_ms"]
 
 
 def test_scores_the_design_example(math_engine):
@@ -87,8 +90,8 @@ def test_one_item_instead_of_a_list_is_a_type_error(math_engine):
 
 MALFORMED = [
     ({"id": "no-response", "reference": "1"}, "missing field `response`"),
-    ({"id": "int-response", "response": 5}, "the item is not valid"),
-    ({"id": "dict-response", "response": {"a": 1}}, "the item is not valid"),
+    ({"id": "int-response", "response": 5}, "`response` must be a string or a list of chat messages"),
+    ({"id": "dict-response", "response": {"a": 1}}, "`response` must be a string or a list of chat messages"),
     ({"id": "set-metadata", "response": "1", "metadata": {"tags": {1, 2}}}, "metadata.tags"),
     ({"id": "nan-reference", "response": "1", "reference": float("nan")}, "reference: NaN is not a finite number"),
     ({"id": "huge-int", "response": "1", "reference": 10**40}, "does not fit in 64 bits"),
@@ -273,3 +276,45 @@ def test_group_advantages(math_engine):
     assert rloo == pytest.approx([0.5, -1.0, None, 0.5, None, None])
     with pytest.raises(ValueError, match="advantage: unknown advantage mode"):
         math_engine.score(items, advantage="ppo")
+
+
+def test_zero_spread_flags_groups_that_teach_nothing(math_engine):
+    items = [
+        {"group": "q1", "response": "\\boxed{1}", "reference": "1"},
+        {"group": "q1", "response": "\\boxed{2}", "reference": "1"},
+        {"group": "q2", "response": "\\boxed{3}", "reference": "3"},
+        {"group": "q2", "response": "\\boxed{3}", "reference": "3"},
+        {"response": "\\boxed{1}", "reference": "1"},
+    ]
+    results = math_engine.score(items, advantage="grpo")
+    assert [r["zero_spread"] for r in results] == [False, False, True, True, None]
+    assert [r["grader"] for r in results] == ["math"] * 5
+
+
+LOOP = "```python\nwhile True:\n    pass\n```"
+LOOP_REFERENCE = {"tests": [{"stdin": "", "stdout": "x"}], "time_limit_s": 60}
+
+
+def test_a_deadline_bounds_the_whole_call():
+    engine = assay.Engine(grader="code", timeout_ms=60_000)
+    items = [{"id": i, "response": LOOP, "reference": LOOP_REFERENCE} for i in range(6)]
+    started = time.monotonic()
+    results = engine.score(items, deadline=1.0)
+    took = time.monotonic() - started
+    assert took < 3.0, took
+    assert [r["status"] for r in results] == ["timeout"] * 6
+    with pytest.raises(ValueError, match="deadline"):
+        engine.score(items, deadline=-1)
+
+
+def test_keyboard_interrupt_cancels_the_call():
+    engine = assay.Engine(grader="code", timeout_ms=60_000)
+    items = [{"id": i, "response": LOOP, "reference": LOOP_REFERENCE} for i in range(4)]
+    main = threading.main_thread().ident
+    timer = threading.Timer(0.5, lambda: signal.pthread_kill(main, signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        engine.score(items)
+    assert time.monotonic() - started < 2.5
+    timer.join()

@@ -753,3 +753,73 @@ async fn a_body_that_never_arrives_gets_408_and_frees_its_place() {
     assert_eq!(r.status, StatusCode::OK);
     server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn advantages_and_group_summaries_over_http() {
+    let server = TestServer::start(server_config()).await;
+    let item = |group: &str, response: &str| {
+        json!({"group": group, "response": response, "reference": "paris"})
+    };
+    let r = server
+        .post(
+            "/v1/score",
+            &json!({"grader": "exact", "advantage": "drgrpo", "items": [
+                item("q1", "paris"), item("q1", "lyon"),
+                item("q2", "paris"), item("q2", "paris"),
+                {"response": "paris", "reference": "paris"}
+            ]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+    let body = r.json();
+    let advantages: Vec<Value> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["advantage"].clone())
+        .collect();
+    assert_eq!(advantages, [json!(0.5), json!(-0.5), json!(0.0), json!(0.0), json!(0.0)]);
+    assert_eq!(body["results"][2]["zero_spread"], true);
+    assert_eq!(body["results"][0]["zero_spread"], false);
+    assert!(body["results"][4].get("zero_spread").is_none());
+    assert_eq!(body["results"][0]["grader"], "exact");
+    assert_eq!(body["groups"][0]["group"], "q1");
+    assert_eq!(body["groups"][1]["zero_spread"], true);
+    assert_eq!(body["groups"][1]["size"], 2);
+
+    let bad = server
+        .post("/v1/score", &json!({"advantage": "ppo", "items": []}))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.error_message().contains("unknown advantage mode \"ppo\""), "{}", bad.error_message());
+}
+
+#[tokio::test]
+async fn a_request_deadline_returns_every_unfinished_item_as_timeout() {
+    let server = TestServer::start(server_config()).await;
+    // `slow` sleeps without looking at its budget: the engine stops waiting for it at the
+    // deadline plus its documented slack.
+    let items: Vec<Value> = (0..8)
+        .map(|i| json!({"id": i, "data_source": "slow", "response": "x", "metadata": {"sleep_ms": 4000}}))
+        .collect();
+    let started = std::time::Instant::now();
+    let r = server
+        .post("/v1/score", &json!({"deadline_ms": 300, "items": items}))
+        .await;
+    let took = started.elapsed();
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(took < Duration::from_millis(1500), "took {took:?}");
+    let results = r.json()["results"].as_array().unwrap().clone();
+    assert_eq!(results.len(), 8);
+    for result in &results {
+        assert_eq!(result["status"], "timeout", "{result}");
+        assert_eq!(result["error"]["kind"], "timeout");
+        assert_eq!(result["grader"], "slow");
+    }
+
+    let bad = server
+        .post("/v1/score", &json!({"deadline_ms": -5, "items": []}))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.error_message().contains("`deadline_ms` must be a whole number"));
+}

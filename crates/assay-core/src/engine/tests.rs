@@ -523,10 +523,11 @@ fn advantages_and_zero_spread_come_with_group_summaries() {
         .map(|g| (g.group.as_str(), g.size, g.zero_spread))
         .collect();
     assert_eq!(groups, [("q1", 2, false), ("q2", 2, true)]);
-    // Without an advantage nothing is added.
+    // Without an advantage the results are left alone; the summaries are still there.
     let plain = e.score_blocking(ScoreRequest::items(vec![grouped("q", 1.0, 0)]));
-    assert!(plain.groups.is_empty());
+    assert_eq!(plain.groups.len(), 1);
     assert_eq!(plain.results[0].zero_spread, None);
+    assert_eq!(plain.results[0].advantage, None);
 }
 
 #[test]
@@ -566,4 +567,35 @@ fn sub_graders_share_the_item_clock() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn a_malformed_line_takes_the_failure_reward_of_the_grader_it_routes_to() {
+    let config = r#"
+        [graders.a]
+        kind = "probe"
+        key = "a"
+        on_error = -1
+        [graders.b]
+        kind = "probe"
+        key = "b"
+        [[routes]]
+        data_source = "alpha"
+        grader = "a"
+        [[routes]]
+        data_source = "*"
+        grader = "b"
+    "#;
+    let e = engine(config);
+    let inputs = vec![
+        MalformedItem::parse_line(r#"{"id": 1, "data_source": "alpha"}"#),
+        MalformedItem::parse_line(r#"{"id": 2, "data_source": "beta"}"#),
+        MalformedItem::parse_line("not json"),
+    ];
+    let results = e.score_inputs(&inputs, Target::Routes, None);
+    let rewards: Vec<Option<f64>> = results.iter().map(|r| r.reward).collect();
+    assert_eq!(rewards, [Some(-1.0), None, None]);
+    assert!(results
+        .iter()
+        .all(|r| r.error.as_ref().unwrap().kind == ErrorKind::MalformedInput));
 }

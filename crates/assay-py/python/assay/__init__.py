@@ -9,9 +9,10 @@ The graders are Rust (the ``assay._native`` module); this package is a thin laye
     results = engine.score([{"response": "so \\boxed{3/4}", "reference": "0.75"}])
     results[0]["reward"], results[0]["status"]            # 1.0, "ok"
 
-Results are dicts with the fields of DESIGN.md section 2: ``id``, ``reward``, ``status``
-(``ok``, ``invalid``, ``not_applicable``, ``timeout``, ``error``), ``components``, ``pred``,
-``explanation``, ``error`` and ``elapsed_ms``. A failure is never silently a zero: its reward is
+Results are dicts with the fields of the data model (the repository README): ``id``,
+``reward``, ``status`` (``ok``, ``invalid``, ``not_applicable``, ``timeout``, ``error``),
+``components``, ``pred``, ``explanation``, ``error``, ``grader`` (the configured grader that
+ran) and ``elapsed_ms`` (the item's own time). A failure is never silently a zero: its reward is
 ``None`` unless a fallback (``on_error``) was asked for.
 
 Scoring releases the GIL and spreads the batch over all cores (``ASSAY_THREADS`` sets how
@@ -36,7 +37,7 @@ __all__ = ["Engine", "ConfigError", "graders", "__version__"]
 
 __version__: str = _native.__version__
 
-#: One result: the fields of DESIGN.md section 2.
+#: One result: the fields of the data model (see the module docstring).
 Result = Dict[str, Any]
 #: A failure reward: ``"null"`` (the default: failures stay ``None``), ``"zero"``, or a number.
 OnError = Union[str, float, int, None]
@@ -120,6 +121,7 @@ class Engine:
         grader: Optional[str] = None,
         on_error: OnError = None,
         advantage: Optional[str] = None,
+        deadline: Optional[float] = None,
     ) -> List[Result]:
         """Scores items and returns one result dict per item, in order.
 
@@ -133,9 +135,15 @@ class Engine:
         configured reward of ``timeout``/``error`` items for this call. ``advantage``
         (``"grpo"``, ``"drgrpo"`` or ``"rloo"``) adds to each result the ``advantage`` of its
         reward within its ``group`` (items without a group are groups of one; items without a
-        reward get ``None``).
+        reward get ``None``) and ``zero_spread``: whether every sample of its group got the
+        same reward (a group that teaches nothing; ``None`` for items without a group).
+        ``deadline`` (seconds) bounds the whole call: items not finished by then get status
+        ``timeout``, whatever the batch size.
+
+        Ctrl-C (``KeyboardInterrupt``) during a call cancels its outstanding work (sandboxed
+        programs are killed, remote calls dropped) and raises at once.
         """
-        return self._engine().score(items, grader, on_error, advantage)
+        return self._engine().score(items, grader, on_error, advantage, deadline)
 
     def score_one(
         self,
@@ -160,6 +168,7 @@ class Engine:
         grader: Optional[str] = None,
         on_error: OnError = None,
         advantage: Optional[str] = None,
+        deadline: Optional[float] = None,
     ) -> List[Result]:
         """:meth:`score` for asyncio code: runs in the loop's default executor, so the loop
         keeps serving while the batch is graded."""
@@ -167,7 +176,9 @@ class Engine:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             None,
-            lambda: self.score(items, grader=grader, on_error=on_error, advantage=advantage),
+            lambda: self.score(
+                items, grader=grader, on_error=on_error, advantage=advantage, deadline=deadline
+            ),
         )
 
     @property

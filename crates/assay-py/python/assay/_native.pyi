@@ -30,6 +30,7 @@ class Engine:
         grader: Optional[str] = None,
         on_error: Union[str, float, int, None] = None,
         advantage: Optional[str] = None,
+        deadline: Optional[float] = None,
     ) -> List[Dict[str, Any]]: ...
 
 def graders() -> List[Dict[str, Any]]: ...
