@@ -68,6 +68,16 @@ pub fn render(kinds: &[&KindInfo]) -> String {
             }
         }
         let _ = writeln!(out, "  common: timeout_ms, on_error, description");
+        if !kind.example.is_empty() {
+            let _ = writeln!(out, "  example:");
+            for line in kind.example.lines() {
+                if line.is_empty() {
+                    out.push('\n');
+                } else {
+                    let _ = writeln!(out, "    {line}");
+                }
+            }
+        }
         out.push('\n');
     }
     out

@@ -287,14 +287,30 @@ fn score_windows(
             carried = hold_back_last_group(&mut parsed, args.window);
         }
         if !parsed.is_empty() {
-            score_batch(engine, args, run, parsed, out, summary, &mut finished_groups)?;
+            score_batch(
+                engine,
+                args,
+                run,
+                parsed,
+                out,
+                summary,
+                &mut finished_groups,
+            )?;
         }
         progress.set_position(bytes_read.load(Ordering::Relaxed));
         progress.set_message(format!("{} items", summary.all.items));
         progress.tick();
     }
     if !carried.is_empty() {
-        score_batch(engine, args, run, carried, out, summary, &mut finished_groups)?;
+        score_batch(
+            engine,
+            args,
+            run,
+            carried,
+            out,
+            summary,
+            &mut finished_groups,
+        )?;
     }
     Ok(())
 }

@@ -385,6 +385,12 @@ impl GraderKind for CodeKind {
         "{\"tests\": [{\"stdin\", \"stdout\"}]} | {\"asserts\": [...], \
         \"setup\"} | {\"test\": \"def check(candidate): ...\", \"entry_point\"}; optional \
         \"time_limit_s\", \"memory_mb\"";
+    const EXAMPLE: &'static str = r#"
+[graders.code]
+kind = "code"
+reward = "fraction"     # share of the tests passed
+time_limit_s = 5
+"#;
 
     fn build(options: CodeOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         Ok(Arc::new(CodeGrader::new(options)?))

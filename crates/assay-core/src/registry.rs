@@ -71,6 +71,10 @@ pub trait GraderKind: 'static {
     const SUMMARY: &'static str;
     /// The `reference` shape it takes, for documentation.
     const REFERENCE: &'static str;
+    /// A complete configuration (TOML) that uses this kind: a grader named after the kind,
+    /// plus any graders it refers to. `assay graders KIND` prints it, and the conformance suite
+    /// (`assay-testkit`) builds it. Every built-in kind has one.
+    const EXAMPLE: &'static str = "";
 
     /// Builds a grader. `ctx` resolves other graders of the configuration by name. An `Err` is
     /// a configuration problem, reported with the grader's name.
@@ -149,6 +153,8 @@ pub struct KindInfo {
     pub reference: &'static str,
     /// Its options.
     pub options: Vec<OptionDoc>,
+    /// A complete example configuration (TOML) with a grader of this kind named after it.
+    pub example: &'static str,
 }
 
 /// Documentation of one option.
@@ -157,6 +163,7 @@ pub struct OptionDoc {
     /// The option's key.
     pub name: String,
     /// Its type, in words (`number`, `string`, `one of "eq", "ne"`, `list of string` …).
+    #[serde(rename = "type")]
     pub ty: String,
     /// Whether a configuration must set it.
     pub required: bool,
@@ -201,6 +208,7 @@ impl Registry {
             summary: K::SUMMARY,
             reference: K::REFERENCE,
             options: option_docs(&schemars::schema_for!(K::Options)),
+            example: K::EXAMPLE.trim_matches('\n'),
         };
         self.kinds.insert(
             K::NAME,

@@ -318,6 +318,12 @@ impl GraderKind for IfevalKind {
     const FAMILY: &'static str = "text";
     const SUMMARY: &'static str = "Rewards following IFEval's verifiable instructions (all 25 kinds), strict or loose, all-or-nothing or the fraction followed.";
     const REFERENCE: &'static str = "{\"instruction_id_list\": [...], \"kwargs\": [...]} as in IFEval's data (or that object as a JSON string)";
+    const EXAMPLE: &'static str = r#"
+[graders.ifeval]
+kind = "ifeval"
+mode = "loose"
+reward = "fraction"     # share of the instructions followed
+"#;
 
     fn build(options: IfevalOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         Ok(Arc::new(Ifeval {

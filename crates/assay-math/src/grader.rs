@@ -300,6 +300,11 @@ impl GraderKind for MathKind {
         "The final answer of the response equals the reference mathematically (exact, bounded, explained).";
     const REFERENCE: &'static str =
         "the gold answer: a LaTeX or plain-text string (or number), or a list of acceptable answers";
+    const EXAMPLE: &'static str = r#"
+[graders.math]
+kind = "math"
+extract_reference = true     # the reference may be a worked solution ending in \boxed{}
+"#;
 
     fn build(options: MathOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         Ok(Arc::new(MathGrader::new(options)?))

@@ -36,7 +36,7 @@ pub(crate) struct ScoreRequest {
 }
 
 pub(crate) fn kind_of(v: &Value) -> &'static str {
-    assay::result::json_type(v)
+    assay::json_type(v)
 }
 
 /// Parses the body text into JSON, or says where it breaks.

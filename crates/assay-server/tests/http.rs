@@ -757,9 +757,7 @@ async fn a_body_that_never_arrives_gets_408_and_frees_its_place() {
 #[tokio::test]
 async fn advantages_and_group_summaries_over_http() {
     let server = TestServer::start(server_config()).await;
-    let item = |group: &str, response: &str| {
-        json!({"group": group, "response": response, "reference": "paris"})
-    };
+    let item = |group: &str, response: &str| json!({"group": group, "response": response, "reference": "paris"});
     let r = server
         .post(
             "/v1/score",
@@ -770,7 +768,12 @@ async fn advantages_and_group_summaries_over_http() {
             ]}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
     let body = r.json();
     let advantages: Vec<Value> = body["results"]
         .as_array()
@@ -778,7 +781,10 @@ async fn advantages_and_group_summaries_over_http() {
         .iter()
         .map(|r| r["advantage"].clone())
         .collect();
-    assert_eq!(advantages, [json!(0.5), json!(-0.5), json!(0.0), json!(0.0), json!(0.0)]);
+    assert_eq!(
+        advantages,
+        [json!(0.5), json!(-0.5), json!(0.0), json!(0.0), json!(0.0)]
+    );
     assert_eq!(body["results"][2]["zero_spread"], true);
     assert_eq!(body["results"][0]["zero_spread"], false);
     assert!(body["results"][4].get("zero_spread").is_none());
@@ -791,7 +797,12 @@ async fn advantages_and_group_summaries_over_http() {
         .post("/v1/score", &json!({"advantage": "ppo", "items": []}))
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    assert!(bad.error_message().contains("unknown advantage mode \"ppo\""), "{}", bad.error_message());
+    assert!(
+        bad.error_message()
+            .contains("unknown advantage mode \"ppo\""),
+        "{}",
+        bad.error_message()
+    );
 }
 
 #[tokio::test]
@@ -821,5 +832,7 @@ async fn a_request_deadline_returns_every_unfinished_item_as_timeout() {
         .post("/v1/score", &json!({"deadline_ms": -5, "items": []}))
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    assert!(bad.error_message().contains("`deadline_ms` must be a whole number"));
+    assert!(bad
+        .error_message()
+        .contains("`deadline_ms` must be a whole number"));
 }

@@ -313,6 +313,11 @@ impl GraderKind for SimilarityKind {
     const FAMILY: &'static str = "text";
     const SUMMARY: &'static str = "Rewards similarity to reference texts: BLEU, chrF, chrF++ (as sacreBLEU), ROUGE-1/2/L (as rouge-score), SQuAD exact match and F1, normalized edit distance.";
     const REFERENCE: &'static str = "a string, or a list of strings (several references)";
+    const EXAMPLE: &'static str = r#"
+[graders.similarity]
+kind = "similarity"
+metric = "rougeL"
+"#;
 
     fn build(options: SimilarityOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         Ok(Arc::new(Similarity::new(options)?))

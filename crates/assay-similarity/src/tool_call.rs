@@ -476,6 +476,11 @@ impl GraderKind for ToolCallKind {
     const FAMILY: &'static str = "text";
     const SUMMARY: &'static str = "Rewards tool calls (Hermes/Qwen <tool_call> blocks or OpenAI tool_calls) against gold calls: ToolRL's format + correctness reward, or exact match.";
     const REFERENCE: &'static str = "the gold calls: a list of {\"name\", \"arguments\"} (arguments an object or a JSON string), an object with `tool_calls`, or a string with <tool_call> blocks";
+    const EXAMPLE: &'static str = r#"
+[graders.tool_call]
+kind = "tool_call"
+reward = "toolrl"            # name, parameter-name and value matches, as ToolRL scores them
+"#;
 
     fn build(options: ToolCallOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         if options.reward == ToolReward::Toolrl

@@ -124,6 +124,11 @@ impl GraderKind for SqlKind {
     const FAMILY: &'static str = "sql";
     const SUMMARY: &'static str = "Runs the predicted SQL read-only on SQLite and rewards execution match with the gold query (bird, spider or strict), plus weighted Reasoning-SQL partial rewards: syntax, schema linking, n-gram similarity, format.";
     const REFERENCE: &'static str = "{\"db\": \"path.sqlite\", \"gold\": \"SELECT ...\"} or {\"db_id\": \"name\", \"gold\": \"SELECT ...\"} with db_dir set";
+    const EXAMPLE: &'static str = r#"
+[graders.sql]
+kind = "sql"
+mode = "bird"                # execution match, as BIRD scores it
+"#;
 
     fn build(options: SqlOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         Ok(Arc::new(SqlGrader::new(options)?))

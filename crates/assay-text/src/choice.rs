@@ -387,6 +387,11 @@ impl GraderKind for ChoiceKind {
     const SUMMARY: &'static str = "Reads a multiple-choice answer letter (\"Answer: C\", \"(C)\", \"\\boxed{C}\", a final letter) and compares it with the reference letter.";
     const REFERENCE: &'static str =
         "one answer letter: \"C\", \"(C)\", \"C.\" or \"c\", among `letters`";
+    const EXAMPLE: &'static str = r#"
+[graders.choice]
+kind = "choice"
+letters = "ABCD"        # the options of the question
+"#;
 
     fn build(options: ChoiceOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         Ok(Arc::new(Choice::new(

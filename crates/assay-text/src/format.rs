@@ -189,6 +189,12 @@ impl GraderKind for FormatKind {
     const FAMILY: &'static str = "text";
     const SUMMARY: &'static str = "Rewards the expected tag structure, such as <think>…</think><answer>…</answer>: each tag exactly once, in order, nothing outside when strict.";
     const REFERENCE: &'static str = "not used";
+    const EXAMPLE: &'static str = r#"
+[graders.format]
+kind = "format"
+tags = ["think", "answer"]   # each exactly once, in this order
+strict = true                # nothing but whitespace outside the tags
+"#;
 
     fn build(options: FormatOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         Ok(Arc::new(Format::new(&options.tags, options.strict)?))

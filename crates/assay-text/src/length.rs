@@ -447,6 +447,13 @@ impl GraderKind for LengthKind {
     const SUMMARY: &'static str = "Length shaping: DAPO overlong penalty, cosine-scaled reward by correctness, or Kimi k1.5 group length reward, in characters or words.";
     const REFERENCE: &'static str =
         "overlong: not used; cosine and kimi: whatever the `correctness` grader takes";
+    const EXAMPLE: &'static str = r#"
+[graders.length]
+kind = "length"
+mode = "overlong"       # DAPO's soft overlong punishment
+max_length = 4096
+buffer = 512
+"#;
 
     fn build(o: LengthOptions, ctx: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         let set = [

@@ -293,6 +293,13 @@ impl GraderKind for RegexKind {
     const SUMMARY: &'static str = "Rewards a response that matches a pattern (anywhere or in full); a capture group becomes the prediction and can be compared with the reference.";
     const REFERENCE: &'static str =
         "not used; with `compare_reference`, a string or a list of acceptable strings";
+    const EXAMPLE: &'static str = r#"
+[graders.regex]
+kind = "regex"
+pattern = 'Answer:\s*(\w+)'
+group = 1
+compare_reference = true     # the captured text must equal the reference
+"#;
 
     fn build(options: RegexOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         Ok(Arc::new(RegexGrader::new(options)?))

@@ -111,6 +111,12 @@ impl GraderKind for RepetitionKind {
     const SUMMARY: &'static str =
         "Penalizes repeated word n-grams: (1 - unique/total) × max_penalty, as in open-r1.";
     const REFERENCE: &'static str = "not used";
+    const EXAMPLE: &'static str = r#"
+[graders.repetition]
+kind = "repetition"
+n = 3                        # repeated word trigrams are penalised
+max_penalty = -1.0
+"#;
 
     fn build(options: RepetitionOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         Ok(Arc::new(Repetition::new(options.n, options.max_penalty)?))

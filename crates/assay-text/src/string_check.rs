@@ -173,6 +173,12 @@ impl GraderKind for StringCheckKind {
     const SUMMARY: &'static str = "Compares the response with the reference: equal, not equal, contains, or contains ignoring case, after optional normalization.";
     const REFERENCE: &'static str =
         "a string, or a list of acceptable strings (any one matching is enough)";
+    const EXAMPLE: &'static str = r#"
+[graders.string_check]
+kind = "string_check"
+operation = "eq"
+normalize = ["trim", "case", "punctuation"]
+"#;
 
     fn build(
         options: StringCheckOptions,

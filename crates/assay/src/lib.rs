@@ -24,18 +24,63 @@ use std::path::Path;
 
 pub mod openrlhf;
 
-pub use assay_core::*;
 use serde_json::{Map, Value};
 
-/// A registry holding every built-in grader kind.
+// The data model.
+pub use assay_core::{
+    Components, Content, ErrorKind, GradeError, GradeResult, Input, Item, MalformedItem, Message,
+    Status,
+};
+// Scoring: the engine, its one request type and what it answers.
+pub use assay_core::{AdvantageMode, Engine, GroupSummary, OnError, ScoreRequest, Scored, Target};
+// Configuration.
+pub use assay_core::{Config, ConfigError, ConfigProblem, KindInfo, OptionDoc, Registry};
+// Deadlines and cancellation.
+pub use assay_core::{Budget, CancelOnDrop, CancelToken, Expired, Meter};
+// Writing a grader (see `assay_testkit` for the conformance suite every grader should pass).
+/// Configuration files and `--set key=value` options.
+pub use assay_core::config;
+/// Group-relative shaping (GRPO, Dr. GRPO, RLOO advantages).
+pub use assay_core::group;
+/// `"a string"`, `"a list"` …: the JSON type of a value, for messages.
+pub use assay_core::result::json_type;
+/// The shared async runtime that I/O graders wait on.
+pub use assay_core::runtime;
+pub use assay_core::{
+    block_on_io, Batch, BatchContext, BoxFuture, BuildContext, Grader, GraderKind, Outcome,
+    Panicked, SharedGrader,
+};
+
+/// The grader families, each behind the cargo feature of its name.
+#[cfg(feature = "code")]
+pub use assay_code as code;
+#[cfg(feature = "ifeval")]
+pub use assay_ifeval as ifeval;
+#[cfg(feature = "math")]
+pub use assay_math as math;
+#[cfg(feature = "similarity")]
+pub use assay_similarity as similarity;
+#[cfg(feature = "sql")]
+pub use assay_sql as sql;
+#[cfg(feature = "text")]
+pub use assay_text as text;
+
+/// A registry holding every built-in grader kind of the enabled features (the composition
+/// kinds are always there).
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     assay_core::compose::register(&mut registry);
+    #[cfg(feature = "text")]
     assay_text::register(&mut registry);
+    #[cfg(feature = "math")]
     assay_math::register(&mut registry);
+    #[cfg(feature = "code")]
     assay_code::register(&mut registry);
+    #[cfg(feature = "sql")]
     assay_sql::grader::register(&mut registry);
+    #[cfg(feature = "ifeval")]
     assay_ifeval::register(&mut registry);
+    #[cfg(feature = "similarity")]
     assay_similarity::register(&mut registry);
     registry
 }

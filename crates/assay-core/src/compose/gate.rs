@@ -214,6 +214,20 @@ impl GraderKind for GateKind {
     const SUMMARY: &'static str =
         "Adds auxiliary rewards only when the primary reward reaches a threshold (gated reward accumulation).";
     const REFERENCE: &'static str = "whatever the sub-graders take";
+    const EXAMPLE: &'static str = r#"
+[graders.answer]
+kind = "string_check"
+normalize = ["trim", "case"]
+
+[graders.fmt]
+kind = "format"
+
+[graders.gate]
+kind = "gate"
+primary = "answer"           # its reward opens the gate
+auxiliary = ["fmt"]          # counts only when it is open
+weights = { fmt = 0.1 }
+"#;
 
     fn build(options: GateOptions, ctx: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         if options.auxiliary.is_empty() {

@@ -157,6 +157,19 @@ impl GraderKind for MultiKind {
     const SUMMARY: &'static str =
         "Combines named sub-graders with a formula over their rewards and components, or a weighted sum.";
     const REFERENCE: &'static str = "whatever the sub-graders take (each sees the same item)";
+    const EXAMPLE: &'static str = r#"
+[graders.answer]
+kind = "string_check"
+normalize = ["trim", "case"]
+
+[graders.fmt]
+kind = "format"
+
+[graders.multi]
+kind = "multi"
+graders = ["answer", "fmt"]
+formula = "0.9 * answer + 0.1 * fmt"
+"#;
 
     fn build(options: MultiOptions, ctx: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
         if options.graders.is_empty() {

@@ -154,6 +154,16 @@ impl GraderKind for TransformKind {
     const SUMMARY: &'static str =
         "Reshapes a grader's reward: log_sigmoid(r - r_ref), then scale, offset and clip.";
     const REFERENCE: &'static str = "whatever the inner grader takes";
+    const EXAMPLE: &'static str = r#"
+[graders.answer]
+kind = "string_check"
+
+[graders.transform]
+kind = "transform"
+grader = "answer"
+scale = 2.0
+offset = -1.0                # 0/1 becomes -1/+1
+"#;
 
     fn build(
         options: TransformOptions,
