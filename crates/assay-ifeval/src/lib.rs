@@ -48,9 +48,11 @@
 pub mod instructions;
 pub mod langdetect;
 pub mod language;
+pub mod postag;
 pub mod pyjson;
 pub mod pytext;
 pub mod sentences;
+pub mod treebank;
 
 use std::sync::Arc;
 
