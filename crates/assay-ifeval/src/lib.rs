@@ -45,13 +45,19 @@
 //! Cost: every check is linear in the response (language detection reads at most 10,000
 //! characters); the grader checks the item's budget between instructions.
 
+pub mod ifbench;
 pub mod instructions;
+pub mod kwargs;
 pub mod langdetect;
+pub mod lexicon;
 pub mod language;
 pub mod postag;
+pub mod pycsv;
+pub mod pyfn;
 pub mod pyjson;
 pub mod pytext;
 pub mod sentences;
+pub mod train;
 pub mod treebank;
 
 use std::sync::Arc;
@@ -64,7 +70,7 @@ use assay_core::{
     Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
 };
 
-use instructions::{component_name, Instruction, IDS};
+use instructions::{all_ids, component_name, Instruction};
 
 /// Which of IFEval's two accuracies decides whether an instruction is followed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -216,7 +222,8 @@ fn type_name(v: &Value) -> &'static str {
 
 impl Grader for Ifeval {
     fn components(&self) -> Vec<String> {
-        IDS.iter()
+        all_ids()
+            .iter()
             .map(|id| component_name(id).to_string())
             .collect()
     }
@@ -232,7 +239,8 @@ impl Grader for Ifeval {
             Mode::Loose => loose_variants(response),
         };
         let mut followed_count = 0;
-        let mut per_kind: Vec<(usize, usize)> = vec![(0, 0); IDS.len()];
+        let ids = all_ids();
+        let mut per_kind: Vec<(usize, usize)> = vec![(0, 0); ids.len()];
         let mut listed = Vec::new();
         for (id, instruction) in &instructions {
             if budget.expired() {
@@ -259,7 +267,7 @@ impl Grader for Ifeval {
             if followed {
                 followed_count += 1;
             }
-            let k = IDS
+            let k = ids
                 .iter()
                 .position(|x| x == id)
                 .expect("parsed ids are known");
@@ -292,7 +300,7 @@ impl Grader for Ifeval {
             .explain("instructions", Value::Array(listed));
         for (k, (ok, n)) in per_kind.iter().enumerate() {
             if *n > 0 {
-                outcome = outcome.component(component_name(IDS[k]), *ok as f64 / *n as f64);
+                outcome = outcome.component(component_name(ids[k]), *ok as f64 / *n as f64);
             }
         }
         outcome

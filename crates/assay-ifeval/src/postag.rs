@@ -53,7 +53,7 @@ fn model() -> &'static Model {
 
 /// Python's `str.isdigit` for one character: decimal digits and the other characters with a
 /// digit value (superscripts, subscripts, circled digits …).
-fn is_py_digit(c: char) -> bool {
+pub fn is_py_digit(c: char) -> bool {
     c.is_ascii_digit()
         || (!c.is_ascii()
             && c.is_numeric()

@@ -39,7 +39,7 @@ fn reward_modes_and_components() {
     assert_eq!(r.components["no_comma"], Some(1.0));
     assert_eq!(r.components["number_highlighted_sections"], Some(1.0));
     assert_eq!(r.components["json_format"], None);
-    assert_eq!(r.components.len(), 25);
+    assert_eq!(r.components.len(), 112);
     let details: Vec<&str> = r.explanation["instructions"]
         .as_array()
         .unwrap()
