@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use regex::{Captures, Regex};
 
-use crate::pytext::{is_boundary, is_space, is_word, PY_WS};
+use crate::pytext::{is_boundary, is_space, is_word};
 use crate::sentences::sentence_spans;
 
 /// NLTK's `word_tokenize(text)`: the tokens of every Punkt sentence of `text`, in order.
@@ -36,7 +36,6 @@ struct Rules {
     parens: Regex,
     double_dash: Regex,
     closing_quotes: Regex,
-    whitespace: Regex,
     clitics2: Regex,
     clitics3: Regex,
     contractions2: Vec<Regex>,
@@ -60,7 +59,6 @@ fn rules() -> &'static Rules {
             parens: re(r"[\]\[(){}<>]"),
             double_dash: re("--"),
             closing_quotes: re("([»”’])"),
-            whitespace: re(&format!("{PY_WS}+")),
             clitics2: re(r"([^' ])('[sS]|'[mM]|'[dD]|') "),
             clitics3: re(r"([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) "),
             contractions2: [
@@ -84,42 +82,104 @@ fn rules() -> &'static Rules {
     })
 }
 
-fn sub(re: &Regex, text: &str, rep: &str) -> String {
-    re.replace_all(text, rep).into_owned()
+/// `re.sub(pattern, rep, text)`, skipped when `trigger` says the pattern cannot match.
+fn sub(re: &Regex, text: String, rep: &str, trigger: bool) -> String {
+    if !trigger {
+        return text;
+    }
+    match re.replace_all(&text, rep) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(s) => s,
+    }
 }
 
-/// `NLTKWordTokenizer().tokenize(text)` (no parenthesis conversion).
+fn has_any(text: &str, chars: &[char]) -> bool {
+    text.contains(chars)
+}
+
+/// `re.sub(r"\s+", " ", text)`.
+fn collapse_whitespace(text: String) -> String {
+    if !text.chars().any(|c| is_space(c) && c != ' ') && !text.contains("  ") {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_ws = false;
+    for c in text.chars() {
+        if is_space(c) {
+            if !in_ws {
+                out.push(' ');
+            }
+            in_ws = true;
+        } else {
+            out.push(c);
+            in_ws = false;
+        }
+    }
+    out
+}
+
+/// The words the contraction patterns split, lowercased, in pattern order.
+const CONTRACTED: [&str; 8] = [
+    "cannot", "d'ye", "gimme", "gonna", "gotta", "lemme", "more'n", "wanna",
+];
+
+/// `NLTKWordTokenizer().tokenize(text)` (no parenthesis conversion). Each substitution is
+/// skipped when the text lacks the characters it needs.
 pub fn tokenize(text: &str) -> Vec<String> {
     let r = rules();
     // Starting quotes.
-    let mut t = sub(&r.starting_quotes, text, " $1 ");
+    let quotes = has_any(text, &['«', '“', '‘', '„', '`']);
+    let mut t = sub(&r.starting_quotes, text.to_string(), " $1 ", quotes);
     if let Some(rest) = t.strip_prefix('"') {
         t = format!("``{rest}");
     }
-    t = sub(&r.double_backtick, &t, " $1 ");
-    t = sub(&r.open_quote, &t, "$1 `` ");
+    let backtick = t.contains("``");
+    t = sub(&r.double_backtick, t, " $1 ", backtick);
+    let quote = t.contains('"') || t.contains("''");
+    t = sub(&r.open_quote, t, "$1 `` ", quote);
     t = split_leading_apostrophe(&t);
     // Punctuation.
     t = final_period(&t, "]})>\"'»”’ ", true);
-    t = sub(&r.colon_comma, &t, " $1 $2");
+    let cc = has_any(&t, &[':', ',']);
+    t = sub(&r.colon_comma, t, " $1 $2", cc);
     t = final_colon_comma(&t);
-    t = sub(&r.dots, &t, " $0 ");
-    t = sub(&r.symbols, &t, " $0 ");
+    let dots = t.contains("..");
+    t = sub(&r.dots, t, " $0 ", dots);
+    let symbols = has_any(&t, &[';', '@', '#', '$', '%', '&']);
+    t = sub(&r.symbols, t, " $0 ", symbols);
     t = final_period(&t, "]})>\"'", false);
-    t = sub(&r.question, &t, " $0 ");
-    t = sub(&r.apostrophe_space, &t, "$1 ' ");
-    t = sub(&r.star, &t, " $0 ");
-    t = sub(&r.parens, &t, " $0 ");
-    t = sub(&r.double_dash, &t, " -- ");
+    let marks = has_any(&t, &['?', '!']);
+    t = sub(&r.question, t, " $0 ", marks);
+    let apostrophe_space = t.contains("' ");
+    t = sub(&r.apostrophe_space, t, "$1 ' ", apostrophe_space);
+    let star = t.contains('*');
+    t = sub(&r.star, t, " $0 ", star);
+    let brackets = has_any(&t, &['[', ']', '(', ')', '{', '}', '<', '>']);
+    t = sub(&r.parens, t, " $0 ", brackets);
+    let dash = t.contains("--");
+    t = sub(&r.double_dash, t, " -- ", dash);
     t = format!(" {t} ");
     // Ending quotes.
-    t = sub(&r.closing_quotes, &t, " $1 ");
-    t = t.replace("''", " '' ");
-    t = t.replace('"', " '' ");
-    t = sub(&r.whitespace, &t, " ");
-    t = sub(&r.clitics2, &t, "$1 $2 ");
-    t = sub(&r.clitics3, &t, "$1 $2 ");
+    let closing = has_any(&t, &['»', '”', '’']);
+    t = sub(&r.closing_quotes, t, " $1 ", closing);
+    if t.contains("''") {
+        t = t.replace("''", " '' ");
+    }
+    if t.contains('"') {
+        t = t.replace('"', " '' ");
+    }
+    t = collapse_whitespace(t);
+    let apostrophe = t.contains('\'');
+    t = sub(&r.clitics2, t, "$1 $2 ", apostrophe);
+    t = sub(&r.clitics3, t, "$1 $2 ", apostrophe);
+    // Case-insensitive matching may also match non-ASCII letters (the Kelvin sign, the long s):
+    // the literal pre-check applies only to ASCII text.
+    let lowered = t.to_lowercase();
+    let ascii = lowered.is_ascii();
     for (k, re) in r.contractions2.iter().enumerate() {
+        if ascii && !lowered.contains(CONTRACTED[k]) {
+            continue;
+        }
         // `\b(..)(..)\b`, except `wan-na`, which must be followed by whitespace.
         let lookahead_space = k == 7;
         t = replace_checked(re, &t, |text, start, end| {
@@ -131,7 +191,10 @@ pub fn tokenize(text: &str) -> Vec<String> {
                 }
         });
     }
-    for re in &r.contractions3 {
+    for (k, re) in r.contractions3.iter().enumerate() {
+        if ascii && !lowered.contains([" 'tis", " 'twas"][k]) {
+            continue;
+        }
         t = replace_checked(re, &t, |text, _, end| is_boundary(text, end));
     }
     t.split(is_space)
