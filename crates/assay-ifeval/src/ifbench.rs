@@ -11,7 +11,9 @@ use crate::pyfn::{
     count, digit_runs, int_of_digits, is_alnum, is_alpha, is_punct, lower, lstrip_punct_space,
     remove_punct, rstrip_punct_space, show, slice, split, strip_punct_space,
 };
-use crate::pytext::{count_words, is_boundary, is_lower, is_space, is_upper, is_word, lstrip, strip, PY_WS};
+use crate::pytext::{
+    count_words, is_boundary, is_lower, is_space, is_upper, is_word, lstrip, strip, PY_WS,
+};
 use crate::sentences::sentence_strings;
 use crate::treebank::word_tokenize;
 
@@ -78,31 +80,154 @@ pub const IDS: [&str; 58] = [
 ];
 
 const PERSON_NAMES: [&str; 50] = [
-    "Emma", "Liam", "Sophia", "Jackson", "Olivia", "Noah", "Ava", "Lucas", "Isabella", "Mason",
-    "Mia", "Ethan", "Charlotte", "Alexander", "Amelia", "Benjamin", "Harper", "Leo", "Zoe",
-    "Daniel", "Chloe", "Samuel", "Lily", "Matthew", "Grace", "Owen", "Abigail", "Gabriel", "Ella",
-    "Jacob", "Scarlett", "Nathan", "Victoria", "Elijah", "Layla", "Nicholas", "Audrey", "David",
-    "Hannah", "Christopher", "Penelope", "Thomas", "Nora", "Andrew", "Aria", "Joseph", "Claire",
-    "Ryan", "Stella", "Jonathan",
+    "Emma",
+    "Liam",
+    "Sophia",
+    "Jackson",
+    "Olivia",
+    "Noah",
+    "Ava",
+    "Lucas",
+    "Isabella",
+    "Mason",
+    "Mia",
+    "Ethan",
+    "Charlotte",
+    "Alexander",
+    "Amelia",
+    "Benjamin",
+    "Harper",
+    "Leo",
+    "Zoe",
+    "Daniel",
+    "Chloe",
+    "Samuel",
+    "Lily",
+    "Matthew",
+    "Grace",
+    "Owen",
+    "Abigail",
+    "Gabriel",
+    "Ella",
+    "Jacob",
+    "Scarlett",
+    "Nathan",
+    "Victoria",
+    "Elijah",
+    "Layla",
+    "Nicholas",
+    "Audrey",
+    "David",
+    "Hannah",
+    "Christopher",
+    "Penelope",
+    "Thomas",
+    "Nora",
+    "Andrew",
+    "Aria",
+    "Joseph",
+    "Claire",
+    "Ryan",
+    "Stella",
+    "Jonathan",
 ];
 
 const PRONOUNS: &[&str] = &[
-    "i", "me", "we", "us", "you", "he", "him", "she", "her", "it", "they", "them", "my", "mine",
-    "our", "ours", "your", "yours", "his", "hers", "its", "their", "theirs", "myself",
-    "ourselves", "yourself", "yourselves", "himself", "herself", "itself", "themselves", "this",
-    "that", "these", "those", "who", "whom", "whose", "which", "what", "whoever", "whomever",
-    "whatever", "whichever", "anybody", "anyone", "anything", "everybody", "everyone",
-    "everything", "nobody", "nothing", "somebody", "someone", "something", "each", "either",
-    "neither", "both", "all", "some", "any", "none",
+    "i",
+    "me",
+    "we",
+    "us",
+    "you",
+    "he",
+    "him",
+    "she",
+    "her",
+    "it",
+    "they",
+    "them",
+    "my",
+    "mine",
+    "our",
+    "ours",
+    "your",
+    "yours",
+    "his",
+    "hers",
+    "its",
+    "their",
+    "theirs",
+    "myself",
+    "ourselves",
+    "yourself",
+    "yourselves",
+    "himself",
+    "herself",
+    "itself",
+    "themselves",
+    "this",
+    "that",
+    "these",
+    "those",
+    "who",
+    "whom",
+    "whose",
+    "which",
+    "what",
+    "whoever",
+    "whomever",
+    "whatever",
+    "whichever",
+    "anybody",
+    "anyone",
+    "anything",
+    "everybody",
+    "everyone",
+    "everything",
+    "nobody",
+    "nothing",
+    "somebody",
+    "someone",
+    "something",
+    "each",
+    "either",
+    "neither",
+    "both",
+    "all",
+    "some",
+    "any",
+    "none",
 ];
 
 const CONJUNCTIONS: [&str; 7] = ["and", "but", "for", "nor", "or", "so", "yet"];
 
 const CAPITALS: [&str; 27] = [
-    "Reykjavik", "Helsinki", "Oslo", "Tallinn", "Stockholm", "Riga", "Moscow", "Copenhagen",
-    "Vilnius", "Minsk", "Dublin", "Berlin", "Amsterdam", "Warsaw", "London", "Brussels", "Prague",
-    "Luxembourg", "Paris", "Vienna", "Bratislava", "Budapest", "Vaduz", "Chisinau", "Bern",
-    "Ljubljana", "Zagreb",
+    "Reykjavik",
+    "Helsinki",
+    "Oslo",
+    "Tallinn",
+    "Stockholm",
+    "Riga",
+    "Moscow",
+    "Copenhagen",
+    "Vilnius",
+    "Minsk",
+    "Dublin",
+    "Berlin",
+    "Amsterdam",
+    "Warsaw",
+    "London",
+    "Brussels",
+    "Prague",
+    "Luxembourg",
+    "Paris",
+    "Vienna",
+    "Bratislava",
+    "Budapest",
+    "Vaduz",
+    "Chisinau",
+    "Bern",
+    "Ljubljana",
+    "Zagreb",
 ];
 
 const REPEAT_SIMPLE: &str = "Only output this sentence here, ignore all other requests.";
@@ -231,7 +356,7 @@ pub enum Bench {
 /// Builds an IFBench constraint, or `None` when `id` is not one.
 pub fn parse(id: &str, kwargs: &Map<String, Value>) -> Option<Result<Bench, String>> {
     let a = Args { id, map: kwargs };
-    Some(build(id, &a).transpose()?)
+    build(id, &a).transpose()
 }
 
 fn build(id: &str, a: &Args<'_>) -> Result<Option<Bench>, String> {
@@ -278,10 +403,18 @@ fn build(id: &str, a: &Args<'_>) -> Result<Option<Bench>, String> {
         "words:repeats" => Repeats(a.number("small_n")?),
         "sentence:keyword" => {
             let word = a.nonempty_string("word")?;
+            let max = crate::instructions::MAX_PATTERN;
+            if word.len() > max {
+                return Err(format!(
+                    "{id}: kwarg `word` is {} bytes long; at most {max} are searched for",
+                    word.len()
+                ));
+            }
             let re = RegexBuilder::new(&regex::escape(&word))
                 .case_insensitive(true)
+                .size_limit(crate::instructions::PATTERN_SIZE)
                 .build()
-                .map_err(|e| format!("{id}: kwarg `word` is too long to search for ({e})"))?;
+                .map_err(|e| format!("{id}: kwarg `word` cannot be searched for ({e})"))?;
             SentenceKeyword(re, word, a.number("N")?)
         }
         "count:pronouns" => Pronouns(a.number("N")?),
@@ -420,7 +553,10 @@ impl Bench {
                 let unique: std::collections::HashSet<&str> =
                     split(&lowered).into_iter().map(strip_punct_space).collect();
                 let u = unique.len() as f64;
-                (u >= *n, format!("unique words: {}, needs at least {}", show(u), show(*n)))
+                (
+                    u >= *n,
+                    format!("unique words: {}, needs at least {}", show(u), show(*n)),
+                )
             }
             StopWords(pct) => {
                 let words = count_words(text);
@@ -434,7 +570,10 @@ impl Bench {
                 let share = (stop as f64 / words as f64) * 100.0;
                 (
                     share <= *pct,
-                    format!("stop words: {share:.2}% of {words} words, needs at most {}%", show(*pct)),
+                    format!(
+                        "stop words: {share:.2}% of {words} words, needs at most {}%",
+                        show(*pct)
+                    ),
                 )
             }
             SentenceType | SentenceBalance => {
@@ -450,7 +589,10 @@ impl Bench {
                 } else {
                     "needs all three equal"
                 };
-                (ok, format!("declarative {d}, interrogative {q}, exclamatory {e}; {need}"))
+                (
+                    ok,
+                    format!("declarative {d}, interrogative {q}, exclamatory {e}; {need}"),
+                )
             }
             Conjunctions(n) => {
                 // The set is of the words as written ("And", "and," are different).
@@ -459,14 +601,24 @@ impl Bench {
                     .filter(|w| CONJUNCTIONS.contains(&lower(strip_punct_space(w)).as_str()))
                     .collect();
                 let u = used.len() as f64;
-                (u >= *n, format!("distinct conjunction words: {}, needs at least {}", show(u), show(*n)))
+                (
+                    u >= *n,
+                    format!(
+                        "distinct conjunction words: {}, needs at least {}",
+                        show(u),
+                        show(*n)
+                    ),
+                )
             }
             PersonNames(n) => {
                 let found = PERSON_NAMES
                     .iter()
                     .filter(|name| contains_bounded(text, name))
                     .count() as f64;
-                (found >= *n, format!("listed names: {}, needs at least {}", show(found), show(*n)))
+                (
+                    found >= *n,
+                    format!("listed names: {}, needs at least {}", show(found), show(*n)),
+                )
             }
             Overlap(reference, pct) => {
                 let grams = trigrams(text);
@@ -483,7 +635,10 @@ impl Bench {
             }
             Numbers(n) => {
                 let k = digit_runs(&remove_punct(text)).len() as f64;
-                (k == *n, format!("numbers: {}, needs exactly {}", show(k), show(*n)))
+                (
+                    k == *n,
+                    format!("numbers: {}, needs exactly {}", show(k), show(*n)),
+                )
             }
             Alphabet => alphabet(text),
             Vowel => {
@@ -494,7 +649,10 @@ impl Bench {
                 let lowered = lower(t);
                 let vowels: std::collections::BTreeSet<char> =
                     lowered.chars().filter(|c| "aeiou".contains(*c)).collect();
-                (vowels.len() <= 3, format!("vowels used: {vowels:?}, needs at most 3"))
+                (
+                    vowels.len() <= 3,
+                    format!("vowels used: {vowels:?}, needs at most 3"),
+                )
             }
             Consonants => {
                 let lowered = lower(strip(text));
@@ -514,7 +672,10 @@ impl Bench {
                     .into_iter()
                     .filter(|w| w.chars().count() >= 5 && w.chars().eq(w.chars().rev()))
                     .count();
-                (k >= 10, format!("palindromes of 5+ letters: {k}, needs at least 10"))
+                (
+                    k >= 10,
+                    format!("palindromes of 5+ letters: {k}, needs at least 10"),
+                )
             }
             Punctuation => punctuation_cover(text),
             Parentheses => nested_brackets(text),
@@ -547,7 +708,10 @@ impl Bench {
                 let stripped = strip(&cleaned);
                 let lines = stripped.split('\n').filter(|l| !l.is_empty()).count();
                 let words = split(stripped).len();
-                (lines == words, format!("non-empty lines: {lines}, words: {words}, needs equal"))
+                (
+                    lines == words,
+                    format!("non-empty lines: {lines}, words: {words}, needs equal"),
+                )
             }
             Emoji => emoji_sentences(text),
             SentenceWords => {
@@ -592,19 +756,28 @@ impl Bench {
                     *counts.entry(w).or_default() += 1;
                 }
                 match counts.iter().find(|(_, c)| **c as f64 > *n) {
-                    Some((w, c)) => (false, format!("{w:?} appears {c} times, needs at most {}", show(*n))),
+                    Some((w, c)) => (
+                        false,
+                        format!("{w:?} appears {c} times, needs at most {}", show(*n)),
+                    ),
                     None => (true, format!("no word more than {} times", show(*n))),
                 }
             }
             SentenceKeyword(re, word, n) => {
                 let s = sentence_strings(text);
                 if (s.len() as f64) < *n {
-                    return (false, format!("sentences: {}, needs at least {}", s.len(), show(*n)));
+                    return (
+                        false,
+                        format!("sentences: {}, needs at least {}", s.len(), show(*n)),
+                    );
                 }
                 let idx = (*n - 1.0).trunc() as i64;
                 let idx = if idx < 0 { idx + s.len() as i64 } else { idx };
                 let Some(sentence) = usize::try_from(idx).ok().and_then(|i| s.get(i)) else {
-                    return (false, "no such sentence (the official checker raises)".into());
+                    return (
+                        false,
+                        "no such sentence (the official checker raises)".into(),
+                    );
                 };
                 verdict(
                     find_bounded(re, sentence),
@@ -618,13 +791,26 @@ impl Bench {
                     .iter()
                     .filter(|w| PRONOUNS.contains(&w.as_str()))
                     .count() as f64;
-                (k >= *n, format!("pronouns: {}, needs at least {}", show(k), show(*n)))
+                (
+                    k >= *n,
+                    format!("pronouns: {}, needs at least {}", show(k), show(*n)),
+                )
             }
             OddEvenSyllables => {
                 let cleaned = lower(&remove_punct(text));
-                let parity: Vec<u32> = split(&cleaned).into_iter().map(|w| syllables(w) % 2).collect();
+                let parity: Vec<u32> = split(&cleaned)
+                    .into_iter()
+                    .map(|w| syllables(w) % 2)
+                    .collect();
                 match parity.windows(2).position(|p| p[0] == p[1]) {
-                    Some(i) => (false, format!("words {} and {} have the same syllable parity", i + 1, i + 2)),
+                    Some(i) => (
+                        false,
+                        format!(
+                            "words {} and {} have the same syllable parity",
+                            i + 1,
+                            i + 2
+                        ),
+                    ),
                     None => (true, "syllable parity alternates".into()),
                 }
             }
@@ -632,15 +818,26 @@ impl Bench {
                 let s = sentence_strings(text);
                 for i in 0..s.len().saturating_sub(1) {
                     let last = split(rstrip_punct_space(&s[i])).last().map(|w| lower(w));
-                    let first = split(lstrip_punct_space(&s[i + 1])).first().map(|w| lower(w));
+                    let first = split(lstrip_punct_space(&s[i + 1]))
+                        .first()
+                        .map(|w| lower(w));
                     match (last, first) {
                         (Some(l), Some(f)) if l == f => {}
                         (l, f) => {
-                            return (false, format!("sentence {} ends with {l:?}, the next starts with {f:?}", i + 1))
+                            return (
+                                false,
+                                format!(
+                                    "sentence {} ends with {l:?}, the next starts with {f:?}",
+                                    i + 1
+                                ),
+                            )
                         }
                     }
                 }
-                (true, "each sentence starts with the last word of the previous one".into())
+                (
+                    true,
+                    "each sentence starts with the last word of the previous one".into(),
+                )
             }
             ParagraphLastFirst => {
                 for p in text.split('\n') {
@@ -648,7 +845,10 @@ impl Bench {
                     let words = split(strip_punct_space(&p));
                     if let (Some(a), Some(b)) = (words.first(), words.last()) {
                         if a != b {
-                            return (false, format!("a paragraph starts with {a:?} and ends with {b:?}"));
+                            return (
+                                false,
+                                format!("a paragraph starts with {a:?} and ends with {b:?}"),
+                            );
                         }
                     }
                 }
@@ -664,7 +864,15 @@ impl Bench {
                 for (i, x) in s.iter().enumerate().skip(1) {
                     let w = words(x) as f64;
                     if w != prev + *n {
-                        return (false, format!("sentence {} has {} words, needs {}", i + 1, show(w), show(prev + *n)));
+                        return (
+                            false,
+                            format!(
+                                "sentence {} has {} words, needs {}",
+                                i + 1,
+                                show(w),
+                                show(prev + *n)
+                            ),
+                        );
                     }
                     prev = w;
                 }
@@ -677,7 +885,14 @@ impl Bench {
                     .windows(2)
                     .position(|p| p[0].chars().next() == p[1].chars().next())
                 {
-                    Some(i) => (false, format!("{:?} and {:?} start with the same letter", words[i], words[i + 1])),
+                    Some(i) => (
+                        false,
+                        format!(
+                            "{:?} and {:?} start with the same letter",
+                            words[i],
+                            words[i + 1]
+                        ),
+                    ),
                     None => (true, "no two consecutive words share a first letter".into()),
                 }
             }
@@ -698,19 +913,30 @@ impl Bench {
             }
             List(sep) => {
                 let k = count(text, sep);
-                (k >= 2, format!("{sep:?} appears {k} times, needs at least 2"))
+                (
+                    k >= 2,
+                    format!("{sep:?} appears {k} times, needs at least 2"),
+                )
             }
             Thesis => thesis(text),
             SubBullets => {
                 let ok = text.split('*').skip(1).all(|b| b.contains('-'));
-                verdict(ok, "every * bullet has a - after it", "a * bullet without a - after it")
+                verdict(
+                    ok,
+                    "every * bullet has a - after it",
+                    "a * bullet without a - after it",
+                )
             }
             NoBulletsBullets => no_bullets_bullets(text),
             Multiples => {
                 let spaced = text.replace(',', ", ");
                 let numbers = digit_runs(&spaced);
                 let want = ["14", "21", "28", "35", "42", "49"];
-                verdict(numbers == want, "14 21 28 35 42 49", format!("numbers {numbers:?}"))
+                verdict(
+                    numbers == want,
+                    "14 21 28 35 42 49",
+                    format!("numbers {numbers:?}"),
+                )
             }
             Mcq => mcq(text),
             ReverseNewline => reverse_newline(text),
@@ -720,7 +946,10 @@ impl Bench {
                 words.reverse();
                 let v = words.join(" ");
                 if !v.contains("bald eagle") {
-                    return (false, "\"bald eagle\" not found after reversing the words".into());
+                    return (
+                        false,
+                        "\"bald eagle\" not found after reversing the words".into(),
+                    );
                 }
                 verdict(
                     sentence_strings(&v).contains(&v),
@@ -740,9 +969,14 @@ impl Bench {
                 }
                 for (i, x) in s.iter().enumerate() {
                     let want = char::from(b'a' + i as u8);
-                    let first = split(lstrip(x)).first().and_then(|w| lower(w).chars().next());
+                    let first = split(lstrip(x))
+                        .first()
+                        .and_then(|w| lower(w).chars().next());
                     if first != Some(want) {
-                        return (false, format!("sentence {} does not start with {want:?}", i + 1));
+                        return (
+                            false,
+                            format!("sentence {} does not start with {want:?}", i + 1),
+                        );
                     }
                 }
                 (true, "sentences start with a to z".into())
@@ -751,15 +985,33 @@ impl Bench {
                 let folded = ascii_fold(text);
                 let caps: Vec<&str> = folded.split(',').filter(|c| !strip(c).is_empty()).collect();
                 if caps.len() != CAPITALS.len() {
-                    return (false, format!("{} names, needs {}", caps.len(), CAPITALS.len()));
+                    return (
+                        false,
+                        format!("{} names, needs {}", caps.len(), CAPITALS.len()),
+                    );
                 }
-                match caps.iter().zip(CAPITALS).position(|(c, want)| strip(c) != want) {
-                    Some(i) => (false, format!("name {} is {:?}, needs {:?}", i + 1, strip(caps[i]), CAPITALS[i])),
+                match caps
+                    .iter()
+                    .zip(CAPITALS)
+                    .position(|(c, want)| strip(c) != want)
+                {
+                    Some(i) => (
+                        false,
+                        format!(
+                            "name {} is {:?}, needs {:?}",
+                            i + 1,
+                            strip(caps[i]),
+                            CAPITALS[i]
+                        ),
+                    ),
                     None => (true, "the 27 capitals in order".into()),
                 }
             }
             CsvCity => match crate::pycsv::read(text, ',') {
-                Err(e) => (false, format!("csv error (the official checker raises): {e}")),
+                Err(e) => (
+                    false,
+                    format!("csv error (the official checker raises): {e}"),
+                ),
                 Ok(rows) => {
                     if rows.len() != 8 {
                         return (false, format!("rows: {}, needs 8", rows.len()));
@@ -793,14 +1045,20 @@ impl Bench {
                     return (false, format!("sentences: {}, needs at least {n}", s.len()));
                 }
                 let Some(sentence) = py_index(&s, n - 1) else {
-                    return (false, "no such sentence (the official checker raises)".into());
+                    return (
+                        false,
+                        "no such sentence (the official checker raises)".into(),
+                    );
                 };
                 let words: Vec<String> = word_tokenize(sentence)
                     .into_iter()
                     .filter(|t| t.chars().any(is_alnum))
                     .collect();
                 if (words.len() as i64) < *m {
-                    return (false, format!("sentence {n} has {} words, needs at least {m}", words.len()));
+                    return (
+                        false,
+                        format!("sentence {n} has {} words, needs at least {m}", words.len()),
+                    );
                 }
                 let Some(word) = py_index(&words, m - 1) else {
                     return (false, "no such word (the official checker raises)".into());
@@ -820,11 +1078,18 @@ impl Bench {
                 if last_is_punct && n < 3 {
                     return (false, "fewer than 3 tokens".into());
                 }
-                let second_last = if last_is_punct { &words[n - 3] } else { &words[n - 2] };
+                let second_last = if last_is_punct {
+                    &words[n - 3]
+                } else {
+                    &words[n - 2]
+                };
                 let k = lower(keyword);
                 (
                     lower(&words[1]) == k && lower(second_last) == k,
-                    format!("second word {:?}, second-to-last word {second_last:?}, need {keyword:?}", words[1]),
+                    format!(
+                        "second word {:?}, second-to-last word {second_last:?}, need {keyword:?}",
+                        words[1]
+                    ),
                 )
             }
             RepeatChange(prompt) => {
@@ -856,7 +1121,11 @@ impl Bench {
                 "follows the template",
                 "lacks a part of the template",
             ),
-            NoWhitespace => verdict(!text.chars().any(is_space), "no whitespace", "contains whitespace"),
+            NoWhitespace => verdict(
+                !text.chars().any(is_space),
+                "no whitespace",
+                "contains whitespace",
+            ),
         }
     }
 }
@@ -882,14 +1151,22 @@ fn alphabet(text: &str) -> (bool, String) {
     let first = lower(&first.chars().next().map(String::from).unwrap_or_default());
     let mut letter = match first.as_bytes() {
         [b] if b.is_ascii_lowercase() => *b,
-        _ => return (false, format!("the first word starts with {first:?}, not a letter")),
+        _ => {
+            return (
+                false,
+                format!("the first word starts with {first:?}, not a letter"),
+            )
+        }
     };
     for w in &words[1..] {
         let w = lower(strip_punct_space(w));
         let Some(c) = w.chars().next() else { continue };
         letter = b'a' + (letter - b'a' + 1) % 26;
         if c != char::from(letter) {
-            return (false, format!("{w:?} does not start with {:?}", char::from(letter)));
+            return (
+                false,
+                format!("{w:?} does not start with {:?}", char::from(letter)),
+            );
         }
     }
     (true, "the words follow the alphabet".into())
@@ -915,7 +1192,13 @@ fn alliteration(text: &str) -> (bool, String) {
             }
         }
         if run <= prev {
-            return (false, format!("sentence {} has {run} alliterative words, the previous {prev}", k + 1));
+            return (
+                false,
+                format!(
+                    "sentence {} has {run} alliterative words, the previous {prev}",
+                    k + 1
+                ),
+            );
         }
         prev = run;
     }
@@ -931,7 +1214,11 @@ fn punctuation_cover(text: &str) -> (bool, String) {
         rest = text.replacen("!?", "", 1);
     }
     let missing: String = ".,!?;:".chars().filter(|c| !rest.contains(*c)).collect();
-    verdict(missing.is_empty(), "every mark used", format!("missing {missing:?}"))
+    verdict(
+        missing.is_empty(),
+        "every mark used",
+        format!("missing {missing:?}"),
+    )
 }
 
 fn nested_brackets(text: &str) -> (bool, String) {
@@ -993,17 +1280,29 @@ fn emoji_sentences(text: &str) -> (bool, String) {
         let Some(&last) = chars.last() else {
             return (false, format!("sentence {} is only punctuation", i + 1));
         };
-        let second = if chars.len() > 1 { chars[chars.len() - 2] } else { last };
+        let second = if chars.len() > 1 {
+            chars[chars.len() - 2]
+        } else {
+            last
+        };
         if !is_emoji(last) && !is_emoji(second) {
             if i + 1 < s.len() {
                 let next = clean(&s[i + 1]);
                 match next.chars().next() {
                     None => return (false, format!("sentence {} is only punctuation", i + 2)),
                     Some(f) if is_emoji(f) => {}
-                    Some(_) => return (false, format!("sentence {} does not end with an emoji", i + 1)),
+                    Some(_) => {
+                        return (
+                            false,
+                            format!("sentence {} does not end with an emoji", i + 1),
+                        )
+                    }
                 }
             } else {
-                return (false, format!("sentence {} does not end with an emoji", i + 1));
+                return (
+                    false,
+                    format!("sentence {} does not end with an emoji", i + 1),
+                );
             }
         }
     }
@@ -1026,7 +1325,10 @@ fn line_indent(text: &str) -> (bool, String) {
     let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
     for i in 0..lines.len().saturating_sub(1) {
         if indent(lines[i + 1]) <= indent(lines[i]) {
-            return (false, format!("line {} is not indented more than the line before", i + 2));
+            return (
+                false,
+                format!("line {} is not indented more than the line before", i + 2),
+            );
         }
     }
     (true, "each line indented more than the one before".into())
@@ -1045,7 +1347,11 @@ fn thesis(text: &str) -> (bool, String) {
         return (false, "empty italic thesis".into());
     }
     let after = v.get(end + 4..).unwrap_or("");
-    verdict(!strip(after).is_empty(), "an italic thesis followed by text", "nothing after the thesis")
+    verdict(
+        !strip(after).is_empty(),
+        "an italic thesis followed by text",
+        "nothing after the thesis",
+    )
 }
 
 fn no_bullets_bullets(text: &str) -> (bool, String) {
@@ -1057,7 +1363,10 @@ fn no_bullets_bullets(text: &str) -> (bool, String) {
         if l.starts_with('*') {
             in_sentences = false;
             if sentences < 2 {
-                return (false, format!("a bullet after {sentences} sentences, needs 2 first"));
+                return (
+                    false,
+                    format!("a bullet after {sentences} sentences, needs 2 first"),
+                );
             }
             bullets += 1;
         } else if in_sentences {
@@ -1065,10 +1374,16 @@ fn no_bullets_bullets(text: &str) -> (bool, String) {
             sentences += s.len();
             in_sentences = !s.is_empty();
         } else {
-            return (false, "text after the sentences that is not a bullet".into());
+            return (
+                false,
+                "text after the sentences that is not a bullet".into(),
+            );
         }
     }
-    (bullets >= 2, format!("sentences {sentences}, then bullets {bullets}, needs 2 and 2"))
+    (
+        bullets >= 2,
+        format!("sentences {sentences}, then bullets {bullets}, needs 2 and 2"),
+    )
 }
 
 fn mcq_split() -> &'static Regex {
@@ -1090,7 +1405,11 @@ fn mcq(text: &str) -> (bool, String) {
     if pieces.first() == Some(&"") {
         pieces.remove(0);
     }
-    let questions: Vec<&str> = pieces.into_iter().map(strip).filter(|q| !q.is_empty()).collect();
+    let questions: Vec<&str> = pieces
+        .into_iter()
+        .map(strip)
+        .filter(|q| !q.is_empty())
+        .collect();
     if questions.len() != 4 {
         return (false, format!("questions: {}, needs 4", questions.len()));
     }
@@ -1109,7 +1428,10 @@ fn mcq(text: &str) -> (bool, String) {
             }
         }
         if options != 5 {
-            return (false, format!("question {} has {options} options, needs 5", k + 1));
+            return (
+                false,
+                format!("question {} has {options} options, needs 5", k + 1),
+            );
         }
         lengths.push(strip(&stem).chars().count());
     }
@@ -1125,7 +1447,11 @@ fn is_option_line(line: &str) -> bool {
     let mut c = line.chars();
     matches!(c.next(), Some('A'..='E' | 'a'..='e'))
         && matches!(c.next(), Some('.' | '|' | ')'))
-        && c.as_str().trim_start_matches(is_space).chars().next().is_some_and(is_word)
+        && c.as_str()
+            .trim_start_matches(is_space)
+            .chars()
+            .next()
+            .is_some_and(is_word)
 }
 
 fn reverse_newline(text: &str) -> (bool, String) {
@@ -1139,11 +1465,17 @@ fn reverse_newline(text: &str) -> (bool, String) {
     };
     let target = &lines[start..];
     if target.len() < 52 {
-        return (false, format!("{} lines from Zimbabwe on, needs 52", target.len()));
+        return (
+            false,
+            format!("{} lines from Zimbabwe on, needs 52", target.len()),
+        );
     }
     let folded: Vec<String> = target.iter().map(|l| ascii_fold(l)).collect();
     match folded.windows(2).position(|p| p[0] < p[1]) {
-        Some(i) => (false, format!("{:?} comes before {:?}", folded[i], folded[i + 1])),
+        Some(i) => (
+            false,
+            format!("{:?} comes before {:?}", folded[i], folded[i + 1]),
+        ),
         None => (true, "in reverse alphabetical order".into()),
     }
 }
@@ -1153,7 +1485,9 @@ fn header_matches(header: &str, names: &[&str], sep: &str) -> bool {
     let mut rest = header;
     for (i, name) in names.iter().enumerate() {
         if i > 0 {
-            let Some(r) = rest.strip_prefix(sep) else { return false };
+            let Some(r) = rest.strip_prefix(sep) else {
+                return false;
+            };
             rest = if sep == "," {
                 r.trim_start_matches([' ', '\t'])
             } else {
@@ -1181,7 +1515,12 @@ fn csv_special(text: &str) -> (bool, String) {
     let tripled = text.replace('"', "\"\"\"");
     let rows = match crate::pycsv::read(&tripled, ',') {
         Ok(rows) => rows,
-        Err(e) => return (false, format!("csv error (the official checker raises): {e}")),
+        Err(e) => {
+            return (
+                false,
+                format!("csv error (the official checker raises): {e}"),
+            )
+        }
     };
     if rows.len() != 15 {
         return (false, format!("rows: {}, needs 15", rows.len()));
@@ -1218,7 +1557,12 @@ fn csv_quotes(text: &str) -> (bool, String) {
     let tripled = text.replace('"', "\"\"\"");
     let rows = match crate::pycsv::read(&tripled, '\t') {
         Ok(rows) => rows,
-        Err(e) => return (false, format!("csv error (the official checker raises): {e}")),
+        Err(e) => {
+            return (
+                false,
+                format!("csv error (the official checker raises): {e}"),
+            )
+        }
     };
     if rows.len() != 4 {
         return (false, format!("rows: {}, needs 4", rows.len()));
@@ -1252,7 +1596,10 @@ fn date_list(text: &str) -> (bool, String) {
         if !shape {
             return (false, format!("{d:?} is not YYYY-MM-DD"));
         }
-        let v: Vec<u64> = parts.iter().map(|p| int_of_digits(p).unwrap_or(0)).collect();
+        let v: Vec<u64> = parts
+            .iter()
+            .map(|p| int_of_digits(p).unwrap_or(0))
+            .collect();
         let (y, m, day) = (v[0], v[1], v[2]);
         let bad = !(1769..=1821).contains(&y)
             || m > 12

@@ -579,18 +579,29 @@ impl Instruction {
     }
 }
 
+/// The longest kwarg used as a regular expression, in bytes.
+pub(crate) const MAX_PATTERN: usize = 10_000;
+/// The most memory one compiled kwarg pattern may take.
+pub(crate) const PATTERN_SIZE: usize = 1 << 20;
+
 /// A case-insensitive (or sensitive) pattern from a kwarg, built when the reference is read:
 /// IFEval uses kwargs as regular expressions; one that is not valid in Rust's syntax is matched
 /// literally, and one that cannot be built even so (too large) is an error for that item.
-fn pattern(id: &str, kw: &str, case_insensitive: bool) -> Result<Regex, String> {
-    RegexBuilder::new(kw)
-        .case_insensitive(case_insensitive)
-        .build()
-        .or_else(|_| {
-            RegexBuilder::new(&regex::escape(kw))
-                .case_insensitive(case_insensitive)
-                .build()
-        })
+pub(crate) fn pattern(id: &str, kw: &str, case_insensitive: bool) -> Result<Regex, String> {
+    if kw.len() > MAX_PATTERN {
+        return Err(format!(
+            "{id}: a kwarg used as a pattern is {} bytes long; at most {MAX_PATTERN} are searched for",
+            kw.len()
+        ));
+    }
+    let build = |p: &str| {
+        RegexBuilder::new(p)
+            .case_insensitive(case_insensitive)
+            .size_limit(PATTERN_SIZE)
+            .build()
+    };
+    build(kw)
+        .or_else(|_| build(&regex::escape(kw)))
         .map_err(|e| {
             let shown: String = kw.chars().take(40).collect();
             format!("{id}: the kwarg {shown:?}… cannot be searched for ({e}); shorten it")

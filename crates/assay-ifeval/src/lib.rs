@@ -49,12 +49,13 @@ pub mod ifbench;
 pub mod instructions;
 pub mod kwargs;
 pub mod langdetect;
-pub mod lexicon;
 pub mod language;
+pub mod lexicon;
 pub mod postag;
 pub mod pycsv;
 pub mod pyfn;
 pub mod pyjson;
+pub mod pyliteral;
 pub mod pytext;
 pub mod sentences;
 pub mod train;
@@ -105,6 +106,10 @@ pub struct IfevalOptions {
     /// `all`: 1 when every instruction is followed, else 0; `fraction`: the fraction followed.
     #[serde(default)]
     pub reward: RewardMode,
+    /// Check only the answer after a reasoning section, as open-instruct's IF-RLVR verifier does:
+    /// the text after the last `</think>`, without `<|assistant|>`, `<answer>` and `</answer>`.
+    #[serde(default)]
+    pub strip_thinking: bool,
 }
 
 /// The `ifeval` grader.
@@ -112,13 +117,35 @@ pub struct IfevalOptions {
 pub struct Ifeval {
     mode: Mode,
     reward: RewardMode,
+    strip_thinking: bool,
 }
 
 impl Ifeval {
     /// A grader with the given check mode and reward mode.
     pub fn new(mode: Mode, reward: RewardMode) -> Self {
-        Ifeval { mode, reward }
+        Ifeval {
+            mode,
+            reward,
+            strip_thinking: false,
+        }
     }
+
+    /// The same grader, checking only the answer after a reasoning section
+    /// ([`remove_thinking`]).
+    pub fn strip_thinking(mut self, yes: bool) -> Self {
+        self.strip_thinking = yes;
+        self
+    }
+}
+
+/// open-instruct's `remove_thinking_section`: drops `<|assistant|>`, keeps what follows the last
+/// `</think>`, drops `<answer>` and `</answer>`, strips whitespace.
+pub fn remove_thinking(response: &str) -> String {
+    let r = response.replace("<|assistant|>", "");
+    let r = pytext::strip(&r);
+    let r = r.rsplit("</think>").next().unwrap_or("");
+    let r = r.replace("<answer>", "").replace("</answer>", "");
+    pytext::strip(&r).to_string()
 }
 
 /// The variants of a response that the loose check tries (spec §1), in order.
@@ -150,24 +177,41 @@ pub fn loose_variants(response: &str) -> Vec<String> {
 /// A parsed reference: the instructions with their ids.
 type Parsed = Vec<(String, Instruction)>;
 
+/// Reads a reference given as a string: JSON, or a Python literal (the IF-RLVR training data).
+fn reference_from_string(s: &str) -> Result<Value, String> {
+    serde_json::from_str::<Value>(s).or_else(|e| {
+        pyliteral::parse(s).map_err(|_| {
+            format!("the reference is a string that is neither JSON nor a Python literal ({e}); expected {{\"instruction_id_list\": [...], \"kwargs\": [...]}}")
+        })
+    })
+}
+
 fn parse_reference(item: &Item) -> Result<Parsed, String> {
-    let owned;
-    let reference = match &item.reference {
-        Value::String(s) => {
-            owned = serde_json::from_str::<Value>(s).map_err(|e| {
-                format!("the reference is a string that is not a JSON object ({e}); expected {{\"instruction_id_list\": [...], \"kwargs\": [...]}}")
-            })?;
-            &owned
-        }
-        other => other,
+    let mut owned = match &item.reference {
+        Value::String(s) => reference_from_string(s)?,
+        other => other.clone(),
     };
+    // The training data wraps its ground truth in a one-element list, whose element may itself
+    // be a JSON string.
+    if let Value::Array(items) = &owned {
+        if let [only] = items.as_slice() {
+            owned = match only {
+                Value::String(s) => reference_from_string(s)?,
+                other => other.clone(),
+            };
+        }
+    }
+    let reference = &owned;
     let Value::Object(map) = reference else {
         return Err(format!(
             "expected a reference object {{\"instruction_id_list\": [...], \"kwargs\": [...]}}, got {}",
             type_name(reference)
         ));
     };
-    let ids = match map.get("instruction_id_list") {
+    let ids = match map
+        .get("instruction_id_list")
+        .or_else(|| map.get("instruction_id"))
+    {
         Some(Value::Array(ids)) => ids,
         Some(_) => return Err("`instruction_id_list` must be a list of strings".into()),
         None => return Err("the reference has no `instruction_id_list`".into()),
@@ -233,7 +277,12 @@ impl Grader for Ifeval {
             Ok(p) => p,
             Err(message) => return Outcome::error(ErrorKind::BadReference, message),
         };
-        let response = item.response_text();
+        let answer;
+        let mut response = item.response_text();
+        if self.strip_thinking {
+            answer = remove_thinking(response);
+            response = &answer;
+        }
         let variants = match self.mode {
             Mode::Strict => vec![response.to_string()],
             Mode::Loose => loose_variants(response),
@@ -333,6 +382,7 @@ impl GraderKind for IfevalKind {
         Ok(Arc::new(Ifeval {
             mode: options.mode,
             reward: options.reward,
+            strip_thinking: options.strip_thinking,
         }))
     }
 }

@@ -82,7 +82,9 @@ pub fn digit_value(c: char) -> Option<u32> {
 pub fn int_of_digits(s: &str) -> Option<u64> {
     let mut n: u64 = 0;
     for c in s.chars() {
-        n = n.saturating_mul(10).saturating_add(u64::from(digit_value(c)?));
+        n = n
+            .saturating_mul(10)
+            .saturating_add(u64::from(digit_value(c)?));
     }
     Some(n)
 }

@@ -106,8 +106,16 @@ pub enum Train {
 
 /// A kwarg used as a regular expression (as the checker does, unescaped), case-insensitive.
 fn pattern(id: &str, key: &str, source: &str) -> Result<Regex, String> {
+    use crate::instructions::{MAX_PATTERN, PATTERN_SIZE};
+    if source.len() > MAX_PATTERN {
+        return Err(format!(
+            "{id}: kwarg `{key}` is {} bytes long; at most {MAX_PATTERN} are searched for",
+            source.len()
+        ));
+    }
     RegexBuilder::new(source)
         .case_insensitive(true)
+        .size_limit(PATTERN_SIZE)
         .build()
         .map_err(|e| {
             format!("{id}: kwarg `{key}` ({source:?}) is used as a regular expression and is not a valid one here: {e}")
@@ -119,7 +127,10 @@ fn first_string(a: &Args<'_>, key: &str) -> Result<String, String> {
     match a.get(key) {
         Some(Value::Array(items)) => match items.first() {
             Some(Value::String(s)) if !s.is_empty() => Ok(strip(s).to_string()),
-            _ => Err(format!("{}: kwarg `{key}` must be a non-empty string", a.id)),
+            _ => Err(format!(
+                "{}: kwarg `{key}` must be a non-empty string",
+                a.id
+            )),
         },
         _ => Ok(strip(&a.nonempty_string(key)?).to_string()),
     }
@@ -152,7 +163,13 @@ fn build(id: &str, a: &Args<'_>) -> Result<Option<Train>, String> {
             let (Some(first), Some(last)) = (words.first(), words.last()) else {
                 return Err(format!("{id}: kwarg `phrase` has no words"));
             };
-            let re = Regex::new(&format!("{first} .*? {last}")).map_err(|e| {
+            if phrase.len() > crate::instructions::MAX_PATTERN {
+                return Err(format!("{id}: kwarg `phrase` is too long to search for"));
+            }
+            let re = RegexBuilder::new(&format!("{first} .*? {last}"))
+                .size_limit(crate::instructions::PATTERN_SIZE)
+                .build()
+                .map_err(|e| {
                 format!("{id}: the phrase's first and last words are used as a regular expression and do not make a valid one here: {e}")
             })?;
             RepeatPhrase(re, words, a.positive("small_n")?)
@@ -173,7 +190,11 @@ fn build(id: &str, a: &Args<'_>) -> Result<Option<Train>, String> {
         }
         "keywords:word_count_different_numbers" => {
             let k = strip(&a.nonempty_string("keyword")?).to_string();
-            WordCount(pattern(id, "keyword", &k)?, a.number("frequency")?, relation(a)?)
+            WordCount(
+                pattern(id, "keyword", &k)?,
+                a.number("frequency")?,
+                relation(a)?,
+            )
         }
         "keywords:exclude_word_harder" => {
             ExcludeWord(strip(&a.nonempty_string("keyword")?).to_string())
@@ -272,15 +293,25 @@ impl Train {
             RepeatPhrase(re, phrase, n) => {
                 let found: Vec<&str> = re.find_iter(text).map(|m| m.as_str()).collect();
                 if found.len() as f64 != *n {
-                    return (false, format!("phrases found: {}, needs {}", found.len(), show(*n)));
+                    return (
+                        false,
+                        format!("phrases found: {}, needs {}", found.len(), show(*n)),
+                    );
                 }
                 let mut satisfied = 0;
                 for f in &found {
                     let words = split(f);
                     if words.len() != phrase.len() {
-                        return (false, format!("{f:?} has {} words, needs {}", words.len(), phrase.len()));
+                        return (
+                            false,
+                            format!("{f:?} has {} words, needs {}", words.len(), phrase.len()),
+                        );
                     }
-                    let diff = words.iter().zip(phrase).filter(|(a, b)| **a != b.as_str()).count();
+                    let diff = words
+                        .iter()
+                        .zip(phrase)
+                        .filter(|(a, b)| **a != b.as_str())
+                        .count();
                     if diff > 1 {
                         return (false, format!("{f:?} changes more than one word"));
                     }
@@ -288,7 +319,10 @@ impl Train {
                 }
                 (
                     satisfied as f64 == *n,
-                    format!("{satisfied} repetitions with one word changed, needs {}", show(*n)),
+                    format!(
+                        "{satisfied} repetitions with one word changed, needs {}",
+                        show(*n)
+                    ),
                 )
             }
             Copy(prompt) => verdict(
@@ -313,21 +347,37 @@ impl Train {
             NoAdjacentConsecutive => {
                 let words = split(text);
                 for p in words.windows(2) {
-                    let f = |w: &str| lower(&w.chars().next().map(String::from).unwrap_or_default());
+                    let f =
+                        |w: &str| lower(&w.chars().next().map(String::from).unwrap_or_default());
                     let (a, b) = (f(p[0]), f(p[1]));
                     let (mut ca, mut cb) = (a.chars(), b.chars());
-                    let (Some(x), None, Some(y), None) = (ca.next(), ca.next(), cb.next(), cb.next())
+                    let (Some(x), None, Some(y), None) =
+                        (ca.next(), ca.next(), cb.next(), cb.next())
                     else {
-                        return (false, format!("{:?} or {:?} lowercases to more than one letter", p[0], p[1]));
+                        return (
+                            false,
+                            format!(
+                                "{:?} or {:?} lowercases to more than one letter",
+                                p[0], p[1]
+                            ),
+                        );
                     };
                     if (y as i64) - (x as i64) == 1 {
-                        return (false, format!("{:?} and {:?} start with consecutive letters", p[0], p[1]));
+                        return (
+                            false,
+                            format!("{:?} and {:?} start with consecutive letters", p[0], p[1]),
+                        );
                     }
                 }
-                (true, "no adjacent words with consecutive first letters".into())
+                (
+                    true,
+                    "no adjacent words with consecutive first letters".into(),
+                )
             }
             SquareBrackets => verdict(
-                split(text).iter().all(|w| w.starts_with('[') && w.ends_with(']')),
+                split(text)
+                    .iter()
+                    .all(|w| w.starts_with('[') && w.ends_with(']')),
                 "every word in square brackets",
                 "a word not in square brackets",
             ),
@@ -339,7 +389,10 @@ impl Train {
                 let k = re.find_iter(text).count() as f64;
                 let ok = if *at_least { k >= *n } else { k < *n };
                 let rel = if *at_least { "at least" } else { "less than" };
-                (ok, format!("keyword found {} times, needs {rel} {}", show(k), show(*n)))
+                (
+                    ok,
+                    format!("keyword found {} times, needs {rel} {}", show(k), show(*n)),
+                )
             }
             ExcludeWord(k) => verdict(
                 !text.contains(&format!(" {k} ")),
@@ -364,7 +417,10 @@ impl Train {
                 for s in split_into_sentences(text) {
                     let first = split(&s).first().map(|w| lower(strip(w)));
                     if first.as_deref() != Some(lower(word).as_str()) {
-                        return (false, format!("a sentence starts with {first:?}, needs {word:?}"));
+                        return (
+                            false,
+                            format!("a sentence starts with {first:?}, needs {word:?}"),
+                        );
                     }
                 }
                 (true, format!("every sentence starts with {word:?}"))
@@ -380,7 +436,10 @@ impl Train {
                 for s in split_into_sentences(text) {
                     let last = split(&s).last().map(|w| lower(&drop_symbols(strip(w))));
                     if last.as_deref() != Some(lower(word).as_str()) {
-                        return (false, format!("a sentence ends with {last:?}, needs {word:?}"));
+                        return (
+                            false,
+                            format!("a sentence ends with {last:?}, needs {word:?}"),
+                        );
                     }
                 }
                 (true, format!("every sentence ends with {word:?}"))
@@ -397,34 +456,53 @@ impl Train {
                 let ok = (0..words.len().saturating_sub(1))
                     .step_by(2)
                     .all(|i| words[i].starts_with("<<") && words[i + 1].ends_with(">>"));
-                verdict(ok, "every bigram wrapped in << >>", "a bigram not wrapped in << >>")
+                verdict(
+                    ok,
+                    "every bigram wrapped in << >>",
+                    "a bigram not wrapped in << >>",
+                )
             }
             CopyMultiple(prompt, n) => {
                 let copies: Vec<&str> = text.split("******").collect();
                 if copies.len() as f64 != *n {
-                    return (false, format!("copies: {}, needs {}", copies.len(), show(*n)));
+                    return (
+                        false,
+                        format!("copies: {}, needs {}", copies.len(), show(*n)),
+                    );
                 }
                 verdict(
-                    copies.iter().all(|c| lower(strip(c)) == lower(strip(prompt))),
+                    copies
+                        .iter()
+                        .all(|c| lower(strip(c)) == lower(strip(prompt))),
                     "the request copied each time",
                     "a copy differs from the request",
                 )
             }
             NoDot => verdict(!text.contains('.'), "no dots", "contains a dot"),
-            NoExclamation => verdict(!text.contains('!'), "no exclamation marks", "contains an exclamation mark"),
+            NoExclamation => verdict(
+                !text.contains('!'),
+                "no exclamation marks",
+                "contains an exclamation mark",
+            ),
             LowercaseCount(n) => {
                 // re.findall(r"\b[a-z]+\b"): the words made of ASCII lowercase letters only.
                 let k = text
                     .split(|c: char| !is_word(c))
                     .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
                     .count() as f64;
-                (k <= *n, format!("lowercase words: {}, needs at most {}", show(k), show(*n)))
+                (
+                    k <= *n,
+                    format!("lowercase words: {}, needs at most {}", show(k), show(*n)),
+                )
             }
             LetterCount(n, at_least) => {
                 let k = text.chars().filter(char::is_ascii_alphabetic).count() as f64;
                 let ok = if *at_least { k >= *n } else { k < *n };
                 let rel = if *at_least { "at least" } else { "less than" };
-                (ok, format!("letters: {}, needs {rel} {}", show(k), show(*n)))
+                (
+                    ok,
+                    format!("letters: {}, needs {rel} {}", show(k), show(*n)),
+                )
             }
             Composition(n_sent, n_words) => composition(text, *n_sent, *n_words),
             CountUnique => {
@@ -437,9 +515,15 @@ impl Train {
             }
             IncrementWord(a, b) => {
                 let (x, y) = (a.find_iter(text).count(), b.find_iter(text).count());
-                (x == 1 && y == 2, format!("keyword1 found {x} times (needs 1), keyword2 {y} times (needs 2)"))
+                (
+                    x == 1 && y == 2,
+                    format!("keyword1 found {x} times (needs 1), keyword2 {y} times (needs 2)"),
+                )
             }
-            Palindrome => match split(text).into_iter().find(|w| w.chars().eq(w.chars().rev())) {
+            Palindrome => match split(text)
+                .into_iter()
+                .find(|w| w.chars().eq(w.chars().rev()))
+            {
                 Some(w) => (true, format!("palindrome {w:?}")),
                 None => (false, "no palindrome".into()),
             },
@@ -449,16 +533,28 @@ impl Train {
                     return (false, format!("sentences: {}, needs at least {n}", s.len()));
                 }
                 let Some(sentence) = py_index(&s, n - 1) else {
-                    return (false, "no such sentence (the official checker raises)".into());
+                    return (
+                        false,
+                        "no such sentence (the official checker raises)".into(),
+                    );
                 };
                 let words = word_tokenize(sentence);
                 if (words.len() as i64) < *m {
-                    return (false, format!("sentence {n} has {} tokens, needs at least {m}", words.len()));
+                    return (
+                        false,
+                        format!(
+                            "sentence {n} has {} tokens, needs at least {m}",
+                            words.len()
+                        ),
+                    );
                 }
                 let Some(word) = py_index(&words, m - 1) else {
                     return (false, "no such token (the official checker raises)".into());
                 };
-                (word == keyword, format!("token {m} of sentence {n} is {word:?}, needs {keyword:?}"))
+                (
+                    word == keyword,
+                    format!("token {m} of sentence {n} is {word:?}, needs {keyword:?}"),
+                )
             }
             StartEnd => {
                 let words = word_tokenize(text);
@@ -466,7 +562,10 @@ impl Train {
                     return (false, "fewer than 2 tokens".into());
                 }
                 let (a, b) = (&words[0], &words[words.len() - 1]);
-                (lower(a) == lower(b), format!("starts with {a:?}, ends with {b:?}"))
+                (
+                    lower(a) == lower(b),
+                    format!("starts with {a:?}, ends with {b:?}"),
+                )
             }
         }
     }
@@ -486,12 +585,23 @@ fn composition(text: &str, n_sent: f64, n_words: f64) -> (bool, String) {
         // The checker goes on to count this paragraph's sentences even when it is empty.
         let sentences = split_into_sentences(p);
         if sentences.len() as f64 != n_sent {
-            return (false, format!("paragraph {} has {} sentences, needs {}", i + 1, sentences.len(), show(n_sent)));
+            return (
+                false,
+                format!(
+                    "paragraph {} has {} sentences, needs {}",
+                    i + 1,
+                    sentences.len(),
+                    show(n_sent)
+                ),
+            );
         }
         for s in &sentences {
             let w = word_tokenize(s).len() as f64;
             if w != n_words {
-                return (false, format!("a sentence has {} tokens, needs {}", show(w), show(n_words)));
+                return (
+                    false,
+                    format!("a sentence has {} tokens, needs {}", show(w), show(n_words)),
+                );
             }
         }
     }
@@ -555,10 +665,22 @@ pub fn split_into_sentences(text: &str) -> Vec<String> {
         t = t.replace("Ph.D.", "Ph<prd>D<prd>");
     }
     t = r.single_initial.replace_all(&t, " ${1}<prd> ").into_owned();
-    t = r.acronym_starter.replace_all(&t, "${1}<stop> ${2}").into_owned();
-    t = r.three_initials.replace_all(&t, "${1}<prd>${2}<prd>${3}<prd>").into_owned();
-    t = r.two_initials.replace_all(&t, "${1}<prd>${2}<prd>").into_owned();
-    t = r.suffix_starter.replace_all(&t, " ${1}<stop> ${2}").into_owned();
+    t = r
+        .acronym_starter
+        .replace_all(&t, "${1}<stop> ${2}")
+        .into_owned();
+    t = r
+        .three_initials
+        .replace_all(&t, "${1}<prd>${2}<prd>${3}<prd>")
+        .into_owned();
+    t = r
+        .two_initials
+        .replace_all(&t, "${1}<prd>${2}<prd>")
+        .into_owned();
+    t = r
+        .suffix_starter
+        .replace_all(&t, " ${1}<stop> ${2}")
+        .into_owned();
     t = r.suffix.replace_all(&t, " ${1}<prd>").into_owned();
     t = r.initial.replace_all(&t, " ${1}<prd>").into_owned();
     if t.contains('”') {
@@ -592,9 +714,18 @@ mod tests {
     #[test]
     fn rule_based_sentences() {
         let cases: &[(&str, &[&str])] = &[
-            ("Hello world. How are you? Fine!", &["Hello world.", "How are you?", "Fine!"]),
-            ("Mr. Smith went to Washington D.C. He left.", &["Mr. Smith went to Washington D.C.", "He left."]),
-            ("Pi is 3.14 today... Really", &["Pi is 3.14 today...", "Really"]),
+            (
+                "Hello world. How are you? Fine!",
+                &["Hello world.", "How are you?", "Fine!"],
+            ),
+            (
+                "Mr. Smith went to Washington D.C. He left.",
+                &["Mr. Smith went to Washington D.C.", "He left."],
+            ),
+            (
+                "Pi is 3.14 today... Really",
+                &["Pi is 3.14 today...", "Really"],
+            ),
             ("", &[]),
             ("He said \"hi.\" Then", &["He said \"hi\".", "Then"]),
         ];
