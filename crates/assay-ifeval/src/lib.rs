@@ -1,20 +1,25 @@
-//! `ifeval`: IFEval's verifiable instructions as a reward.
+//! `ifeval`: verifiable instructions as a reward: IFEval's 25 kinds, IFBench's 58
+//! out-of-distribution constraints ([`ifbench`]) and the 29 IF-RLVR training constraints
+//! ([`train`]), each with its official checker's semantics (`IFBENCH.md` specifies the last two).
 //!
 //! ```toml
 //! [graders.ifeval]
 //! kind = "ifeval"
 //! mode = "strict"     # strict | loose (IFEval's two accuracies)
 //! reward = "all"      # all: 1 when every instruction is followed, else 0 | fraction
+//! strip_thinking = false  # true: check only the answer after `</think>` (open-instruct)
 //! ```
 //!
 //! Reference: an object with `instruction_id_list` and `kwargs` exactly as in IFEval's data
 //! (`{"instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
 //! "kwargs": [{}, {"relation": "at least", "num_words": 300}]}`), or the same object as a JSON
-//! string. Null kwargs (the Hugging Face copy fills every key with null) count as absent. For
+//! string. Null kwargs (the Hugging Face copy fills every key with null) count as absent. The
+//! IF-RLVR training data's ground truth is accepted as stored: a Python-literal (or JSON) string
+//! of a one-element list of `{"instruction_id": [...], "kwargs": [...]}`. For
 //! `combination:repeat_prompt` without `prompt_to_repeat`, the item's prompt (or a `prompt` key of
 //! the reference) is the text to repeat.
 //!
-//! All 25 instruction kinds are implemented with the semantics of IFEval's official checker
+//! The 25 IFEval instruction kinds are implemented with the semantics of IFEval's official checker
 //! (see [`instructions`]); the Python string and regex semantics they rest on are in [`pytext`].
 //!
 //! - **strict**: an instruction is followed when the response is not blank and its check passes.
@@ -26,11 +31,14 @@
 //! accuracy), else 0; with `"fraction"`, the fraction followed (instruction-level). A reference
 //! with no instruction gets 1. Components: one per instruction kind, named by the part of the id
 //! after the `:` (`no_comma`, `number_words` …): the fraction of that kind's instructions
-//! followed, `null` when the item has none of that kind. The explanation lists every instruction
+//! followed, `null` when the item has none of that kind (`words:palindrome` and
+//! `keywords:palindrome` keep their full ids). The explanation lists every instruction
 //! with `followed` and the measured quantity (`"number_words: 287, needs at least 300"`).
 //!
 //! Errors (`bad_reference`): a missing or malformed reference, an unknown instruction id, a
-//! missing or mistyped kwarg, a relation other than `"less than"` / `"at least"`.
+//! missing or mistyped kwarg, a relation other than `"less than"` / `"at least"`, a kwarg for
+//! which the official checker would draw a random value, a kwarg used as a pattern that is not a
+//! valid or bounded regular expression.
 //!
 //! Known differences from the official checker, all documented where they arise: sentences are
 //! counted by a port of NLTK's Punkt with the parameters of NLTK's `punkt_tab` English model, meant
