@@ -41,9 +41,33 @@ pub const IDS: [&str; 25] = [
     "punctuation:no_comma",
 ];
 
-/// The component name of an instruction id: the part after the `:` (unique across the 25).
+/// Every instruction id the grader knows: IFEval's 25, IFBench's 58, then the 29 training
+/// constraints, in the order of the grader's components.
+pub fn all_ids() -> &'static [&'static str] {
+    use std::sync::OnceLock;
+    static ALL: OnceLock<Vec<&'static str>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        IDS.iter()
+            .chain(crate::ifbench::IDS.iter())
+            .chain(crate::train::IDS.iter())
+            .copied()
+            .collect()
+    })
+}
+
+/// The component name of an instruction id: the part after the `:`, or the whole id where two
+/// known ids share that part (`words:palindrome`, `keywords:palindrome`).
 pub fn component_name(id: &str) -> &str {
-    id.split_once(':').map_or(id, |(_, name)| name)
+    let short = id.split_once(':').map_or(id, |(_, name)| name);
+    let shared = all_ids()
+        .iter()
+        .filter(|other| other.split_once(':').map_or(**other, |(_, n)| n) == short)
+        .count();
+    if shared > 1 {
+        id
+    } else {
+        short
+    }
 }
 
 /// IFEval's comparison relations.
@@ -76,12 +100,12 @@ impl fmt::Display for Relation {
 /// One instruction with its arguments.
 #[derive(Debug, Clone)]
 pub enum Instruction {
-    /// keywords:existence
-    Existence(Vec<String>),
+    /// keywords:existence: each keyword with its pattern.
+    Existence(Vec<(String, Regex)>),
     /// keywords:frequency
-    Frequency(String, usize, Relation),
-    /// keywords:forbidden_words
-    Forbidden(Vec<String>),
+    Frequency(String, Regex, usize, Relation),
+    /// keywords:forbidden_words: each word with its pattern.
+    Forbidden(Vec<(String, Regex)>),
     /// keywords:letter_frequency
     Letter(char, usize, Relation),
     /// language:response_language
@@ -96,16 +120,16 @@ pub enum Instruction {
     NthParagraph(usize, usize, String),
     /// detectable_content:number_placeholders
     Placeholders(usize),
-    /// detectable_content:postscript
-    Postscript(String),
+    /// detectable_content:postscript: the marker and the pattern that finds it.
+    Postscript(String, Regex),
     /// detectable_format:number_bullet_lists
     Bullets(usize),
     /// detectable_format:constrained_response
     Constrained,
     /// detectable_format:number_highlighted_sections
     Highlights(usize),
-    /// detectable_format:multiple_sections: splitter, count.
-    Sections(String, usize),
+    /// detectable_format:multiple_sections: splitter, its pattern, count.
+    Sections(String, Regex, usize),
     /// detectable_format:json_format
     Json,
     /// detectable_format:title
@@ -126,6 +150,10 @@ pub enum Instruction {
     EnglishLowercase,
     /// punctuation:no_comma
     NoComma,
+    /// One of IFBench's 58 constraints.
+    Bench(Box<crate::ifbench::Bench>),
+    /// One of the 29 training constraints.
+    Train(Box<crate::train::Train>),
 }
 
 /// The verdict of one check.
@@ -228,14 +256,28 @@ impl Instruction {
     ) -> Result<Instruction, String> {
         let k = Kwargs { id, map: kwargs };
         Ok(match id {
-            "keywords:existence" => Instruction::Existence(k.strings("keywords")?),
-            "keywords:frequency" => Instruction::Frequency(
-                strip(&k.string("keyword")?).to_string(),
-                k.count("frequency")?,
-                k.relation("relation")?,
+            "keywords:existence" => Instruction::Existence(
+                k.strings("keywords")?
+                    .into_iter()
+                    .map(|kw| Ok((kw.clone(), pattern(id, &kw, true)?)))
+                    .collect::<Result<_, String>>()?,
             ),
-            "keywords:forbidden_words" => Instruction::Forbidden(k.strings("forbidden_words")?),
-            "keywords:letter_frequency" => {
+            "keywords:frequency" => {
+                let keyword = strip(&k.string("keyword")?).to_string();
+                Instruction::Frequency(
+                    keyword.clone(),
+                    pattern(id, &keyword, true)?,
+                    k.count("frequency")?,
+                    k.relation("relation")?,
+                )
+            }
+            "keywords:forbidden_words" => Instruction::Forbidden(
+                k.strings("forbidden_words")?
+                    .into_iter()
+                    .map(|w| Ok((w.clone(), pattern(id, &w, true)?)))
+                    .collect::<Result<_, String>>()?,
+            ),
+            "keywords:letter_frequency" | "letters:letter_counting2" => {
                 let letter = k.string("letter")?;
                 let mut chars = letter.chars();
                 let (Some(c), None) = (chars.next(), chars.next()) else {
@@ -268,7 +310,13 @@ impl Instruction {
                 Instruction::Placeholders(k.count("num_placeholders")?)
             }
             "detectable_content:postscript" => {
-                Instruction::Postscript(k.string("postscript_marker")?)
+                let marker = k.string("postscript_marker")?;
+                let re = match marker.as_str() {
+                    "P.P.S" => Regex::new(&format!(r"p\.{PY_WS}?p\.{PY_WS}?s")).expect("valid"),
+                    "P.S." => Regex::new(&format!(r"p\.{PY_WS}?s\.")).expect("valid"),
+                    other => pattern(id, &other.to_lowercase(), false)?,
+                };
+                Instruction::Postscript(marker, re)
             }
             "detectable_format:number_bullet_lists" => {
                 Instruction::Bullets(k.count("num_bullets")?)
@@ -277,10 +325,20 @@ impl Instruction {
             "detectable_format:number_highlighted_sections" => {
                 Instruction::Highlights(k.count("num_highlights")?)
             }
-            "detectable_format:multiple_sections" => Instruction::Sections(
-                strip(&k.string("section_spliter")?).to_string(),
-                k.count("num_sections")?,
-            ),
+            "detectable_format:multiple_sections" => {
+                let splitter = strip(&k.string("section_spliter")?).to_string();
+                let re = Regex::new(&format!(r"{PY_WS}?{splitter}{PY_WS}?\d+{PY_WS}?"))
+                    .or_else(|_| {
+                        Regex::new(&format!(
+                            r"{PY_WS}?{}{PY_WS}?\d+{PY_WS}?",
+                            regex::escape(&splitter)
+                        ))
+                    })
+                    .map_err(|e| {
+                        format!("{id}: kwarg `section_spliter` cannot be searched for: {e}")
+                    })?;
+                Instruction::Sections(splitter, re, k.count("num_sections")?)
+            }
             "detectable_format:json_format" => Instruction::Json,
             "detectable_format:title" => Instruction::Title,
             "combination:two_responses" => Instruction::TwoResponses,
@@ -301,10 +359,16 @@ impl Instruction {
             "change_case:english_lowercase" => Instruction::EnglishLowercase,
             "punctuation:no_comma" => Instruction::NoComma,
             other => {
+                if let Some(b) = crate::ifbench::parse(other, kwargs) {
+                    return Ok(Instruction::Bench(Box::new(b?)));
+                }
+                if let Some(t) = crate::train::parse(other, kwargs) {
+                    return Ok(Instruction::Train(Box::new(t?)));
+                }
                 return Err(format!(
                     "unknown instruction id {other:?}; known ids: {}",
-                    IDS.join(", ")
-                ))
+                    all_ids().join(", ")
+                ));
             }
         })
     }
@@ -320,23 +384,29 @@ impl Instruction {
             Instruction::Existence(keywords) => {
                 let missing: Vec<&String> = keywords
                     .iter()
-                    .filter(|kw| !pattern(kw, true).is_match(text))
+                    .filter(|(_, re)| !re.is_match(text))
+                    .map(|(kw, _)| kw)
                     .collect();
                 if missing.is_empty() {
-                    (true, format!("all of {keywords:?} present"))
+                    let all: Vec<&String> = keywords.iter().map(|(kw, _)| kw).collect();
+                    (true, format!("all of {all:?} present"))
                 } else {
                     (false, format!("missing {missing:?}"))
                 }
             }
-            Instruction::Frequency(keyword, n, rel) => {
-                let count = pattern(keyword, true).find_iter(text).count();
+            Instruction::Frequency(keyword, re, n, rel) => {
+                let count = re.find_iter(text).count();
                 (
                     rel.holds(count, *n),
                     format!("{keyword:?} appears {count} times, needs {rel} {n}"),
                 )
             }
             Instruction::Forbidden(words) => {
-                let found: Vec<&String> = words.iter().filter(|w| contains_word(text, w)).collect();
+                let found: Vec<&String> = words
+                    .iter()
+                    .filter(|(_, re)| contains_word(text, re))
+                    .map(|(w, _)| w)
+                    .collect();
                 if found.is_empty() {
                     (true, "no forbidden word".to_string())
                 } else {
@@ -386,14 +456,8 @@ impl Instruction {
                     format!("number_placeholders: {count}, needs at least {n}"),
                 )
             }
-            Instruction::Postscript(marker) => {
+            Instruction::Postscript(marker, re) => {
                 let lower = text.to_lowercase();
-                let re = match marker.as_str() {
-                    "P.P.S" => Regex::new(&format!(r"p\.{PY_WS}?p\.{PY_WS}?s")),
-                    "P.S." => Regex::new(&format!(r"p\.{PY_WS}?s\.")),
-                    other => Ok(pattern(&other.to_lowercase(), false)),
-                }
-                .expect("valid pattern");
                 let found = re.is_match(&lower);
                 (
                     found,
@@ -431,15 +495,7 @@ impl Instruction {
                     format!("number_highlighted_sections: {count}, needs at least {n}"),
                 )
             }
-            Instruction::Sections(splitter, n) => {
-                let re = Regex::new(&format!(r"{PY_WS}?{splitter}{PY_WS}?\d+{PY_WS}?"))
-                    .or_else(|_| {
-                        Regex::new(&format!(
-                            r"{PY_WS}?{}{PY_WS}?\d+{PY_WS}?",
-                            regex::escape(splitter)
-                        ))
-                    })
-                    .expect("escaped pattern is valid");
+            Instruction::Sections(splitter, re, n) => {
                 let count = re.find_iter(text).count();
                 (
                     count >= *n,
@@ -517,27 +573,43 @@ impl Instruction {
                 let count = text.matches(',').count();
                 (count == 0, format!("commas: {count}, needs 0"))
             }
+            Instruction::Bench(b) => b.check(text),
+            Instruction::Train(t) => t.check(text),
         }
     }
 }
 
-/// A case-insensitive (or sensitive) pattern from a kwarg: IFEval uses kwargs as regular
-/// expressions; one that is not valid in Rust's syntax is matched literally.
-fn pattern(kw: &str, case_insensitive: bool) -> Regex {
-    RegexBuilder::new(kw)
-        .case_insensitive(case_insensitive)
-        .build()
-        .or_else(|_| {
-            RegexBuilder::new(&regex::escape(kw))
-                .case_insensitive(case_insensitive)
-                .build()
+/// The longest kwarg used as a regular expression, in bytes.
+pub(crate) const MAX_PATTERN: usize = 10_000;
+/// The most memory one compiled kwarg pattern may take.
+pub(crate) const PATTERN_SIZE: usize = 1 << 20;
+
+/// A case-insensitive (or sensitive) pattern from a kwarg, built when the reference is read:
+/// IFEval uses kwargs as regular expressions; one that is not valid in Rust's syntax is matched
+/// literally, and one that cannot be built even so (too large) is an error for that item.
+pub(crate) fn pattern(id: &str, kw: &str, case_insensitive: bool) -> Result<Regex, String> {
+    if kw.len() > MAX_PATTERN {
+        return Err(format!(
+            "{id}: a kwarg used as a pattern is {} bytes long; at most {MAX_PATTERN} are searched for",
+            kw.len()
+        ));
+    }
+    let build = |p: &str| {
+        RegexBuilder::new(p)
+            .case_insensitive(case_insensitive)
+            .size_limit(PATTERN_SIZE)
+            .build()
+    };
+    build(kw)
+        .or_else(|_| build(&regex::escape(kw)))
+        .map_err(|e| {
+            let shown: String = kw.chars().take(40).collect();
+            format!("{id}: the kwarg {shown:?}… cannot be searched for ({e}); shorten it")
         })
-        .expect("escaped pattern is valid")
 }
 
-/// Whether `word` occurs case-insensitively with a Python `\b` on each side.
-fn contains_word(text: &str, word: &str) -> bool {
-    let re = pattern(word, true);
+/// Whether `re` matches with a Python `\b` on each side.
+fn contains_word(text: &str, re: &Regex) -> bool {
     let mut start = 0;
     while let Some(m) = re.find_at(text, start) {
         if is_boundary(text, m.start()) && is_boundary(text, m.end()) && !m.is_empty() {

@@ -1,20 +1,25 @@
-//! `ifeval`: IFEval's verifiable instructions as a reward.
+//! `ifeval`: verifiable instructions as a reward: IFEval's 25 kinds, IFBench's 58
+//! out-of-distribution constraints ([`ifbench`]) and the 29 IF-RLVR training constraints
+//! ([`train`]), each with its official checker's semantics (`IFBENCH.md` specifies the last two).
 //!
 //! ```toml
 //! [graders.ifeval]
 //! kind = "ifeval"
 //! mode = "strict"     # strict | loose (IFEval's two accuracies)
 //! reward = "all"      # all: 1 when every instruction is followed, else 0 | fraction
+//! strip_thinking = false  # true: check only the answer after `</think>` (open-instruct)
 //! ```
 //!
 //! Reference: an object with `instruction_id_list` and `kwargs` exactly as in IFEval's data
 //! (`{"instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
 //! "kwargs": [{}, {"relation": "at least", "num_words": 300}]}`), or the same object as a JSON
-//! string. Null kwargs (the Hugging Face copy fills every key with null) count as absent. For
+//! string. Null kwargs (the Hugging Face copy fills every key with null) count as absent. The
+//! IF-RLVR training data's ground truth is accepted as stored: a Python-literal (or JSON) string
+//! of a one-element list of `{"instruction_id": [...], "kwargs": [...]}`. For
 //! `combination:repeat_prompt` without `prompt_to_repeat`, the item's prompt (or a `prompt` key of
 //! the reference) is the text to repeat.
 //!
-//! All 25 instruction kinds are implemented with the semantics of IFEval's official checker
+//! The 25 IFEval instruction kinds are implemented with the semantics of IFEval's official checker
 //! (see [`instructions`]); the Python string and regex semantics they rest on are in [`pytext`].
 //!
 //! - **strict**: an instruction is followed when the response is not blank and its check passes.
@@ -26,11 +31,14 @@
 //! accuracy), else 0; with `"fraction"`, the fraction followed (instruction-level). A reference
 //! with no instruction gets 1. Components: one per instruction kind, named by the part of the id
 //! after the `:` (`no_comma`, `number_words` …): the fraction of that kind's instructions
-//! followed, `null` when the item has none of that kind. The explanation lists every instruction
+//! followed, `null` when the item has none of that kind (`words:palindrome` and
+//! `keywords:palindrome` keep their full ids). The explanation lists every instruction
 //! with `followed` and the measured quantity (`"number_words: 287, needs at least 300"`).
 //!
 //! Errors (`bad_reference`): a missing or malformed reference, an unknown instruction id, a
-//! missing or mistyped kwarg, a relation other than `"less than"` / `"at least"`.
+//! missing or mistyped kwarg, a relation other than `"less than"` / `"at least"`, a kwarg for
+//! which the official checker would draw a random value, a kwarg used as a pattern that is not a
+//! valid or bounded regular expression.
 //!
 //! Known differences from the official checker, all documented where they arise: sentences are
 //! counted by a port of NLTK's Punkt with the parameters of NLTK's `punkt_tab` English model, meant
@@ -45,12 +53,21 @@
 //! Cost: every check is linear in the response (language detection reads at most 10,000
 //! characters); the grader checks the item's budget between instructions.
 
+pub mod ifbench;
 pub mod instructions;
+pub mod kwargs;
 pub mod langdetect;
 pub mod language;
+pub mod lexicon;
+pub mod postag;
+pub mod pycsv;
+pub mod pyfn;
 pub mod pyjson;
+pub mod pyliteral;
 pub mod pytext;
 pub mod sentences;
+pub mod train;
+pub mod treebank;
 
 use std::sync::Arc;
 
@@ -62,7 +79,7 @@ use assay_core::{
     Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
 };
 
-use instructions::{component_name, Instruction, IDS};
+use instructions::{all_ids, component_name, Instruction};
 
 /// Which of IFEval's two accuracies decides whether an instruction is followed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -97,6 +114,10 @@ pub struct IfevalOptions {
     /// `all`: 1 when every instruction is followed, else 0; `fraction`: the fraction followed.
     #[serde(default)]
     pub reward: RewardMode,
+    /// Check only the answer after a reasoning section, as open-instruct's IF-RLVR verifier does:
+    /// the text after the last `</think>`, without `<|assistant|>`, `<answer>` and `</answer>`.
+    #[serde(default)]
+    pub strip_thinking: bool,
 }
 
 /// The `ifeval` grader.
@@ -104,13 +125,35 @@ pub struct IfevalOptions {
 pub struct Ifeval {
     mode: Mode,
     reward: RewardMode,
+    strip_thinking: bool,
 }
 
 impl Ifeval {
     /// A grader with the given check mode and reward mode.
     pub fn new(mode: Mode, reward: RewardMode) -> Self {
-        Ifeval { mode, reward }
+        Ifeval {
+            mode,
+            reward,
+            strip_thinking: false,
+        }
     }
+
+    /// The same grader, checking only the answer after a reasoning section
+    /// ([`remove_thinking`]).
+    pub fn strip_thinking(mut self, yes: bool) -> Self {
+        self.strip_thinking = yes;
+        self
+    }
+}
+
+/// open-instruct's `remove_thinking_section`: drops `<|assistant|>`, keeps what follows the last
+/// `</think>`, drops `<answer>` and `</answer>`, strips whitespace.
+pub fn remove_thinking(response: &str) -> String {
+    let r = response.replace("<|assistant|>", "");
+    let r = pytext::strip(&r);
+    let r = r.rsplit("</think>").next().unwrap_or("");
+    let r = r.replace("<answer>", "").replace("</answer>", "");
+    pytext::strip(&r).to_string()
 }
 
 /// The variants of a response that the loose check tries (spec §1), in order.
@@ -142,24 +185,41 @@ pub fn loose_variants(response: &str) -> Vec<String> {
 /// A parsed reference: the instructions with their ids.
 type Parsed = Vec<(String, Instruction)>;
 
+/// Reads a reference given as a string: JSON, or a Python literal (the IF-RLVR training data).
+fn reference_from_string(s: &str) -> Result<Value, String> {
+    serde_json::from_str::<Value>(s).or_else(|e| {
+        pyliteral::parse(s).map_err(|_| {
+            format!("the reference is a string that is neither JSON nor a Python literal ({e}); expected {{\"instruction_id_list\": [...], \"kwargs\": [...]}}")
+        })
+    })
+}
+
 fn parse_reference(item: &Item) -> Result<Parsed, String> {
-    let owned;
-    let reference = match &item.reference {
-        Value::String(s) => {
-            owned = serde_json::from_str::<Value>(s).map_err(|e| {
-                format!("the reference is a string that is not a JSON object ({e}); expected {{\"instruction_id_list\": [...], \"kwargs\": [...]}}")
-            })?;
-            &owned
-        }
-        other => other,
+    let mut owned = match &item.reference {
+        Value::String(s) => reference_from_string(s)?,
+        other => other.clone(),
     };
+    // The training data wraps its ground truth in a one-element list, whose element may itself
+    // be a JSON string.
+    if let Value::Array(items) = &owned {
+        if let [only] = items.as_slice() {
+            owned = match only {
+                Value::String(s) => reference_from_string(s)?,
+                other => other.clone(),
+            };
+        }
+    }
+    let reference = &owned;
     let Value::Object(map) = reference else {
         return Err(format!(
             "expected a reference object {{\"instruction_id_list\": [...], \"kwargs\": [...]}}, got {}",
             type_name(reference)
         ));
     };
-    let ids = match map.get("instruction_id_list") {
+    let ids = match map
+        .get("instruction_id_list")
+        .or_else(|| map.get("instruction_id"))
+    {
         Some(Value::Array(ids)) => ids,
         Some(_) => return Err("`instruction_id_list` must be a list of strings".into()),
         None => return Err("the reference has no `instruction_id_list`".into()),
@@ -214,7 +274,8 @@ fn type_name(v: &Value) -> &'static str {
 
 impl Grader for Ifeval {
     fn components(&self) -> Vec<String> {
-        IDS.iter()
+        all_ids()
+            .iter()
             .map(|id| component_name(id).to_string())
             .collect()
     }
@@ -224,13 +285,19 @@ impl Grader for Ifeval {
             Ok(p) => p,
             Err(message) => return Outcome::error(ErrorKind::BadReference, message),
         };
-        let response = item.response_text();
+        let answer;
+        let mut response = item.response_text();
+        if self.strip_thinking {
+            answer = remove_thinking(response);
+            response = &answer;
+        }
         let variants = match self.mode {
             Mode::Strict => vec![response.to_string()],
             Mode::Loose => loose_variants(response),
         };
         let mut followed_count = 0;
-        let mut per_kind: Vec<(usize, usize)> = vec![(0, 0); IDS.len()];
+        let ids = all_ids();
+        let mut per_kind: Vec<(usize, usize)> = vec![(0, 0); ids.len()];
         let mut listed = Vec::new();
         for (id, instruction) in &instructions {
             if budget.expired() {
@@ -257,7 +324,7 @@ impl Grader for Ifeval {
             if followed {
                 followed_count += 1;
             }
-            let k = IDS
+            let k = ids
                 .iter()
                 .position(|x| x == id)
                 .expect("parsed ids are known");
@@ -290,7 +357,7 @@ impl Grader for Ifeval {
             .explain("instructions", Value::Array(listed));
         for (k, (ok, n)) in per_kind.iter().enumerate() {
             if *n > 0 {
-                outcome = outcome.component(component_name(IDS[k]), *ok as f64 / *n as f64);
+                outcome = outcome.component(component_name(ids[k]), *ok as f64 / *n as f64);
             }
         }
         outcome
@@ -329,6 +396,7 @@ reward = "fraction"     # share of the instructions followed
         Ok(Arc::new(Ifeval {
             mode: options.mode,
             reward: options.reward,
+            strip_thinking: options.strip_thinking,
         }))
     }
 }

@@ -36,6 +36,18 @@ pub fn is_word(c: char) -> bool {
     word_char_regex().is_match(c.encode_utf8(&mut buf))
 }
 
+/// Whether `c` is a decimal digit (general category Nd: Python's `\d` and `str.isdecimal`).
+pub fn is_decimal(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    static RE: OnceLock<Regex> = OnceLock::new();
+    c.is_numeric()
+        && RE
+            .get_or_init(|| Regex::new(r"\A\p{Nd}\z").expect("valid class"))
+            .is_match(c.encode_utf8(&mut [0u8; 4]))
+}
+
 /// Python's `str.strip()`.
 pub fn strip(s: &str) -> &str {
     s.trim_matches(is_space)

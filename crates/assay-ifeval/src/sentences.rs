@@ -409,6 +409,15 @@ pub fn count_sentences(text: &str) -> usize {
     sentence_spans(text).len()
 }
 
+/// The sentences of `text` as NLTK's `sent_tokenize` returns them (English Punkt, realigned).
+pub fn sentence_strings(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    sentence_spans(text)
+        .into_iter()
+        .map(|(a, b)| chars[a..b].iter().collect())
+        .collect()
+}
+
 /// The sentences of `text` as NLTK's English Punkt tokenizer finds them: (start, end) in code
 /// points, possibly empty.
 pub fn sentence_spans(text: &str) -> Vec<(usize, usize)> {

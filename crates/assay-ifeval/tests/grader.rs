@@ -39,7 +39,7 @@ fn reward_modes_and_components() {
     assert_eq!(r.components["no_comma"], Some(1.0));
     assert_eq!(r.components["number_highlighted_sections"], Some(1.0));
     assert_eq!(r.components["json_format"], None);
-    assert_eq!(r.components.len(), 25);
+    assert_eq!(r.components.len(), 112);
     let details: Vec<&str> = r.explanation["instructions"]
         .as_array()
         .unwrap()
@@ -177,9 +177,127 @@ fn kind_is_documented() {
     assert_eq!(registry.names(), ["ifeval"]);
     let info = &registry.kind("ifeval").unwrap().info;
     assert!(info.summary.ends_with('.'));
-    assert_eq!(info.options.len(), 2);
+    assert_eq!(info.options.len(), 3);
     for option in &info.options {
         assert!(!option.description.is_empty(), "{}", option.name);
         assert_ne!(option.ty, "any", "{}", option.name);
+    }
+}
+
+/// Every IFBench and training constraint, on hand-written cases labelled by the official
+/// checkers (`bench/ifbench/make_cases.py`; strict rule).
+#[test]
+fn ifbench_and_training_cases_match_the_official_checkers() {
+    let mut ids = std::collections::BTreeMap::new();
+    for line in include_str!("data/ifbench_cases.jsonl").lines() {
+        let case: Value = serde_json::from_str(line).unwrap();
+        let reference = json!({"instruction_id_list": [case["id"]], "kwargs": [case["kwargs"]]});
+        let r = grade(
+            json!({}),
+            None,
+            case["response"].as_str().unwrap(),
+            reference,
+        );
+        assert_eq!(r.status, Status::Ok, "{case}: {:?}", r.error);
+        let want = case["followed"].as_bool().unwrap();
+        assert_eq!(
+            r.reward,
+            Some(f64::from(u8::from(want))),
+            "{case}: {}",
+            r.explanation["instructions"][0]["detail"]
+        );
+        ids.entry(case["id"].as_str().unwrap().to_string())
+            .or_insert_with(std::collections::BTreeSet::new)
+            .insert(want);
+    }
+    assert_eq!(ids.len(), 58 + 29, "every constraint has cases");
+    for (id, outcomes) in ids {
+        assert_eq!(
+            outcomes.len(),
+            2,
+            "{id} needs a followed and a not-followed case"
+        );
+    }
+}
+
+#[test]
+fn training_references_fraction_reward_and_thinking() {
+    // The IF-RLVR data: a Python literal of a one-element list, key `instruction_id`.
+    let reference = Value::String(
+        "[{'instruction_id': ['first_word:first_word_answer', 'punctuation:punctuation_dot'], \
+         'kwargs': [{'first_word': 'hello', 'N': None}, None]}]"
+            .into(),
+    );
+    let response = "<think>Plan. Then more.</think><answer>Hello there friend.</answer>";
+    let plain = grade(
+        json!({"reward": "fraction"}),
+        None,
+        response,
+        reference.clone(),
+    );
+    assert_eq!(plain.status, Status::Ok, "{:?}", plain.error);
+    assert_eq!(plain.reward, Some(0.0));
+    let r = grade(
+        json!({"reward": "fraction", "strip_thinking": true}),
+        None,
+        response,
+        reference.clone(),
+    );
+    assert_eq!(r.reward, Some(0.5));
+    assert_eq!(r.components["first_word_answer"], Some(1.0));
+    assert_eq!(r.components["punctuation_dot"], Some(0.0));
+    let r = grade(
+        json!({"strip_thinking": true}),
+        None,
+        "<think>x</think>Hello there friend",
+        reference,
+    );
+    assert_eq!(r.reward, Some(1.0));
+    // The two palindrome constraints keep their full ids as component names.
+    let reference = json!({"instruction_id_list": ["keywords:palindrome", "words:palindrome"], "kwargs": [{}, {}]});
+    let r = grade(
+        json!({"reward": "fraction"}),
+        None,
+        "a level field",
+        reference,
+    );
+    assert_eq!(r.components["keywords:palindrome"], Some(1.0));
+    assert_eq!(r.components["words:palindrome"], Some(0.0));
+}
+
+#[test]
+fn kwargs_that_would_be_random_or_bad_patterns_are_errors() {
+    let cases = [
+        (
+            json!({"instruction_id_list": ["count:numbers"], "kwargs": [{"N": null}]}),
+            "missing kwarg `N`",
+        ),
+        (
+            json!({"instruction_id_list": ["words:keywords_specific_position"], "kwargs": [{"keyword": "a", "n": 0, "m": 1}]}),
+            "kwarg `n` is 0",
+        ),
+        (
+            json!({"instruction_id_list": ["keywords:word_once"], "kwargs": [{"keyword": "(unclosed"}]}),
+            "not a valid one",
+        ),
+        (
+            json!({"instruction_id_list": ["count:word_count_range"], "kwargs": [{"min_words": -1, "max_words": 3}]}),
+            "at least 0",
+        ),
+        (
+            json!({"instruction_id_list": ["keywords:existence"], "kwargs": [{"keywords": ["a".repeat(20_000)]}]}),
+            "at most 10000",
+        ),
+        (
+            json!({"instruction_id_list": ["sentence:keyword"], "kwargs": [{"word": "a".repeat(20_000), "N": 1}]}),
+            "at most 10000",
+        ),
+    ];
+    for (reference, message) in cases {
+        let r = grade(json!({}), None, "text", reference.clone());
+        assert_eq!(r.status, Status::Error, "{reference}");
+        let error = r.error.unwrap();
+        assert_eq!(error.kind, ErrorKind::BadReference);
+        assert!(error.message.contains(message), "{}", error.message);
     }
 }
