@@ -116,6 +116,8 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
         }
     };
     let run = Run {
+        engine: &engine,
+        args: &args,
         deadline,
         interrupt: crate::interrupt::on_ctrl_c(),
     };
@@ -150,8 +152,6 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
 
     let mut summary = Summary::default();
     let outcome = score_windows(
-        &engine,
-        &args,
         &run,
         window_rx,
         &out_tx,
@@ -258,9 +258,7 @@ fn write_all(writer: Box<dyn Write + Send>, rx: Receiver<Vec<u8>>) -> io::Result
 }
 
 fn score_windows(
-    engine: &Engine,
-    args: &ScoreArgs,
-    run: &Run,
+    run: &Run<'_>,
     windows: Receiver<io::Result<Window>>,
     out: &SyncSender<Vec<u8>>,
     summary: &mut Summary,
@@ -274,7 +272,7 @@ fn score_windows(
         if run.interrupt.is_cancelled() {
             return Err(interrupted(summary));
         }
-        let window = window.with_context(|| format!("cannot read the input {}", args.input))?;
+        let window = window.with_context(|| format!("cannot read the input {}", run.args.input))?;
         let mut parsed: Vec<Input> = std::mem::take(&mut carried);
         parsed.par_extend(
             window
@@ -284,39 +282,26 @@ fn score_windows(
         );
         let last = windows.peek().is_none();
         if !last {
-            carried = hold_back_last_group(&mut parsed, args.window);
+            carried = hold_back_last_group(&mut parsed, run.args.window);
         }
         if !parsed.is_empty() {
-            score_batch(
-                engine,
-                args,
-                run,
-                parsed,
-                out,
-                summary,
-                &mut finished_groups,
-            )?;
+            score_batch(run, parsed, out, summary, &mut finished_groups)?;
         }
         progress.set_position(bytes_read.load(Ordering::Relaxed));
         progress.set_message(format!("{} items", summary.all.items));
         progress.tick();
     }
     if !carried.is_empty() {
-        score_batch(
-            engine,
-            args,
-            run,
-            carried,
-            out,
-            summary,
-            &mut finished_groups,
-        )?;
+        score_batch(run, carried, out, summary, &mut finished_groups)?;
     }
     Ok(())
 }
 
-/// What every window of one run shares: the run's deadline and its Ctrl-C token.
-struct Run {
+/// What every window of one run shares: the engine, the arguments, the run's deadline and its
+/// Ctrl-C token.
+struct Run<'a> {
+    engine: &'a Engine,
+    args: &'a ScoreArgs,
     deadline: Option<Instant>,
     interrupt: CancelToken,
 }
@@ -351,9 +336,7 @@ fn hold_back_last_group(parsed: &mut Vec<Input>, window: usize) -> Vec<Input> {
 const GROUP_CARRY_LIMIT: usize = 8;
 
 fn score_batch(
-    engine: &Engine,
-    args: &ScoreArgs,
-    run: &Run,
+    run: &Run<'_>,
     parsed: Vec<Input>,
     out: &SyncSender<Vec<u8>>,
     summary: &mut Summary,
@@ -364,11 +347,11 @@ fn score_batch(
         .map(|p| data_source_of(p).map(String::from))
         .collect();
     let request = ScoreRequest::new(parsed)
-        .on_error(args.on_error)
+        .on_error(run.args.on_error)
         .deadline(run.deadline)
-        .advantage(args.advantage)
+        .advantage(run.args.advantage)
         .cancel_token(run.interrupt.clone());
-    let scored = engine.score_blocking(request);
+    let scored = run.engine.score_blocking(request);
     if run.interrupt.is_cancelled() {
         // Cut short: its results are incomplete, so none of them is written.
         return Err(interrupted(summary));
