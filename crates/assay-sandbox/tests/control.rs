@@ -116,7 +116,7 @@ fn a_deadline_shorter_than_the_tasks_limit_stops_it_and_says_so() {
     );
     assert!(result.unwrap_err().is_deadline());
     assert!(
-        late < Duration::from_millis(500),
+        late < Duration::from_millis(800),
         "{late:?} past the deadline"
     );
     // The task's own limit, shorter than the deadline, is the program's timeout.
@@ -180,7 +180,7 @@ fn waiting_for_a_busy_cell_ends_at_the_deadline_or_on_cancellation() {
         assert!(returned >= deadline, "returned before the deadline");
         let late = returned.duration_since(deadline);
         assert!(
-            late < Duration::from_millis(300),
+            late < Duration::from_millis(500),
             "{late:?} past the deadline"
         );
 
@@ -192,7 +192,7 @@ fn waiting_for_a_busy_cell_ends_at_the_deadline_or_on_cancellation() {
         );
         let late = Instant::now().duration_since(raiser.join().unwrap());
         assert!(matches!(result, Err(RunError::Cancelled)), "{result:?}");
-        assert!(late < Duration::from_millis(300), "{late:?} after the flag");
+        assert!(late < Duration::from_millis(500), "{late:?} after the flag");
 
         busy.store(true, Ordering::SeqCst);
         let held = holder.join().unwrap();
