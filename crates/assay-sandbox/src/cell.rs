@@ -30,8 +30,10 @@ const READ_CHUNK: usize = 64 * 1024;
 pub(crate) enum Ran {
     /// The task ran to its end (or to one of its own limits).
     Done(Execution),
-    /// The caller stopped it (or it never started); the cell stays usable.
+    /// The caller stopped it while it ran; the cell stays usable.
     Stopped(Stop),
+    /// The caller's deadline had passed, or the flag was raised, before the task was sent.
+    NotStarted(Stop),
 }
 
 /// A running cell.
@@ -152,7 +154,7 @@ impl Cell {
     /// task's own limit) kills the task. On `Err` the cell must be discarded.
     pub(crate) fn run(&mut self, task: &Job<'_>, control: &RunControl) -> Result<Ran, CellError> {
         if let Some(stop) = control.stop() {
-            return Ok(Ran::Stopped(stop));
+            return Ok(Ran::NotStarted(stop));
         }
         // The deadline stops the task only when it comes before the task's own wall limit.
         let mut wall = task.limits.wall;

@@ -76,7 +76,7 @@ pub enum RunError {
     Unsupported(String),
     /// The caller's deadline ([`RunControl::deadline`]) passed before the task could start
     /// (all cells were busy, or the deadline had passed already): the task did not run.
-    #[error("the deadline passed before the task could start (every sandbox cell was busy)")]
+    #[error("the deadline passed before the task could start")]
     DeadlineBeforeStart,
     /// The caller's deadline passed while the task ran, before the task's own wall-clock
     /// limit: the task was killed and its outcome is unknown (not a verdict on the program).
@@ -344,6 +344,10 @@ impl Sandbox {
             Ok(Ran::Stopped(stop)) => {
                 self.release(Some(cell));
                 Err(RunError::stopped(stop, true))
+            }
+            Ok(Ran::NotStarted(stop)) => {
+                self.release(Some(cell));
+                Err(RunError::stopped(stop, false))
             }
             Err(e) => {
                 drop(cell);
