@@ -25,5 +25,8 @@ bash crates/assay-similarity/tests/compare_reference.sh
 echo "== ifeval against IFEval's official checker (lm-eval from PyPI, in .venv)"
 bash crates/assay-ifeval/tests/compare_official.sh
 
+echo "== code grader's Python harness (pytest, in .venv)"
+bash crates/assay-code/tests/python/run.sh
+
 echo "== Python package (maturin wheel + pytest, in .venv)"
 bash crates/assay-py/test.sh

@@ -69,6 +69,13 @@ pub struct CodeOptions {
     pub memory_mb: u64,
     /// Bytes of stdout and of stderr kept per execution; more kills the program.
     pub output_limit_bytes: usize,
+    /// Assert and check tests: a scored test that reads names from outside the tests but none
+    /// that the program defines makes the item `invalid` (reward 0): `assert divmod(7, 2) ==
+    /// (3, 1)` against a program that defines no `divmod` would pass with the builtin. Tests
+    /// that read nothing from outside the tests (`assert True`) are not flagged, but a
+    /// reference made only of them is an error (`bad_reference`). On by default; turn it off
+    /// for references whose tests check builtins on purpose.
+    pub require_program_names: bool,
 }
 
 impl Default for CodeOptions {
@@ -82,6 +89,7 @@ impl Default for CodeOptions {
             time_limit_s: 10.0,
             memory_mb: 1024,
             output_limit_bytes: 1 << 20,
+            require_program_names: true,
         }
     }
 }

@@ -123,10 +123,27 @@ impl CodeGrader {
         let mut problem: Option<String> = None;
         let mut finished = false;
         let mut broken: Option<String> = None;
+        // The program's names among those the tests read, once the program has loaded.
+        let mut program_names: Option<Vec<String>> = None;
         for line in exec.reports(nonce) {
             let Ok(report) = serde_json::from_str::<Value>(line) else {
                 continue;
             };
+            if let Some(e) = report.get("harness_error").and_then(Value::as_str) {
+                return Outcome::error(
+                    ErrorKind::Execution,
+                    format!("the test harness failed: {e}"),
+                );
+            }
+            if let Some(names) = report.get("names").and_then(Value::as_array) {
+                program_names.get_or_insert_with(|| {
+                    names
+                        .iter()
+                        .filter_map(|n| n.as_str().map(str::to_owned))
+                        .collect()
+                });
+                continue;
+            }
             if let Some(i) = report.get("i").and_then(Value::as_u64) {
                 let Some(slot) = results.get_mut(i as usize) else {
                     continue;
@@ -173,6 +190,14 @@ impl CodeGrader {
                 _ => {}
             }
         }
+        if self.options.require_program_names {
+            if let Some(flagged) = not_about_the_program(&scored, program_names.as_deref()) {
+                let n = passed.iter().filter(|&&p| p).count();
+                return flagged
+                    .component("passed", n as f64)
+                    .component("total", total as f64);
+            }
+        }
         let mut outcome = self
             .score(&passed, &weights)
             .explain("failures", Value::Array(failures))
@@ -191,6 +216,52 @@ impl CodeGrader {
             );
         }
         outcome
+    }
+}
+
+/// With `require_program_names`: `invalid` when a scored test reads names from outside the
+/// tests but none the program defines (`assert divmod(7, 2) == (3, 1)` against a program that
+/// defines no `divmod` passes with the builtin: it tests nothing of the program), and an error
+/// when no scored test reads anything from outside the tests (`assert True` only: every
+/// program passes). `program_names` is `None` when the program did not load (its tests fail
+/// anyway).
+fn not_about_the_program(
+    scored: &[&PlanTest],
+    program_names: Option<&[String]>,
+) -> Option<Outcome> {
+    if !scored.is_empty() && scored.iter().all(|t| t.reads.is_empty()) {
+        return Some(Outcome::error(
+            ErrorKind::BadReference,
+            "the reference's tests read no name from outside the tests (like `assert True`): \
+             every program passes them (set require_program_names = false to score them anyway)",
+        ));
+    }
+    let names = program_names?;
+    let (i, test) = scored
+        .iter()
+        .enumerate()
+        .find(|(_, t)| !t.reads.is_empty() && !t.reads.iter().any(|r| names.contains(r)))?;
+    Some(Outcome::invalid(
+        0.0,
+        format!(
+            "test {i} ({}) reads no name the program defines (it reads {}): the program must \
+             define what the tests call (require_program_names)",
+            short_src(&test.src),
+            test.reads.join(", ")
+        ),
+    ))
+}
+
+fn short_src(src: &str) -> String {
+    let line = src.lines().next().unwrap_or_default();
+    let mut end = line.len().min(120);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end < src.len() {
+        format!("{}…", &line[..end])
+    } else {
+        line.to_owned()
     }
 }
 
@@ -243,7 +314,13 @@ fn short_json(v: &Value) -> String {
     }
 }
 
+/// The outcome of a run the sandbox could not complete: `timeout` when the caller's deadline
+/// stopped it (before or during the program: no verdict on it), otherwise `error` (kind
+/// `execution`; a cancelled run is one too, until the core has a status for it).
 pub(crate) fn sandbox_error(e: &RunError) -> Outcome {
+    if e.is_deadline() {
+        return Outcome::timeout(e.to_string());
+    }
     Outcome::error(ErrorKind::Execution, e.to_string())
 }
 
@@ -297,6 +374,17 @@ mod tests {
         ];
         for (report, passes) in cases {
             assert_eq!(verdict(&judged, &report).is_ok(), passes, "{report}");
+        }
+    }
+
+    #[test]
+    fn a_run_the_deadline_stopped_is_a_timeout_and_other_failures_are_errors() {
+        use assay_core::Status;
+        for e in [RunError::DeadlineBeforeStart, RunError::DeadlineDuringRun] {
+            assert_eq!(sandbox_error(&e).status, Status::Timeout, "{e}");
+        }
+        for e in [RunError::Cancelled, RunError::Sandbox("cell died".into())] {
+            assert_eq!(sandbox_error(&e).status, Status::Error, "{e}");
         }
     }
 

@@ -47,17 +47,19 @@
 //!   ([`pyvalue::close`]). This covers 92% of HumanEval's scored asserts (most of the rest are
 //!   `assert True` and `assert candidate(...)`, which hold no answer) and 98% of MBPP's.
 //! - Every test runs in a *judge* process that never executes the candidate's code. The
-//!   candidate's program runs in a child the judge forks before reading the tests (from
-//!   stdin): the child closes the result channel (fd 3) and stdin before compiling the
-//!   program, and cannot reopen them, since the task is non-dumpable and seccomp denies
-//!   ptrace. The judge calls the candidate over a socket pair, in plain data; other objects
+//!   candidate's program runs in a child the judge forks before reading the tests and the
+//!   report nonce (both come on stdin; the task's program carries only the candidate's
+//!   source): the child closes the result channel (fd 3) and stdin before compiling the
+//!   program, and cannot reopen them, nor read the judge's memory, since the judge makes
+//!   itself non-dumpable (`prctl(PR_SET_DUMPABLE, 0)`, whatever the host's
+//!   `fs.suid_dumpable`) and seccomp denies ptrace. The judge calls the candidate over a socket pair, in plain data; other objects
 //!   stay in their process behind handles, both ways: the candidate's classes can be
 //!   constructed and its generators iterated, and the tests can lend the candidate their own
 //!   functions, classes and instances, and builtins that only compute (an allowlist: nothing
 //!   that looks up attributes by a name the candidate picks, such as `getattr` or
 //!   `str.format`; attributes served only of the tests' own instances, never private ones).
-//!   A program that searches its memory finds neither the tests nor a way to report, though
-//!   it finds the nonce.
+//!   A program that searches its memory finds neither the tests, nor the nonce, nor a way to
+//!   report.
 //! - Which operand of `A == B` is evaluated with the candidate is decided once its program
 //!   has loaded: the one that uses the candidate's names, so a function named like a builtin
 //!   (`sum`) is judged wherever the assert puts it. The host accepts a value only for a side
@@ -75,6 +77,24 @@
 //!   Monkeypatching builtins, `math.isclose` or `AssertionError` changes only the candidate's
 //!   process.
 //! - Tests are sent in memory, never written where the program could read them as files.
+//! - A test must be about the program (option `require_program_names`, on by default): a
+//!   scored test that reads names from outside the tests but none the program defines
+//!   (`assert divmod(7, 2) == (3, 1)` against a program that defines no `divmod`, which the
+//!   builtin passes) makes the item `invalid` (reward 0) with the reason. The plan records
+//!   what each scored test reads from outside the tests, following the tests' own helpers
+//!   and variables (`solve = candidate`; a list passed to the candidate and checked after);
+//!   the judge reports which of those names the program defines. Constant asserts
+//!   (`assert True`) are not flagged, but a reference made only of them is a
+//!   `bad_reference` error.
+//!
+//! # The harness
+//!
+//! The plan, the judge and the candidate's side are the Python package `assay_code_harness`
+//! (`crates/assay-code/python/`: `values`, `report`, `names`, `lending`, `peer`, `plan`,
+//! `candidate`, `judge`), preloaded in the sandbox's zygote as modules given as source. Its
+//! pytest suite (`tests/python`, run by `tests/python/run.sh`) covers the peer protocol,
+//! values, names, the plan and the judge as processes, without a sandbox; the Rust suites run
+//! it in the sandbox.
 //!
 //! Limits: each call is a round trip between two processes (about 32 µs, and arguments are
 //! copied both ways); `in` iterates an object behind a handle; what the candidate prints is

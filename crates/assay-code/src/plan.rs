@@ -11,10 +11,46 @@ use serde_json::{json, Value};
 
 use crate::reference::Tests;
 
-/// The harnesses' source, preloaded as a module by the grader's sandbox.
-pub(crate) const HARNESS: &str = include_str!("harness.py");
-/// The module name the harnesses are preloaded under.
-pub(crate) const HARNESS_MODULE: &str = "assay_code_harness";
+/// The harnesses' modules, `(name, source)`, in the order the grader's sandbox preloads them
+/// (each after those it imports; see `python/assay_code_harness/__init__.py`).
+pub(crate) const HARNESS_MODULES: [(&str, &str); 9] = [
+    (
+        "assay_code_harness",
+        include_str!("../python/assay_code_harness/__init__.py"),
+    ),
+    (
+        "assay_code_harness.values",
+        include_str!("../python/assay_code_harness/values.py"),
+    ),
+    (
+        "assay_code_harness.report",
+        include_str!("../python/assay_code_harness/report.py"),
+    ),
+    (
+        "assay_code_harness.names",
+        include_str!("../python/assay_code_harness/names.py"),
+    ),
+    (
+        "assay_code_harness.lending",
+        include_str!("../python/assay_code_harness/lending.py"),
+    ),
+    (
+        "assay_code_harness.peer",
+        include_str!("../python/assay_code_harness/peer.py"),
+    ),
+    (
+        "assay_code_harness.plan",
+        include_str!("../python/assay_code_harness/plan.py"),
+    ),
+    (
+        "assay_code_harness.candidate",
+        include_str!("../python/assay_code_harness/candidate.py"),
+    ),
+    (
+        "assay_code_harness.judge",
+        include_str!("../python/assay_code_harness/judge.py"),
+    ),
+];
 /// Plans kept before the cache is emptied.
 const CACHE_ENTRIES: usize = 4096;
 /// Approximate bytes of the plans kept before the cache is emptied (a plan may hold large
@@ -36,6 +72,11 @@ pub(crate) struct PlanTest {
     /// For `math.isclose(A, B, ...)` and `abs(A - B) < eps`: how close is equal.
     #[serde(default)]
     pub tolerance: Option<crate::pyvalue::Tolerance>,
+    /// For a scored statement: the names it reads from outside the tests' code (from the
+    /// program or the builtins), following the tests' own helpers; empty when it reads none
+    /// (`assert True`). See [`CodeOptions::require_program_names`](crate::CodeOptions).
+    #[serde(default)]
+    pub reads: Vec<String>,
 }
 
 impl PlanTest {
@@ -112,11 +153,11 @@ pub(crate) fn reference_spec(tests: &Tests) -> Option<Value> {
     }
 }
 
-fn program(function: &str, spec: &Value) -> String {
-    let literal = serde_json::to_string(&spec.to_string()).expect("strings serialize");
-    format!(
-        "from {HARNESS_MODULE} import {function} as run\nrun(__import__('json').loads({literal}))\n"
-    )
+/// A program calling `module.main(argument)`, the argument given as JSON (a JSON string or
+/// object literal is a Python literal too; it is decoded by `json.loads` to keep it exact).
+fn program(module: &str, argument: &Value) -> String {
+    let literal = serde_json::to_string(&argument.to_string()).expect("strings serialize");
+    format!("from {module} import main as run\nrun(__import__('json').loads({literal}))\n")
 }
 
 /// Bytes the plan may write on its result channel: it carries every expected value of the
@@ -129,13 +170,14 @@ pub(crate) fn plan_task(reference: &Value, nonce: &Nonce, mut limits: Limits) ->
     limits.output_bytes = limits.output_bytes.max(PLAN_CHANNEL_BYTES);
     let mut spec = reference.clone();
     spec["nonce"] = json!(nonce.as_str());
-    Task::python(program("__assay_plan", &spec)).with_limits(limits)
+    Task::python(program("assay_code_harness.plan", &spec)).with_limits(limits)
 }
 
 /// The task running `candidate` against `plan`; expected values are left out.
 ///
-/// The program carries the candidate and the nonce; the setup and the tests travel on stdin,
-/// which only the judge reads, after the candidate's process was forked without them.
+/// The program carries the candidate's source only. The nonce, the setup and the tests travel
+/// on stdin, which only the judge reads, after the candidate's process was forked without
+/// them: the candidate's memory holds nothing of them.
 pub(crate) fn harness_task(
     plan: &Plan,
     entry_point: Option<&str>,
@@ -161,14 +203,22 @@ pub(crate) fn harness_task(
             }
         })
         .collect();
-    let spec = json!({
+    let mut reads: Vec<&str> = plan
+        .tests
+        .iter()
+        .flat_map(|t| t.reads.iter().map(String::as_str))
+        .collect();
+    reads.sort_unstable();
+    reads.dedup();
+    let suite = json!({
         "nonce": nonce.as_str(),
-        "candidate": candidate,
         "param": plan.param,
         "entry_point": entry_point,
+        "setup": plan.setup,
+        "tests": tests,
+        "reads": reads,
     });
-    let suite = json!({"setup": plan.setup, "tests": tests});
-    Task::python(program("__assay_harness", &spec))
+    Task::python(program("assay_code_harness.judge", &json!(candidate)))
         .with_stdin(suite.to_string())
         .with_limits(limits)
 }
@@ -238,5 +288,94 @@ impl PlanCache {
         }
         *bytes += size;
         plans.insert(key, plan);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::shared_sandbox;
+
+    /// XORed with a token before it is embedded in a program, so that the program's source
+    /// and memory never hold the token's text unless something else put it there.
+    const MASK: u128 = 0x5a5a_0f0f_3c3c_a5a5_1234_5678_9abc_def0;
+
+    fn masked(token: &str) -> u128 {
+        u128::from_str_radix(token, 16).expect("hexadecimal") ^ MASK
+    }
+
+    /// Found by review: the candidate's process was forked from a judge that held the nonce
+    /// (and the spec it came in), and only the host's `fs.suid_dumpable = 0` kept the judge's
+    /// `/proc/<pid>/mem` and descriptors from a process of the same uid. Now the nonce and the
+    /// tests reach the judge after the fork, and the judge makes itself non-dumpable.
+    #[test]
+    fn the_candidates_memory_holds_neither_nonce_nor_tests_and_the_judge_is_not_dumpable() {
+        let sandbox = shared_sandbox().unwrap_or_else(|e| panic!("{e}"));
+        let nonce = Nonce::random();
+        let suite_marker = Nonce::random();
+        let decoy = Nonce::random();
+        let candidate = format!(
+            r#"
+import ctypes, os, re
+DECOY = "{decoy}"
+def count(target):
+    token = re.compile(rb"(?<![0-9a-f])[0-9a-f]{{32}}(?![0-9a-f])")
+    hits = 0
+    for line in open("/proc/self/maps").readlines():
+        fields = line.split()
+        lo, hi = (int(v, 16) for v in fields[0].split("-"))
+        if "r" not in fields[1] or (len(fields) > 5 and fields[5].startswith("[v")):
+            continue
+        try:
+            data = ctypes.string_at(lo, hi - lo)
+        except Exception:
+            continue
+        hits += sum(int(m.group(), 16) ^ {MASK} == target for m in token.finditer(data))
+    return hits
+reached = []
+judge = os.getppid()
+for path in ("mem", "fd/0", "fd/3", "environ"):
+    try:
+        os.close(os.open(f"/proc/{{judge}}/{{path}}", os.O_RDONLY))
+        reached.append(path)
+    except OSError:
+        pass
+print("decoy", count({decoy_masked}), "nonce", count({nonce_masked}), "tests", count({tests_masked}), "reached", reached, flush=True)
+def f():
+    return 1
+"#,
+            decoy = decoy.as_str(),
+            decoy_masked = masked(decoy.as_str()),
+            nonce_masked = masked(nonce.as_str()),
+            tests_masked = masked(suite_marker.as_str()),
+        );
+        let plan: Plan = serde_json::from_value(json!({
+            "setup": format!("SECRET = {:?}", suite_marker.as_str()),
+            "param": null,
+            "tests": [{"src": format!("assert f() != {:?}", suite_marker.as_str()), "scored": true,
+                       "reads": ["f"]}],
+        }))
+        .unwrap();
+        let mut task = harness_task(&plan, None, &candidate, &nonce, Limits::default());
+        // As on a host whose fs.suid_dumpable lets a process that changed uid stay dumpable.
+        let mut program = b"__import__('ctypes').CDLL(None).prctl(4, 1, 0, 0, 0)\n".to_vec();
+        program.extend_from_slice(&task.program);
+        task.program = program;
+        let exec = sandbox.run(&task).expect("runs");
+        let stdout = String::from_utf8_lossy(&exec.stdout);
+        let words: Vec<&str> = stdout.split_whitespace().collect();
+        let stderr = String::from_utf8_lossy(&exec.stderr);
+        assert_eq!(words.len(), 8, "{stdout}{stderr}");
+        // The scan works: it finds the token of the candidate's own source (in several
+        // copies: the source, its compiled constants …).
+        assert!(words[1].parse::<u32>().unwrap() >= 1, "{stdout}");
+        assert_eq!(
+            words[2..],
+            ["nonce", "0", "tests", "0", "reached", "[]"],
+            "{stdout}"
+        );
+        // The judge ran the test with the nonce it read after the fork.
+        let reports: Vec<&str> = exec.reports(&nonce).collect();
+        assert!(reports.contains(&r#"{"i": 0, "ok": true}"#), "{reports:?}");
     }
 }

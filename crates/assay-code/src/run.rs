@@ -5,12 +5,25 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use assay_sandbox::{Execution, RunError, Sandbox, SandboxConfig, Task};
+use assay_sandbox::{Execution, RunControl, RunError, Sandbox, SandboxConfig, Task};
 
 use crate::plan;
 
-/// Runs `tasks` on the sandbox with one thread per cell.
+/// Runs `tasks` on the sandbox with one thread per cell, bounded only by their own limits.
 pub(crate) fn run_all(sandbox: &Sandbox, tasks: &[Task]) -> Vec<Result<Execution, RunError>> {
+    run_all_with(sandbox, tasks, &RunControl::default())
+}
+
+/// Runs `tasks` on the sandbox with one thread per cell, each within `control` (an absolute
+/// deadline and a cancel flag): a task that cannot start by the deadline is
+/// [`RunError::DeadlineBeforeStart`], one the deadline stops is
+/// [`RunError::DeadlineDuringRun`], and a raised flag ends them all with
+/// [`RunError::Cancelled`].
+pub(crate) fn run_all_with(
+    sandbox: &Sandbox,
+    tasks: &[Task],
+    control: &RunControl,
+) -> Vec<Result<Execution, RunError>> {
     let next = AtomicUsize::new(0);
     let workers = sandbox.config().cells.clamp(1, tasks.len().max(1));
     let mut results: Vec<Option<Result<Execution, RunError>>> = Vec::new();
@@ -22,7 +35,7 @@ pub(crate) fn run_all(sandbox: &Sandbox, tasks: &[Task]) -> Vec<Result<Execution
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(task) = tasks.get(i) else { break };
-                let r = sandbox.run(task);
+                let r = sandbox.run_with(task, control);
                 *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
             });
         }
@@ -54,7 +67,10 @@ pub(crate) fn shared_sandbox() -> Result<&'static Sandbox, String> {
         _ => {}
     }
     let started = Sandbox::new(SandboxConfig {
-        python_modules: vec![(plan::HARNESS_MODULE.into(), plan::HARNESS.into())],
+        python_modules: plan::HARNESS_MODULES
+            .iter()
+            .map(|(name, source)| (name.to_string(), source.to_string()))
+            .collect(),
         ..SandboxConfig::default()
     });
     let result = match started {

@@ -61,30 +61,40 @@ fn an_honest_program_passes_the_judges_tests() {
 }
 
 #[test]
-fn a_report_forged_with_the_nonce_from_the_candidates_memory_fails() {
-    // The nonce is in the candidate's memory (it was forked from the judge); fd 3 is not.
+fn the_nonce_is_not_in_the_candidates_objects_and_a_forged_report_fails() {
+    // The judge reads the nonce only after it forked the candidate's process: no frame and no
+    // object of that process holds it (a full scan of its memory is in the crate's unit
+    // tests), and fd 3 is closed. Were it found, the forger would write it everywhere.
     let forge = r#"
-import json, os, sys
-def f(x):
+import gc, json, os, sys
+def found():
     frame = sys._getframe()
     while frame is not None:
-        spec = frame.f_locals.get("spec")
-        if isinstance(spec, dict) and "nonce" in spec:
-            tag = spec["nonce"].encode()
-            for fd in range(3, 64):
-                for i in range(5):
-                    try:
-                        os.write(fd, tag + b" " + json.dumps({"i": i, "ok": True}).encode() + b"\n")
-                    except OSError:
-                        pass
-            os._exit(0)
+        for scope in (frame.f_locals, frame.f_globals):
+            for value in list(scope.values()):
+                if isinstance(value, dict) and "nonce" in value:
+                    return value["nonce"]
         frame = frame.f_back
-    raise RuntimeError("no nonce found")
+    for obj in gc.get_objects():
+        if isinstance(obj, dict) and isinstance(obj.get("nonce"), str):
+            return obj["nonce"]
+    return None
+def f(x):
+    nonce = found()
+    if nonce is None:
+        raise RuntimeError("no nonce found")
+    tag = nonce.encode()
+    for fd in range(3, 64):
+        for i in range(5):
+            try:
+                os.write(fd, tag + b" " + json.dumps({"i": i, "ok": True}).encode() + b"\n")
+            except OSError:
+                pass
+    os._exit(0)
 "#;
     let o = grade(forge, loop_check());
     assert_eq!(reward(&o), 0.0, "{o:?}");
-    // It did find the nonce (and wrote it everywhere, its socket to the judge included).
-    assert!(!explanation(&o).contains("no nonce found"), "{o:?}");
+    assert!(explanation(&o).contains("no nonce found"), "{o:?}");
 }
 
 #[test]
@@ -97,7 +107,7 @@ def probe():
     if judge <= 1 or not os.path.isdir(f"/proc/{judge}"):
         return f"no judge process to attack (ppid {judge})"
     reached = []
-    for path in (f"/proc/{judge}/fd/3", f"/proc/{judge}/mem", f"/proc/{judge}/fd", f"/proc/{judge}/environ"):
+    for path in (f"/proc/{judge}/fd/3", f"/proc/{judge}/fd/0", f"/proc/{judge}/mem", f"/proc/{judge}/fd", f"/proc/{judge}/environ"):
         try:
             fd = os.open(path, os.O_RDONLY)
             os.close(fd)
@@ -316,12 +326,26 @@ fn a_function_named_like_a_builtin_is_judged_on_either_side_of_the_assert() {
         reference,
     );
     assert_eq!(reward(&right), 1.0, "{right:?}");
-    // A program that defines no `sum` is not judged by the builtin's answer being wrong.
-    let unrelated = grade(
-        "def f(x):\n    return x",
-        json!({"asserts": ["assert 6 == sum([1, 2, 3])", "assert f(2) == 2"]}),
+    // A program that defines no `sum`: the first test checks only the builtin. By default
+    // (require_program_names) that is flagged; without it, the builtin's answer is right.
+    let reference = json!({"asserts": ["assert 6 == sum([1, 2, 3])", "assert f(2) == 2"]});
+    let unrelated = grade("def f(x):\n    return x", reference.clone());
+    assert_eq!(unrelated.status, Status::Invalid, "{unrelated:?}");
+    assert!(
+        explanation(&unrelated).contains("reads no name the program defines (it reads sum)"),
+        "{unrelated:?}"
     );
-    assert_eq!(reward(&unrelated), 1.0, "{unrelated:?}");
+    let options = CodeOptions {
+        reward: RewardMode::Fraction,
+        require_program_names: false,
+        ..CodeOptions::default()
+    };
+    let lenient = common::grade_with(
+        options,
+        "```python\ndef f(x):\n    return x\n```",
+        reference,
+    );
+    assert_eq!(reward(&lenient), 1.0, "{lenient:?}");
 }
 
 #[test]
@@ -948,6 +972,57 @@ fn an_assert_list_never_tests_a_builtin_in_place_of_the_program() {
     );
     assert_eq!(reward(&o), 0.0, "{o:?}");
     assert!(explanation(&o).contains("redefines the builtin"), "{o:?}");
+}
+
+#[test]
+fn a_scored_test_that_reads_no_name_of_the_program_is_flagged() {
+    // Found by review: asserts that call only builtins passed with a program that defines
+    // nothing. With require_program_names (the default) the item is `invalid`.
+    let reference = json!({"asserts": ["assert divmod(7, 2) == (3, 1)"]});
+    let nothing = grade("x = 1", reference.clone());
+    assert_eq!(nothing.status, Status::Invalid, "{nothing:?}");
+    assert_eq!(nothing.reward, Some(0.0));
+    assert!(
+        explanation(&nothing).contains("reads divmod"),
+        "{nothing:?}"
+    );
+    let defined = grade("def divmod(a, b):\n    return (a // b, a % b)", reference);
+    assert_eq!(reward(&defined), 1.0, "{defined:?}");
+    // Tests that read the program through the tests' own helpers, variables it changed in
+    // place, or a name bound to it are about the program.
+    let cases = [
+        (
+            json!({"setup": "def run():\n    return solve(3)", "asserts": ["assert run() == 9"]}),
+            "def solve(x):\n    return x * x",
+        ),
+        (
+            json!({"setup": "xs = [3, 1, 2]", "asserts": ["assert tidy(xs) is None", "assert xs == sorted([3, 1, 2])"]}),
+            "def tidy(a):\n    a.sort()",
+        ),
+        (
+            json!({"test": "def check(candidate):\n    f = candidate\n    assert f(2) == 4\n    assert True\n", "entry_point": "double"}),
+            "def double(x):\n    return 2 * x",
+        ),
+    ];
+    for (reference, program) in cases {
+        let o = grade(program, reference.clone());
+        assert_eq!(reward(&o), 1.0, "{reference}: {o:?}");
+    }
+    // A reference whose tests read nothing from outside the tests passes every program: the
+    // reference's fault.
+    let constant = grade(
+        "x = 1",
+        json!({"asserts": ["assert True", "assert 1 + 1 == 2"]}),
+    );
+    assert_eq!(constant.status, Status::Error, "{constant:?}");
+    assert!(
+        explanation_or_error(&constant).contains("read no name"),
+        "{constant:?}"
+    );
+}
+
+fn explanation_or_error(o: &Outcome) -> String {
+    format!("{:?} {}", o.error, explanation(o))
 }
 
 #[test]

@@ -3,12 +3,13 @@
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use crate::cgroup::CellCgroup;
+use crate::control::RunControl;
+use crate::error::{CellError, Stop};
 use crate::namespaces::{self, CellPlan, CellProcess};
 use crate::protocol::{encode_run, frame_bytes, FrameReader, Job, Report};
 use crate::sys;
@@ -18,27 +19,21 @@ use crate::task::{Execution, Status};
 /// destroys the whole cell. Generous: killing and reaping processes that hold gigabytes takes
 /// a while on a loaded machine, and destroying a cell turns the task into a sandbox failure.
 const GRACE: Duration = Duration::from_secs(5);
+/// How long after a kill for cancellation or for the caller's deadline the supervisor waits
+/// for the zygote's report before it destroys the cell: the task's outcome no longer matters,
+/// and the caller is waiting.
+const STOP_GRACE: Duration = Duration::from_secs(1);
 const READ_CHUNK: usize = 64 * 1024;
 
-/// Why a cell could not run a task. The cell is unusable afterwards.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum CellError {
-    /// The cell failed to start.
-    #[error("could not {step}: {error}{remedy}")]
-    Spawn {
-        /// What was being done.
-        step: &'static str,
-        /// The OS error.
-        error: io::Error,
-        /// What to do about it, when the step builds an isolation layer.
-        remedy: String,
-    },
-    /// The zygote broke the protocol, died, or missed its deadline.
-    #[error("{0}")]
-    Zygote(String),
-    /// A system call in the supervisor failed.
-    #[error("{0}: {1}")]
-    Io(&'static str, io::Error),
+/// How a task's run in a cell ended.
+#[derive(Debug)]
+pub(crate) enum Ran {
+    /// The task ran to its end (or to one of its own limits).
+    Done(Execution),
+    /// The caller stopped it while it ran; the cell stays usable.
+    Stopped(Stop),
+    /// The caller's deadline had passed, or the flag was raised, before the task was sent.
+    NotStarted(Stop),
 }
 
 /// A running cell.
@@ -66,20 +61,18 @@ pub(crate) struct CellBounds {
 }
 
 impl Cell {
-    /// Starts a cell and waits until its zygote is ready.
+    /// Starts a cell and waits until its zygote is ready, at most `timeout`, and no longer
+    /// than `control` allows (a stopped start destroys the half-started cell). `cgroup_name`
+    /// names the cell's cgroups: unique per cell, see [`CellCgroup::create`].
     pub(crate) fn start(
         plan: &CellPlan,
         bounds: CellBounds,
+        cgroup_name: &str,
         timeout: Duration,
+        control: &RunControl,
     ) -> Result<Cell, CellError> {
-        static SERIAL: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "{}-{}",
-            std::process::id(),
-            SERIAL.fetch_add(1, Ordering::Relaxed)
-        );
         // Without cgroups the cell still runs; the self-test reports the layer as missing.
-        let cgroup = CellCgroup::create(&name, bounds.memory_bytes, bounds.processes).ok();
+        let cgroup = CellCgroup::create(cgroup_name, bounds.memory_bytes, bounds.processes).ok();
         let process = namespaces::spawn(plan, cgroup.as_ref()).map_err(|e| CellError::Spawn {
             step: e.step,
             error: e.error,
@@ -98,7 +91,7 @@ impl Cell {
             owner: std::process::id(),
         };
         let deadline = Instant::now() + timeout;
-        let report = cell.wait_report(deadline)?;
+        let report = cell.wait_report(deadline, control)?;
         match report.op.as_str() {
             "ready" => Ok(cell),
             "fatal" => Err(CellError::Zygote(format!(
@@ -111,10 +104,17 @@ impl Cell {
         }
     }
 
-    fn wait_report(&mut self, deadline: Instant) -> Result<Report, CellError> {
+    fn wait_report(
+        &mut self,
+        deadline: Instant,
+        control: &RunControl,
+    ) -> Result<Report, CellError> {
         loop {
             if let Some(r) = self.frames.next()? {
                 return Ok(r);
+            }
+            if let Some(stop) = control.stop() {
+                return Err(CellError::Stopped(stop));
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -123,7 +123,8 @@ impl Cell {
                 ));
             }
             let mut pfd = [pollfd(&self.process.control, libc::POLLIN)];
-            sys::poll(&mut pfd, millis(left)).map_err(|e| CellError::Io("poll", e))?;
+            sys::poll(&mut pfd, millis(control.wait_step(left)))
+                .map_err(|e| CellError::Io("poll", e))?;
             if pfd[0].revents != 0
                 && !self
                     .frames
@@ -148,15 +149,30 @@ impl Cell {
         matches!(sys::poll(&mut pfd, 0), Ok(0))
     }
 
-    /// Runs one task. On `Err` the cell must be discarded.
-    pub(crate) fn run(&mut self, task: &Job<'_>) -> Result<Execution, CellError> {
+    /// Runs one task, within `control`: the task's wall limit is cut to the time left before
+    /// the deadline, and a raised cancel flag (or the deadline, when it comes before the
+    /// task's own limit) kills the task. On `Err` the cell must be discarded.
+    pub(crate) fn run(&mut self, task: &Job<'_>, control: &RunControl) -> Result<Ran, CellError> {
+        if let Some(stop) = control.stop() {
+            return Ok(Ran::NotStarted(stop));
+        }
+        // The deadline stops the task only when it comes before the task's own wall limit.
+        let mut wall = task.limits.wall;
+        let mut cut_at = None;
+        if let Some(deadline) = control.deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left < wall {
+                wall = left.max(Duration::from_millis(1));
+                cut_at = Some(deadline);
+            }
+        }
         let io_err = |what| move |e| CellError::Io(what, e);
         let (stdin_task, stdin_host) = sys::socketpair().map_err(io_err("socketpair"))?;
         let (out_r, out_w) = sys::pipe().map_err(io_err("pipe"))?;
         let (err_r, err_w) = sys::pipe().map_err(io_err("pipe"))?;
         let (chan_r, chan_w) = sys::pipe().map_err(io_err("pipe"))?;
 
-        let frame = encode_run(task);
+        let frame = encode_run(task, wall);
         sys::send_with_fds(
             self.process.control.as_fd(),
             &frame,
@@ -187,18 +203,42 @@ impl Cell {
             sys::set_nonblocking(fd.as_fd()).map_err(io_err("fcntl"))?;
         }
 
-        let deadline = Instant::now() + task.limits.wall + GRACE;
+        // Past this instant the cell is destroyed: the zygote missed its report.
+        let mut give_up = Instant::now() + wall + GRACE;
         let mut kill_sent = false;
+        let mut stopped: Option<Stop> = None;
         let mut report: Option<Report> = None;
         loop {
             if report.is_some() && streams.iter().all(|s| s.fd.is_none()) {
                 break;
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            if report.is_none() && stopped.is_none() {
+                let now = Instant::now();
+                if control.is_cancelled() {
+                    stopped = Some(Stop::Cancelled);
+                } else if cut_at.is_some_and(|d| now >= d) {
+                    stopped = Some(Stop::Deadline);
+                }
+                if stopped.is_some() {
+                    give_up = give_up.min(now + STOP_GRACE);
+                    if !kill_sent {
+                        self.send_kill()?;
+                        kill_sent = true;
+                    }
+                }
+            }
+            let left = give_up.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(CellError::Zygote(
-                    "the zygote missed the task deadline; the cell was destroyed".into(),
-                ));
+                return Err(match stopped {
+                    Some(stop) => CellError::Stopped(stop),
+                    None => CellError::Zygote(
+                        "the zygote missed the task deadline; the cell was destroyed".into(),
+                    ),
+                });
+            }
+            let mut step = control.wait_step(left);
+            if let (Some(d), None) = (cut_at, stopped) {
+                step = step.min(d.saturating_duration_since(Instant::now()));
             }
             let mut pfds = Vec::with_capacity(5);
             pfds.push(match report {
@@ -223,7 +263,7 @@ impl Cell {
             if let Some(fd) = &stdin {
                 pfds.push(pollfd(fd, libc::POLLOUT));
             }
-            sys::poll(&mut pfds, millis(left)).map_err(io_err("poll"))?;
+            sys::poll(&mut pfds, millis(step)).map_err(io_err("poll"))?;
 
             if pfds[0].revents != 0 && report.is_none() {
                 let open = self
@@ -244,9 +284,7 @@ impl Cell {
                 overflow |= s.overflowed;
             }
             if overflow && !kill_sent && report.is_none() {
-                let kill = frame_bytes(&json!({"op": "kill"}), &[]);
-                sys::send_all(self.process.control.as_fd(), &kill)
-                    .map_err(io_err("send kill to the zygote"))?;
+                self.send_kill()?;
                 kill_sent = true;
             }
             if let (Some(fd), Some(p)) = (&stdin, pfds.get(4)) {
@@ -277,6 +315,14 @@ impl Cell {
             )));
         }
         self.retired |= report.exiting;
+        // Cancelled: whatever the task did meanwhile, the caller asked for no result. Cut by
+        // the deadline (the zygote's clock, or the supervisor's kill): no verdict either.
+        if stopped == Some(Stop::Cancelled) {
+            return Ok(Ran::Stopped(Stop::Cancelled));
+        }
+        if cut_at.is_some() && (report.timed_out || (report.killed && stopped.is_some())) {
+            return Ok(Ran::Stopped(Stop::Deadline));
+        }
         let [out, err, chan] = streams;
         let overflowed = out.overflowed || err.overflowed || chan.overflowed;
         let cpu = Duration::from_secs_f64(report.cpu_ms.max(0.0) / 1000.0);
@@ -290,7 +336,7 @@ impl Cell {
                 }
             }
         }
-        Ok(Execution {
+        Ok(Ran::Done(Execution {
             status,
             exit_code: report.exit_code,
             signal: report.signal,
@@ -299,7 +345,14 @@ impl Cell {
             channel: chan.data,
             wall: Duration::from_secs_f64(report.wall_ms.max(0.0) / 1000.0),
             cpu,
-        })
+        }))
+    }
+
+    /// Asks the zygote to kill the running task (it then reports `done` as usual).
+    fn send_kill(&self) -> Result<(), CellError> {
+        let kill = frame_bytes(&json!({"op": "kill"}), &[]);
+        sys::send_all(self.process.control.as_fd(), &kill)
+            .map_err(|e| CellError::Io("send kill to the zygote", e))
     }
 }
 

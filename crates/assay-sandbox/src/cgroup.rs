@@ -32,7 +32,9 @@ pub(crate) struct CellCgroup {
 }
 
 impl CellCgroup {
-    /// Creates the cgroups `assay-sandbox/<name>` with the given limits.
+    /// Creates the cgroups `assay-sandbox/<name>` with the given limits. `name` must be
+    /// unique on the host (the supervisor names cells by pid, a random per-sandbox suffix
+    /// and a serial number): an existing cgroup of that name is an error, never shared.
     pub(crate) fn create(name: &str, memory_bytes: u64, processes: u64) -> io::Result<CellCgroup> {
         let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")?;
         let missing = |c: &str| {
@@ -48,10 +50,16 @@ impl CellCgroup {
             sweep(&memory_root.join(PARENT));
             sweep(&pids_root.join(PARENT));
         });
+        std::fs::create_dir_all(memory_root.join(PARENT))?;
+        std::fs::create_dir_all(pids_root.join(PARENT))?;
         let memory = memory_root.join(PARENT).join(name);
         let pids = pids_root.join(PARENT).join(name);
-        std::fs::create_dir_all(&memory)?;
-        std::fs::create_dir_all(&pids)?;
+        std::fs::create_dir(&memory)?;
+        if let Err(e) = std::fs::create_dir(&pids) {
+            remove(&memory);
+            return Err(e);
+        }
+        // From here on, dropping the value removes both directories.
         let cgroup = CellCgroup { memory, pids };
         let limit = memory_bytes.to_string();
         cgroup.write_memory("memory.limit_in_bytes", &limit)?;
@@ -59,6 +67,12 @@ impl CellCgroup {
         let _ = cgroup.write_memory("memory.memsw.limit_in_bytes", &limit);
         std::fs::write(cgroup.pids.join("pids.max"), processes.to_string())?;
         Ok(cgroup)
+    }
+
+    /// The cgroup directories (memory, then pids).
+    #[cfg(test)]
+    pub(crate) fn paths(&self) -> [&Path; 2] {
+        [&self.memory, &self.pids]
     }
 
     fn write_memory(&self, file: &str, value: &str) -> io::Result<()> {
@@ -86,18 +100,27 @@ impl CellCgroup {
     }
 }
 
-/// Removes the cgroups left by supervisors that have exited (named `<pid>-<serial>`; a
-/// process that exits without dropping its sandbox leaves them empty).
+/// How old an empty cell cgroup must be before a sweep removes it: older than any cell takes
+/// to start (a new cgroup is empty until the cell's first process moves in).
+const SWEEP_AGE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Removes the cell cgroups that supervisors left behind (one that exited without dropping
+/// its sandbox, or was killed). A cgroup that still holds a process cannot be removed (the
+/// kernel refuses with `EBUSY`), so only empty ones go, and only those older than
+/// [`SWEEP_AGE`], so that a cgroup another supervisor has just created is left to it. Whose
+/// pid is in the name does not matter: in containers, every supervisor may be pid 1.
 fn sweep(parent: &Path) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.split('-').next()) else {
-            continue;
-        };
-        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > SWEEP_AGE);
+        if old && entry.file_type().is_ok_and(|t| t.is_dir()) {
             let _ = std::fs::remove_dir(entry.path());
         }
     }
@@ -126,6 +149,49 @@ impl Drop for CellCgroup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sweep_removes_only_old_empty_directories() {
+        let parent = std::env::temp_dir().join(format!("assay-sweep-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&parent);
+        let long_ago = std::time::SystemTime::now() - 2 * SWEEP_AGE;
+        for name in ["1-old", "1-new", "1-busy"] {
+            std::fs::create_dir_all(parent.join(name)).unwrap();
+        }
+        // A file stands for the process that keeps a live cgroup busy.
+        std::fs::write(parent.join("1-busy").join("cgroup.procs"), "1").unwrap();
+        for name in ["1-old", "1-busy"] {
+            let dir = std::fs::File::open(parent.join(name)).unwrap();
+            dir.set_modified(long_ago).unwrap();
+        }
+        sweep(&parent);
+        let mut left: Vec<String> = std::fs::read_dir(&parent)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        std::fs::remove_dir_all(&parent).unwrap();
+        assert_eq!(left, ["1-busy", "1-new"]);
+    }
+
+    #[test]
+    fn cgroups_are_never_shared_and_are_removed_on_drop() {
+        let name = format!("unit-{}", std::process::id());
+        let Ok(cgroup) = CellCgroup::create(&name, 64 << 20, 8) else {
+            eprintln!("no cgroup v1 memory and pids hierarchies here: nothing to check");
+            return;
+        };
+        let paths: Vec<PathBuf> = cgroup.paths().iter().map(|p| p.to_path_buf()).collect();
+        assert!(paths.iter().all(|p| p.is_dir()), "{paths:?}");
+        // The same name again is an error, not a shared cgroup.
+        assert!(CellCgroup::create(&name, 64 << 20, 8).is_err());
+        assert!(
+            paths.iter().all(|p| p.is_dir()),
+            "a failed create removed the first"
+        );
+        drop(cgroup);
+        assert!(paths.iter().all(|p| !p.exists()), "{paths:?}");
+    }
 
     #[test]
     fn finds_v1_hierarchies_in_mountinfo() {

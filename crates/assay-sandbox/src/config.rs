@@ -182,8 +182,11 @@ pub struct SandboxConfig {
     /// Modules the Python zygote imports before forking tasks.
     pub preload: Vec<String>,
     /// Python modules given as source, `(name, source)`: the zygote compiles and executes
-    /// each once at startup and registers it in `sys.modules`, so that tasks can import it
-    /// for free (a test harness, for example). Trusted code: it runs as the cell's root.
+    /// each once at startup, in order, and registers it in `sys.modules`, so that tasks can
+    /// import it for free (a test harness, for example). A dotted name `pkg.mod` is a
+    /// submodule of `pkg`, which must come earlier in the list and so becomes a package
+    /// (`from pkg import mod` and `import pkg.mod` work). Trusted code: it runs as the
+    /// cell's root.
     pub python_modules: Vec<(String, String)>,
     /// Deadline for a cell to start and for the self-test.
     pub startup_timeout: Duration,

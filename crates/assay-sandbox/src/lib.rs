@@ -9,7 +9,12 @@
 //!   seeing a read-only view of the runtimes (`/usr`, `/lib*`, the interpreter's prefix), a
 //!   private `/proc`, `/dev/{null,zero,random,urandom}` and a size-capped `/tmp` tmpfs; no
 //!   network interface but a downed loopback; where cgroup v1 is available, memory and pids
-//!   cgroups bound the whole cell (so a task's processes together cannot exhaust the host);
+//!   cgroups bound the whole cell (so a task's processes together cannot exhaust the host).
+//!   Each cell's cgroups are its own: named from the supervisor's pid, a random suffix drawn
+//!   per [`Sandbox`] and the cell's number (so supervisors that are all pid 1 of their
+//!   containers never share them), removed when the cell is destroyed or the sandbox
+//!   dropped, and swept by the next supervisor when a process exited without dropping its
+//!   sandbox;
 //! - a **zygote** per cell (pid 1 of the cell): a Python interpreter started once with
 //!   `-S -s`, the standard library preloaded, hash seed fixed and one BLAS/OMP thread, that
 //!   forks one child per task;
@@ -21,6 +26,36 @@
 //!   supervisor destroys the whole cell if the zygote does not report shortly after), caps
 //!   stdout, stderr and the result channel while reading them (killing on overflow), and the
 //!   zygote kills every other process of the cell after each task, detached daemons included.
+//!
+//! # Deadlines and cancellation
+//!
+//! [`Sandbox::run`] is bounded only by the task's [`Limits`]. [`Sandbox::run_with`] also takes
+//! a [`RunControl`]: an absolute deadline and a cancel flag (an `Arc<AtomicBool>` the caller
+//! raises). Waiting for an idle cell ends at the deadline
+//! ([`RunError::DeadlineBeforeStart`]) or on the flag ([`RunError::Cancelled`]); a task runs for
+//! at most `min(limits.wall, deadline - now)`, and if the deadline, not its own limit, stops
+//! it, the call returns [`RunError::DeadlineDuringRun`] rather than an [`Execution`] with
+//! status [`Status::Timeout`] (a `timeout` for the caller, not a verdict on the program). A
+//! raised flag kills a running task, with every process it started, within about 50 ms.
+//! The call returns within a few milliseconds of the deadline (within a second if a cell
+//! that does not answer must be destroyed).
+//!
+//! ```no_run
+//! use std::sync::{atomic::AtomicBool, Arc};
+//! use std::time::{Duration, Instant};
+//! use assay_sandbox::{RunControl, RunError, Sandbox, SandboxConfig, Task};
+//!
+//! let sandbox = Sandbox::new(SandboxConfig::default())?;
+//! let cancel = Arc::new(AtomicBool::new(false));
+//! let control = RunControl::new()
+//!     .with_deadline(Instant::now() + Duration::from_secs(2))
+//!     .with_cancel(cancel.clone());
+//! match sandbox.run_with(&Task::python("while True: pass"), &control) {
+//!     Err(RunError::DeadlineDuringRun) => println!("stopped at the deadline"),
+//!     other => println!("{other:?}"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! # Results
 //!
@@ -70,6 +105,8 @@
 mod cell;
 mod cgroup;
 mod config;
+mod control;
+mod error;
 mod landlock;
 mod namespaces;
 mod native;
@@ -82,6 +119,7 @@ mod sys;
 mod task;
 
 pub use config::{Layer, Limits, SandboxConfig, DEFAULT_PRELOAD};
+pub use control::RunControl;
 pub use selftest::{IsolationReport, LayerCheck};
 pub use supervisor::{RunError, Sandbox, SetupError};
 pub use task::{Execution, Language, Nonce, Status, Task};

@@ -7,12 +7,13 @@
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::cell::CellError;
 use crate::config::Limits;
+use crate::error::CellError;
 use crate::sys;
 
 /// Largest report accepted from a zygote.
@@ -60,6 +61,10 @@ pub(crate) struct Report {
     pub(crate) wall_ms: f64,
     #[serde(default)]
     pub(crate) timed_out: bool,
+    /// The task was killed on the supervisor's request (output overflow, cancellation, the
+    /// caller's deadline).
+    #[serde(default)]
+    pub(crate) killed: bool,
     #[serde(default)]
     pub(crate) error: Option<String>,
     /// The zygote exits after this report (it could not clean up).
@@ -120,12 +125,14 @@ pub(crate) fn frame_bytes(header: &serde_json::Value, blobs: &[&[u8]]) -> Vec<u8
     out
 }
 
-pub(crate) fn encode_run(task: &Job<'_>) -> Vec<u8> {
+/// The `run` frame of `task`, whose wall-clock limit is `wall` (the task's own, or less when
+/// the caller's deadline comes first).
+pub(crate) fn encode_run(task: &Job<'_>, wall: Duration) -> Vec<u8> {
     let l = task.limits;
     let mut header = json!({
         "op": "run",
         "limits": {
-            "wall_ms": l.wall.as_millis() as u64,
+            "wall_ms": wall.as_millis().max(1) as u64,
             "cpu_s": l.cpu.as_secs_f64().ceil().max(1.0) as u64,
             "address_space": l.memory_bytes,
             "file_size": l.file_size_bytes,

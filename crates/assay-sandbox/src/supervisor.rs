@@ -1,12 +1,15 @@
 //! The supervisor: a pool of cells, the startup self-test, and [`Sandbox::run`].
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 
 use serde_json::json;
 
-use crate::cell::{Cell, CellBounds, CellError};
+use crate::cell::{Cell, CellBounds, Ran};
 use crate::config::{Layer, SandboxConfig};
+use crate::control::RunControl;
+use crate::error::{CellError, Stop};
 use crate::landlock::{self, CellPolicy};
 use crate::namespaces::{CellPlan, PlanSpec, TASK_UID};
 use crate::native::{self, Compiler};
@@ -14,8 +17,7 @@ use crate::protocol::{Job, JobKind};
 use crate::python::{self, Interpreter};
 use crate::seccomp::Filter;
 use crate::selftest::{self, IsolationReport};
-use crate::task::{Execution, Task};
-use crate::task::{Language, Status};
+use crate::task::{Execution, Language, Status, Task};
 use std::sync::Arc;
 
 /// Why the sandbox could not start.
@@ -55,7 +57,12 @@ fn insufficient_message(missing: &[Layer], report: &IsolationReport) -> String {
 
 /// Why a task could not be run. A task that fails, times out or crashes is not an error: it is
 /// an [`Execution`] with that status.
+///
+/// Mapping to a grader's statuses: [`DeadlineBeforeStart`](RunError::DeadlineBeforeStart)
+/// and [`DeadlineDuringRun`](RunError::DeadlineDuringRun) are `timeout` (no verdict on the
+/// program), [`Cancelled`](RunError::Cancelled) is `cancelled`, the others are `error`.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RunError {
     /// The task is malformed (for example a file name with a `/`).
     #[error("invalid task: {0}")]
@@ -67,6 +74,37 @@ pub enum RunError {
     /// The task needs something this machine lacks (for example a compiler).
     #[error("unsupported task: {0}")]
     Unsupported(String),
+    /// The caller's deadline ([`RunControl::deadline`]) passed before the task could start
+    /// (all cells were busy, or the deadline had passed already): the task did not run.
+    #[error("the deadline passed before the task could start")]
+    DeadlineBeforeStart,
+    /// The caller's deadline passed while the task ran, before the task's own wall-clock
+    /// limit: the task was killed and its outcome is unknown (not a verdict on the program).
+    #[error("the deadline passed while the task ran, before its own time limit; it was killed")]
+    DeadlineDuringRun,
+    /// The caller raised the cancel flag ([`RunControl::cancel`]): the task was not started,
+    /// or was killed with every process it started.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl RunError {
+    /// Whether the caller's deadline stopped the run (before or during the task): a
+    /// `timeout`, not a verdict on the program.
+    pub fn is_deadline(&self) -> bool {
+        matches!(
+            self,
+            RunError::DeadlineBeforeStart | RunError::DeadlineDuringRun
+        )
+    }
+
+    fn stopped(stop: Stop, started: bool) -> RunError {
+        match (stop, started) {
+            (Stop::Cancelled, _) => RunError::Cancelled,
+            (Stop::Deadline, false) => RunError::DeadlineBeforeStart,
+            (Stop::Deadline, true) => RunError::DeadlineDuringRun,
+        }
+    }
 }
 
 struct Pool {
@@ -76,8 +114,16 @@ struct Pool {
 
 /// A pool of isolated cells that run [`Task`]s. Cheap to share across threads (`&Sandbox` is
 /// `Sync`); each call to [`run`](Sandbox::run) takes one cell for the task's duration.
+///
+/// Dropping the sandbox kills every cell (and every process in them) and removes their
+/// cgroups.
 pub struct Sandbox {
     plan: CellPlan,
+    /// Names this instance's cell cgroups apart from every other instance's, in this process
+    /// or another (see `cgroup_name`).
+    instance: String,
+    /// Cells started so far (numbers the cgroups).
+    started: AtomicUsize,
     config: SandboxConfig,
     pool: Mutex<Pool>,
     freed: Condvar,
@@ -142,10 +188,22 @@ impl Sandbox {
             uid_base: config.uid_base,
         })
         .map_err(|e| SetupError::Prepare(e.to_string()))?;
-        let first = Cell::start(&plan, bounds(&config), config.startup_timeout)
-            .map_err(|e| SetupError::Cell(e.to_string()))?;
+        let mut random = [0u8; 8];
+        crate::sys::random_bytes(&mut random)
+            .map_err(|e| SetupError::Prepare(format!("getrandom: {e}")))?;
+        let instance: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let first = Cell::start(
+            &plan,
+            bounds(&config),
+            &cgroup_name(&instance, 0),
+            config.startup_timeout,
+            &RunControl::default(),
+        )
+        .map_err(|e| SetupError::Cell(e.to_string()))?;
         let mut sandbox = Sandbox {
             plan,
+            instance,
+            started: AtomicUsize::new(1),
             pool: Mutex::new(Pool {
                 idle: vec![first],
                 total: 1,
@@ -186,45 +244,73 @@ impl Sandbox {
     }
 
     /// Runs `task` in an idle cell (starting one if fewer than `config.cells` exist, waiting
-    /// otherwise).
+    /// otherwise), bounded only by the task's own limits: [`run_with`](Sandbox::run_with)
+    /// with an unbounded [`RunControl`].
     pub fn run(&self, task: &Task) -> Result<Execution, RunError> {
+        self.run_with(task, &RunControl::default())
+    }
+
+    /// Runs `task` in an idle cell within `control`'s deadline and cancel flag.
+    ///
+    /// Waiting for an idle cell ends at the deadline ([`RunError::DeadlineBeforeStart`]) or
+    /// when the flag is raised ([`RunError::Cancelled`]); the task then runs for at most
+    /// `min(task.limits.wall, deadline - now)`. If the deadline, not the task's own limit,
+    /// stops the task, the result is [`RunError::DeadlineDuringRun`]; a flag raised while it
+    /// runs kills it, with every process it started, within about 50 ms
+    /// ([`RunError::Cancelled`]). C++ compilation counts against the same deadline (a
+    /// stopped compilation is not cached). The call returns within a few milliseconds of the
+    /// deadline, and within a second even if a cell must be destroyed.
+    pub fn run_with(&self, task: &Task, control: &RunControl) -> Result<Execution, RunError> {
         validate(task)?;
+        if let Some(stop) = control.stop() {
+            return Err(RunError::stopped(stop, false));
+        }
         let files = task
             .files
             .iter()
             .map(|(n, c)| (n.as_str(), c.as_slice(), false));
         match task.language {
-            Language::Python => self.run_job(&Job {
-                kind: JobKind::Python,
-                program: &task.program,
-                stdin: &task.stdin,
-                files: files.collect(),
-                limits: &task.limits,
-            }),
+            Language::Python => self.run_job(
+                &Job {
+                    kind: JobKind::Python,
+                    program: &task.program,
+                    stdin: &task.stdin,
+                    files: files.collect(),
+                    limits: &task.limits,
+                },
+                control,
+            ),
             Language::Cpp => {
-                let binary = match &*self.compile(&task.program)? {
+                let binary = match &*self.compile(&task.program, control)? {
                     Ok(binary) => binary.clone(),
                     Err(failed) => return Ok(failed.clone()),
                 };
                 let mut files: Vec<_> = files.collect();
                 files.push((native::BINARY, binary.as_slice(), true));
-                self.run_job(&Job {
-                    kind: JobKind::Exec {
-                        argv: vec![format!("./{}", native::BINARY)],
-                        env: native::env(),
+                self.run_job(
+                    &Job {
+                        kind: JobKind::Exec {
+                            argv: vec![format!("./{}", native::BINARY)],
+                            env: native::env(),
+                        },
+                        program: &[],
+                        stdin: &task.stdin,
+                        files,
+                        limits: &task.limits,
                     },
-                    program: &[],
-                    stdin: &task.stdin,
-                    files,
-                    limits: &task.limits,
-                })
+                    control,
+                )
             }
         }
     }
 
     /// The binary for C++ `source`, or the failed compilation (status
     /// [`Status::CompileError`](crate::Status::CompileError)), from the cache when possible.
-    fn compile(&self, source: &[u8]) -> Result<Arc<native::Compiled>, RunError> {
+    fn compile(
+        &self,
+        source: &[u8],
+        control: &RunControl,
+    ) -> Result<Arc<native::Compiled>, RunError> {
         if let Some(hit) = self.compiler.cached(source) {
             return Ok(hit);
         }
@@ -232,7 +318,8 @@ impl Sandbox {
             RunError::Unsupported("C++ needs g++ on PATH (apt-get install g++)".into())
         })?;
         let limits = native::compile_limits();
-        let exec = self.run_job(&self.compiler.compile_job(gpp, source, &limits))?;
+        // A compilation stopped by the caller is an error, never cached.
+        let exec = self.run_job(&self.compiler.compile_job(gpp, source, &limits), control)?;
         let compiled = if exec.status == Status::Ok && !exec.stdout.is_empty() {
             Ok(exec.stdout)
         } else {
@@ -247,27 +334,42 @@ impl Sandbox {
         Ok(compiled)
     }
 
-    fn run_job(&self, job: &Job<'_>) -> Result<Execution, RunError> {
-        let mut cell = self.acquire()?;
-        let result = cell.run(job);
-        match result {
-            Ok(exec) => {
+    fn run_job(&self, job: &Job<'_>, control: &RunControl) -> Result<Execution, RunError> {
+        let mut cell = self.acquire(control)?;
+        match cell.run(job, control) {
+            Ok(Ran::Done(exec)) => {
                 self.release(Some(cell));
                 Ok(exec)
+            }
+            Ok(Ran::Stopped(stop)) => {
+                self.release(Some(cell));
+                Err(RunError::stopped(stop, true))
+            }
+            Ok(Ran::NotStarted(stop)) => {
+                self.release(Some(cell));
+                Err(RunError::stopped(stop, false))
             }
             Err(e) => {
                 drop(cell);
                 self.release(None);
-                Err(RunError::Sandbox(e.to_string()))
+                match e {
+                    CellError::Stopped(stop) => Err(RunError::stopped(stop, true)),
+                    e => Err(RunError::Sandbox(e.to_string())),
+                }
             }
         }
     }
 
-    fn acquire(&self) -> Result<Cell, RunError> {
+    /// An idle cell, or a new one while fewer than `config.cells` exist; otherwise waits for
+    /// one, until `control` says to stop.
+    fn acquire(&self, control: &RunControl) -> Result<Cell, RunError> {
         // Declared before the guard: dead cells are destroyed after the lock is released.
         let mut dead = Vec::new();
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
         loop {
+            if let Some(stop) = control.stop() {
+                return Err(RunError::stopped(stop, false));
+            }
             if let Some(cell) = pool.idle.pop() {
                 if cell.is_usable() {
                     return Ok(cell);
@@ -279,17 +381,31 @@ impl Sandbox {
             if pool.total < self.config.cells.max(1) {
                 pool.total += 1;
                 drop(pool);
+                let serial = self.started.fetch_add(1, Ordering::Relaxed);
                 return Cell::start(
                     &self.plan,
                     bounds(&self.config),
+                    &cgroup_name(&self.instance, serial),
                     self.config.startup_timeout,
+                    control,
                 )
                 .map_err(|e| {
                     self.release(None);
-                    RunError::Sandbox(start_error(&e))
+                    match e {
+                        CellError::Stopped(stop) => RunError::stopped(stop, false),
+                        e => RunError::Sandbox(start_error(&e)),
+                    }
                 });
             }
-            pool = self.freed.wait(pool).unwrap_or_else(|p| p.into_inner());
+            pool = if control.is_bounded() {
+                let step = control.wait_step(std::time::Duration::from_secs(3600));
+                self.freed
+                    .wait_timeout(pool, step)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0
+            } else {
+                self.freed.wait(pool).unwrap_or_else(|p| p.into_inner())
+            };
         }
     }
 
@@ -310,6 +426,14 @@ fn bounds(config: &SandboxConfig) -> CellBounds {
         memory_bytes: config.cell_memory_bytes,
         processes: config.cell_processes,
     }
+}
+
+/// The name of a cell's cgroups: the supervisor's pid (as this process sees it: 1 for every
+/// supervisor that is pid 1 of a container), the instance's random suffix, and the cell's
+/// number. The pid is read at each start, so that a process forked from the one that made the
+/// sandbox names its own cells apart from its parent's.
+fn cgroup_name(instance: &str, serial: usize) -> String {
+    format!("{}-{instance}-{serial}", std::process::id())
 }
 
 fn start_error(e: &CellError) -> String {

@@ -37,10 +37,21 @@ for _name in CONFIG["preload"]:
 
 import types as _types
 
+# Modules given as source, in order. A dotted name `pkg.mod` is a submodule of `pkg`, which
+# comes earlier in the list and so becomes a package.
 for _name, _source in CONFIG.get("modules", []):
     _module = _types.ModuleType(_name)
-    exec(compile(_source, f"<{_name}>", "exec"), _module.__dict__)
+    _parent, _, _child = _name.rpartition(".")
+    _module.__package__ = _parent
+    if _parent:
+        _package = sys.modules[_parent]
+        if not hasattr(_package, "__path__"):
+            _package.__path__ = []
+            _package.__package__ = _parent
     sys.modules[_name] = _module
+    exec(compile(_source, f"<{_name}>", "exec"), _module.__dict__)
+    if _parent:
+        setattr(_package, _child, _module)
 
 CTRL = socket.socket(fileno=3)
 LANDLOCK = CONFIG.get("landlock")
