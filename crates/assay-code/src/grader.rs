@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use assay_core::{
     BatchContext, Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
 };
-use assay_sandbox::{Limits, Nonce, Sandbox, Task};
+use assay_sandbox::{Limits, Nonce, RunControl, RunError, Sandbox, Task};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -18,7 +18,7 @@ use crate::extract::last_code_block;
 use crate::language::CodeLanguage;
 use crate::plan::{self, Plan, PlanCache, PlanError};
 use crate::reference::{Reference, Tests};
-use crate::run::{run_all, shared_sandbox};
+use crate::run::{run_scheduled, shared_sandbox, Schedule};
 
 /// Where the program is taken from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -135,12 +135,11 @@ impl CodeGrader {
         })
     }
 
-    fn limits(&self, reference: &Reference, budget: Option<Duration>) -> Limits {
+    /// The limits of the reference (or the grader's defaults). The item's own timeout lowers
+    /// the wall limit when a task starts ([`CodeGrader::schedule`]).
+    fn limits(&self, reference: &Reference) -> Limits {
         let seconds = reference.time_limit_s.unwrap_or(self.options.time_limit_s);
-        let mut wall = Duration::from_secs_f64(seconds.clamp(0.001, 3600.0));
-        if let Some(b) = budget {
-            wall = wall.min(b.max(Duration::from_millis(1)));
-        }
+        let wall = Duration::from_secs_f64(seconds.clamp(0.001, 3600.0));
         Limits {
             wall,
             cpu: wall,
@@ -150,7 +149,40 @@ impl CodeGrader {
         }
     }
 
-    fn prepare(&self, item: &Item, timeout: Option<Duration>, tasks: &mut Vec<Task>) -> Prepared {
+    /// The bounds of task `owner`'s next run. The program's own time limit is the reference's,
+    /// lowered to what is left of its item's timeout minus the grader's overhead
+    /// ([`overhead`]): a program that hangs runs out of its own time (a failed test, reward 0)
+    /// before the item's deadline, so a policy cannot trade a 0 for a `timeout` by hanging.
+    /// The run itself is bounded by the item's deadline (the earlier of its timeout and the
+    /// request's deadline) and the request's cancellation: a task stopped by those is the
+    /// grader's `timeout` (or `cancelled`), never the program's failure. Tasks of no item
+    /// (planning) are bounded by the request alone.
+    fn schedule(&self, ctx: &BatchContext, owner: Option<usize>) -> Schedule {
+        let control = RunControl::new().with_cancel(ctx.cancel_token().flag());
+        let Some(k) = owner else {
+            let control = match ctx.deadline() {
+                Some(deadline) => control.with_deadline(deadline),
+                None => control,
+            };
+            return Schedule {
+                wall_cap: None,
+                control,
+            };
+        };
+        let budget = ctx.item_budget(k);
+        let own_deadline = ctx.timeout().and_then(|t| budget.start().checked_add(t));
+        let wall_cap = own_deadline.map(|d| {
+            d.saturating_duration_since(Instant::now())
+                .saturating_sub(overhead(ctx.timeout()))
+        });
+        let control = match budget.deadline() {
+            Some(deadline) => control.with_deadline(deadline),
+            None => control,
+        };
+        Schedule { wall_cap, control }
+    }
+
+    fn prepare(&self, item: &Item, k: usize, tasks: &mut Vec<Task>, owners: &mut Vec<Option<usize>>) -> Prepared {
         let reference = match Reference::parse(&item.reference) {
             Ok(r) => r,
             Err(e) => return Prepared::Done(Outcome::error(ErrorKind::BadReference, e)),
@@ -183,11 +215,12 @@ impl CodeGrader {
                     .component("total", 0.0),
             );
         }
-        let limits = self.limits(&reference, timeout);
+        let limits = self.limits(&reference);
         match &reference.tests {
             Tests::Io(cases) => {
                 let first_task = tasks.len();
                 for case in cases {
+                    owners.push(Some(k));
                     tasks.push(Task {
                         language: language.sandbox(),
                         stdin: case.stdin.clone().into_bytes(),
@@ -212,7 +245,14 @@ impl CodeGrader {
 
     /// Makes the plans the `Planned` items need (one per distinct reference), then turns
     /// each into a harness task in `tasks`.
-    fn plan_all(&self, prepared: &mut [Prepared], sandbox: &Sandbox, tasks: &mut Vec<Task>) {
+    fn plan_all(
+        &self,
+        prepared: &mut [Prepared],
+        sandbox: &Sandbox,
+        ctx: &BatchContext,
+        tasks: &mut Vec<Task>,
+        owners: &mut Vec<Option<usize>>,
+    ) {
         let mut wanted: Vec<(String, Value, Limits)> = Vec::new();
         for p in prepared.iter() {
             if let Prepared::Planned {
@@ -238,19 +278,22 @@ impl CodeGrader {
         for (((key, _, _), nonce), run) in wanted
             .into_iter()
             .zip(&nonces)
-            .zip(run_all(sandbox, &plan_tasks))
+            .zip(run_scheduled(sandbox, &plan_tasks, |_| self.schedule(ctx, None)))
         {
             let plan = match run {
                 Ok(exec) => plan::read_plan(&exec, nonce),
+                Err(e) if e.is_deadline() || matches!(e, RunError::Cancelled) => {
+                    Err(PlanError::Stopped(crate::judge::sandbox_error(&e)))
+                }
                 Err(e) => Err(PlanError::Failed(e.to_string())),
             };
             let plan = Arc::new(plan);
-            if !matches!(*plan, Err(PlanError::Failed(_))) {
+            if !matches!(*plan, Err(PlanError::Failed(_) | PlanError::Stopped(_))) {
                 self.plans.insert(key.clone(), plan.clone());
             }
             fresh.insert(key, plan);
         }
-        for p in prepared.iter_mut() {
+        for (k, p) in prepared.iter_mut().enumerate() {
             let Prepared::Planned { .. } = p else {
                 continue;
             };
@@ -276,6 +319,7 @@ impl CodeGrader {
                 Err(PlanError::Failed(e)) => {
                     Prepared::Done(Outcome::error(ErrorKind::Execution, e.clone()))
                 }
+                Err(PlanError::Stopped(outcome)) => Prepared::Done(outcome.clone()),
                 Ok(ok) if ok.scored().is_empty() => Prepared::Done(Outcome::error(
                     ErrorKind::BadReference,
                     "the reference's tests check nothing: no statement of `check` asserts or \
@@ -287,6 +331,7 @@ impl CodeGrader {
                         Tests::Check { entry_point, .. } => Some(entry_point.as_str()),
                         _ => None,
                     };
+                    owners.push(Some(k));
                     tasks.push(plan::harness_task(ok, entry, &code, &nonce, limits));
                     Prepared::Harness {
                         reference,
@@ -306,7 +351,10 @@ impl Grader for CodeGrader {
     }
 
     fn grade(&self, item: &Item, budget: &Budget) -> Outcome {
-        let ctx = BatchContext::new(budget.remaining());
+        let mut ctx = BatchContext::new(budget.remaining());
+        if let Some(cancel) = budget.cancel_token() {
+            ctx = ctx.with_cancel(cancel.clone());
+        }
         self.grade_batch(&[item], &ctx)
             .pop()
             .expect("one outcome per item")
@@ -314,9 +362,11 @@ impl Grader for CodeGrader {
 
     fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
         let mut tasks = Vec::new();
+        let mut owners = Vec::new();
         let mut prepared: Vec<Prepared> = items
             .iter()
-            .map(|item| self.prepare(item, ctx.timeout(), &mut tasks))
+            .enumerate()
+            .map(|(k, item)| self.prepare(item, k, &mut tasks, &mut owners))
             .collect();
         if prepared.iter().all(|p| matches!(p, Prepared::Done(_))) {
             return prepared
@@ -340,8 +390,8 @@ impl Grader for CodeGrader {
                     .collect();
             }
         };
-        self.plan_all(&mut prepared, sandbox, &mut tasks);
-        let runs = run_all(sandbox, &tasks);
+        self.plan_all(&mut prepared, sandbox, ctx, &mut tasks, &mut owners);
+        let runs = run_scheduled(sandbox, &tasks, |i| self.schedule(ctx, owners[i]));
         prepared
             .into_iter()
             .map(|p| match p {
@@ -354,9 +404,7 @@ impl Grader for CodeGrader {
                         Tests::Io(c) => c.len(),
                         _ => 0,
                     };
-                    let runs = &runs[first_task..first_task + n];
-                    self.cut_by_budget(&reference, ctx.timeout(), runs)
-                        .unwrap_or_else(|| self.judge_io(&reference, runs))
+                    self.judge_io(&reference, &runs[first_task..first_task + n])
                 }
                 Prepared::Harness {
                     reference,
@@ -364,19 +412,20 @@ impl Grader for CodeGrader {
                     nonce,
                     task,
                 } => match &*plan {
-                    Ok(plan) => {
-                        let runs = &runs[task..=task];
-                        self.cut_by_budget(&reference, ctx.timeout(), runs)
-                            .unwrap_or_else(|| {
-                                self.judge_harness(&reference, plan, &nonce, &runs[0])
-                            })
-                    }
+                    Ok(plan) => self.judge_harness(&reference, plan, &nonce, &runs[task]),
                     Err(_) => unreachable!("failed plans are resolved in plan_all"),
                 },
                 Prepared::Planned { .. } => unreachable!("plan_all resolves every plan"),
             })
             .collect()
     }
+}
+
+/// Time the grader keeps for itself out of an item's timeout (starting the task, the harness,
+/// judging): a tenth of the timeout, at most 200 ms. A program's own time limit is at most the
+/// rest.
+pub fn overhead(timeout: Option<Duration>) -> Duration {
+    timeout.map_or(Duration::ZERO, |t| (t / 10).min(Duration::from_millis(200)))
 }
 
 /// Registry entry of the `code` grader.

@@ -1,8 +1,6 @@
 //! Turning executions into outcomes: comparing outputs and reports with the expected
 //! results, partial credit, and the explanation.
 
-use std::time::Duration;
-
 use assay_core::{ErrorKind, Outcome};
 use assay_sandbox::{Execution, Nonce, RunError, Status};
 use serde_json::{json, Value};
@@ -18,28 +16,6 @@ const SHOWN_FAILURES: usize = 5;
 const STDERR_TAIL: usize = 1000;
 
 impl CodeGrader {
-    /// A `timeout` outcome when a program ran out of time only because the item's deadline
-    /// was shorter than the reference's time limit: no verdict on the response, not a zero.
-    pub(crate) fn cut_by_budget(
-        &self,
-        reference: &Reference,
-        timeout: Option<Duration>,
-        runs: &[Result<Execution, RunError>],
-    ) -> Option<Outcome> {
-        let limit = reference.time_limit_s.unwrap_or(self.options.time_limit_s);
-        let budget = timeout?;
-        let cut = budget.as_secs_f64() < limit
-            && runs
-                .iter()
-                .any(|r| matches!(r, Ok(e) if e.status == Status::Timeout));
-        cut.then(|| {
-            Outcome::timeout(format!(
-                "the item's deadline ({budget:?}) passed before the program finished \
-                 (the reference allows {limit} s)"
-            ))
-        })
-    }
-
     fn reward(&self, passed: &[bool], weights: &[f64]) -> f64 {
         let total = passed.len();
         let n = passed.iter().filter(|&&p| p).count();
@@ -320,6 +296,9 @@ fn short_json(v: &Value) -> String {
 pub(crate) fn sandbox_error(e: &RunError) -> Outcome {
     if e.is_deadline() {
         return Outcome::timeout(e.to_string());
+    }
+    if matches!(e, RunError::Cancelled) {
+        return Outcome::error(ErrorKind::Cancelled, e.to_string());
     }
     Outcome::error(ErrorKind::Execution, e.to_string())
 }

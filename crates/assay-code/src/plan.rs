@@ -257,6 +257,9 @@ pub(crate) enum PlanError {
     BadTests(String),
     /// Running the plan failed (a sandbox or resource problem).
     Failed(String),
+    /// The request's deadline passed, or it was cancelled, before the plan was made: what the
+    /// items become.
+    Stopped(assay_core::Outcome),
 }
 
 /// Plans by reference spec, shared by the items of a group (and across batches).

@@ -9,33 +9,41 @@ use assay_sandbox::{Execution, RunControl, RunError, Sandbox, SandboxConfig, Tas
 
 use crate::plan;
 
-/// Runs `tasks` on the sandbox with one thread per cell, bounded only by their own limits.
-pub(crate) fn run_all(sandbox: &Sandbox, tasks: &[Task]) -> Vec<Result<Execution, RunError>> {
-    run_all_with(sandbox, tasks, &RunControl::default())
+/// How one task of a batch is to run: a cap on its wall limit (the program's own time limit,
+/// from its item's budget) and the bounds of the run (the request's deadline, the cancel flag).
+pub(crate) struct Schedule {
+    /// Lowers the task's wall and CPU limits to this, when it is lower.
+    pub wall_cap: Option<Duration>,
+    /// The run's absolute deadline and cancel flag.
+    pub control: RunControl,
 }
 
-/// Runs `tasks` on the sandbox with one thread per cell, each within `control` (an absolute
-/// deadline and a cancel flag): a task that cannot start by the deadline is
-/// [`RunError::DeadlineBeforeStart`], one the deadline stops is
-/// [`RunError::DeadlineDuringRun`], and a raised flag ends them all with
-/// [`RunError::Cancelled`].
-pub(crate) fn run_all_with(
+/// Runs `tasks` on the sandbox with one thread per cell; `schedule` is asked for each task's
+/// bounds as a worker picks it up (so an item's clock starts when its first task does).
+pub(crate) fn run_scheduled(
     sandbox: &Sandbox,
     tasks: &[Task],
-    control: &RunControl,
+    schedule: impl Fn(usize) -> Schedule + Sync,
 ) -> Vec<Result<Execution, RunError>> {
     let next = AtomicUsize::new(0);
     let workers = sandbox.config().cells.clamp(1, tasks.len().max(1));
-    let mut results: Vec<Option<Result<Execution, RunError>>> = Vec::new();
-    results.resize_with(tasks.len(), || None);
     let slots: Vec<Mutex<Option<Result<Execution, RunError>>>> =
-        results.into_iter().map(Mutex::new).collect();
+        (0..tasks.len()).map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(task) = tasks.get(i) else { break };
-                let r = sandbox.run_with(task, control);
+                let Schedule { wall_cap, control } = schedule(i);
+                let r = match wall_cap.filter(|cap| *cap < task.limits.wall) {
+                    None => sandbox.run_with(task, &control),
+                    Some(cap) => {
+                        let mut capped = task.clone();
+                        capped.limits.wall = cap.max(Duration::from_millis(1));
+                        capped.limits.cpu = capped.limits.cpu.min(capped.limits.wall);
+                        sandbox.run_with(&capped, &control)
+                    }
+                };
                 *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
             });
         }

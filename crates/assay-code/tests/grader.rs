@@ -1,5 +1,7 @@
 //! The `code` grader end to end, including programs that try to cheat.
 
+use std::time::Duration;
+
 use assay_code::{CodeGrader, CodeOptions, RewardMode};
 use assay_core::{BatchContext, ErrorKind, Grader, Item, Outcome, Status};
 use serde_json::{json, Value};
@@ -278,21 +280,66 @@ fn cpp_stdin_stdout() {
 }
 
 #[test]
-fn a_deadline_shorter_than_the_time_limit_is_a_timeout_not_a_zero() {
+fn a_program_that_hangs_past_its_item_timeout_fails_instead_of_timing_out() {
+    // The reference allows 10 s, the item's timeout is 1 s: the program's own limit is cut to
+    // what the timeout leaves, so hanging earns the 0 of a failed test, not a `timeout`.
     let grader = CodeGrader::new(CodeOptions::default()).unwrap();
     let item = Item::new(
-        fenced("import time\ntime.sleep(5)\nprint(1)"),
+        fenced("import time\ntime.sleep(30)\nprint(1)"),
         json!({"tests": [{"stdin": "", "stdout": "1"}], "time_limit_s": 10}),
     );
+    let started = std::time::Instant::now();
     let o = grader
-        .grade_batch(
-            &[&item],
-            &BatchContext::new(Some(std::time::Duration::from_millis(300))),
-        )
+        .grade_batch(&[&item], &BatchContext::new(Some(Duration::from_millis(1000))))
         .pop()
         .unwrap();
+    assert_eq!(o.status, Status::Ok, "{o:?}");
+    assert_eq!(o.reward, Some(0.0));
+    assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
+    assert_eq!(o.explanation["failures"][0]["status"], "timeout", "{o:?}");
+}
+
+#[test]
+fn a_request_deadline_that_stops_the_program_is_a_timeout() {
+    let grader = CodeGrader::new(CodeOptions::default()).unwrap();
+    let item = Item::new(
+        fenced("import time\ntime.sleep(30)\nprint(1)"),
+        json!({"tests": [{"stdin": "", "stdout": "1"}], "time_limit_s": 10}),
+    );
+    let started = std::time::Instant::now();
+    let ctx = BatchContext::new(Some(Duration::from_secs(60)))
+        .with_deadline(Some(started + Duration::from_millis(700)));
+    let o = grader.grade_batch(&[&item], &ctx).pop().unwrap();
     assert_eq!(o.status, Status::Timeout, "{o:?}");
     assert_eq!(o.reward, None);
+    assert!(started.elapsed() < Duration::from_millis(2000), "{:?}", started.elapsed());
+}
+
+#[test]
+fn cancelling_kills_the_running_programs_within_a_second() {
+    let grader = CodeGrader::new(CodeOptions::default()).unwrap();
+    let items: Vec<Item> = (0..4)
+        .map(|_| {
+            Item::new(
+                fenced("while True:\n    pass"),
+                json!({"tests": [{"stdin": "", "stdout": "1"}], "time_limit_s": 60}),
+            )
+        })
+        .collect();
+    let refs: Vec<&Item> = items.iter().collect();
+    let cancel = assay_core::CancelToken::new();
+    let ctx = BatchContext::new(Some(Duration::from_secs(120))).with_cancel(cancel.clone());
+    let fire = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(800));
+        cancel.cancel();
+        std::time::Instant::now()
+    });
+    let outcomes = grader.grade_batch(&refs, &ctx);
+    let cancelled_at = fire.join().unwrap();
+    assert!(cancelled_at.elapsed() < Duration::from_secs(1), "{:?}", cancelled_at.elapsed());
+    for o in &outcomes {
+        assert_eq!(o.error.as_ref().map(|e| e.kind), Some(ErrorKind::Cancelled), "{o:?}");
+    }
 }
 
 #[test]
