@@ -9,13 +9,24 @@
 
 use crate::budget::{Budget, Exhausted};
 use crate::exact::{eval_exact, EvalError, Gauss};
-use crate::expr::{Constant, Expr, RelOp};
+use crate::expr::{Constant, Expr, Func, RelOp};
 use crate::numeric::{eval_numeric, numerically_equal, relative_difference, Complex, Fixed};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 
 /// Most elements compared in one unordered structure (pairings cost n²).
 pub const MAX_ELEMENTS: usize = 256;
+
+/// What `25\%` means when it meets a number without `%`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PercentPolicy {
+    /// The percent sign is a unit, as the answer to "what percent …?": `25\%` equals `25`
+    /// (and `25\%`), not `0.25`. The default: the way MATH-style data writes percentages.
+    #[default]
+    Unit,
+    /// The percent sign is ÷100: `25\%` equals `0.25` and `\frac14`, not `25`.
+    Value,
+}
 
 /// Comparison settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +39,8 @@ pub struct Settings {
     pub points: usize,
     /// Whether the answer text contains a decimal literal (enables `decimal_tolerance`).
     pub answer_has_decimal: bool,
+    /// What a percent sign means against a bare number.
+    pub percent: PercentPolicy,
 }
 
 impl Default for Settings {
@@ -36,6 +49,7 @@ impl Default for Settings {
             decimal_tolerance: None,
             points: 6,
             answer_has_decimal: false,
+            percent: PercentPolicy::Unit,
         }
     }
 }
@@ -69,8 +83,86 @@ type R = Result<Decision, Exhausted>;
 /// Decides whether `answer` equals `reference`.
 pub fn equivalent(reference: &Expr, answer: &Expr, s: &Settings, budget: &mut Budget) -> R {
     let r = normalize(reference.clone());
-    let a = normalize(answer.clone());
-    eq(&r, &a, s, budget)
+    let mut a = normalize(answer.clone());
+    let renamed = rename_constants(&r, &mut a);
+    let d = eq(&r, &a, s, budget)?;
+    Ok(match renamed {
+        Some(note) if d.equal => Decision {
+            equal: true,
+            rule: format!("{} ({note})", d.rule),
+        },
+        _ => d,
+    })
+}
+
+/// Names of arbitrary constants (`C`, `c`, `K`, `C_1`, `c_2`) in an expression that also
+/// has other variables (an antiderivative `x^2/2 + C`, an ODE solution), sorted.
+fn arbitrary_constants(e: &Expr) -> Vec<String> {
+    let mut vars = Vec::new();
+    e.collect_vars(&mut vars);
+    let is_constant_name = |v: &str| {
+        let (head, sub) = v.split_once('_').unwrap_or((v, ""));
+        matches!(head, "C" | "c" | "K") && sub.chars().all(|c| c.is_ascii_digit())
+    };
+    let (mut consts, others): (Vec<String>, Vec<String>) =
+        vars.into_iter().partition(|v| is_constant_name(v));
+    if others.is_empty() {
+        return Vec::new();
+    }
+    consts.sort_by_key(|c| (c.to_lowercase(), c.clone()));
+    consts
+}
+
+/// Renames the answer's arbitrary constants to the reference's (`c_1` → `C_1`, `K` → `C`)
+/// when both have the same number of them under different names.
+fn rename_constants(r: &Expr, a: &mut Expr) -> Option<String> {
+    let rc = arbitrary_constants(r);
+    let ac = arbitrary_constants(a);
+    if rc.is_empty() || rc.len() != ac.len() || rc == ac {
+        return None;
+    }
+    let map: Vec<(String, String)> = ac.iter().cloned().zip(rc.iter().cloned()).collect();
+    rename_vars(a, &map);
+    Some(format!(
+        "arbitrary constants renamed: {}",
+        map.iter()
+            .map(|(x, y)| format!("{x} → {y}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+fn rename_vars(e: &mut Expr, map: &[(String, String)]) {
+    match e {
+        Expr::Var(v) => {
+            if let Some((_, to)) = map.iter().find(|(from, _)| from == v) {
+                *v = to.clone();
+            }
+        }
+        Expr::Num(_) | Expr::Based { .. } | Expr::Const(_) | Expr::Text(_) => {}
+        Expr::Add(v)
+        | Expr::Mul(v)
+        | Expr::Tuple(v)
+        | Expr::List(v)
+        | Expr::Set(v)
+        | Expr::Union(v)
+        | Expr::Ratio(v)
+        | Expr::Rel(v, _) => v.iter_mut().for_each(|x| rename_vars(x, map)),
+        Expr::Neg(x) | Expr::Apply(_, x) | Expr::Percent(x) => rename_vars(x, map),
+        Expr::Div(x, y)
+        | Expr::Pow(x, y)
+        | Expr::Root(x, y)
+        | Expr::Log(x, y)
+        | Expr::PlusMinus(x, y) => {
+            rename_vars(x, map);
+            rename_vars(y, map);
+        }
+        Expr::Interval { lo, hi, .. } => {
+            rename_vars(lo, map);
+            rename_vars(hi, map);
+        }
+        Expr::Matrix(rows) => rows.iter_mut().flatten().for_each(|x| rename_vars(x, map)),
+    }
 }
 
 /// Expands `±` into two answers and unwraps one-element lists.
@@ -101,6 +193,15 @@ fn normalize(e: Expr) -> Expr {
             }
             Expr::Set(out)
         }
+        // `x = 5 + 5 + 1 = 11`: a chain of equalities after a name; the last side is the answer.
+        Expr::Rel(mut sides, ops)
+            if sides.len() > 2 && ops.iter().all(|o| *o == RelOp::Eq) && is_label(&sides[0]) =>
+        {
+            let last = sides.pop().expect("three sides");
+            sides.truncate(1);
+            sides.push(last);
+            Expr::Rel(sides, vec![RelOp::Eq])
+        }
         other => other,
     }
 }
@@ -117,11 +218,31 @@ fn expand_pm(a: Expr, b: Expr) -> Vec<Expr> {
 fn equation_value(e: &Expr) -> Option<&Expr> {
     match e {
         Expr::Rel(sides, ops) if ops == &[RelOp::Eq] => match (&sides[0], &sides[1]) {
-            (name, v) if is_name(name) => Some(v),
-            (v, Expr::Var(_)) if v.is_constant() => Some(v),
+            (name, v) if is_label(name) => Some(v),
+            (v, name) if v.is_constant() && is_label(name) => Some(v),
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// A name on the left of a labelled answer: a variable (`x`), a function as written in a
+/// definition (`f(x)`, `g(x, y)`), a product of variables (`AB`), a tuple of variables
+/// (`(p, q)`), an absolute value or quotient of those (`|AB|`, `\frac{NO}{BO}`), or a ratio of
+/// those (`V_1 : V_2`). A name never contains a number, a sum or a power: `2x + z = 1` is an
+/// equation, not a labelled `1`.
+fn is_label(e: &Expr) -> bool {
+    let var = |x: &Expr| matches!(x, Expr::Var(_));
+    match e {
+        Expr::Var(_) => true,
+        Expr::Mul(f) => f
+            .iter()
+            .all(|x| var(x) || matches!(x, Expr::Tuple(args) if args.iter().all(var))),
+        Expr::Tuple(items) => items.iter().all(var),
+        Expr::Apply(Func::Abs, x) => is_label(x),
+        Expr::Div(x, y) => is_label(x) && is_label(y),
+        Expr::Ratio(parts) => parts.iter().all(is_label),
+        _ => false,
     }
 }
 
@@ -143,26 +264,36 @@ fn assignments_as_tuple(items: &[Expr]) -> Option<Vec<Expr>> {
     Some(pairs.into_iter().map(|(_, v)| v.clone()).collect())
 }
 
-/// A variable, or a function applied to variables as written on the left of a definition:
-/// `f(x)` (parsed as the product `f·x`), `g(x, y)`.
-fn is_name(e: &Expr) -> bool {
-    match e {
-        Expr::Var(_) => true,
-        Expr::Mul(f) => match f.as_slice() {
-            [Expr::Var(_), Expr::Var(_)] => true,
-            [Expr::Var(_), Expr::Tuple(args)] => args.iter().all(|a| matches!(a, Expr::Var(_))),
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
 fn is_inequality(e: &Expr) -> bool {
     matches!(e, Expr::Rel(_, ops) if ops.iter().all(|o| !matches!(o, RelOp::Eq | RelOp::Ne)))
 }
 
+/// `x = 5` against `5`, `(p, q) = (3, 2)` against `(3, 2)`: the value after the label.
+fn labelled_value(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> Option<R> {
+    let (r_rel, a_rel) = (matches!(r, Expr::Rel(..)), matches!(a, Expr::Rel(..)));
+    if r_rel == a_rel {
+        return None;
+    }
+    let (rv, av) = if r_rel {
+        (equation_value(r)?, a)
+    } else {
+        (r, equation_value(a)?)
+    };
+    Some(eq(rv, av, s, budget).map(|d| Decision {
+        equal: d.equal,
+        rule: format!("value of `x = v` form: {}", d.rule),
+    }))
+}
+
 fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
     budget.tick()?;
+    if let Some(d) = labelled_value(r, a, s, budget) {
+        let d = d?;
+        // A labelled pair may still be an interval written as an inequality (handled below).
+        if d.equal || !(is_interval_like(r) || is_interval_like(a)) {
+            return Ok(d);
+        }
+    }
     match (r, a) {
         (Expr::Text(x), Expr::Text(y)) => {
             if x == y {
@@ -175,22 +306,9 @@ fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
         (Expr::Rel(..), other) | (other, Expr::Rel(..))
             if !matches!(other, Expr::Rel(..)) && !is_interval_like(other) =>
         {
-            let (rv, av) = if matches!(r, Expr::Rel(..)) {
-                (equation_value(r), Some(a))
-            } else {
-                (Some(r), equation_value(a))
-            };
-            match (rv, av) {
-                (Some(rv), Some(av)) => {
-                    let d = eq(rv, av, s, budget)?;
-                    Ok(Decision {
-                        equal: d.equal,
-                        rule: format!("value of `x = v` form: {}", d.rule),
-                    })
-                }
-                _ => no("a relation compared with a value"),
-            }
+            no("a relation compared with a value")
         }
+        (Expr::Ratio(x), Expr::Ratio(y)) => ratio_eq(x, y, s, budget),
         (Expr::List(x) | Expr::Set(x), Expr::List(y) | Expr::Set(y)) => {
             unordered(x, y, "unordered elements", s, budget)
         }
@@ -264,6 +382,7 @@ fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
         (x, Expr::Percent(y)) if !matches!(x, Expr::Percent(_)) && x.is_scalar() => {
             percent_eq(y, a, x, s, budget)
         }
+        (Expr::Percent(x), Expr::Percent(y)) => scalar_eq(x, y, s, budget),
         _ if r.is_scalar() && a.is_scalar() => scalar_eq(r, a, s, budget),
         _ => no(format!(
             "different kinds of answer: {} vs {}",
@@ -273,19 +392,43 @@ fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
     }
 }
 
-/// `25\%` against a bare `25`: the question asked for a percent, so the number written
-/// before `%` may match; `25\%` also equals `0.25` by value. A bare number is never
-/// compared with 100× itself.
+/// `25\%` against a number without `%`, by the [`PercentPolicy`]: under `Unit` (the
+/// default) the number written before `%` is compared (`25\% = 25`, `25\% ≠ 0.25`); under
+/// `Value` the percentage is ÷100 (`25\% = 0.25`, `25\% ≠ 25`). Never both.
 fn percent_eq(inner: &Expr, with_pct: &Expr, bare: &Expr, s: &Settings, budget: &mut Budget) -> R {
-    let by_value = scalar_eq(with_pct, bare, s, budget)?;
-    if by_value.equal {
-        return Ok(by_value);
-    }
-    let d = scalar_eq(inner, bare, s, budget)?;
+    let (d, how) = match s.percent {
+        PercentPolicy::Unit => (scalar_eq(inner, bare, s, budget)?, "percent as a unit"),
+        PercentPolicy::Value => (scalar_eq(with_pct, bare, s, budget)?, "percent as ÷100"),
+    };
     Ok(Decision {
         equal: d.equal,
-        rule: format!("percent read as its number: {}", d.rule),
+        rule: format!("{how}: {}", d.rule),
     })
+}
+
+/// Ratios: equal part by part, or proportional when no part is zero (`2:4` is `1:2`).
+fn ratio_eq(x: &[Expr], y: &[Expr], s: &Settings, budget: &mut Budget) -> R {
+    if x.len() != y.len() {
+        return no(format!("ratios of {} and {} parts", x.len(), y.len()));
+    }
+    let d = ordered(x, y, "ratio parts", s, budget)?;
+    if d.equal {
+        return Ok(d);
+    }
+    let zero = Expr::int(0);
+    for part in x.iter().chain(y) {
+        if !part.is_scalar() || scalar_eq(part, &zero, s, budget)?.equal {
+            return Ok(d);
+        }
+    }
+    for i in 1..x.len() {
+        let lhs = Expr::Mul(vec![x[i].clone(), y[0].clone()]);
+        let rhs = Expr::Mul(vec![y[i].clone(), x[0].clone()]);
+        if !scalar_eq(&lhs, &rhs, s, budget)?.equal {
+            return Ok(d);
+        }
+    }
+    yes("ratios: proportional")
 }
 
 fn kind(e: &Expr) -> &'static str {
@@ -297,6 +440,7 @@ fn kind(e: &Expr) -> &'static str {
         Expr::Union(_) => "union",
         Expr::Matrix(_) => "matrix",
         Expr::Rel(..) => "relation",
+        Expr::Ratio(_) => "ratio",
         Expr::Text(_) => "text",
         Expr::Based { .. } => "numeral in a base",
         _ => "number or expression",
@@ -348,7 +492,7 @@ fn as_intervals(e: &Expr) -> Option<Expr> {
         lo_closed,
         hi_closed,
     };
-    let is_var = |x: &Expr| matches!(x, Expr::Var(_));
+    let is_var = |x: &Expr| is_label(x) && !matches!(x, Expr::Tuple(_) | Expr::Ratio(_));
     match (sides.as_slice(), ops.as_slice()) {
         ([v, c], [op]) | ([c, v], [op]) if is_var(v) && c.is_constant() => {
             // Orient as `v op c`.
@@ -527,6 +671,13 @@ impl Val {
         }
     }
 
+    fn is_real(&self) -> bool {
+        match self {
+            Val::Exact(g) => g.is_real(),
+            Val::Approx(c) => c.is_real(),
+        }
+    }
+
     fn is_zero(&self) -> bool {
         match self {
             Val::Exact(g) => g.is_zero(),
@@ -593,6 +744,13 @@ fn vars_of(a: &Expr, b: &Expr) -> Vec<String> {
     vars
 }
 
+/// Whether an expression names the imaginary unit (its answer is complex by intent).
+fn mentions_i(e: &Expr) -> bool {
+    let mut found = false;
+    e.walk(&mut |x| found |= matches!(x, Expr::Const(Constant::I)));
+    found
+}
+
 fn infinity_sign(e: &Expr) -> Option<bool> {
     match e {
         Expr::Const(Constant::Infinity) => Some(true),
@@ -611,7 +769,7 @@ fn scalar_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
     if vars.is_empty() {
         return match compare_at(r, a, &[], s, budget)? {
             Point::Same(rule) => yes(rule),
-            Point::Differ(rule) => no(rule),
+            Point::Differ(rule, _) => no(rule),
             Point::Skip(EvalError::Exhausted(x)) => Err(x),
             Point::Skip(e) => no(e.to_string()),
         };
@@ -619,6 +777,10 @@ fn scalar_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
     let mut agreed = 0;
     let mut rule = String::new();
     let mut skipped = None;
+    let mut skipped_points = 0;
+    let mut not_real = 0;
+    // Both sides are compared where both are real, unless an answer is complex by intent.
+    let mentions_i = mentions_i(r) || mentions_i(a);
     for j in 0..s.points.max(1) {
         let point = assignment(&vars, j);
         match compare_at(r, a, &point, s, budget)? {
@@ -626,17 +788,34 @@ fn scalar_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
                 agreed += 1;
                 rule = r;
             }
-            Point::Differ(r) => {
+            Point::Differ(_, false) if !mentions_i => not_real += 1,
+            Point::Differ(r, _) => {
                 let at: Vec<String> = point.iter().map(|(n, v)| format!("{n} = {v}")).collect();
                 return no(format!("symbolic: differ at {} ({r})", at.join(", ")));
             }
-            Point::Skip(e) => skipped = Some(e),
+            Point::Skip(e) => {
+                skipped_points += 1;
+                skipped = Some(e);
+            }
         }
     }
     let needed = s.points.clamp(1, 3);
     if agreed >= needed {
+        if not_real + skipped_points > 0 {
+            return yes(format!(
+                "symbolic: equal at {agreed} random points ({rule}); restricted domain: {} \
+                 point(s) skipped where a side is undefined or not real",
+                not_real + skipped_points
+            ));
+        }
         return yes(format!(
             "symbolic: equal at {agreed} random points ({rule})"
+        ));
+    }
+    if not_real > 0 {
+        return no(format!(
+            "symbolic: only {agreed} points where both sides are real agree; they differ where \
+             a side is not real"
         ));
     }
     match skipped {
@@ -654,8 +833,8 @@ fn scalar_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
 enum Point {
     /// Equal, by the named rule.
     Same(String),
-    /// Different, by the named rule.
-    Differ(String),
+    /// Different, by the named rule; `false` when a side is not real there.
+    Differ(String, bool),
     /// Not comparable at this point: a side is undefined there, unsupported, or too large
     /// to evaluate.
     Skip(EvalError),
@@ -701,6 +880,7 @@ fn compare_at(
             )));
         }
     }
+    let real = vr.is_real() && va.is_real();
     Ok(Point::Differ(
         if exact {
             "exact rational: different values"
@@ -708,6 +888,7 @@ fn compare_at(
             "numeric: different values"
         }
         .into(),
+        real,
     ))
 }
 

@@ -398,6 +398,7 @@ pub fn eval_exact(e: &Expr, vars: &Assignment, budget: &mut Budget) -> Result<Ga
         | Expr::Set(_)
         | Expr::Interval { .. }
         | Expr::Union(_)
+        | Expr::Ratio(_)
         | Expr::Matrix(_)
         | Expr::Rel(..)
         | Expr::Text(_)

@@ -1,11 +1,24 @@
 //! Finding the final answer in a model response.
 //!
-//! Sources are tried in a configurable priority order, strongest evidence first:
-//! `\boxed{…}`/`\fbox{…}`, `<answer>…</answer>`, an anchored phrase ("the final answer
-//! is", "Answer:", "**Answer**"), Markdown bold, the last `$…$`/`\(…\)`/`\[…\]` span, and,
-//! when enabled, the last number. Phrases, bold, math spans and numbers are searched only
-//! in the tail of the response ([`ExtractOptions::tail_chars`]), and boxed answers only
-//! among the last [`MAX_BOXED`] occurrences, so cost stays linear in the response length.
+//! A response falls in one of three classes, and each has its rule:
+//!
+//! - **marked**: the answer is marked inside prose, by `\boxed{…}`/`\fbox{…}`,
+//!   `<answer>…</answer>`, an anchored phrase ("the final answer is", "Answer:",
+//!   "**Answer**"), Markdown bold, or a `$…$`/`\(…\)`/`\[…\]` span: the strongest mark wins.
+//!   Several boxes that sit together at the end (`\boxed{1}, \boxed{2}` or
+//!   `\boxed{(2,2)} \text{ and } \boxed{(6,2)}`) are one answer, the list.
+//! - **bare**: nothing is marked, and the whole response (or else its final line) is an
+//!   answer by itself: an expression with no prose words (`\frac{4}{9}`, `2\sqrt{3}-1`,
+//!   `pi/2`, `exp(3) - 1`, `x = 5`) or one to three words (`converges`, `No`,
+//!   `\text{(B)}`). The whole of it is the answer, never its last number.
+//! - **prose**: nothing is marked and the response is not an answer by itself: the last
+//!   number is the answer when [`ExtractOptions::number_fallback`] is on, else none.
+//!
+//! Sources are tried in a configurable priority order ([`ExtractOptions::priority`]).
+//! Phrases, bold, math spans and numbers are searched only in the tail of the response
+//! ([`ExtractOptions::tail_chars`]), boxed answers only among the last [`MAX_BOXED`]
+//! occurrences, and bare answers only in responses (or final lines) of at most
+//! [`MAX_BARE_CHARS`], so cost stays linear in the response length.
 //!
 //! A response that contains `\boxed` but no well-formed box (truncated, unbalanced, or
 //! longer than 10,000 bytes) has no answer: weaker sources are not consulted.
@@ -22,6 +35,9 @@ pub const MAX_BOXED: usize = 16;
 /// Longest content of one `\boxed{…}` that is followed (in bytes).
 const MAX_BOX_LEN: usize = 10_000;
 
+/// Longest response (or final line) that may be a bare answer, in bytes.
+pub const MAX_BARE_CHARS: usize = 1_000;
+
 /// Where an answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
@@ -35,6 +51,8 @@ pub enum Source {
     Bold,
     /// The last math span: `$…$`, `$$…$$`, `\(…\)` or `\[…\]`.
     Math,
+    /// The whole response, or its final line: an answer written by itself.
+    Bare,
     /// The last number in the response.
     LastNumber,
 }
@@ -48,7 +66,37 @@ impl Source {
             Source::Phrase => "phrase",
             Source::Bold => "bold",
             Source::Math => "math",
+            Source::Bare => "bare",
             Source::LastNumber => "last_number",
+        }
+    }
+
+    /// The class of response this source implies: `marked` (an answer marked inside
+    /// prose), `bare` (the response is the answer) or `prose` (no marked answer).
+    pub fn class(self) -> &'static str {
+        match self {
+            Source::Boxed | Source::AnswerTag | Source::Phrase | Source::Bold | Source::Math => {
+                "marked"
+            }
+            Source::Bare => "bare",
+            Source::LastNumber => "prose",
+        }
+    }
+
+    /// The extraction rule of this source, in words (for explanations).
+    pub fn rule(self) -> &'static str {
+        match self {
+            Source::Boxed => {
+                "marked answer: the last \\boxed{} (boxes listed together at the end form one list)"
+            }
+            Source::AnswerTag => "marked answer: the last <answer> tag",
+            Source::Phrase => {
+                "marked answer: the text after an anchored phrase such as \"the final answer is\""
+            }
+            Source::Bold => "marked answer: the last bold span",
+            Source::Math => "marked answer: the last math span",
+            Source::Bare => "bare answer: the whole response (or its final line) is the answer",
+            Source::LastNumber => "prose with no marked answer: the last number",
         }
     }
 
@@ -60,6 +108,7 @@ impl Source {
             Source::Phrase,
             Source::Bold,
             Source::Math,
+            Source::Bare,
             Source::LastNumber,
         ]
         .into_iter()
@@ -88,6 +137,7 @@ impl Default for ExtractOptions {
                 Source::Phrase,
                 Source::Bold,
                 Source::Math,
+                Source::Bare,
                 Source::LastNumber,
             ],
             number_fallback: true,
@@ -125,8 +175,14 @@ pub fn extract(response: &str, opts: &ExtractOptions) -> Extraction {
             Source::Boxed => {
                 let all = boxed_all(response);
                 if let Some(last) = all.last().cloned() {
+                    let group = trailing_group(response, &all);
+                    let last = if group > 1 {
+                        joined(&all[all.len() - group..])
+                    } else {
+                        last
+                    };
                     let mut alternatives: Vec<String> = Vec::new();
-                    for b in &all[..all.len() - 1] {
+                    for b in &all[..all.len() - group] {
                         if squash(&b.text) != squash(&last.text)
                             && !alternatives.iter().any(|a| squash(a) == squash(&b.text))
                         {
@@ -148,6 +204,7 @@ pub fn extract(response: &str, opts: &ExtractOptions) -> Extraction {
             Source::Phrase => phrase(response, tail_start),
             Source::Bold => bold(response, tail_start),
             Source::Math => math_span(response, tail_start),
+            Source::Bare => bare(response),
             Source::LastNumber if opts.number_fallback => last_number(response, tail_start),
             Source::LastNumber => None,
         };
@@ -163,6 +220,215 @@ pub fn extract(response: &str, opts: &ExtractOptions) -> Extraction {
         }
     }
     Extraction::default()
+}
+
+/// How many boxes at the end of `all` sit together (separated only by spaces, commas,
+/// semicolons, `and`, `$` or spacing commands): 1 when the last box stands alone.
+fn trailing_group(s: &str, all: &[Extracted]) -> usize {
+    let mut n = 1;
+    while n < all.len() {
+        let prev = &all[all.len() - n - 1];
+        let next = &all[all.len() - n];
+        // From after the previous box's closing brace to the next box command.
+        let from = prev.span.end + 1;
+        let Some(to) = s[..next.span.start].rfind('\\') else {
+            break;
+        };
+        if from > to || !is_separator(&s[from..to]) {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
+fn is_separator(between: &str) -> bool {
+    let mut t = between.to_string();
+    for sep in [
+        "\\text{ and }",
+        "\\text{and}",
+        "\\text{ and}",
+        "\\text{and }",
+        "\\quad",
+        "\\qquad",
+        "\\,",
+        "\\;",
+        "\\ ",
+        "\\(",
+        "\\)",
+        "and",
+    ] {
+        if t.contains(sep) {
+            t = t.replace(sep, " ");
+        }
+    }
+    t.len() <= 40
+        && t.chars()
+            .all(|c| c.is_whitespace() || matches!(c, ',' | ';' | '$'))
+}
+
+/// One answer from boxes listed together: their contents as a list (or the one content
+/// when they all say the same).
+fn joined(group: &[Extracted]) -> Extracted {
+    let first = &group[0];
+    let last = &group[group.len() - 1];
+    let same = group.iter().all(|b| squash(&b.text) == squash(&first.text));
+    let text = if same {
+        last.text.clone()
+    } else {
+        group
+            .iter()
+            .map(|b| b.text.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Extracted {
+        text,
+        source: Source::Boxed,
+        span: first.span.start..last.span.end,
+    }
+}
+
+/// Words of two or more letters that may appear in a bare expression (`pi/2`,
+/// `sqrt(3)`, `exp(3) - 1`, `1 or 2`).
+const EXPRESSION_WORDS: &[&str] = &[
+    "sqrt", "pi", "exp", "ln", "log", "sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos",
+    "arctan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "infinity", "inf", "infty", "oo",
+    "or", "and", "abs",
+];
+
+/// Commands whose braced argument is text.
+const TEXT_WRAPPERS: &[&str] = &[
+    "text",
+    "textbf",
+    "textit",
+    "textrm",
+    "textnormal",
+    "mbox",
+    "mathrm",
+    "mathbf",
+    "mathit",
+    "operatorname",
+];
+
+/// Whether `s` reads as an expression: no run of two or more letters outside command names
+/// and text groups, except function and constant names.
+fn looks_like_expression(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut content = false;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\\' {
+            let start = i + 1;
+            let mut j = start;
+            while j < b.len() && b[j].is_ascii_alphabetic() {
+                j += 1;
+            }
+            let name = &s[start..j];
+            content |= !name.is_empty();
+            if TEXT_WRAPPERS.contains(&name) {
+                // Skip the text group: its words are units or names, not prose.
+                let mut k = j;
+                while k < b.len() && b[k] == b' ' {
+                    k += 1;
+                }
+                if k < b.len() && b[k] == b'{' {
+                    match s[k..].find('}') {
+                        Some(close) => j = k + close + 1,
+                        None => return false,
+                    }
+                }
+            }
+            i = j.max(i + 2);
+            continue;
+        }
+        if c.is_ascii_alphabetic() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            let word = s[start..i].to_ascii_lowercase();
+            if word.len() >= 2 && !EXPRESSION_WORDS.contains(&word.as_str()) {
+                return false;
+            }
+            content = true;
+            continue;
+        }
+        if c >= 0x80 {
+            // Non-ASCII: math symbols (π, √, ≤) are fine, letters of prose are not.
+            let ch = s[i..].chars().next().expect("char boundary");
+            if ch.is_alphabetic() && ch != 'π' {
+                return false;
+            }
+            content = true;
+            i += ch.len_utf8();
+            continue;
+        }
+        content |= c.is_ascii_digit();
+        i += 1;
+    }
+    content
+}
+
+/// Whether `s` is one to three words and nothing else (`converges`, `No`, `\text{(B)}`,
+/// `Tuesday.`).
+fn is_word_answer(s: &str) -> bool {
+    let mut t = s.to_string();
+    for w in TEXT_WRAPPERS {
+        t = t.replace(&format!("\\{w}"), " ");
+    }
+    let t = t.trim_end_matches(['.', '!']);
+    if t.len() > 40
+        || !t
+            .chars()
+            .all(|c| c.is_alphabetic() || c.is_whitespace() || "{}()-".contains(c))
+    {
+        return false;
+    }
+    let words = t
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .count();
+    (1..=3).contains(&words)
+}
+
+/// Whether `s` (trimmed) is an answer written by itself.
+fn is_bare_answer(s: &str) -> bool {
+    if s.is_empty() || s.len() > MAX_BARE_CHARS {
+        return false;
+    }
+    if is_word_answer(s) {
+        return true;
+    }
+    if !looks_like_expression(s) {
+        return false;
+    }
+    let mut budget = crate::budget::Budget::steps(20_000);
+    matches!(
+        crate::parser::parse(&clean(s), &mut budget),
+        Ok(e) if !matches!(e, crate::expr::Expr::Text(_))
+    )
+}
+
+/// The whole response, or its final non-empty line, when it is an answer by itself.
+fn bare(s: &str) -> Option<Extracted> {
+    let whole = s.trim();
+    let candidate = if is_bare_answer(whole.trim_end_matches('.')) {
+        whole
+    } else {
+        let line = whole.lines().map(str::trim).rfind(|l| !l.is_empty())?;
+        if line.len() == whole.len() || !is_bare_answer(line.trim_end_matches('.')) {
+            return None;
+        }
+        line
+    };
+    let start = candidate.as_ptr() as usize - s.as_ptr() as usize;
+    Some(Extracted {
+        text: clean(candidate),
+        source: Source::Bare,
+        span: start..start + candidate.len(),
+    })
 }
 
 /// Whether the response contains a box command at all.
@@ -405,6 +671,10 @@ fn last_number(s: &str, tail: usize) -> Option<Extracted> {
         } else {
             break;
         }
+    }
+    // `.4` is 0.4, not 4.
+    if start > 0 && b[start - 1] == b'.' && (start < 2 || !b[start - 2].is_ascii_digit()) {
+        start -= 1;
     }
     if start > 0 && b[start - 1] == b'-' {
         start -= 1;

@@ -6,7 +6,7 @@
 
 use crate::budget::{Budget, Exhausted};
 use crate::expr::{Constant, Expr, Func, RelOp};
-use crate::lexer::{tokenize, LexError, Punct, Tok};
+use crate::lexer::{tokenize_with, LexError, LexOptions, Punct, Tok};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Pow, Signed, Zero};
@@ -77,12 +77,45 @@ fn syntax<T>(msg: impl Into<String>) -> Res<T> {
     Err(ParseError::Syntax(msg.into()))
 }
 
+/// Parser settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ParseOptions {
+    /// Read `2,74` as 2.74 (see [`LexOptions::decimal_comma`]). Off by default.
+    pub decimal_comma: bool,
+}
+
+/// Short words that are answers in their own right (`No`, `odd`), not products of
+/// one-letter variables, when they are the whole answer.
+const SHORT_WORDS: &[&str] = &[
+    "no", "yes", "odd", "all", "any", "nil", "not", "one", "two", "six", "ten", "red", "mon",
+    "tue", "wed", "thu", "fri", "sat", "sun",
+];
+
 /// Parses one answer (LaTeX or plain text) into an expression.
 ///
-/// Answers made of words (`\text{Evelyn}`, `east`) become [`Expr::Text`]; words after a
+/// Answers made of words (`\text{Evelyn}`, `east`, `No`) become [`Expr::Text`]; words after a
 /// number are taken as units and dropped.
 pub fn parse(input: &str, budget: &mut Budget) -> Res<Expr> {
-    let mut toks = tokenize(input, budget)?;
+    parse_with(input, ParseOptions::default(), budget)
+}
+
+/// Whether the whole answer is a short common word (`No`, `\text{odd}`, `Yes.`).
+fn short_word_answer(input: &str) -> bool {
+    if input.len() > 40 {
+        return false;
+    }
+    SHORT_WORDS.contains(&normalize_text(input).as_str())
+}
+
+/// Parses one answer with the given settings.
+pub fn parse_with(input: &str, opts: ParseOptions, budget: &mut Budget) -> Res<Expr> {
+    if short_word_answer(input) {
+        return Ok(Expr::Text(normalize_text(input)));
+    }
+    let lex = LexOptions {
+        decimal_comma: opts.decimal_comma,
+    };
+    let mut toks = tokenize_with(input, lex, budget)?;
     if toks.is_empty() {
         return syntax("empty answer");
     }
@@ -146,9 +179,19 @@ pub fn normalize_text(s: &str) -> String {
     ] {
         s = s.replace(cmd, " ");
     }
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
+    // Words, lower-cased, without punctuation and without articles (`the east` is `east`).
+    let words: Vec<String> = s
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let content = words
+        .iter()
+        .filter(|w| !matches!(w.as_str(), "a" | "an" | "the"))
+        .count();
+    words
+        .into_iter()
+        .filter(|w| content == 0 || !matches!(w.as_str(), "a" | "an" | "the"))
         .collect()
 }
 
@@ -323,19 +366,34 @@ impl Parser<'_> {
 
     fn relation(&mut self) -> Res<Expr> {
         self.enter()?;
-        let first = self.union()?;
+        let first = self.ratio()?;
         if self.eat(Punct::In) {
             // `x \in [a, b]`: the answer is the set.
-            let set = self.union()?;
+            let set = self.ratio()?;
             self.leave();
             return Ok(set);
         }
         let mut sides = vec![first];
         let mut ops = Vec::new();
-        while let Some(op) = self.rel_op() {
-            self.pos += 1;
+        let mut approx_at = None;
+        loop {
+            let op = if self.eat(Punct::Approx) {
+                approx_at.get_or_insert(ops.len());
+                RelOp::Eq
+            } else if let Some(op) = self.rel_op() {
+                self.pos += 1;
+                op
+            } else {
+                break;
+            };
             ops.push(op);
-            sides.push(self.union()?);
+            sides.push(self.ratio()?);
+        }
+        // `x = \frac13 \approx 0.33`: what follows the first `\approx` is a rounding of the
+        // answer, not the answer; `x \approx 11` alone reads as `x = 11`.
+        if let Some(k) = approx_at.filter(|k| *k > 0) {
+            sides.truncate(k + 1);
+            ops.truncate(k);
         }
         self.leave();
         Ok(if ops.is_empty() {
@@ -343,6 +401,19 @@ impl Parser<'_> {
         } else {
             Expr::Rel(sides, ops)
         })
+    }
+
+    /// `a : b` (a ratio), or a union.
+    fn ratio(&mut self) -> Res<Expr> {
+        let first = self.union()?;
+        if self.peek_p() != Some(Punct::Colon) {
+            return Ok(first);
+        }
+        let mut parts = vec![first];
+        while self.eat(Punct::Colon) {
+            parts.push(self.union()?);
+        }
+        Ok(Expr::Ratio(parts))
     }
 
     fn union(&mut self) -> Res<Expr> {
@@ -409,6 +480,13 @@ impl Parser<'_> {
         self.pos += 1;
         if self.eat(Punct::Caret) {
             self.script_arg()?;
+        }
+        // Compound units: `\text{m}/\text{s}`, `\text{cm}\cdot\text{s}`.
+        if matches!(self.peek_p(), Some(Punct::Slash | Punct::Star))
+            && self.toks.get(self.pos + 1) == Some(&Tok::Unit)
+        {
+            self.pos += 1;
+            return self.skip_unit();
         }
         Ok(())
     }
