@@ -13,6 +13,7 @@ use crate::expr::{Constant, Expr, Func, RelOp};
 use crate::numeric::{eval_numeric, numerically_equal, relative_difference, Complex, Fixed};
 use num_bigint::BigInt;
 use num_rational::BigRational;
+use num_traits::{Signed, Zero};
 
 /// Most elements compared in one unordered structure (pairings cost n²).
 pub const MAX_ELEMENTS: usize = 256;
@@ -194,13 +195,15 @@ fn normalize(e: Expr) -> Expr {
             Expr::Set(out)
         }
         // `x = 5 + 5 + 1 = 11`: a chain of equalities after a name; the last side is the answer.
+        // A name further along the chain counts too: `1 = \\zzz = x = 0` names `\\zzz`.
         Expr::Rel(mut sides, ops)
-            if sides.len() > 2 && ops.iter().all(|o| *o == RelOp::Eq) && is_label(&sides[0]) =>
+            if sides.len() > 2
+                && ops.iter().all(|o| *o == RelOp::Eq)
+                && sides[..sides.len() - 1].iter().any(is_label) =>
         {
             let last = sides.pop().expect("three sides");
-            sides.truncate(1);
-            sides.push(last);
-            Expr::Rel(sides, vec![RelOp::Eq])
+            let name = sides.into_iter().find(is_label).expect("checked");
+            Expr::Rel(vec![name, last], vec![RelOp::Eq])
         }
         other => other,
     }
@@ -224,6 +227,40 @@ fn equation_value(e: &Expr) -> Option<&Expr> {
         },
         _ => None,
     }
+}
+
+/// `p = 5, q = 2, p = 7, q = 2`: assignments whose variables repeat in groups, as one
+/// tuple per group (values ordered by variable name).
+fn assignment_groups(items: &[Expr]) -> Option<Vec<Expr>> {
+    let mut groups: Vec<Vec<Expr>> = vec![Vec::new()];
+    for it in items {
+        let Expr::Rel(sides, ops) = it else {
+            return None;
+        };
+        let (Expr::Var(name), [RelOp::Eq]) = (&sides[0], ops.as_slice()) else {
+            return None;
+        };
+        let current = groups.last_mut().expect("non-empty");
+        let repeats = current
+            .iter()
+            .any(|e| matches!(e, Expr::Rel(s, _) if s[0] == Expr::Var(name.clone())));
+        if repeats {
+            groups.push(vec![it.clone()]);
+        } else {
+            current.push(it.clone());
+        }
+    }
+    if groups.len() < 2
+        || groups
+            .iter()
+            .any(|g| g.len() != groups[0].len() || g.len() < 2)
+    {
+        return None;
+    }
+    groups
+        .iter()
+        .map(|g| assignments_as_tuple(g).map(Expr::Tuple))
+        .collect()
 }
 
 /// A name on the left of a labelled answer: a variable (`x`), a function as written in a
@@ -274,15 +311,48 @@ fn labelled_value(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> Opti
     if r_rel == a_rel {
         return None;
     }
-    let (rv, av) = if r_rel {
-        (equation_value(r)?, a)
-    } else {
-        (r, equation_value(a)?)
+    let rel = if r_rel { r } else { a };
+    let (value, how) = match equation_value(rel) {
+        Some(v) => (v, "value of `x = v` form"),
+        None => match computation_result(rel, s, budget) {
+            Ok(Some(v)) => (v, "result of a computation `a = b`"),
+            Ok(None) => return None,
+            Err(x) => return Some(Err(x)),
+        },
     };
+    let (rv, av) = if r_rel { (value, a) } else { (r, value) };
     Some(eq(rv, av, s, budget).map(|d| Decision {
         equal: d.equal,
-        rule: format!("value of `x = v` form: {}", d.rule),
+        rule: format!("{how}: {}", d.rule),
     }))
+}
+
+/// `6 \cdot 7 = 42`, `5 + 5 + 1 = 11`: a true chain of equalities between numbers that
+/// computes something; its last side is the answer. A statement such as `0 = 0` (no side
+/// but the last is a computation) or a false chain (`\frac12 = \frac{10}{9}`) is not.
+fn computation_result<'e>(
+    e: &'e Expr,
+    s: &Settings,
+    budget: &mut Budget,
+) -> Result<Option<&'e Expr>, Exhausted> {
+    let Expr::Rel(sides, ops) = e else {
+        return Ok(None);
+    };
+    if ops.iter().any(|o| *o != RelOp::Eq)
+        || !sides.iter().all(|x| x.is_scalar() && x.is_constant())
+        || sides[..sides.len() - 1]
+            .iter()
+            .all(|x| matches!(x, Expr::Num(_)))
+    {
+        return Ok(None);
+    }
+    let last = &sides[sides.len() - 1];
+    for side in &sides[..sides.len() - 1] {
+        if !scalar_eq(side, last, s, budget)?.equal {
+            return Ok(None);
+        }
+    }
+    Ok(Some(last))
 }
 
 fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
@@ -310,7 +380,37 @@ fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
         }
         (Expr::Ratio(x), Expr::Ratio(y)) => ratio_eq(x, y, s, budget),
         (Expr::List(x) | Expr::Set(x), Expr::List(y) | Expr::Set(y)) => {
-            unordered(x, y, "unordered elements", s, budget)
+            // `p = 5, q = 2; p = 7, q = 2` against `(5, 2), (7, 2)`.
+            match (assignment_groups(x), assignment_groups(y)) {
+                (Some(gx), None) => unordered(&gx, y, "solutions as tuples", s, budget),
+                (None, Some(gy)) => unordered(x, &gy, "solutions as tuples", s, budget),
+                _ => unordered(x, y, "unordered elements", s, budget),
+            }
+        }
+        (Expr::List(x), y) | (y, Expr::List(x))
+            if !matches!(y, Expr::List(_) | Expr::Set(_) | Expr::Tuple(_)) =>
+        {
+            // One answer given several times (`\boxed{\frac12} so \boxed{1/2}`).
+            let mut rules = Vec::new();
+            for item in x {
+                let d = if matches!(r, Expr::List(_)) {
+                    eq(item, y, s, budget)?
+                } else {
+                    eq(y, item, s, budget)?
+                };
+                if !d.equal {
+                    return no(format!(
+                        "different kinds of answer: a list of {} answers vs one",
+                        x.len()
+                    ));
+                }
+                rules.push(d.rule);
+            }
+            yes(format!(
+                "the same answer listed {} times ({})",
+                x.len(),
+                rules[0]
+            ))
         }
         (Expr::Union(x), Expr::Union(y)) => unordered(x, y, "union parts", s, budget),
         (Expr::Tuple(x), Expr::Tuple(y)) => ordered(x, y, "ordered elements", s, budget),
@@ -339,6 +439,20 @@ fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
             }
         }
         (Expr::Rel(..), Expr::Rel(..)) => rel_eq(r, a, s, budget),
+        (Expr::Matrix(_), other) | (other, Expr::Matrix(_))
+            if !matches!(other, Expr::Matrix(_)) && matrix_value(other).is_some() =>
+        {
+            let folded = Expr::Matrix(matrix_value(other).expect("checked"));
+            let d = if matches!(r, Expr::Matrix(_)) {
+                eq(r, &folded, s, budget)?
+            } else {
+                eq(&folded, a, s, budget)?
+            };
+            Ok(Decision {
+                equal: d.equal,
+                rule: format!("matrix arithmetic: {}", d.rule),
+            })
+        }
         (Expr::Matrix(x), Expr::Matrix(y)) => {
             if x.len() != y.len() || x.iter().zip(y).any(|(p, q)| p.len() != q.len()) {
                 return no("matrices of different shapes");
@@ -505,7 +619,22 @@ fn as_intervals(e: &Expr) -> Option<Expr> {
                 _ => return None,
             })
         }
-        ([a, v, b], [o1, o2]) if is_var(v) => {
+        // `1 \le |z| \le \frac32`: two intervals, symmetric about 0.
+        ([a, Expr::Apply(Func::Abs, v), b], [o1, o2])
+            if matches!(**v, Expr::Var(_))
+                && a.is_constant()
+                && b.is_constant()
+                && matches!(o1, RelOp::Lt | RelOp::Le)
+                && matches!(o2, RelOp::Lt | RelOp::Le) =>
+        {
+            let (lc, hc) = (*o1 == RelOp::Le, *o2 == RelOp::Le);
+            let neg = |x: &Expr| Expr::Neg(Box::new(x.clone()));
+            Some(Expr::Union(vec![
+                interval(neg(b), neg(a), hc, lc),
+                interval(a.clone(), b.clone(), lc, hc),
+            ]))
+        }
+        ([a, v, b], [o1, o2]) if is_var(v) && !matches!(v, Expr::Apply(..)) => {
             let lower = |o: &RelOp| matches!(o, RelOp::Lt | RelOp::Le);
             let greater = |o: &RelOp| matches!(o, RelOp::Gt | RelOp::Ge);
             if lower(o1) && lower(o2) {
@@ -526,8 +655,50 @@ fn as_intervals(e: &Expr) -> Option<Expr> {
                 None
             }
         }
+        ([lhs, rhs], [op]) => {
+            let (v, root, increasing) = solve_linear(lhs, rhs)?;
+            let op = if increasing { *op } else { op.flipped() };
+            let c = Expr::Num(root);
+            let _ = v;
+            Some(match op {
+                RelOp::Lt => interval(infinity(false), c, false, false),
+                RelOp::Le => interval(infinity(false), c, false, true),
+                RelOp::Gt => interval(c, infinity(true), false, false),
+                RelOp::Ge => interval(c, infinity(true), true, false),
+                _ => return None,
+            })
+        }
         _ => None,
     }
+}
+
+/// `lhs − rhs` as `a·v + b` in its one variable `v` (checked exactly at four points):
+/// returns `v`, the root `−b/a`, and whether `a > 0`. `-x > -1` is `x < 1`.
+fn solve_linear(lhs: &Expr, rhs: &Expr) -> Option<(String, BigRational, bool)> {
+    let f = Expr::Add(vec![lhs.clone(), Expr::Neg(Box::new(rhs.clone()))]);
+    let mut vars = Vec::new();
+    f.collect_vars(&mut vars);
+    let [v] = vars.as_slice() else {
+        return None;
+    };
+    let budget = &mut Budget::steps(20_000);
+    let at = |x: BigRational, budget: &mut Budget| -> Option<BigRational> {
+        let g = eval_exact(&f, &[(v.clone(), x)], budget).ok()?;
+        g.is_real().then_some(g.re)
+    };
+    let q = |n: i64, d: i64| BigRational::new(n.into(), d.into());
+    let f0 = at(q(0, 1), budget)?;
+    let f1 = at(q(1, 1), budget)?;
+    let a = &f1 - &f0;
+    if a.is_zero() {
+        return None;
+    }
+    for (n, d) in [(2, 1), (-7, 3)] {
+        if at(q(n, d), budget)? != &f0 + &a * q(n, d) {
+            return None;
+        }
+    }
+    Some((v.clone(), -f0 / &a, a.is_positive()))
 }
 
 fn interval_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
@@ -584,13 +755,36 @@ fn ordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Budget
 }
 
 fn unordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Budget) -> R {
-    if x.len() != y.len() {
-        return no(format!("{what}: {} vs {} elements", x.len(), y.len()));
-    }
-    if x.len() > MAX_ELEMENTS {
+    if x.len().max(y.len()) > MAX_ELEMENTS {
         return Err(Exhausted::TooLarge(format!(
             "more than {MAX_ELEMENTS} elements"
         )));
+    }
+    if x.len() != y.len() {
+        // Different lengths can still be the same set when one repeats an element.
+        let covers = |p: &[Expr], q: &[Expr], budget: &mut Budget| -> Result<bool, Exhausted> {
+            for a in p {
+                let mut found = false;
+                for b in q {
+                    if eq(a, b, s, budget)?.equal {
+                        found = true;
+                        break;
+                    }
+                }
+                if !found {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        if covers(x, y, budget)? && covers(y, x, budget)? {
+            return yes(format!(
+                "{what}: the same elements ({} and {} listed, repeats ignored)",
+                x.len(),
+                y.len()
+            ));
+        }
+        return no(format!("{what}: {} vs {} elements", x.len(), y.len()));
     }
     let mut used = vec![false; y.len()];
     let mut rules = Vec::new();
@@ -619,6 +813,93 @@ fn unordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Budg
         x.len(),
         rules.join("; ")
     ))
+}
+
+/// The entries of a sum or product of matrices (`A + B`, `AB`, `2A`, `-A`), when shapes
+/// agree, as expressions; `None` for anything else.
+fn matrix_value(e: &Expr) -> Option<Vec<Vec<Expr>>> {
+    const MAX_ENTRIES: usize = 1_024;
+    let shape = |m: &Vec<Vec<Expr>>| (m.len(), m.first().map_or(0, Vec::len));
+    match e {
+        Expr::Matrix(m) => {
+            let (r, c) = shape(m);
+            (r * c <= MAX_ENTRIES && m.iter().all(|row| row.len() == c)).then(|| m.clone())
+        }
+        Expr::Neg(x) => Some(
+            matrix_value(x)?
+                .into_iter()
+                .map(|row| row.into_iter().map(|v| Expr::Neg(Box::new(v))).collect())
+                .collect(),
+        ),
+        Expr::Add(terms) => {
+            let mut acc = matrix_value(terms.first()?)?;
+            for t in &terms[1..] {
+                let m = matrix_value(t)?;
+                if shape(&m) != shape(&acc) {
+                    return None;
+                }
+                for (ra, rm) in acc.iter_mut().zip(m) {
+                    for (va, vm) in ra.iter_mut().zip(rm) {
+                        *va = Expr::Add(vec![std::mem::replace(va, Expr::int(0)), vm]);
+                    }
+                }
+            }
+            Some(acc)
+        }
+        Expr::Mul(factors) => {
+            let mut acc: Option<Vec<Vec<Expr>>> = None;
+            let mut scalars = Vec::new();
+            for f in factors {
+                if f.is_scalar() && !matches!(f, Expr::Add(_) | Expr::Mul(_) | Expr::Neg(_)) {
+                    scalars.push(f.clone());
+                    continue;
+                }
+                let m = matrix_value(f)?;
+                acc = Some(match acc {
+                    None => m,
+                    Some(a) => {
+                        let ((ar, ac), (mr, mc)) = (shape(&a), shape(&m));
+                        if ac != mr || ar * mc > MAX_ENTRIES {
+                            return None;
+                        }
+                        (0..ar)
+                            .map(|i| {
+                                (0..mc)
+                                    .map(|j| {
+                                        Expr::Add(
+                                            (0..ac)
+                                                .map(|k| {
+                                                    Expr::Mul(vec![
+                                                        a[i][k].clone(),
+                                                        m[k][j].clone(),
+                                                    ])
+                                                })
+                                                .collect(),
+                                        )
+                                    })
+                                    .collect()
+                            })
+                            .collect()
+                    }
+                });
+            }
+            let m = acc?;
+            Some(
+                m.into_iter()
+                    .map(|row| {
+                        row.into_iter()
+                            .map(|v| {
+                                let mut f = scalars.clone();
+                                f.push(v);
+                                Expr::Mul(f)
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
 }
 
 fn rel_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {

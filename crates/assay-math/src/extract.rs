@@ -169,20 +169,60 @@ pub struct Extraction {
 
 /// Finds the final answer of `response`.
 pub fn extract(response: &str, opts: &ExtractOptions) -> Extraction {
+    extract_impl(response, opts, false)
+}
+
+/// Finds the answer of a reference that is a worked solution (or an answer). A reference is
+/// trusted: its last box (or the boxes listed together at its end, joined also by "or") is
+/// its answer even where earlier boxes differ, and math spans listed together at its end
+/// (`$1$ and $2$`) are one answer.
+pub fn extract_reference(reference: &str, opts: &ExtractOptions) -> Extraction {
+    let mut e = extract_impl(reference, opts, true);
+    e.alternatives.clear();
+    e
+}
+
+fn extract_impl(response: &str, opts: &ExtractOptions, trusted: bool) -> Extraction {
     let tail_start = tail_start(response, opts.tail_chars);
     for &source in &opts.priority {
         let found = match source {
             Source::Boxed => {
                 let all = boxed_all(response);
                 if let Some(last) = all.last().cloned() {
-                    let group = trailing_group(response, &all);
-                    let last = if group > 1 {
-                        joined(&all[all.len() - group..])
-                    } else {
-                        last
-                    };
+                    // "The final answer is …" after every box: intermediate results were
+                    // boxed, the final statement is the answer (a plain "Answer:" is not
+                    // enough to override a box).
+                    if !trusted && opts.priority.contains(&Source::Phrase) {
+                        let end = last.span.end;
+                        if let Some(p) =
+                            phrase_among(response, phrase_tail(response, opts), FINAL_PHRASES)
+                                .filter(|p| p.span.start > end && !p.text.is_empty())
+                        {
+                            return Extraction {
+                                answer: Some(Extracted {
+                                    source: Source::Phrase,
+                                    ..p
+                                }),
+                                alternatives: Vec::new(),
+                            };
+                        }
+                    }
+                    // Boxes listed together form one answer; so do earlier lists, which
+                    // are the alternatives the conflict policy looks at.
+                    let mut answers: Vec<Extracted> = Vec::new();
+                    let mut end = all.len();
+                    while end > 0 {
+                        let g = trailing_group(response, &all[..end], trusted);
+                        answers.push(if g > 1 {
+                            joined(&all[end - g..end])
+                        } else {
+                            all[end - 1].clone()
+                        });
+                        end -= g;
+                    }
+                    let last = answers.remove(0);
                     let mut alternatives: Vec<String> = Vec::new();
-                    for b in &all[..all.len() - group] {
+                    for b in answers.iter().rev() {
                         if squash(&b.text) != squash(&last.text)
                             && !alternatives.iter().any(|a| squash(a) == squash(&b.text))
                         {
@@ -201,9 +241,17 @@ pub fn extract(response: &str, opts: &ExtractOptions) -> Extraction {
                 None
             }
             Source::AnswerTag => answer_tag(response),
-            Source::Phrase => phrase(response, tail_start),
+            Source::Phrase => phrase(response, phrase_tail(response, opts)),
             Source::Bold => bold(response, tail_start),
-            Source::Math => math_span(response, tail_start),
+            Source::Math if trusted => math_spans_listed(response, tail_start),
+            Source::Math => math_span(response, tail_start).map(|m| {
+                // The later of the last math span and a number after it in prose:
+                // "… $d = \frac{90}{n}$ … so there are 12 sequences."
+                match last_number(response, tail_start) {
+                    Some(n) if opts.number_fallback && n.span.start > m.span.end => n,
+                    _ => m,
+                }
+            }),
             Source::Bare => bare(response),
             Source::LastNumber if opts.number_fallback => last_number(response, tail_start),
             Source::LastNumber => None,
@@ -224,7 +272,7 @@ pub fn extract(response: &str, opts: &ExtractOptions) -> Extraction {
 
 /// How many boxes at the end of `all` sit together (separated only by spaces, commas,
 /// semicolons, `and`, `$` or spacing commands): 1 when the last box stands alone.
-fn trailing_group(s: &str, all: &[Extracted]) -> usize {
+fn trailing_group(s: &str, all: &[Extracted], trusted: bool) -> usize {
     let mut n = 1;
     while n < all.len() {
         let prev = &all[all.len() - n - 1];
@@ -234,7 +282,7 @@ fn trailing_group(s: &str, all: &[Extracted]) -> usize {
         let Some(to) = s[..next.span.start].rfind('\\') else {
             break;
         };
-        if from > to || !is_separator(&s[from..to]) {
+        if from > to || !is_separator(&s[from..to], trusted) {
             break;
         }
         n += 1;
@@ -242,29 +290,124 @@ fn trailing_group(s: &str, all: &[Extracted]) -> usize {
     n
 }
 
-fn is_separator(between: &str) -> bool {
+/// Whether the text between two boxes (or math spans) only joins them: spacing,
+/// punctuation, `and`, short labels (`y_2 =`, `for part (a)`), but no number and no word
+/// of hesitation or revision (`or`, `maybe`, `wait`, `actually`). References may also join
+/// with `or`.
+fn is_separator(between: &str, trusted: bool) -> bool {
+    if between.len() > 80 {
+        return false;
+    }
     let mut t = between.to_string();
-    for sep in [
-        "\\text{ and }",
-        "\\text{and}",
-        "\\text{ and}",
-        "\\text{and }",
-        "\\quad",
-        "\\qquad",
-        "\\,",
-        "\\;",
-        "\\ ",
-        "\\(",
-        "\\)",
-        "and",
+    for cmd in [
+        "\\text", "\\mbox", "\\qquad", "\\quad", "\\,", "\\;", "\\ ", "\\(", "\\)", "\\[", "\\]",
     ] {
-        if t.contains(sep) {
-            t = t.replace(sep, " ");
+        if t.contains(cmd) {
+            t = t.replace(cmd, " ");
         }
     }
-    t.len() <= 40
-        && t.chars()
-            .all(|c| c.is_whitespace() || matches!(c, ',' | ';' | '$'))
+    // Subscripts of labels (`y_2`, `x_{1}`).
+    let mut out = String::with_capacity(t.len());
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '_' {
+            if chars.peek() == Some(&'{') {
+                for d in chars.by_ref() {
+                    if d == '}' {
+                        break;
+                    }
+                }
+            } else {
+                chars.next();
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    if !out
+        .chars()
+        .all(|c| c.is_alphabetic() || c.is_whitespace() || ",;:.$(){}=".contains(c))
+    {
+        return false;
+    }
+    const HEDGES: &[&str] = &[
+        "or",
+        "maybe",
+        "perhaps",
+        "possibly",
+        "either",
+        "alternatively",
+        "wait",
+        "actually",
+        "instead",
+        "correction",
+        "rather",
+        "not",
+        "no",
+        "but",
+        "hmm",
+        "however",
+        "otherwise",
+        "else",
+    ];
+    out.split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            let w = w.to_ascii_lowercase();
+            !HEDGES.contains(&w.as_str()) || trusted && w == "or"
+        })
+}
+
+/// How far back anchored phrases are searched: they are strong evidence, so further than
+/// the other weak sources.
+fn phrase_tail(s: &str, opts: &ExtractOptions) -> usize {
+    tail_start(s, opts.tail_chars.saturating_mul(4))
+}
+
+/// Math spans listed together at the end of a trusted reference (`$1$ and $2$ and $3$`,
+/// `$21,16$ or $11$`): one answer, the list. Otherwise the last span.
+fn math_spans_listed(s: &str, tail: usize) -> Option<Extracted> {
+    let last = math_span(s, tail)?;
+    let mut spans = vec![last];
+    while spans.len() < MAX_BOXED {
+        let first = &spans[spans.len() - 1];
+        // The opening delimiter of this span, and the text before it.
+        let before = &s[..first.span.start];
+        let open_len =
+            if before.ends_with("$$") || before.ends_with("\\(") || before.ends_with("\\[") {
+                2
+            } else if before.ends_with('$') {
+                1
+            } else {
+                break;
+            };
+        let open = before.len() - open_len;
+        if open <= tail {
+            break;
+        }
+        let Some(prev) = math_span(&s[..open], tail) else {
+            break;
+        };
+        // Just after the previous span's closing delimiter.
+        let after = &s[prev.span.end..open];
+        let close_len =
+            if after.starts_with("$$") || after.starts_with("\\)") || after.starts_with("\\]") {
+                2
+            } else if after.starts_with('$') {
+                1
+            } else {
+                break;
+            };
+        if !is_separator(&after[close_len..], true) {
+            break;
+        }
+        spans.push(prev);
+    }
+    if spans.len() == 1 {
+        return spans.pop();
+    }
+    spans.reverse();
+    Some(joined(&spans))
 }
 
 /// One answer from boxes listed together: their contents as a list (or the one content
@@ -560,9 +703,16 @@ const PHRASES: &[&str] = &[
     "####",
 ];
 
+/// Phrases that name the final answer (they override earlier boxes).
+const FINAL_PHRASES: &[&str] = &["final answer is", "final answer:", "**final answer**"];
+
 fn phrase(s: &str, tail: usize) -> Option<Extracted> {
+    phrase_among(s, tail, PHRASES)
+}
+
+fn phrase_among(s: &str, tail: usize, phrases: &[&str]) -> Option<Extracted> {
     let lower = s[tail..].to_ascii_lowercase();
-    let (at, len) = PHRASES
+    let (at, len) = phrases
         .iter()
         .filter_map(|p| lower.rfind(p).map(|i| (i, p.len())))
         .max_by_key(|&(i, len)| (i + len, len))?;
@@ -577,12 +727,23 @@ fn phrase(s: &str, tail: usize) -> Option<Extracted> {
         let next_end = after.find('\n').unwrap_or(after.len());
         line = &after[..next_end];
     }
-    let mut text = line;
-    if let Some(m) = math_span(line, 0) {
-        text = &line[m.span.clone()];
-    } else if let Some(end) = sentence_end(line) {
-        text = &line[..end];
-    }
+    // The first sentence after the phrase (a `.` inside a math span does not end it).
+    let sentence = match sentence_end(line) {
+        Some(end) if line[..end].matches('$').count() % 2 == 0 => &line[..end],
+        _ => line,
+    };
+    // An answer by itself (`7`, `$42$`, `(1, 2)`), else the later of its last math span and
+    // its last number ("The largest $n$ is 34", "Jane started 3 hours ago").
+    let text = if is_bare_answer(sentence.trim().trim_end_matches('.')) {
+        sentence
+    } else {
+        match (math_span(sentence, 0), last_number(sentence, 0)) {
+            (Some(m), Some(n)) if n.span.start > m.span.end => &sentence[n.span],
+            (Some(m), _) => &sentence[m.span],
+            (None, Some(n)) => &sentence[n.span],
+            (None, None) => sentence,
+        }
+    };
     let rel = text.as_ptr() as usize - s.as_ptr() as usize;
     Some(Extracted {
         text: clean(text),
@@ -620,6 +781,10 @@ fn math_span(s: &str, tail: usize) -> Option<Extracted> {
         if let Some(c) = t.rfind(close) {
             if let Some(o) = t[..c].rfind(open) {
                 let r = o + open.len()..c;
+                // Inline math does not run over lines; display math may.
+                if open == "\\(" && t[r.clone()].contains('\n') {
+                    continue;
+                }
                 if best.as_ref().is_none_or(|b| r.end > b.end) {
                     best = Some(r);
                 }
@@ -633,7 +798,9 @@ fn math_span(s: &str, tail: usize) -> Option<Extracted> {
         .filter(|&i| i == 0 || t.as_bytes()[i - 1] != b'\\')
         .collect();
     if dollars.len() >= 2 {
-        let mut pairs = dollars.chunks_exact(2).filter(|p| p[1] > p[0] + 1);
+        let mut pairs = dollars
+            .chunks_exact(2)
+            .filter(|p| p[1] > p[0] + 1 && !t[p[0]..p[1]].contains('\n'));
         if let Some(p) = pairs.next_back() {
             let r = p[0] + 1..p[1];
             if best.as_ref().is_none_or(|b| r.end > b.end) {
@@ -655,22 +822,32 @@ fn last_number(s: &str, tail: usize) -> Option<Extracted> {
     let t = &s[tail..];
     let b = t.as_bytes();
     let mut end = b.len();
-    while end > 0 && !b[end - 1].is_ascii_digit() {
-        end -= 1;
-    }
-    if end == 0 {
-        return None;
-    }
-    let mut start = end;
-    while start > 0 {
-        let c = b[start - 1];
-        let inner_sep =
-            (c == b'.' || c == b',' || c == b'/') && start >= 2 && b[start - 2].is_ascii_digit();
-        if c.is_ascii_digit() || inner_sep {
-            start -= 1;
-        } else {
-            break;
+    let mut start;
+    loop {
+        while end > 0 && !b[end - 1].is_ascii_digit() {
+            end -= 1;
         }
+        if end == 0 {
+            return None;
+        }
+        start = end;
+        while start > 0 {
+            let c = b[start - 1];
+            let inner_sep = (c == b'.' || c == b',' || c == b'/')
+                && start >= 2
+                && b[start - 2].is_ascii_digit();
+            if c.is_ascii_digit() || inner_sep {
+                start -= 1;
+            } else {
+                break;
+            }
+        }
+        // Digits inside a word (`AZYUK2A`, `H2O`, `x2`) are not a number of the prose.
+        if start > 0 && b[start - 1].is_ascii_alphabetic() {
+            end = start;
+            continue;
+        }
+        break;
     }
     // `.4` is 0.4, not 4.
     if start > 0 && b[start - 1] == b'.' && (start < 2 || !b[start - 2].is_ascii_digit()) {
@@ -678,6 +855,14 @@ fn last_number(s: &str, tail: usize) -> Option<Extracted> {
     }
     if start > 0 && b[start - 1] == b'-' {
         start -= 1;
+    }
+    // A percent sign right after the number belongs to it (`100%`, `25 \\%`).
+    let rest = &t[end..];
+    let pct = rest.trim_start_matches(' ');
+    if pct.starts_with('%') {
+        end += rest.len() - pct.len() + 1;
+    } else if pct.starts_with("\\%") {
+        end += rest.len() - pct.len() + 2;
     }
     Some(Extracted {
         text: t[start..end].to_string(),

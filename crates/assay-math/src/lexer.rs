@@ -542,6 +542,7 @@ impl Lexer<'_> {
             }
             (',', _, _) => 1,
             ('{', Some(','), Some('}')) => 3,
+            ('{', Some(','), Some(' ')) if self.peek(3) == Some('}') => 4,
             ('\\', Some(',' | ' '), _) => 2,
             ('~' | ' ', _, _) => 1,
             _ => return None,
@@ -567,7 +568,17 @@ impl Lexer<'_> {
             self.out.push(Tok::Ident(word));
             return;
         }
-        if MATH_WORDS.contains(&lower.as_str()) {
+        let after_value = matches!(self.out.last(), Some(Tok::Num(_) | Tok::Unit));
+        if lower == "pct" && after_value {
+            self.push(Punct::Percent);
+        } else if after_value
+            && count >= 2
+            && (UNIT_SYMBOLS.contains(&word.as_str()) || UNIT_WORDS.contains(&lower.as_str()))
+            && lower != "in"
+        {
+            // `35 cm`, `12 km`: a unit after a value.
+            self.out.push(Tok::Unit);
+        } else if MATH_WORDS.contains(&lower.as_str()) {
             self.out.push(Tok::Word(lower));
         } else if count >= 4 {
             self.word(word, &lower);
@@ -592,6 +603,11 @@ impl Lexer<'_> {
 
     fn command(&mut self) -> Result<(), LexError> {
         self.pos += 1; // backslash
+                       // `\\frac` (a doubly escaped command, as in JSON dumps) is `\frac`; `\\ ` and `\\`
+                       // before anything else stay a row separator.
+        if self.peek(0) == Some('\\') && self.peek(1).is_some_and(|c| c.is_ascii_alphabetic()) {
+            self.pos += 1;
+        }
         let Some(c) = self.peek(0) else {
             return Ok(());
         };
@@ -602,7 +618,7 @@ impl Lexer<'_> {
                 '}' => self.push(Punct::RSet),
                 '\\' => self.push(Punct::RowSep),
                 '%' => self.push(Punct::Percent),
-                '$' | '!' | ',' | ';' | ':' | ' ' | '>' | '.' => {}
+                '$' | '!' | ',' | ';' | ':' | ' ' | '>' | '.' | '"' | '\'' => {}
                 '|' => self.push(Punct::Bar),
                 other => return Err(LexError::Unexpected(format!("\\{other}"))),
             }
@@ -751,6 +767,7 @@ fn glued_prefix(name: &str) -> Option<&str> {
     const GLUABLE: &[&str] = &[
         "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sin", "cos", "tan", "cot", "sec",
         "csc", "ln", "log", "exp", "sqrt", "pi", "infty", "cdot", "times", "pm", "frac", "dfrac",
+        "quad", "qquad",
     ];
     GLUABLE
         .iter()

@@ -62,9 +62,11 @@ pub mod parser;
 pub mod verify;
 
 pub use budget::{Budget, Exhausted};
-pub use equiv::{equivalent, Decision, Settings};
+pub use equiv::{equivalent, Decision, PercentPolicy, Settings};
 pub use expr::Expr;
-pub use extract::{extract, ExtractOptions, Extracted, Extraction, Source};
+pub use extract::{extract, extract_reference, ExtractOptions, Extracted, Extraction, Source};
 pub use grader::{register, MathGrader, MathKind, MathOptions};
 pub use parser::{parse, ParseError};
-pub use verify::{check_answer, parse_answer, verify, ConflictPolicy, Options, Status, Verdict};
+pub use verify::{
+    check_answer, parse_answer, verify, ConflictPolicy, NumericPrecision, Options, Status, Verdict,
+};

@@ -23,6 +23,112 @@ pub const MAX_DIGITS: usize = 2_000;
 /// Largest decimal exponent accepted in scientific notation (`1e400` is refused).
 const MAX_SCI_EXPONENT: u32 = 2_000;
 
+/// Commands for operations this engine does not evaluate: an answer using them is refused
+/// rather than misread (any other unknown command is read as the name of a quantity).
+const OPERATOR_COMMANDS: &[&str] = &[
+    "sum",
+    "prod",
+    "int",
+    "iint",
+    "iiint",
+    "oint",
+    "lim",
+    "limsup",
+    "liminf",
+    "sup",
+    "inf",
+    "max",
+    "min",
+    "arg",
+    "det",
+    "gcd",
+    "lcm",
+    "to",
+    "rightarrow",
+    "Rightarrow",
+    "leftarrow",
+    "Leftarrow",
+    "leftrightarrow",
+    "Leftrightarrow",
+    "implies",
+    "iff",
+    "mapsto",
+    "cap",
+    "setminus",
+    "subset",
+    "subseteq",
+    "supset",
+    "supseteq",
+    "emptyset",
+    "varnothing",
+    "forall",
+    "exists",
+    "neg",
+    "lnot",
+    "land",
+    "lor",
+    "wedge",
+    "vee",
+    "partial",
+    "nabla",
+    "mod",
+    "pmod",
+    "bmod",
+    "equiv",
+    "sim",
+    "propto",
+    "perp",
+    "parallel",
+    "angle",
+    "triangle",
+    "cong",
+    "notin",
+    "ni",
+    "oplus",
+    "otimes",
+    "star",
+    "bullet",
+    "cdots",
+    "vdots",
+    "ddots",
+    "end",
+    "overrightarrow",
+    "widehat",
+    "tilde",
+    "bar",
+    "dot",
+    "ddot",
+    "not",
+    "dagger",
+    "square",
+    "Box",
+    "backslash",
+    "stackrel",
+    "overset",
+    "underset",
+    "substack",
+    "sqcup",
+    "bigcup",
+    "bigcap",
+    "uplus",
+    "lceil",
+    "rceil",
+    "lfloor",
+    "rfloor",
+    "langle",
+    "rangle",
+    "binom",
+    "deg",
+    "Re",
+    "Im",
+    "arcsec",
+    "arccsc",
+    "arccot",
+    "operatorname",
+    "mathscr",
+    "mathfrak",
+];
+
 /// Environment names of matrices and arrays.
 const MATRIX_ENVS: &[&str] = &[
     "matrix",
@@ -120,7 +226,22 @@ pub fn parse_with(input: &str, opts: ParseOptions, budget: &mut Budget) -> Res<E
         return syntax("empty answer");
     }
     let mut seen_number = false;
-    for t in toks.iter_mut() {
+    // Inside a subscript (`S_{MBCN}`) a word is a name, not prose.
+    let mut subscript = 0usize;
+    for i in 0..toks.len() {
+        if subscript > 0 {
+            match toks[i] {
+                Tok::P(Punct::LBrace) => subscript += 1,
+                Tok::P(Punct::RBrace) => subscript -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        if toks[i] == Tok::P(Punct::LBrace) && i > 0 && toks[i - 1] == Tok::P(Punct::Under) {
+            subscript = 1;
+            continue;
+        }
+        let t = &mut toks[i];
         match t {
             Tok::Num(_) => seen_number = true,
             Tok::Word(w) if is_plain_word(w) => {
@@ -822,9 +943,12 @@ impl Parser<'_> {
             "begin" => self.matrix(),
             other => match Func::from_name(other) {
                 Some(f) => self.function(f),
-                None => syntax(format!(
+                // An operator this engine does not evaluate (sums, integrals, limits, logic).
+                None if OPERATOR_COMMANDS.contains(&other) => syntax(format!(
                     "the command `\\{other}` is not supported in answers"
                 )),
+                // Any other command names a quantity (`\\ell`, `\\hbar`): a variable.
+                None => Ok(Expr::Var(other.to_string())),
             },
         }
     }

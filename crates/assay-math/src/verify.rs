@@ -5,7 +5,7 @@ use crate::budget::{Budget, Exhausted};
 use crate::equiv::{equivalent, PercentPolicy, Settings};
 use crate::exact::{eval_exact, EvalError};
 use crate::expr::Expr;
-use crate::extract::{clean, extract, ExtractOptions, Extracted};
+use crate::extract::{clean, extract, extract_reference, ExtractOptions, Extracted};
 use crate::numeric::eval_numeric;
 use crate::parser::{normalize_text, parse_with, ParseError, ParseOptions};
 use num_bigint::BigInt;
@@ -22,8 +22,8 @@ pub enum NumericPrecision {
     /// When the reference is a decimal numeral (`6630`, `4.4 \times 10^{7}`, `0.0123`), the
     /// answer's value rounded to the reference's significant figures must equal it
     /// (`6634` and `6.63e3` match `6630`; `4.43 \times 10^7` matches `4.4 \times 10^{7}`).
-    /// Trailing zeros of an integer are not significant (`6630` has 3). Other references
-    /// are compared exactly.
+    /// Trailing zeros of an integer are not significant (`6630` has 3); an integer without
+    /// trailing zeros (`34`) is exact, and so are references that are not decimal numerals.
     Reference,
 }
 
@@ -230,7 +230,7 @@ fn identity_key(s: &str) -> String {
 /// Extracts the final answer of `response` and compares it with `reference`.
 pub fn verify(reference: &str, response: &str, opts: &Options, budget: &mut Budget) -> Verdict {
     let reference_text = if opts.extract_reference {
-        match extract(reference, &opts.extract).answer {
+        match extract_reference(reference, &opts.extract).answer {
             Some(e) => e.text,
             None => {
                 return Verdict::new(Status::ReferenceError, "no answer found in the reference")
@@ -447,6 +447,10 @@ fn decimal_reference(text: &str) -> Option<(BigRational, u32)> {
         return None;
     }
     let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    // An integer without trailing zeros (`2`, `34`) is exact, not a rounded value.
+    if rest.is_empty() && !mant.contains('.') && !int.ends_with('0') {
+        return None;
+    }
     let digits = format!("{int}{frac}");
     if digits.is_empty() || digits.len() > 100 {
         return None;
