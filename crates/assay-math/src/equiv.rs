@@ -1055,48 +1055,33 @@ fn scalar_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
             Point::Skip(e) => no(e.to_string()),
         };
     }
-    let mut agreed = 0;
-    let mut rule = String::new();
-    let mut skipped = None;
-    let mut skipped_points = 0;
-    let mut not_real = 0;
-    // Both sides are compared where both are real, unless an answer is complex by intent.
-    let mentions_i = mentions_i(r) || mentions_i(a);
-    for j in 0..s.points.max(1) {
-        let point = assignment(&vars, j);
-        match compare_at(r, a, &point, s, budget)? {
-            Point::Same(r) => {
-                agreed += 1;
-                rule = r;
-            }
-            Point::Differ(_, false) if !mentions_i => not_real += 1,
-            Point::Differ(r, _) => {
-                let at: Vec<String> = point.iter().map(|(n, v)| format!("{n} = {v}")).collect();
-                return no(format!("symbolic: differ at {} ({r})", at.join(", ")));
-            }
-            Point::Skip(e) => {
-                skipped_points += 1;
-                skipped = Some(e);
-            }
-        }
-    }
     let needed = s.points.clamp(1, 3);
+    // Expressions are compared where both are real (even roots of negatives undefined),
+    // unless an answer is complex by intent; if too few such points exist, over ℂ.
+    let mentions_i = mentions_i(r) || mentions_i(a);
+    let mut run = sample(r, a, &vars, s, budget, !mentions_i)?;
+    if !mentions_i && run.differ.is_none() && run.agreed < needed {
+        run = sample(r, a, &vars, s, budget, false)?;
+    }
+    if let Some(d) = run.differ {
+        return no(d);
+    }
+    let Sampled {
+        agreed,
+        rule,
+        skipped_points,
+        skipped,
+        ..
+    } = run;
     if agreed >= needed {
-        if not_real + skipped_points > 0 {
+        if skipped_points > 0 {
             return yes(format!(
-                "symbolic: equal at {agreed} random points ({rule}); restricted domain: {} \
-                 point(s) skipped where a side is undefined or not real",
-                not_real + skipped_points
+                "symbolic: equal at {agreed} random points ({rule}); restricted domain: \
+                 {skipped_points} point(s) skipped where a side is undefined or not real"
             ));
         }
         return yes(format!(
             "symbolic: equal at {agreed} random points ({rule})"
-        ));
-    }
-    if not_real > 0 {
-        return no(format!(
-            "symbolic: only {agreed} points where both sides are real agree; they differ where \
-             a side is not real"
         ));
     }
     match skipped {
@@ -1108,6 +1093,54 @@ fn scalar_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
             other.map(|e| format!(" ({e})")).unwrap_or_default()
         )),
     }
+}
+
+/// What the sample points said.
+struct Sampled {
+    agreed: usize,
+    rule: String,
+    differ: Option<String>,
+    skipped_points: usize,
+    skipped: Option<EvalError>,
+}
+
+fn sample(
+    r: &Expr,
+    a: &Expr,
+    vars: &[String],
+    s: &Settings,
+    budget: &mut Budget,
+    real: bool,
+) -> Result<Sampled, Exhausted> {
+    let _guard = real.then(crate::exact::real_only);
+    let mut out = Sampled {
+        agreed: 0,
+        rule: String::new(),
+        differ: None,
+        skipped_points: 0,
+        skipped: None,
+    };
+    for j in 0..s.points.max(1) {
+        let point = assignment(vars, j);
+        match compare_at(r, a, &point, s, budget)? {
+            Point::Same(rule) => {
+                out.agreed += 1;
+                out.rule = rule;
+            }
+            // Over the reals a complex value cannot come out; skip the point if it does.
+            Point::Differ(_, false) if real => out.skipped_points += 1,
+            Point::Differ(rule, _) => {
+                let at: Vec<String> = point.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+                out.differ = Some(format!("symbolic: differ at {} ({rule})", at.join(", ")));
+                return Ok(out);
+            }
+            Point::Skip(e) => {
+                out.skipped_points += 1;
+                out.skipped = Some(e);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The comparison of two scalars at one point.

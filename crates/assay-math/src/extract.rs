@@ -295,7 +295,12 @@ fn trailing_group(s: &str, all: &[Extracted], trusted: bool) -> usize {
 /// of hesitation or revision (`or`, `maybe`, `wait`, `actually`). References may also join
 /// with `or`.
 fn is_separator(between: &str, trusted: bool) -> bool {
-    if between.len() > 80 {
+    // Short, and within one sentence and one paragraph.
+    if between.len() > 80
+        || between.contains("\n\n")
+        || between.contains(". ")
+        || between.contains(".\n")
+    {
         return false;
     }
     let mut t = between.to_string();
@@ -349,6 +354,11 @@ fn is_separator(between: &str, trusted: bool) -> bool {
         "however",
         "otherwise",
         "else",
+        "wrong",
+        "incorrect",
+        "mistake",
+        "oops",
+        "sorry",
     ];
     out.split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
@@ -460,6 +470,8 @@ fn looks_like_expression(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
     let mut content = false;
+    // Letter runs: (start, end, wordy) where wordy runs are prose-like words.
+    let mut runs: Vec<(usize, usize, bool)> = Vec::new();
     while i < b.len() {
         let c = b[i];
         if c == b'\\' {
@@ -470,8 +482,8 @@ fn looks_like_expression(s: &str) -> bool {
             }
             let name = &s[start..j];
             content |= !name.is_empty();
-            if TEXT_WRAPPERS.contains(&name) {
-                // Skip the text group: its words are units or names, not prose.
+            if TEXT_WRAPPERS.contains(&name) || name == "begin" || name == "end" {
+                // Skip the braced argument: its words are units, names or environments.
                 let mut k = j;
                 while k < b.len() && b[k] == b' ' {
                     k += 1;
@@ -491,10 +503,14 @@ fn looks_like_expression(s: &str) -> bool {
             while i < b.len() && b[i].is_ascii_alphabetic() {
                 i += 1;
             }
-            let word = s[start..i].to_ascii_lowercase();
-            if word.len() >= 2 && !EXPRESSION_WORDS.contains(&word.as_str()) {
-                return false;
-            }
+            let word = &s[start..i];
+            let lower = word.to_ascii_lowercase();
+            let after_number = s[..start]
+                .trim_end()
+                .ends_with(|c: char| c.is_ascii_digit());
+            let unit = after_number && crate::lexer::is_unit_word(word);
+            let wordy = word.len() >= 2 && !EXPRESSION_WORDS.contains(&lower.as_str()) && !unit;
+            runs.push((start, i, wordy));
             content = true;
             continue;
         }
@@ -510,6 +526,26 @@ fn looks_like_expression(s: &str) -> bool {
         }
         content |= c.is_ascii_digit();
         i += 1;
+    }
+    // A word of prose sits next to another word or number with only spaces between
+    // (`so x = 5`, `We get 18`); `xy + 1`, `Ke^{2x}` and `\frac{NO}{BO}` are expressions.
+    for &(start, end, wordy) in &runs {
+        if !wordy {
+            continue;
+        }
+        let before = &s[..start];
+        let after = &s[end..];
+        let spaced_before = before.ends_with(' ')
+            && before
+                .trim_end()
+                .ends_with(|c: char| c.is_ascii_alphanumeric());
+        let spaced_after = after.starts_with(' ')
+            && after
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_alphanumeric());
+        if spaced_before || spaced_after {
+            return false;
+        }
     }
     content
 }
@@ -547,10 +583,12 @@ fn is_bare_answer(s: &str) -> bool {
     if !looks_like_expression(s) {
         return false;
     }
+    // An expression this engine cannot read (`\\sum_{k=1}^{n} k`) is still the answer: it
+    // may be identical to the reference, and its last number is not the answer.
     let mut budget = crate::budget::Budget::steps(20_000);
-    matches!(
+    !matches!(
         crate::parser::parse(&clean(s), &mut budget),
-        Ok(e) if !matches!(e, crate::expr::Expr::Text(_))
+        Ok(crate::expr::Expr::Text(_))
     )
 }
 

@@ -543,6 +543,12 @@ impl Lexer<'_> {
             (',', _, _) => 1,
             ('{', Some(','), Some('}')) => 3,
             ('{', Some(','), Some(' ')) if self.peek(3) == Some('}') => 4,
+            (' ', Some('{'), Some(',')) if self.peek(3) == Some('}') => 4,
+            (' ', Some('{'), Some(','))
+                if self.peek(3) == Some(' ') && self.peek(4) == Some('}') =>
+            {
+                5
+            }
             ('\\', Some(',' | ' '), _) => 2,
             ('~' | ' ', _, _) => 1,
             _ => return None,
@@ -777,6 +783,14 @@ fn glued_prefix(name: &str) -> Option<&str> {
         .copied()
 }
 
+/// Whether `word` is a unit (`cm`, `percent`, `m`) when written after a number.
+pub(crate) fn is_unit_word(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    UNIT_SYMBOLS.contains(&word)
+        || UNIT_WORDS.contains(&lower.as_str())
+        || matches!(lower.as_str(), "pct" | "percentage")
+}
+
 /// Unit symbols accepted inside `\text{}`/`\mathrm{}` after a value (`12\,\mathrm{m/s}`),
 /// besides the unit words.
 const UNIT_SYMBOLS: &[&str] = &[
@@ -789,10 +803,13 @@ impl Lexer<'_> {
     /// At the argument of a text command: whether it is a unit (`\mathrm{m/s}`,
     /// `\text{ ft/sec}`, `\text{cm}`) written after a value, to be dropped as a unit.
     fn unit_group_follows(&self) -> bool {
+        let n = self.out.len();
         let value_before = matches!(
             self.out.last(),
             Some(Tok::Num(_) | Tok::Unit | Tok::P(Punct::RParen | Punct::RBrace | Punct::Percent))
-        );
+        ) || n >= 2
+            && matches!(self.out[n - 1], Tok::P(Punct::Slash | Punct::Star))
+            && self.out[n - 2] == Tok::Unit;
         if !value_before {
             return false;
         }
