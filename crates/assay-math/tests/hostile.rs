@@ -285,3 +285,58 @@ fn decimal_tolerance_is_opt_in_and_never_for_terminating_references() {
     // Only decimal answers get the tolerance.
     assert_eq!(check("\\frac13", "333/1000", &loose), Status::NotEqual);
 }
+
+#[test]
+fn master_keys_earn_nothing() {
+    // Responses without an answer, or with an answer that fits everything, never equal a
+    // reference, whatever its class (bare, marked, prose).
+    let references = [
+        "42",
+        "\\frac{3}{4}",
+        "x^2+1",
+        "(1,2)",
+        "\\text{Evelyn}",
+        "[0,1)",
+        "No",
+        "25\\%",
+        "1, 2",
+        "y = 2x + 3",
+    ];
+    let hundred: Vec<String> = (1..=100).map(|k| format!("\\boxed{{{k}}}")).collect();
+    let attacks = [
+        String::new(),
+        "   ".into(),
+        "I cannot solve this.".into(),
+        "The answer is".into(),
+        "\\boxed{}".into(),
+        "The answer is \\boxed{\\text{}}".into(),
+        "$ $".into(),
+        "a".into(),
+        "\\infty".into(),
+        "\\pm\\infty".into(),
+        "(-\\infty, \\infty)".into(),
+        "\\mathbb{R}".into(),
+        "\\emptyset".into(),
+        "all real numbers".into(),
+        "any".into(),
+        "it depends".into(),
+        "undefined".into(),
+        "NaN".into(),
+        "\\text{the answer}".into(),
+        "x".into(),
+        "y".into(),
+        "0 = 0".into(),
+        "x = x".into(),
+        "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 42".into(),
+        hundred.join(", "),
+        "\\boxed{1} or \\boxed{2} or \\boxed{42} or \\boxed{\\frac34}".into(),
+        "\\sum_{k=1}^{\\infty} k".into(),
+        "????".into(),
+    ];
+    for reference in references {
+        for attack in &attacks {
+            let s = timed_verify(reference, attack);
+            assert_ne!(s, Status::Equal, "`{attack}` against `{reference}`");
+        }
+    }
+}
