@@ -99,6 +99,14 @@ pub fn equivalent(reference: &Expr, answer: &Expr, s: &Settings, budget: &mut Bu
 /// Names of arbitrary constants (`C`, `c`, `K`, `C_1`, `c_2`) in an expression that also
 /// has other variables (an antiderivative `x^2/2 + C`, an ODE solution), sorted.
 fn arbitrary_constants(e: &Expr) -> Vec<String> {
+    // Cheap check first (no allocation): most answers have no such name.
+    let mut any = false;
+    e.walk(&mut |x| {
+        any |= matches!(x, Expr::Var(v) if v.starts_with(['C', 'c', 'K']));
+    });
+    if !any {
+        return Vec::new();
+    }
     let mut vars = Vec::new();
     e.collect_vars(&mut vars);
     let is_constant_name = |v: &str| {
@@ -118,8 +126,11 @@ fn arbitrary_constants(e: &Expr) -> Vec<String> {
 /// when both have the same number of them under different names.
 fn rename_constants(r: &Expr, a: &mut Expr) -> Option<String> {
     let rc = arbitrary_constants(r);
+    if rc.is_empty() {
+        return None;
+    }
     let ac = arbitrary_constants(a);
-    if rc.is_empty() || rc.len() != ac.len() || rc == ac {
+    if rc.len() != ac.len() || rc == ac {
         return None;
     }
     let map: Vec<(String, String)> = ac.iter().cloned().zip(rc.iter().cloned()).collect();

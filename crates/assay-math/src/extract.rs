@@ -192,7 +192,11 @@ fn extract_impl(response: &str, opts: &ExtractOptions, trusted: bool) -> Extract
                     // "The final answer is …" after every box: intermediate results were
                     // boxed, the final statement is the answer (a plain "Answer:" is not
                     // enough to override a box).
-                    if !trusted && opts.priority.contains(&Source::Phrase) {
+                    if !trusted
+                        && response.len() > last.span.end + 16
+                        && response[last.span.end..].contains("nswer")
+                        && opts.priority.contains(&Source::Phrase)
+                    {
                         let end = last.span.end;
                         if let Some(p) =
                             phrase_among(response, phrase_tail(response, opts), FINAL_PHRASES)
@@ -209,6 +213,12 @@ fn extract_impl(response: &str, opts: &ExtractOptions, trusted: bool) -> Extract
                     }
                     // Boxes listed together form one answer; so do earlier lists, which
                     // are the alternatives the conflict policy looks at.
+                    if all.len() == 1 {
+                        return Extraction {
+                            answer: Some(last),
+                            alternatives: Vec::new(),
+                        };
+                    }
                     let mut answers: Vec<Extracted> = Vec::new();
                     let mut end = all.len();
                     while end > 0 {

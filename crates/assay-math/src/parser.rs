@@ -207,7 +207,13 @@ pub fn parse(input: &str, budget: &mut Budget) -> Res<Expr> {
 
 /// Whether the whole answer is a short common word (`No`, `\text{odd}`, `Yes.`).
 fn short_word_answer(input: &str) -> bool {
-    if input.len() > 40 {
+    // Cheap rejections first: this runs on every answer.
+    if input.len() > 40
+        || input.bytes().filter(u8::is_ascii_alphabetic).count() < 2
+        || input
+            .bytes()
+            .any(|b| b.is_ascii_digit() || b"+-*/^=_".contains(&b))
+    {
         return false;
     }
     SHORT_WORDS.contains(&normalize_text(input).as_str())

@@ -177,16 +177,20 @@ pub fn parse_answer(s: &str, budget: &mut Budget) -> Result<Expr, ParseError> {
 }
 
 fn parse_opts(s: &str, opts: &Options, budget: &mut Budget) -> Result<Expr, ParseError> {
+    parse_cleaned(&clean(s), opts, budget)
+}
+
+fn parse_cleaned(cleaned: &str, opts: &Options, budget: &mut Budget) -> Result<Expr, ParseError> {
     let p = ParseOptions {
         decimal_comma: opts.decimal_comma,
     };
-    parse_with(&clean(s), p, budget)
+    parse_with(cleaned, p, budget)
 }
 
 /// The text of an answer with presentation removed (spaces, `\left`, `\!`, `$`, `\dfrac`):
 /// two answers with the same key are the same answer, whatever they contain.
-fn identity_key(s: &str) -> String {
-    let mut t = clean(s);
+fn identity_key(cleaned: &str) -> String {
+    let mut t = cleaned.to_string();
     for (from, to) in [
         ("\\left", ""),
         ("\\right", ""),
@@ -316,13 +320,41 @@ fn exhausted(e: Exhausted) -> Verdict {
 
 /// Compares an answer (already extracted) with a reference.
 pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut Budget) -> Verdict {
-    let key = identity_key(reference);
-    if !key.is_empty() && key == identity_key(answer) {
+    let (reference_clean, answer_clean) = (clean(reference), clean(answer));
+    let identical = || {
         let mut v = Verdict::new(Status::Equal, "identical answers (after removing spacing)");
         v.answer = Some(answer.to_string());
-        return v;
+        v
+    };
+    if reference_clean == answer_clean && !reference_clean.is_empty() {
+        return identical();
     }
-    let reference_expr = match parse_opts(reference, opts, budget) {
+    let v = compare_cleaned(answer, &reference_clean, &answer_clean, opts, budget);
+    // Identical text is the same answer, whatever the parser makes of it (checked only when
+    // the comparison did not already say equal, to keep the common path fast).
+    let digits = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<Vec<_>>();
+    if matches!(
+        v.status,
+        Status::NotEqual | Status::Unparsable | Status::ReferenceError
+    ) && digits(&reference_clean) == digits(&answer_clean)
+    {
+        let key = identity_key(&reference_clean);
+        if !key.is_empty() && key == identity_key(&answer_clean) {
+            return identical();
+        }
+    }
+    v
+}
+
+fn compare_cleaned(
+    answer: &str,
+    reference_clean: &str,
+    answer_clean: &str,
+    opts: &Options,
+    budget: &mut Budget,
+) -> Verdict {
+    let reference = reference_clean;
+    let reference_expr = match parse_cleaned(reference_clean, opts, budget) {
         Ok(e) => e,
         Err(ParseError::Exhausted(x @ (Exhausted::Deadline | Exhausted::Steps))) => {
             let mut v = exhausted(x);
@@ -339,7 +371,7 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
     let mut v = Verdict::new(Status::NotEqual, String::new());
     v.answer = Some(answer.to_string());
     v.reference_form = Some(reference_expr.to_string());
-    let answer_expr = match parse_opts(answer, opts, budget) {
+    let answer_expr = match parse_cleaned(answer_clean, opts, budget) {
         Ok(e) => e,
         Err(ParseError::Exhausted(x)) => {
             let mut e = exhausted(x);
@@ -351,7 +383,7 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
             // A textual reference ("Evelyn") may meet an answer this parser rejects
             // ("Evelyn!?"); only then is the text compared.
             let text_match = match &reference_expr {
-                Expr::Text(t) => *t == normalize_text(&clean(answer)),
+                Expr::Text(t) => *t == normalize_text(answer_clean),
                 _ => false,
             };
             if text_match {
@@ -368,7 +400,7 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
     if let Expr::Text(t) = &reference_expr {
         let same = match &answer_expr {
             Expr::Text(u) => t == u,
-            _ => *t == normalize_text(&clean(answer)),
+            _ => *t == normalize_text(answer_clean),
         };
         v.status = if same {
             Status::Equal
