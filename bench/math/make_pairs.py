@@ -166,10 +166,10 @@ def main():
                 cols = line.rstrip("\n").split("\t")
                 if len(cols) == 5:
                     # round2.tsv: expected, class, options, reference, response (as written).
-                    want, _, opts, ref, response = cols
+                    want, cls, opts, ref, response = cols
                     if want not in ("=", "!=") or opts != "-":
                         continue
-                    f.write(json.dumps({"id": f"{name}:{line_no}", "kind": "round2",
+                    f.write(json.dumps({"id": f"{name}:{line_no}", "kind": "round2", "class": cls,
                                         "reference": ref, "response": response.replace("\\n", "\n"),
                                         "expected": want == "="}) + "\n")
                     n += 1

@@ -19,8 +19,9 @@ import time
 from math_verify import parse, verify
 
 
-# Kinds whose response is a bare answer; with WRAP=1 they are given to Math-Verify inside
-# `$...$`, the way a pipeline that knows its predictions are bare LaTeX would call it.
+# Kinds whose response is a bare answer (and round2 rows of class `bare`); with WRAP=1 they
+# are given to Math-Verify inside `$...$`, the way a pipeline that knows its predictions are
+# bare LaTeX would call it.
 WRAPPED_KINDS = {"bare", "bare_form", "bare_wrong", "ref_solution"}
 
 
@@ -42,7 +43,8 @@ def main():
                     gold = parse(p["reference"] if p.get("extract_reference")
                                  else "$" + p["reference"] + "$")
                     response = p["response"]
-                    if wrap and p["kind"] in WRAPPED_KINDS and "\n" not in response:
+                    bare = p["kind"] in WRAPPED_KINDS or p.get("class") == "bare"
+                    if wrap and bare and "\n" not in response:
                         response = "$" + response + "$"
                     answer = parse(response)
                     ok = bool(verify(gold, answer))

@@ -463,7 +463,7 @@ fn root(a: &Gauss, k: u32) -> Result<Gauss, EvalError> {
             .map(Gauss::real)
             .ok_or(EvalError::NotExact);
     }
-    if k % 2 == 0 && is_real_only() {
+    if k.is_multiple_of(2) && is_real_only() {
         return Err(EvalError::Undefined(
             "even root of a negative number (compared over the reals)".into(),
         ));

@@ -777,7 +777,7 @@ fn phrase_among(s: &str, tail: usize, phrases: &[&str]) -> Option<Extracted> {
     }
     // The first sentence after the phrase (a `.` inside a math span does not end it).
     let sentence = match sentence_end(line) {
-        Some(end) if line[..end].matches('$').count() % 2 == 0 => &line[..end],
+        Some(end) if line[..end].matches('$').count().is_multiple_of(2) => &line[..end],
         _ => line,
     };
     // An answer by itself (`7`, `$42$`, `(1, 2)`), else the later of its last math span and

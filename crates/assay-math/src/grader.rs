@@ -423,6 +423,54 @@ mod tests {
     }
 
     #[test]
+    fn round2_options_reach_the_engine() {
+        let g = |o: Value| MathGrader::new(serde_json::from_value(o).unwrap()).unwrap();
+        let run = |g: &MathGrader, reference: Value, response: &str| {
+            g.grade(&Item::new(response, reference), &ItemBudget::unlimited())
+                .reward
+        };
+        let default = g(json!({}));
+        assert_eq!(run(&default, json!("0.25"), "\\boxed{25\\%}"), Some(0.0));
+        assert_eq!(run(&default, json!("25"), "\\boxed{25\\%}"), Some(1.0));
+        let value = g(json!({"percent": "value"}));
+        assert_eq!(run(&value, json!("0.25"), "\\boxed{25\\%}"), Some(1.0));
+        assert_eq!(run(&value, json!("25"), "\\boxed{25\\%}"), Some(0.0));
+        assert_eq!(run(&default, json!("6630"), "6634"), Some(0.0));
+        let rounded = g(json!({"numeric_precision": "reference"}));
+        assert_eq!(run(&rounded, json!("6630"), "6634"), Some(1.0));
+        assert_eq!(run(&default, json!("2.74"), "2,74"), Some(0.0));
+        let comma = g(json!({"decimal_comma": true}));
+        assert_eq!(run(&comma, json!("2.74"), "2,74"), Some(1.0));
+        let solution = g(json!({"extract_reference": true}));
+        assert_eq!(
+            run(
+                &solution,
+                json!("so $x = \\boxed{\\frac{4}{9}}$."),
+                "\\frac{4}{9}"
+            ),
+            Some(1.0)
+        );
+        let o = default.grade(
+            &Item::new("\\sqrt{\\frac{1}{n}}", json!("\\frac{1}{\\sqrt{n}}")),
+            &ItemBudget::unlimited(),
+        );
+        assert_eq!(o.reward, Some(1.0));
+        assert!(
+            o.explanation["rule"]
+                .as_str()
+                .unwrap()
+                .contains("restricted domain"),
+            "{:?}",
+            o.explanation
+        );
+        assert_eq!(o.explanation["class"], "bare");
+        assert!(o.explanation["extraction_rule"]
+            .as_str()
+            .unwrap()
+            .starts_with("bare answer"));
+    }
+
+    #[test]
     fn options_are_validated() {
         let bad: Result<MathOptions, _> = serde_json::from_value(json!({"numbr_fallback": false}));
         assert!(bad.is_err());

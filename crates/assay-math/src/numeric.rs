@@ -447,7 +447,7 @@ fn root(a: &Complex, k: u32) -> R<Complex> {
     };
     if !a.is_negative() {
         Ok(Complex::real(r))
-    } else if k % 2 == 0 && crate::exact::is_real_only() {
+    } else if k.is_multiple_of(2) && crate::exact::is_real_only() {
         undefined("even root of a negative number (compared over the reals)")
     } else if k % 2 == 1 {
         Ok(Complex::real(r.neg()))

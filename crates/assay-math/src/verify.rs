@@ -5,7 +5,7 @@ use crate::budget::{Budget, Exhausted};
 use crate::equiv::{equivalent, PercentPolicy, Settings};
 use crate::exact::{eval_exact, EvalError};
 use crate::expr::Expr;
-use crate::extract::{clean, extract, extract_reference, ExtractOptions, Extracted};
+use crate::extract::{clean, extract, extract_reference, ExtractOptions, Extracted, Source};
 use crate::numeric::eval_numeric;
 use crate::parser::{normalize_text, parse_with, ParseError, ParseOptions};
 use num_bigint::BigInt;
@@ -251,6 +251,22 @@ pub fn verify(reference: &str, response: &str, opts: &Options, budget: &mut Budg
     if verdict.status == Status::ReferenceError {
         verdict.extracted = Some(found);
         return verdict;
+    }
+    // A response that is only words (`no idea`, `Not sure`) answers a question whose answer
+    // is words; against a mathematical reference it gave no answer.
+    let quoted = |f: &Option<String>| f.as_deref().is_some_and(|f| f.starts_with('"'));
+    if found.source == Source::Bare
+        && verdict.status == Status::NotEqual
+        && quoted(&verdict.answer_form)
+        && !quoted(&verdict.reference_form)
+    {
+        let mut v = Verdict::new(
+            Status::NoAnswer,
+            "no mathematical answer: the response is only words and the reference is not",
+        );
+        v.reference_form = verdict.reference_form;
+        v.extracted = Some(found);
+        return v;
     }
     if opts.conflict == ConflictPolicy::Invalid && !extraction.alternatives.is_empty() {
         match find_conflict(&found.text, &extraction.alternatives, opts, budget) {
