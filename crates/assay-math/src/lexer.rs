@@ -696,72 +696,71 @@ impl Lexer<'_> {
 
 /// Commands the lexer or the parser gives a meaning to.
 fn is_known_command(name: &str) -> bool {
-    const HANDLED: &[&str] = &[
-        "dfrac",
-        "tfrac",
-        "cfrac",
-        "cdot",
-        "times",
-        "ast",
-        "div",
-        "le",
-        "leq",
-        "leqslant",
-        "ge",
-        "geq",
-        "geqslant",
-        "ne",
-        "neq",
-        "lt",
-        "gt",
-        "pm",
-        "mp",
-        "cup",
-        "in",
-        "lbrace",
-        "rbrace",
-        "vert",
-        "lvert",
-        "rvert",
-        "mid",
-        "lparen",
-        "rparen",
-        "lbrack",
-        "rbrack",
-        "infin",
-        "infinity",
-        "approx",
-        "simeq",
-        "thickapprox",
-        "colon",
-        "frac",
-        "over",
-        "binom",
-        "dbinom",
-        "tbinom",
-        "choose",
-        "sqrt",
-        "pi",
-        "varpi",
-        "infty",
-        "imath",
-        "log",
-        "lg",
-        "boxed",
-        "fbox",
-        "overline",
-        "bm",
-        "underline",
-        "hat",
-        "vec",
-        "mathcal",
-        "pmb",
-        "begin",
-        "end",
-        "hline",
-    ];
-    HANDLED.contains(&name)
-        || IGNORED_COMMANDS.contains(&name)
+    matches!(
+        name,
+        "dfrac"
+            | "tfrac"
+            | "cfrac"
+            | "cdot"
+            | "times"
+            | "ast"
+            | "div"
+            | "le"
+            | "leq"
+            | "leqslant"
+            | "ge"
+            | "geq"
+            | "geqslant"
+            | "ne"
+            | "neq"
+            | "lt"
+            | "gt"
+            | "pm"
+            | "mp"
+            | "cup"
+            | "in"
+            | "lbrace"
+            | "rbrace"
+            | "vert"
+            | "lvert"
+            | "rvert"
+            | "mid"
+            | "lparen"
+            | "rparen"
+            | "lbrack"
+            | "rbrack"
+            | "infin"
+            | "infinity"
+            | "approx"
+            | "simeq"
+            | "thickapprox"
+            | "colon"
+            | "frac"
+            | "over"
+            | "binom"
+            | "dbinom"
+            | "tbinom"
+            | "choose"
+            | "sqrt"
+            | "pi"
+            | "varpi"
+            | "infty"
+            | "imath"
+            | "log"
+            | "lg"
+            | "boxed"
+            | "fbox"
+            | "overline"
+            | "bm"
+            | "underline"
+            | "hat"
+            | "vec"
+            | "mathcal"
+            | "pmb"
+            | "begin"
+            | "end"
+            | "hline"
+    ) || IGNORED_COMMANDS.contains(&name)
         || TEXT_COMMANDS.contains(&name)
         || GREEK.contains(&name)
         || crate::expr::Func::from_name(name).is_some()

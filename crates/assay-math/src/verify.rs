@@ -348,11 +348,10 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
     let v = compare_cleaned(answer, &reference_clean, &answer_clean, opts, budget);
     // Identical text is the same answer, whatever the parser makes of it (checked only when
     // the comparison did not already say equal, to keep the common path fast).
-    let digits = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<Vec<_>>();
     if matches!(
         v.status,
         Status::NotEqual | Status::Unparsable | Status::ReferenceError
-    ) && digits(&reference_clean) == digits(&answer_clean)
+    ) && same_digits(&reference_clean, &answer_clean)
     {
         let key = identity_key(&reference_clean);
         if !key.is_empty() && key == identity_key(&answer_clean) {
@@ -360,6 +359,13 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
         }
     }
     v
+}
+
+/// Whether two texts have the same digits in the same order (a cheap pre-check for identity).
+fn same_digits(a: &str, b: &str) -> bool {
+    a.bytes()
+        .filter(u8::is_ascii_digit)
+        .eq(b.bytes().filter(u8::is_ascii_digit))
 }
 
 fn compare_cleaned(
