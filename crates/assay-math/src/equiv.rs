@@ -858,6 +858,15 @@ fn matrix_value(e: &Expr) -> Option<Vec<Vec<Expr>>> {
             Some(acc)
         }
         Expr::Mul(factors) => {
+            // Products grow their entries: at most three matrices of at most 64 entries.
+            const MAX_PRODUCT_ENTRIES: usize = 64;
+            let matrices = factors
+                .iter()
+                .filter(|f| !f.is_scalar() || matches!(f, Expr::Add(_) | Expr::Mul(_)))
+                .count();
+            if matrices > 3 {
+                return None;
+            }
             let mut acc: Option<Vec<Vec<Expr>>> = None;
             let mut scalars = Vec::new();
             for f in factors {
@@ -866,6 +875,9 @@ fn matrix_value(e: &Expr) -> Option<Vec<Vec<Expr>>> {
                     continue;
                 }
                 let m = matrix_value(f)?;
+                if matrices > 1 && m.len() * m.first().map_or(0, Vec::len) > MAX_PRODUCT_ENTRIES {
+                    return None;
+                }
                 acc = Some(match acc {
                     None => m,
                     Some(a) => {

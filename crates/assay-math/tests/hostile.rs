@@ -340,3 +340,23 @@ fn master_keys_earn_nothing() {
         }
     }
 }
+
+#[test]
+fn matrix_products_and_bare_answers_stay_bounded() {
+    // A chain of matrix products would grow its entries exponentially: refused, quickly.
+    let row = (0..8)
+        .map(|k| k.to_string())
+        .collect::<Vec<_>>()
+        .join(" & ");
+    let m = format!(
+        "\\begin{{pmatrix}}{}\\end{{pmatrix}}",
+        vec![row; 8].join(" \\\\ ")
+    );
+    let chain = m.repeat(12);
+    assert_ne!(timed_verify(&m, &chain), Status::Equal);
+    // A long bare-looking response is not parsed whole (bounded), and a long final line neither.
+    let long = "x+".repeat(50_000) + "1";
+    assert_ne!(timed_verify("5", &long), Status::Equal);
+    let lines = "1+1\n".repeat(100_000) + &"y".repeat(5_000);
+    assert_ne!(timed_verify("2", &lines), Status::Equal);
+}
