@@ -96,7 +96,7 @@ impl Source {
             Source::Bold => "marked answer: the last bold span",
             Source::Math => "marked answer: the last math span",
             Source::Bare => "bare answer: the whole response (or its final line) is the answer",
-            Source::LastNumber => "prose with no marked answer: the last number",
+            Source::LastNumber => "prose: the last number (no marked answer after it)",
         }
     }
 
@@ -266,11 +266,11 @@ fn extract_impl(response: &str, opts: &ExtractOptions, trusted: bool) -> Extract
             Source::LastNumber if opts.number_fallback => last_number(response, tail_start),
             Source::LastNumber => None,
         };
-        if let Some(mut e) = found {
+        // Each source names itself: a number after the last math span stays `LastNumber`.
+        if let Some(e) = found {
             if e.text.is_empty() {
                 continue;
             }
-            e.source = source;
             return Extraction {
                 answer: Some(e),
                 alternatives: Vec::new(),
