@@ -8,6 +8,19 @@ Three kinds of pair per problem, each with the verdict it must get by constructi
   wrong     the solution with its boxed answer perturbed (first digit changed, or
             another problem's answer when there is no digit)                        -> not equal
 
+Bare answers (answers written without \\boxed{} or $...$, the way many pipelines store a
+prediction once it has been pulled out of the text), per problem:
+  bare          the gold answer itself, unwrapped                                     -> equal
+  bare_form     a generated spelling of the gold, unwrapped: plain-text fraction, sqrt and
+                pi (`3/4`, `sqrt(2)`, `pi/2`), scientific notation, `x = A`, digit groups,
+                a final line after a line of prose, a glued command (`\sqrt2`, `\frac12`)  -> equal
+  bare_wrong    the perturbed gold, unwrapped                                         -> not equal
+  ref_solution  reference = the worked solution (extract_reference), response = the gold
+                answer unwrapped: the solution's boxed answer must be found             -> equal
+
+A table with five columns (crates/assay-math/tests/corpus/round2.tsv) gives kind `round2`:
+its `=`/`!=` rows under default options, the response exactly as written (mostly bare).
+
 A fourth kind, `corpus`, takes the hand-labelled rows of Assay's equivalence corpus
 (crates/assay-math/tests/corpus/{equivalence,false_positives}.tsv, `=` and `!=` rows) as
 "The answer is $\\boxed{X}$." responses: the hard cases (exactness, percent, units,
@@ -78,6 +91,33 @@ def rewrite(ans):
     return None
 
 
+def bare_forms(ans):
+    """Generated bare spellings of ans that must be equal to it (may be empty)."""
+    a = ans.strip()
+    out = []
+    if re.search(r"\d\s*\\[dt]?frac", a):
+        return []  # a mixed number: `1\frac45` has no plain spelling without its space
+    plain = a
+    plain = re.sub(r"\\[dt]?frac\{(-?\d+)\}\{(\d+)\}", r"\1/\2", plain)
+    plain = re.sub(r"\\sqrt\{(\d+)\}", r"sqrt(\1)", plain)
+    plain = plain.replace("\\pi", "pi")
+    if plain != a and "\\" not in plain:
+        out.append(plain)
+    glued = re.sub(r"\\sqrt\{(\d)\}", r"\\sqrt\1", a)
+    glued = re.sub(r"\\frac\{(\d)\}\{(\d)\}", r"\\frac\1\2", glued)
+    if glued != a:
+        out.append(glued)
+    if re.fullmatch(r"-?\d+", a) and len(a.lstrip("-")) >= 4:
+        n = int(a)
+        digits = a.lstrip("-")
+        out.append(f"{'-' if n < 0 else ''}{digits[0]}.{digits[1:]}e{len(digits) - 1}")
+        out.append(f"{n:,}".replace(",", "\\,"))
+    if re.fullmatch(r"-?\d+(\.\d+)?", a) or re.fullmatch(r"\\frac\{\d+\}\{\d+\}", a):
+        out.append(f"x = {a}")
+        out.append(f"Working through the algebra gives the value below.\n{a}")
+    return [f for f in out if f != a]
+
+
 def perturb(ans, other):
     m = re.search(r"\d", ans)
     if m:
@@ -98,20 +138,43 @@ def main():
             if rw is not None and rw != gold:
                 pairs.append(("rewrite", f"The answer is $\\boxed{{{rw}}}$.", True))
             span = last_boxed_span(sol)
+            other = next(o["answer"] for o in recs[i + 1:] + recs[:i] if o["answer"] != gold)
             if span:
-                other = next(o["answer"] for o in recs[i + 1:] + recs[:i] if o["answer"] != gold)
                 wrong = perturb(sol[span[0]:span[1]], other)
                 pairs.append(("wrong", sol[: span[0]] + wrong + sol[span[1]:], False))
+            pairs.append(("bare", gold, True))
+            for k, form in enumerate(bare_forms(gold)):
+                pairs.append((f"bare_form{k}", form, True))
+            bare_wrong = perturb(gold, other)
+            if bare_wrong.strip() != gold.strip():
+                pairs.append(("bare_wrong", bare_wrong, False))
             for kind, response, expected in pairs:
-                f.write(json.dumps({"id": f"{uid}#{kind}", "kind": kind, "reference": gold,
-                                    "response": response, "expected": expected}) + "\n")
+                f.write(json.dumps({"id": f"{uid}#{kind}", "kind": kind.rstrip("0123456789"),
+                                    "reference": gold, "response": response,
+                                    "expected": expected}) + "\n")
                 n += 1
+            # The worked solution as the reference: its boxed answer must come out.
+            f.write(json.dumps({"id": f"{uid}#ref_solution", "kind": "ref_solution",
+                                "reference": sol, "response": gold, "expected": True,
+                                "extract_reference": True}) + "\n")
+            n += 1
         for table in sys.argv[3:]:
             name = table.rsplit("/", 1)[-1].split(".")[0]
             for line_no, line in enumerate(open(table), 1):
                 if line.startswith("#") or not line.strip():
                     continue
-                want, ref, ans = line.rstrip("\n").split("\t", 2)
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) == 5:
+                    # round2.tsv: expected, class, options, reference, response (as written).
+                    want, cls, opts, ref, response = cols
+                    if want not in ("=", "!=") or opts != "-":
+                        continue
+                    f.write(json.dumps({"id": f"{name}:{line_no}", "kind": "round2", "class": cls,
+                                        "reference": ref, "response": response.replace("\\n", "\n"),
+                                        "expected": want == "="}) + "\n")
+                    n += 1
+                    continue
+                want, ref, ans = cols[0], cols[1], "\t".join(cols[2:])
                 if want not in ("=", "!="):
                     continue
                 f.write(json.dumps({"id": f"{name}:{line_no}", "kind": "corpus", "reference": ref,

@@ -35,6 +35,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let v: serde_json::Value = serde_json::from_str(&line)?;
         let reference = v["reference"].as_str().ok_or("missing `reference`")?;
         let response = v["response"].as_str().ok_or("missing `response`")?;
+        // `"extract_reference": true`: the reference is a worked solution.
+        let mut opts = opts.clone();
+        opts.extract_reference = v["extract_reference"].as_bool().unwrap_or(false);
         let mut samples = Vec::with_capacity(repeats);
         let mut verdict = None;
         let mut steps = 0;
@@ -58,6 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "answer": verdict.answer,
             "reference_form": verdict.reference_form,
             "answer_form": verdict.answer_form,
+            "class": verdict.extracted.as_ref().map(|e| e.source.class()),
             "ns": median.as_nanos() as u64,
             "steps": steps,
         });

@@ -9,13 +9,25 @@
 
 use crate::budget::{Budget, Exhausted};
 use crate::exact::{eval_exact, EvalError, Gauss};
-use crate::expr::{Constant, Expr, RelOp};
+use crate::expr::{Constant, Expr, Func, RelOp};
 use crate::numeric::{eval_numeric, numerically_equal, relative_difference, Complex, Fixed};
 use num_bigint::BigInt;
 use num_rational::BigRational;
+use num_traits::{Signed, Zero};
 
 /// Most elements compared in one unordered structure (pairings cost n²).
 pub const MAX_ELEMENTS: usize = 256;
+
+/// What `25\%` means when it meets a number without `%`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PercentPolicy {
+    /// The percent sign is a unit, as the answer to "what percent …?": `25\%` equals `25`
+    /// (and `25\%`), not `0.25`. The default: the way MATH-style data writes percentages.
+    #[default]
+    Unit,
+    /// The percent sign is ÷100: `25\%` equals `0.25` and `\frac14`, not `25`.
+    Value,
+}
 
 /// Comparison settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +40,8 @@ pub struct Settings {
     pub points: usize,
     /// Whether the answer text contains a decimal literal (enables `decimal_tolerance`).
     pub answer_has_decimal: bool,
+    /// What a percent sign means against a bare number.
+    pub percent: PercentPolicy,
 }
 
 impl Default for Settings {
@@ -36,6 +50,7 @@ impl Default for Settings {
             decimal_tolerance: None,
             points: 6,
             answer_has_decimal: false,
+            percent: PercentPolicy::Unit,
         }
     }
 }
@@ -69,8 +84,97 @@ type R = Result<Decision, Exhausted>;
 /// Decides whether `answer` equals `reference`.
 pub fn equivalent(reference: &Expr, answer: &Expr, s: &Settings, budget: &mut Budget) -> R {
     let r = normalize(reference.clone());
-    let a = normalize(answer.clone());
-    eq(&r, &a, s, budget)
+    let mut a = normalize(answer.clone());
+    let renamed = rename_constants(&r, &mut a);
+    let d = eq(&r, &a, s, budget)?;
+    Ok(match renamed {
+        Some(note) if d.equal => Decision {
+            equal: true,
+            rule: format!("{} ({note})", d.rule),
+        },
+        _ => d,
+    })
+}
+
+/// Names of arbitrary constants (`C`, `c`, `K`, `C_1`, `c_2`) in an expression that also
+/// has other variables (an antiderivative `x^2/2 + C`, an ODE solution), sorted.
+fn arbitrary_constants(e: &Expr) -> Vec<String> {
+    // Cheap check first (no allocation): most answers have no such name.
+    let mut any = false;
+    e.walk(&mut |x| {
+        any |= matches!(x, Expr::Var(v) if v.starts_with(['C', 'c', 'K']));
+    });
+    if !any {
+        return Vec::new();
+    }
+    let mut vars = Vec::new();
+    e.collect_vars(&mut vars);
+    let is_constant_name = |v: &str| {
+        let (head, sub) = v.split_once('_').unwrap_or((v, ""));
+        matches!(head, "C" | "c" | "K") && sub.chars().all(|c| c.is_ascii_digit())
+    };
+    let (mut consts, others): (Vec<String>, Vec<String>) =
+        vars.into_iter().partition(|v| is_constant_name(v));
+    if others.is_empty() {
+        return Vec::new();
+    }
+    consts.sort_by_key(|c| (c.to_lowercase(), c.clone()));
+    consts
+}
+
+/// Renames the answer's arbitrary constants to the reference's (`c_1` → `C_1`, `K` → `C`)
+/// when both have the same number of them under different names.
+fn rename_constants(r: &Expr, a: &mut Expr) -> Option<String> {
+    let rc = arbitrary_constants(r);
+    if rc.is_empty() {
+        return None;
+    }
+    let ac = arbitrary_constants(a);
+    if rc.len() != ac.len() || rc == ac {
+        return None;
+    }
+    let map: Vec<(String, String)> = ac.iter().cloned().zip(rc.iter().cloned()).collect();
+    rename_vars(a, &map);
+    Some(format!(
+        "arbitrary constants renamed: {}",
+        map.iter()
+            .map(|(x, y)| format!("{x} → {y}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+fn rename_vars(e: &mut Expr, map: &[(String, String)]) {
+    match e {
+        Expr::Var(v) => {
+            if let Some((_, to)) = map.iter().find(|(from, _)| from == v) {
+                *v = to.clone();
+            }
+        }
+        Expr::Num(_) | Expr::Based { .. } | Expr::Const(_) | Expr::Text(_) => {}
+        Expr::Add(v)
+        | Expr::Mul(v)
+        | Expr::Tuple(v)
+        | Expr::List(v)
+        | Expr::Set(v)
+        | Expr::Union(v)
+        | Expr::Ratio(v)
+        | Expr::Rel(v, _) => v.iter_mut().for_each(|x| rename_vars(x, map)),
+        Expr::Neg(x) | Expr::Apply(_, x) | Expr::Percent(x) => rename_vars(x, map),
+        Expr::Div(x, y)
+        | Expr::Pow(x, y)
+        | Expr::Root(x, y)
+        | Expr::Log(x, y)
+        | Expr::PlusMinus(x, y) => {
+            rename_vars(x, map);
+            rename_vars(y, map);
+        }
+        Expr::Interval { lo, hi, .. } => {
+            rename_vars(lo, map);
+            rename_vars(hi, map);
+        }
+        Expr::Matrix(rows) => rows.iter_mut().flatten().for_each(|x| rename_vars(x, map)),
+    }
 }
 
 /// Expands `±` into two answers and unwraps one-element lists.
@@ -101,6 +205,17 @@ fn normalize(e: Expr) -> Expr {
             }
             Expr::Set(out)
         }
+        // `x = 5 + 5 + 1 = 11`: a chain of equalities after a name; the last side is the answer.
+        // A name further along the chain counts too: `1 = \\zzz = x = 0` names `\\zzz`.
+        Expr::Rel(mut sides, ops)
+            if sides.len() > 2
+                && ops.iter().all(|o| *o == RelOp::Eq)
+                && sides[..sides.len() - 1].iter().any(is_label) =>
+        {
+            let last = sides.pop().expect("three sides");
+            let name = sides.into_iter().find(is_label).expect("checked");
+            Expr::Rel(vec![name, last], vec![RelOp::Eq])
+        }
         other => other,
     }
 }
@@ -117,11 +232,65 @@ fn expand_pm(a: Expr, b: Expr) -> Vec<Expr> {
 fn equation_value(e: &Expr) -> Option<&Expr> {
     match e {
         Expr::Rel(sides, ops) if ops == &[RelOp::Eq] => match (&sides[0], &sides[1]) {
-            (name, v) if is_name(name) => Some(v),
-            (v, Expr::Var(_)) if v.is_constant() => Some(v),
+            (name, v) if is_label(name) => Some(v),
+            (v, name) if v.is_constant() && is_label(name) => Some(v),
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// `p = 5, q = 2, p = 7, q = 2`: assignments whose variables repeat in groups, as one
+/// tuple per group (values ordered by variable name).
+fn assignment_groups(items: &[Expr]) -> Option<Vec<Expr>> {
+    let mut groups: Vec<Vec<Expr>> = vec![Vec::new()];
+    for it in items {
+        let Expr::Rel(sides, ops) = it else {
+            return None;
+        };
+        let (Expr::Var(name), [RelOp::Eq]) = (&sides[0], ops.as_slice()) else {
+            return None;
+        };
+        let current = groups.last_mut().expect("non-empty");
+        let repeats = current
+            .iter()
+            .any(|e| matches!(e, Expr::Rel(s, _) if s[0] == Expr::Var(name.clone())));
+        if repeats {
+            groups.push(vec![it.clone()]);
+        } else {
+            current.push(it.clone());
+        }
+    }
+    if groups.len() < 2
+        || groups
+            .iter()
+            .any(|g| g.len() != groups[0].len() || g.len() < 2)
+    {
+        return None;
+    }
+    groups
+        .iter()
+        .map(|g| assignments_as_tuple(g).map(Expr::Tuple))
+        .collect()
+}
+
+/// A name on the left of a labelled answer: a variable (`x`), a function as written in a
+/// definition (`f(x)`, `g(x, y)`), a product of variables (`AB`), a tuple of variables
+/// (`(p, q)`), an absolute value or quotient of those (`|AB|`, `\frac{NO}{BO}`), or a ratio of
+/// those (`V_1 : V_2`). A name never contains a number, a sum or a power: `2x + z = 1` is an
+/// equation, not a labelled `1`.
+fn is_label(e: &Expr) -> bool {
+    let var = |x: &Expr| matches!(x, Expr::Var(_));
+    match e {
+        Expr::Var(_) => true,
+        Expr::Mul(f) => f
+            .iter()
+            .all(|x| var(x) || matches!(x, Expr::Tuple(args) if args.iter().all(var))),
+        Expr::Tuple(items) => items.iter().all(var),
+        Expr::Apply(Func::Abs, x) => is_label(x),
+        Expr::Div(x, y) => is_label(x) && is_label(y),
+        Expr::Ratio(parts) => parts.iter().all(is_label),
+        _ => false,
     }
 }
 
@@ -143,26 +312,69 @@ fn assignments_as_tuple(items: &[Expr]) -> Option<Vec<Expr>> {
     Some(pairs.into_iter().map(|(_, v)| v.clone()).collect())
 }
 
-/// A variable, or a function applied to variables as written on the left of a definition:
-/// `f(x)` (parsed as the product `f·x`), `g(x, y)`.
-fn is_name(e: &Expr) -> bool {
-    match e {
-        Expr::Var(_) => true,
-        Expr::Mul(f) => match f.as_slice() {
-            [Expr::Var(_), Expr::Var(_)] => true,
-            [Expr::Var(_), Expr::Tuple(args)] => args.iter().all(|a| matches!(a, Expr::Var(_))),
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
 fn is_inequality(e: &Expr) -> bool {
     matches!(e, Expr::Rel(_, ops) if ops.iter().all(|o| !matches!(o, RelOp::Eq | RelOp::Ne)))
 }
 
+/// `x = 5` against `5`, `(p, q) = (3, 2)` against `(3, 2)`: the value after the label.
+fn labelled_value(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> Option<R> {
+    let (r_rel, a_rel) = (matches!(r, Expr::Rel(..)), matches!(a, Expr::Rel(..)));
+    if r_rel == a_rel {
+        return None;
+    }
+    let rel = if r_rel { r } else { a };
+    let (value, how) = match equation_value(rel) {
+        Some(v) => (v, "value of `x = v` form"),
+        None => match computation_result(rel, s, budget) {
+            Ok(Some(v)) => (v, "result of a computation `a = b`"),
+            Ok(None) => return None,
+            Err(x) => return Some(Err(x)),
+        },
+    };
+    let (rv, av) = if r_rel { (value, a) } else { (r, value) };
+    Some(eq(rv, av, s, budget).map(|d| Decision {
+        equal: d.equal,
+        rule: format!("{how}: {}", d.rule),
+    }))
+}
+
+/// `6 \cdot 7 = 42`, `5 + 5 + 1 = 11`: a true chain of equalities between numbers that
+/// computes something; its last side is the answer. A statement such as `0 = 0` (no side
+/// but the last is a computation) or a false chain (`\frac12 = \frac{10}{9}`) is not.
+fn computation_result<'e>(
+    e: &'e Expr,
+    s: &Settings,
+    budget: &mut Budget,
+) -> Result<Option<&'e Expr>, Exhausted> {
+    let Expr::Rel(sides, ops) = e else {
+        return Ok(None);
+    };
+    if ops.iter().any(|o| *o != RelOp::Eq)
+        || !sides.iter().all(|x| x.is_scalar() && x.is_constant())
+        || sides[..sides.len() - 1]
+            .iter()
+            .all(|x| matches!(x, Expr::Num(_)))
+    {
+        return Ok(None);
+    }
+    let last = &sides[sides.len() - 1];
+    for side in &sides[..sides.len() - 1] {
+        if !scalar_eq(side, last, s, budget)?.equal {
+            return Ok(None);
+        }
+    }
+    Ok(Some(last))
+}
+
 fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
     budget.tick()?;
+    if let Some(d) = labelled_value(r, a, s, budget) {
+        let d = d?;
+        // A labelled pair may still be an interval written as an inequality (handled below).
+        if d.equal || !(is_interval_like(r) || is_interval_like(a)) {
+            return Ok(d);
+        }
+    }
     match (r, a) {
         (Expr::Text(x), Expr::Text(y)) => {
             if x == y {
@@ -175,24 +387,41 @@ fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
         (Expr::Rel(..), other) | (other, Expr::Rel(..))
             if !matches!(other, Expr::Rel(..)) && !is_interval_like(other) =>
         {
-            let (rv, av) = if matches!(r, Expr::Rel(..)) {
-                (equation_value(r), Some(a))
-            } else {
-                (Some(r), equation_value(a))
-            };
-            match (rv, av) {
-                (Some(rv), Some(av)) => {
-                    let d = eq(rv, av, s, budget)?;
-                    Ok(Decision {
-                        equal: d.equal,
-                        rule: format!("value of `x = v` form: {}", d.rule),
-                    })
-                }
-                _ => no("a relation compared with a value"),
+            no("a relation compared with a value")
+        }
+        (Expr::Ratio(x), Expr::Ratio(y)) => ratio_eq(x, y, s, budget),
+        (Expr::List(x) | Expr::Set(x), Expr::List(y) | Expr::Set(y)) => {
+            // `p = 5, q = 2; p = 7, q = 2` against `(5, 2), (7, 2)`.
+            match (assignment_groups(x), assignment_groups(y)) {
+                (Some(gx), None) => unordered(&gx, y, "solutions as tuples", s, budget),
+                (None, Some(gy)) => unordered(x, &gy, "solutions as tuples", s, budget),
+                _ => unordered(x, y, "unordered elements", s, budget),
             }
         }
-        (Expr::List(x) | Expr::Set(x), Expr::List(y) | Expr::Set(y)) => {
-            unordered(x, y, "unordered elements", s, budget)
+        (Expr::List(x), y) | (y, Expr::List(x))
+            if !matches!(y, Expr::List(_) | Expr::Set(_) | Expr::Tuple(_)) =>
+        {
+            // One answer given several times (`\boxed{\frac12} so \boxed{1/2}`).
+            let mut rules = Vec::new();
+            for item in x {
+                let d = if matches!(r, Expr::List(_)) {
+                    eq(item, y, s, budget)?
+                } else {
+                    eq(y, item, s, budget)?
+                };
+                if !d.equal {
+                    return no(format!(
+                        "different kinds of answer: a list of {} answers vs one",
+                        x.len()
+                    ));
+                }
+                rules.push(d.rule);
+            }
+            yes(format!(
+                "the same answer listed {} times ({})",
+                x.len(),
+                rules[0]
+            ))
         }
         (Expr::Union(x), Expr::Union(y)) => unordered(x, y, "union parts", s, budget),
         (Expr::Tuple(x), Expr::Tuple(y)) => ordered(x, y, "ordered elements", s, budget),
@@ -221,6 +450,20 @@ fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
             }
         }
         (Expr::Rel(..), Expr::Rel(..)) => rel_eq(r, a, s, budget),
+        (Expr::Matrix(_), other) | (other, Expr::Matrix(_))
+            if !matches!(other, Expr::Matrix(_)) && matrix_value(other).is_some() =>
+        {
+            let folded = Expr::Matrix(matrix_value(other).expect("checked"));
+            let d = if matches!(r, Expr::Matrix(_)) {
+                eq(r, &folded, s, budget)?
+            } else {
+                eq(&folded, a, s, budget)?
+            };
+            Ok(Decision {
+                equal: d.equal,
+                rule: format!("matrix arithmetic: {}", d.rule),
+            })
+        }
         (Expr::Matrix(x), Expr::Matrix(y)) => {
             if x.len() != y.len() || x.iter().zip(y).any(|(p, q)| p.len() != q.len()) {
                 return no("matrices of different shapes");
@@ -264,6 +507,7 @@ fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
         (x, Expr::Percent(y)) if !matches!(x, Expr::Percent(_)) && x.is_scalar() => {
             percent_eq(y, a, x, s, budget)
         }
+        (Expr::Percent(x), Expr::Percent(y)) => scalar_eq(x, y, s, budget),
         _ if r.is_scalar() && a.is_scalar() => scalar_eq(r, a, s, budget),
         _ => no(format!(
             "different kinds of answer: {} vs {}",
@@ -273,19 +517,43 @@ fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
     }
 }
 
-/// `25\%` against a bare `25`: the question asked for a percent, so the number written
-/// before `%` may match; `25\%` also equals `0.25` by value. A bare number is never
-/// compared with 100× itself.
+/// `25\%` against a number without `%`, by the [`PercentPolicy`]: under `Unit` (the
+/// default) the number written before `%` is compared (`25\% = 25`, `25\% ≠ 0.25`); under
+/// `Value` the percentage is ÷100 (`25\% = 0.25`, `25\% ≠ 25`). Never both.
 fn percent_eq(inner: &Expr, with_pct: &Expr, bare: &Expr, s: &Settings, budget: &mut Budget) -> R {
-    let by_value = scalar_eq(with_pct, bare, s, budget)?;
-    if by_value.equal {
-        return Ok(by_value);
-    }
-    let d = scalar_eq(inner, bare, s, budget)?;
+    let (d, how) = match s.percent {
+        PercentPolicy::Unit => (scalar_eq(inner, bare, s, budget)?, "percent as a unit"),
+        PercentPolicy::Value => (scalar_eq(with_pct, bare, s, budget)?, "percent as ÷100"),
+    };
     Ok(Decision {
         equal: d.equal,
-        rule: format!("percent read as its number: {}", d.rule),
+        rule: format!("{how}: {}", d.rule),
     })
+}
+
+/// Ratios: equal part by part, or proportional when no part is zero (`2:4` is `1:2`).
+fn ratio_eq(x: &[Expr], y: &[Expr], s: &Settings, budget: &mut Budget) -> R {
+    if x.len() != y.len() {
+        return no(format!("ratios of {} and {} parts", x.len(), y.len()));
+    }
+    let d = ordered(x, y, "ratio parts", s, budget)?;
+    if d.equal {
+        return Ok(d);
+    }
+    let zero = Expr::int(0);
+    for part in x.iter().chain(y) {
+        if !part.is_scalar() || scalar_eq(part, &zero, s, budget)?.equal {
+            return Ok(d);
+        }
+    }
+    for i in 1..x.len() {
+        let lhs = Expr::Mul(vec![x[i].clone(), y[0].clone()]);
+        let rhs = Expr::Mul(vec![y[i].clone(), x[0].clone()]);
+        if !scalar_eq(&lhs, &rhs, s, budget)?.equal {
+            return Ok(d);
+        }
+    }
+    yes("ratios: proportional")
 }
 
 fn kind(e: &Expr) -> &'static str {
@@ -297,6 +565,7 @@ fn kind(e: &Expr) -> &'static str {
         Expr::Union(_) => "union",
         Expr::Matrix(_) => "matrix",
         Expr::Rel(..) => "relation",
+        Expr::Ratio(_) => "ratio",
         Expr::Text(_) => "text",
         Expr::Based { .. } => "numeral in a base",
         _ => "number or expression",
@@ -348,7 +617,7 @@ fn as_intervals(e: &Expr) -> Option<Expr> {
         lo_closed,
         hi_closed,
     };
-    let is_var = |x: &Expr| matches!(x, Expr::Var(_));
+    let is_var = |x: &Expr| is_label(x) && !matches!(x, Expr::Tuple(_) | Expr::Ratio(_));
     match (sides.as_slice(), ops.as_slice()) {
         ([v, c], [op]) | ([c, v], [op]) if is_var(v) && c.is_constant() => {
             // Orient as `v op c`.
@@ -361,7 +630,22 @@ fn as_intervals(e: &Expr) -> Option<Expr> {
                 _ => return None,
             })
         }
-        ([a, v, b], [o1, o2]) if is_var(v) => {
+        // `1 \le |z| \le \frac32`: two intervals, symmetric about 0.
+        ([a, Expr::Apply(Func::Abs, v), b], [o1, o2])
+            if matches!(**v, Expr::Var(_))
+                && a.is_constant()
+                && b.is_constant()
+                && matches!(o1, RelOp::Lt | RelOp::Le)
+                && matches!(o2, RelOp::Lt | RelOp::Le) =>
+        {
+            let (lc, hc) = (*o1 == RelOp::Le, *o2 == RelOp::Le);
+            let neg = |x: &Expr| Expr::Neg(Box::new(x.clone()));
+            Some(Expr::Union(vec![
+                interval(neg(b), neg(a), hc, lc),
+                interval(a.clone(), b.clone(), lc, hc),
+            ]))
+        }
+        ([a, v, b], [o1, o2]) if is_var(v) && !matches!(v, Expr::Apply(..)) => {
             let lower = |o: &RelOp| matches!(o, RelOp::Lt | RelOp::Le);
             let greater = |o: &RelOp| matches!(o, RelOp::Gt | RelOp::Ge);
             if lower(o1) && lower(o2) {
@@ -382,8 +666,50 @@ fn as_intervals(e: &Expr) -> Option<Expr> {
                 None
             }
         }
+        ([lhs, rhs], [op]) => {
+            let (v, root, increasing) = solve_linear(lhs, rhs)?;
+            let op = if increasing { *op } else { op.flipped() };
+            let c = Expr::Num(root);
+            let _ = v;
+            Some(match op {
+                RelOp::Lt => interval(infinity(false), c, false, false),
+                RelOp::Le => interval(infinity(false), c, false, true),
+                RelOp::Gt => interval(c, infinity(true), false, false),
+                RelOp::Ge => interval(c, infinity(true), true, false),
+                _ => return None,
+            })
+        }
         _ => None,
     }
+}
+
+/// `lhs − rhs` as `a·v + b` in its one variable `v` (checked exactly at four points):
+/// returns `v`, the root `−b/a`, and whether `a > 0`. `-x > -1` is `x < 1`.
+fn solve_linear(lhs: &Expr, rhs: &Expr) -> Option<(String, BigRational, bool)> {
+    let f = Expr::Add(vec![lhs.clone(), Expr::Neg(Box::new(rhs.clone()))]);
+    let mut vars = Vec::new();
+    f.collect_vars(&mut vars);
+    let [v] = vars.as_slice() else {
+        return None;
+    };
+    let budget = &mut Budget::steps(20_000);
+    let at = |x: BigRational, budget: &mut Budget| -> Option<BigRational> {
+        let g = eval_exact(&f, &[(v.clone(), x)], budget).ok()?;
+        g.is_real().then_some(g.re)
+    };
+    let q = |n: i64, d: i64| BigRational::new(n.into(), d.into());
+    let f0 = at(q(0, 1), budget)?;
+    let f1 = at(q(1, 1), budget)?;
+    let a = &f1 - &f0;
+    if a.is_zero() {
+        return None;
+    }
+    for (n, d) in [(2, 1), (-7, 3)] {
+        if at(q(n, d), budget)? != &f0 + &a * q(n, d) {
+            return None;
+        }
+    }
+    Some((v.clone(), -f0 / &a, a.is_positive()))
 }
 
 fn interval_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
@@ -440,13 +766,36 @@ fn ordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Budget
 }
 
 fn unordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Budget) -> R {
-    if x.len() != y.len() {
-        return no(format!("{what}: {} vs {} elements", x.len(), y.len()));
-    }
-    if x.len() > MAX_ELEMENTS {
+    if x.len().max(y.len()) > MAX_ELEMENTS {
         return Err(Exhausted::TooLarge(format!(
             "more than {MAX_ELEMENTS} elements"
         )));
+    }
+    if x.len() != y.len() {
+        // Different lengths can still be the same set when one repeats an element.
+        let covers = |p: &[Expr], q: &[Expr], budget: &mut Budget| -> Result<bool, Exhausted> {
+            for a in p {
+                let mut found = false;
+                for b in q {
+                    if eq(a, b, s, budget)?.equal {
+                        found = true;
+                        break;
+                    }
+                }
+                if !found {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
+        if covers(x, y, budget)? && covers(y, x, budget)? {
+            return yes(format!(
+                "{what}: the same elements ({} and {} listed, repeats ignored)",
+                x.len(),
+                y.len()
+            ));
+        }
+        return no(format!("{what}: {} vs {} elements", x.len(), y.len()));
     }
     let mut used = vec![false; y.len()];
     let mut rules = Vec::new();
@@ -475,6 +824,105 @@ fn unordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Budg
         x.len(),
         rules.join("; ")
     ))
+}
+
+/// The entries of a sum or product of matrices (`A + B`, `AB`, `2A`, `-A`), when shapes
+/// agree, as expressions; `None` for anything else.
+fn matrix_value(e: &Expr) -> Option<Vec<Vec<Expr>>> {
+    const MAX_ENTRIES: usize = 1_024;
+    let shape = |m: &Vec<Vec<Expr>>| (m.len(), m.first().map_or(0, Vec::len));
+    match e {
+        Expr::Matrix(m) => {
+            let (r, c) = shape(m);
+            (r * c <= MAX_ENTRIES && m.iter().all(|row| row.len() == c)).then(|| m.clone())
+        }
+        Expr::Neg(x) => Some(
+            matrix_value(x)?
+                .into_iter()
+                .map(|row| row.into_iter().map(|v| Expr::Neg(Box::new(v))).collect())
+                .collect(),
+        ),
+        Expr::Add(terms) => {
+            let mut acc = matrix_value(terms.first()?)?;
+            for t in &terms[1..] {
+                let m = matrix_value(t)?;
+                if shape(&m) != shape(&acc) {
+                    return None;
+                }
+                for (ra, rm) in acc.iter_mut().zip(m) {
+                    for (va, vm) in ra.iter_mut().zip(rm) {
+                        *va = Expr::Add(vec![std::mem::replace(va, Expr::int(0)), vm]);
+                    }
+                }
+            }
+            Some(acc)
+        }
+        Expr::Mul(factors) => {
+            // Products grow their entries: at most three matrices of at most 64 entries.
+            const MAX_PRODUCT_ENTRIES: usize = 64;
+            let matrices = factors
+                .iter()
+                .filter(|f| !f.is_scalar() || matches!(f, Expr::Add(_) | Expr::Mul(_)))
+                .count();
+            if matrices > 3 {
+                return None;
+            }
+            let mut acc: Option<Vec<Vec<Expr>>> = None;
+            let mut scalars = Vec::new();
+            for f in factors {
+                if f.is_scalar() && !matches!(f, Expr::Add(_) | Expr::Mul(_) | Expr::Neg(_)) {
+                    scalars.push(f.clone());
+                    continue;
+                }
+                let m = matrix_value(f)?;
+                if matrices > 1 && m.len() * m.first().map_or(0, Vec::len) > MAX_PRODUCT_ENTRIES {
+                    return None;
+                }
+                acc = Some(match acc {
+                    None => m,
+                    Some(a) => {
+                        let ((ar, ac), (mr, mc)) = (shape(&a), shape(&m));
+                        if ac != mr || ar * mc > MAX_ENTRIES {
+                            return None;
+                        }
+                        (0..ar)
+                            .map(|i| {
+                                (0..mc)
+                                    .map(|j| {
+                                        Expr::Add(
+                                            (0..ac)
+                                                .map(|k| {
+                                                    Expr::Mul(vec![
+                                                        a[i][k].clone(),
+                                                        m[k][j].clone(),
+                                                    ])
+                                                })
+                                                .collect(),
+                                        )
+                                    })
+                                    .collect()
+                            })
+                            .collect()
+                    }
+                });
+            }
+            let m = acc?;
+            Some(
+                m.into_iter()
+                    .map(|row| {
+                        row.into_iter()
+                            .map(|v| {
+                                let mut f = scalars.clone();
+                                f.push(v);
+                                Expr::Mul(f)
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
 }
 
 fn rel_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
@@ -524,6 +972,13 @@ impl Val {
                 im: Fixed::from_rational(&g.im),
             },
             Val::Approx(c) => c.clone(),
+        }
+    }
+
+    fn is_real(&self) -> bool {
+        match self {
+            Val::Exact(g) => g.is_real(),
+            Val::Approx(c) => c.is_real(),
         }
     }
 
@@ -593,6 +1048,13 @@ fn vars_of(a: &Expr, b: &Expr) -> Vec<String> {
     vars
 }
 
+/// Whether an expression names the imaginary unit (its answer is complex by intent).
+fn mentions_i(e: &Expr) -> bool {
+    let mut found = false;
+    e.walk(&mut |x| found |= matches!(x, Expr::Const(Constant::I)));
+    found
+}
+
 fn infinity_sign(e: &Expr) -> Option<bool> {
     match e {
         Expr::Const(Constant::Infinity) => Some(true),
@@ -611,30 +1073,36 @@ fn scalar_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
     if vars.is_empty() {
         return match compare_at(r, a, &[], s, budget)? {
             Point::Same(rule) => yes(rule),
-            Point::Differ(rule) => no(rule),
+            Point::Differ(rule, _) => no(rule),
             Point::Skip(EvalError::Exhausted(x)) => Err(x),
             Point::Skip(e) => no(e.to_string()),
         };
     }
-    let mut agreed = 0;
-    let mut rule = String::new();
-    let mut skipped = None;
-    for j in 0..s.points.max(1) {
-        let point = assignment(&vars, j);
-        match compare_at(r, a, &point, s, budget)? {
-            Point::Same(r) => {
-                agreed += 1;
-                rule = r;
-            }
-            Point::Differ(r) => {
-                let at: Vec<String> = point.iter().map(|(n, v)| format!("{n} = {v}")).collect();
-                return no(format!("symbolic: differ at {} ({r})", at.join(", ")));
-            }
-            Point::Skip(e) => skipped = Some(e),
-        }
-    }
     let needed = s.points.clamp(1, 3);
+    // Expressions are compared where both are real (even roots of negatives undefined),
+    // unless an answer is complex by intent; if too few such points exist, over ℂ.
+    let mentions_i = mentions_i(r) || mentions_i(a);
+    let mut run = sample(r, a, &vars, s, budget, !mentions_i)?;
+    if !mentions_i && run.differ.is_none() && run.agreed < needed {
+        run = sample(r, a, &vars, s, budget, false)?;
+    }
+    if let Some(d) = run.differ {
+        return no(d);
+    }
+    let Sampled {
+        agreed,
+        rule,
+        skipped_points,
+        skipped,
+        ..
+    } = run;
     if agreed >= needed {
+        if skipped_points > 0 {
+            return yes(format!(
+                "symbolic: equal at {agreed} random points ({rule}); restricted domain: \
+                 {skipped_points} point(s) skipped where a side is undefined or not real"
+            ));
+        }
         return yes(format!(
             "symbolic: equal at {agreed} random points ({rule})"
         ));
@@ -650,12 +1118,60 @@ fn scalar_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
     }
 }
 
+/// What the sample points said.
+struct Sampled {
+    agreed: usize,
+    rule: String,
+    differ: Option<String>,
+    skipped_points: usize,
+    skipped: Option<EvalError>,
+}
+
+fn sample(
+    r: &Expr,
+    a: &Expr,
+    vars: &[String],
+    s: &Settings,
+    budget: &mut Budget,
+    real: bool,
+) -> Result<Sampled, Exhausted> {
+    let _guard = real.then(crate::exact::real_only);
+    let mut out = Sampled {
+        agreed: 0,
+        rule: String::new(),
+        differ: None,
+        skipped_points: 0,
+        skipped: None,
+    };
+    for j in 0..s.points.max(1) {
+        let point = assignment(vars, j);
+        match compare_at(r, a, &point, s, budget)? {
+            Point::Same(rule) => {
+                out.agreed += 1;
+                out.rule = rule;
+            }
+            // Over the reals a complex value cannot come out; skip the point if it does.
+            Point::Differ(_, false) if real => out.skipped_points += 1,
+            Point::Differ(rule, _) => {
+                let at: Vec<String> = point.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+                out.differ = Some(format!("symbolic: differ at {} ({rule})", at.join(", ")));
+                return Ok(out);
+            }
+            Point::Skip(e) => {
+                out.skipped_points += 1;
+                out.skipped = Some(e);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The comparison of two scalars at one point.
 enum Point {
     /// Equal, by the named rule.
     Same(String),
-    /// Different, by the named rule.
-    Differ(String),
+    /// Different, by the named rule; `false` when a side is not real there.
+    Differ(String, bool),
     /// Not comparable at this point: a side is undefined there, unsupported, or too large
     /// to evaluate.
     Skip(EvalError),
@@ -701,6 +1217,7 @@ fn compare_at(
             )));
         }
     }
+    let real = vr.is_real() && va.is_real();
     Ok(Point::Differ(
         if exact {
             "exact rational: different values"
@@ -708,6 +1225,7 @@ fn compare_at(
             "numeric: different values"
         }
         .into(),
+        real,
     ))
 }
 

@@ -12,6 +12,31 @@ use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 use std::fmt;
 
+thread_local! {
+    static REAL_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// While the returned guard lives, even roots of negative numbers are undefined on this
+/// thread (in exact and numeric evaluation): expressions are compared where they are real.
+pub(crate) fn real_only() -> RealOnly {
+    let before = REAL_ONLY.with(|r| r.replace(true));
+    RealOnly(before)
+}
+
+/// Restores complex evaluation when dropped (see [`real_only`]).
+pub(crate) struct RealOnly(bool);
+
+impl Drop for RealOnly {
+    fn drop(&mut self) {
+        REAL_ONLY.with(|r| r.set(self.0));
+    }
+}
+
+/// Whether evaluation is restricted to real values on this thread.
+pub(crate) fn is_real_only() -> bool {
+    REAL_ONLY.with(|r| r.get())
+}
+
 /// Largest result (in bits of numerator plus denominator) a power may produce.
 pub const MAX_BITS: u64 = 1 << 16;
 
@@ -398,6 +423,7 @@ pub fn eval_exact(e: &Expr, vars: &Assignment, budget: &mut Budget) -> Result<Ga
         | Expr::Set(_)
         | Expr::Interval { .. }
         | Expr::Union(_)
+        | Expr::Ratio(_)
         | Expr::Matrix(_)
         | Expr::Rel(..)
         | Expr::Text(_)
@@ -436,6 +462,11 @@ fn root(a: &Gauss, k: u32) -> Result<Gauss, EvalError> {
         return exact_root(&a.re, k)
             .map(Gauss::real)
             .ok_or(EvalError::NotExact);
+    }
+    if k.is_multiple_of(2) && is_real_only() {
+        return Err(EvalError::Undefined(
+            "even root of a negative number (compared over the reals)".into(),
+        ));
     }
     let r = exact_root(&-&a.re, k).ok_or(EvalError::NotExact)?;
     if k % 2 == 1 {

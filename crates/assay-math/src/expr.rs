@@ -198,6 +198,8 @@ pub enum Expr {
     },
     /// A union of intervals or sets.
     Union(Vec<Expr>),
+    /// A ratio `a : b : …`.
+    Ratio(Vec<Expr>),
     /// A matrix or vector, row by row.
     Matrix(Vec<Vec<Expr>>),
     /// An equation or inequality chain: `sides[0] ops[0] sides[1] ops[1] …`.
@@ -241,6 +243,7 @@ impl Expr {
             | Expr::List(v)
             | Expr::Set(v)
             | Expr::Union(v)
+            | Expr::Ratio(v)
             | Expr::Rel(v, _) => v.iter().for_each(|e| e.walk(f)),
             Expr::Neg(a) | Expr::Apply(_, a) | Expr::Percent(a) => a.walk(f),
             Expr::Div(a, b)
@@ -269,6 +272,7 @@ impl Expr {
                 | Expr::Set(_)
                 | Expr::Interval { .. }
                 | Expr::Union(_)
+                | Expr::Ratio(_)
                 | Expr::Matrix(_)
                 | Expr::Rel(..)
                 | Expr::Text(_)
@@ -400,6 +404,7 @@ impl fmt::Display for Expr {
                 if *hi_closed { "]" } else { ")" }
             ),
             Expr::Union(v) => write_list(f, v, " ∪ "),
+            Expr::Ratio(v) => write_list(f, v, " : "),
             Expr::Matrix(rows) => {
                 f.write_str("[")?;
                 for (i, row) in rows.iter().enumerate() {

@@ -3,10 +3,13 @@
 //! ```toml
 //! [graders.answer]
 //! kind = "math"
-//! priority = ["boxed", "answer_tag", "phrase", "bold", "math", "last_number"]
+//! priority = ["boxed", "answer_tag", "phrase", "bold", "math", "bare", "last_number"]
 //! number_fallback = true
 //! on_conflict = "invalid"          # or "last"
 //! decimal_tolerance = 1e-6         # optional; off by default
+//! numeric_precision = "exact"      # or "reference": round to the reference's significant figures
+//! percent = "unit"                 # `25\%` = 25 (default), or "value": `25\%` = 0.25
+//! decimal_comma = false            # `2,74` = 2.74 when true
 //! ```
 //!
 //! Reference: a string (LaTeX or plain text, optionally wrapped in `$…$` or `\boxed{}`), a
@@ -23,8 +26,10 @@
 //! | the reference cannot be parsed | `error` (`bad_reference`) | null |
 //! | deadline passed, or the work budget (`max_steps`) spent | `timeout` | null |
 //!
-//! `pred` is the extracted answer; `explanation` holds the extracted text and its source,
-//! the canonical forms of both sides, and the rule that decided.
+//! `pred` is the extracted answer; `explanation` holds the extracted text, its source, the
+//! response's class (`bare` answer, `marked` answer inside prose, or `prose` with no marked
+//! answer) with the extraction rule that decided, the canonical forms of both sides, and the
+//! rule that decided equality (it says when equality holds only on a restricted domain).
 //!
 //! Cost: extraction is linear in the response (anchored forms are searched in its tail);
 //! parsing and comparison are bounded by a step budget and the item's deadline.
@@ -40,8 +45,9 @@ use assay_core::{
 };
 
 use crate::budget::{Budget, Exhausted, DEFAULT_STEPS};
+use crate::equiv::PercentPolicy;
 use crate::extract::{ExtractOptions, Source};
-use crate::verify::{verify, ConflictPolicy, Options, Status, Verdict};
+use crate::verify::{verify, ConflictPolicy, NumericPrecision, Options, Status, Verdict};
 
 /// Where an answer may come from, for `priority`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -57,6 +63,9 @@ pub enum SourceName {
     Bold,
     /// The last `$…$`, `\(…\)` or `\[…\]` span.
     Math,
+    /// The whole response, or its final line, when it is an answer by itself (`\frac{4}{9}`,
+    /// `pi/2`, `No`).
+    Bare,
     /// The last number (only when `number_fallback` is on).
     LastNumber,
 }
@@ -69,6 +78,7 @@ impl From<SourceName> for Source {
             SourceName::Phrase => Source::Phrase,
             SourceName::Bold => Source::Bold,
             SourceName::Math => Source::Math,
+            SourceName::Bare => Source::Bare,
             SourceName::LastNumber => Source::LastNumber,
         }
     }
@@ -83,6 +93,28 @@ pub enum OnConflict {
     Invalid,
     /// Only the last boxed answer counts.
     Last,
+}
+
+/// `numeric_precision` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PrecisionName {
+    /// Exact values.
+    #[default]
+    Exact,
+    /// Round the answer to the significant figures of a decimal reference.
+    Reference,
+}
+
+/// `percent` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PercentName {
+    /// `25\%` is the number 25 with a unit: equal to `25`, not `0.25`.
+    #[default]
+    Unit,
+    /// `25\%` is 0.25: equal to `0.25` and `\frac14`, not `25`.
+    Value,
 }
 
 /// Options of `math`.
@@ -106,8 +138,16 @@ pub struct MathOptions {
     /// Random points at which expressions with variables are compared.
     pub points: usize,
     /// Whether the reference is a full solution to extract the answer from (default: it is
-    /// the answer itself).
+    /// the answer itself). The last boxed answer of a solution is its answer.
     pub extract_reference: bool,
+    /// `exact` (default), or `reference`: a decimal reference (`6630`, `4.4 \times 10^{7}`)
+    /// matches an answer that rounds to it at the reference's significant figures.
+    pub numeric_precision: PrecisionName,
+    /// What `25\%` means against a bare number: `unit` (default, `25\% = 25`) or `value`
+    /// (`25\% = 0.25`).
+    pub percent: PercentName,
+    /// Read a comma between digits as a decimal comma (`2,74` = 2.74). Off by default.
+    pub decimal_comma: bool,
     /// Work steps allowed per item, besides the item's deadline.
     pub max_steps: u64,
     /// Reward for a correct answer.
@@ -126,6 +166,7 @@ impl Default for MathOptions {
                 SourceName::Phrase,
                 SourceName::Bold,
                 SourceName::Math,
+                SourceName::Bare,
                 SourceName::LastNumber,
             ],
             number_fallback: defaults.extract.number_fallback,
@@ -134,6 +175,9 @@ impl Default for MathOptions {
             decimal_tolerance: None,
             points: defaults.points,
             extract_reference: false,
+            numeric_precision: PrecisionName::Exact,
+            percent: PercentName::Unit,
+            decimal_comma: false,
             max_steps: DEFAULT_STEPS,
             correct_reward: 1.0,
             wrong_reward: 0.0,
@@ -185,6 +229,15 @@ impl MathGrader {
                 decimal_tolerance: o.decimal_tolerance,
                 points: o.points,
                 extract_reference: o.extract_reference,
+                numeric_precision: match o.numeric_precision {
+                    PrecisionName::Exact => NumericPrecision::Exact,
+                    PrecisionName::Reference => NumericPrecision::Reference,
+                },
+                percent: match o.percent {
+                    PercentName::Unit => PercentPolicy::Unit,
+                    PercentName::Value => PercentPolicy::Value,
+                },
+                decimal_comma: o.decimal_comma,
             },
             max_steps: o.max_steps,
             correct_reward: o.correct_reward,
@@ -228,7 +281,9 @@ impl MathGrader {
         if let Some(e) = &v.extracted {
             outcome = outcome
                 .explain("extracted", e.text.clone())
-                .explain("source", e.source.name());
+                .explain("source", e.source.name())
+                .explain("class", e.source.class())
+                .explain("extraction_rule", e.source.rule());
         }
         if let Some(f) = &v.answer_form {
             outcome = outcome.explain("answer_form", f.clone());
@@ -347,8 +402,18 @@ mod tests {
         assert_eq!(o.reward, Some(1.0));
         let o = grade(json!("5"), "\\boxed{9^{9^{9^{9}}}}");
         assert_eq!(o.status, assay_core::Status::Invalid);
-        let o = grade(json!("2"), "\\boxed{1} \\boxed{2}");
+        let o = grade(json!("2"), "\\boxed{1} or maybe \\boxed{2}");
         assert_eq!(o.status, assay_core::Status::Invalid);
+        // Boxes listed together at the end are one answer, the list: not `2`.
+        let o = grade(json!("2"), "\\boxed{1} \\boxed{2}");
+        assert_eq!((o.status, o.reward), (assay_core::Status::Ok, Some(0.0)));
+        assert_eq!(o.explanation["class"], "marked");
+        let o = grade(json!("1, 2"), "\\boxed{1} \\boxed{2}");
+        assert_eq!(o.reward, Some(1.0));
+        let o = grade(json!("\\frac{4}{9}"), "\\frac{4}{9}");
+        assert_eq!(o.explanation["class"], "bare");
+        let o = grade(json!("9"), "\\frac{4}{9}");
+        assert_eq!(o.reward, Some(0.0));
         let tiny = MathGrader::new(MathOptions {
             max_steps: 5,
             ..MathOptions::default()
@@ -360,6 +425,54 @@ mod tests {
         );
         assert_eq!(o.status, assay_core::Status::Timeout);
         assert_eq!(o.reward, None);
+    }
+
+    #[test]
+    fn round2_options_reach_the_engine() {
+        let g = |o: Value| MathGrader::new(serde_json::from_value(o).unwrap()).unwrap();
+        let run = |g: &MathGrader, reference: Value, response: &str| {
+            g.grade(&Item::new(response, reference), &ItemBudget::unlimited())
+                .reward
+        };
+        let default = g(json!({}));
+        assert_eq!(run(&default, json!("0.25"), "\\boxed{25\\%}"), Some(0.0));
+        assert_eq!(run(&default, json!("25"), "\\boxed{25\\%}"), Some(1.0));
+        let value = g(json!({"percent": "value"}));
+        assert_eq!(run(&value, json!("0.25"), "\\boxed{25\\%}"), Some(1.0));
+        assert_eq!(run(&value, json!("25"), "\\boxed{25\\%}"), Some(0.0));
+        assert_eq!(run(&default, json!("6630"), "6634"), Some(0.0));
+        let rounded = g(json!({"numeric_precision": "reference"}));
+        assert_eq!(run(&rounded, json!("6630"), "6634"), Some(1.0));
+        assert_eq!(run(&default, json!("2.74"), "2,74"), Some(0.0));
+        let comma = g(json!({"decimal_comma": true}));
+        assert_eq!(run(&comma, json!("2.74"), "2,74"), Some(1.0));
+        let solution = g(json!({"extract_reference": true}));
+        assert_eq!(
+            run(
+                &solution,
+                json!("so $x = \\boxed{\\frac{4}{9}}$."),
+                "\\frac{4}{9}"
+            ),
+            Some(1.0)
+        );
+        let o = default.grade(
+            &Item::new("\\sqrt{\\frac{1}{n}}", json!("\\frac{1}{\\sqrt{n}}")),
+            &ItemBudget::unlimited(),
+        );
+        assert_eq!(o.reward, Some(1.0));
+        assert!(
+            o.explanation["rule"]
+                .as_str()
+                .unwrap()
+                .contains("restricted domain"),
+            "{:?}",
+            o.explanation
+        );
+        assert_eq!(o.explanation["class"], "bare");
+        assert!(o.explanation["extraction_rule"]
+            .as_str()
+            .unwrap()
+            .starts_with("bare answer"));
     }
 
     #[test]

@@ -92,6 +92,10 @@ pub enum Punct {
     Cup,
     /// `\in`
     In,
+    /// `:` (a ratio, `11:21`)
+    Colon,
+    /// `\approx`, `≈`
+    Approx,
 }
 
 /// Words that name functions or constants in plain text, kept as [`Tok::Word`].
@@ -234,10 +238,29 @@ struct Lexer<'b> {
     /// Depth of `\text{…}` groups currently open (their closing braces are swallowed).
     text_depth: Vec<usize>,
     brace_depth: usize,
+    decimal_comma: bool,
+}
+
+/// Tokenizer settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LexOptions {
+    /// Read a comma between digits as a decimal comma (`2,74` is 2.74) unless it is plainly
+    /// a thousands separator (`1,000,000`, `1,000.5`). Off by default: `2,74` is then the
+    /// list `2, 74`.
+    pub decimal_comma: bool,
 }
 
 /// Tokenizes one answer.
 pub fn tokenize(input: &str, budget: &mut Budget) -> Result<Vec<Tok>, LexError> {
+    tokenize_with(input, LexOptions::default(), budget)
+}
+
+/// Tokenizes one answer with the given settings.
+pub fn tokenize_with(
+    input: &str,
+    opts: LexOptions,
+    budget: &mut Budget,
+) -> Result<Vec<Tok>, LexError> {
     let chars: Vec<char> = input.chars().take(MAX_ANSWER_CHARS + 1).collect();
     if chars.len() > MAX_ANSWER_CHARS {
         return Err(Exhausted::TooLarge(format!(
@@ -252,6 +275,7 @@ pub fn tokenize(input: &str, budget: &mut Budget) -> Result<Vec<Tok>, LexError> 
         budget,
         text_depth: Vec::new(),
         brace_depth: 0,
+        decimal_comma: opts.decimal_comma,
     };
     lx.run()?;
     Ok(lx.out)
@@ -369,6 +393,8 @@ impl Lexer<'_> {
                             self.out.push(Tok::Cmd("sqrt".into()));
                             continue;
                         }
+                        ':' if !self.in_text() => Punct::Colon,
+                        '≈' => Punct::Approx,
                         '°' | '\'' | '"' | '?' | ':' => continue,
                         other => return Err(LexError::Unexpected(other.to_string())),
                     };
@@ -407,6 +433,7 @@ impl Lexer<'_> {
         let start = self.pos;
         let mut s = String::new();
         let mut seen_dot = false;
+        let mut grouped = false;
         loop {
             match self.peek(0) {
                 Some(d) if d.is_ascii_digit() => {
@@ -414,6 +441,16 @@ impl Lexer<'_> {
                     self.pos += 1;
                 }
                 Some('.') if !seen_dot && self.peek(1).is_some_and(|d| d.is_ascii_digit()) => {
+                    seen_dot = true;
+                    s.push('.');
+                    self.pos += 1;
+                }
+                Some(',')
+                    if self.decimal_comma
+                        && !seen_dot
+                        && self.peek(1).is_some_and(|d| d.is_ascii_digit())
+                        && !self.comma_is_grouping(&s, grouped) =>
+                {
                     seen_dot = true;
                     s.push('.');
                     self.pos += 1;
@@ -430,6 +467,7 @@ impl Lexer<'_> {
                                 .collect();
                             s.push_str(&digits);
                             self.pos += consumed;
+                            grouped = true;
                         }
                         None => break,
                     }
@@ -469,6 +507,26 @@ impl Lexer<'_> {
         self.out.push(Tok::Num(s));
     }
 
+    /// With the decimal comma on: whether the `,` here separates thousands rather than
+    /// decimals. It does when the integer part is already grouped (`1,000,000`), or when
+    /// three digits follow and then another group or a decimal point (`1,000.5`).
+    fn comma_is_grouping(&self, int_part: &str, grouped: bool) -> bool {
+        let Some(len) = self.thousands_group() else {
+            return false;
+        };
+        if grouped {
+            return true;
+        }
+        if int_part.starts_with('0') {
+            return false;
+        }
+        match (self.peek(len), self.peek(len + 1)) {
+            (Some(','), Some(d)) if d.is_ascii_digit() => true,
+            (Some('.'), Some(d)) if d.is_ascii_digit() => true,
+            _ => false,
+        }
+    }
+
     /// At a possible digit-group separator inside the integer part of a numeral: if it is
     /// one (`,` `,\!` `{,}` `\,` `\ ` `~` or one space, then exactly three digits not
     /// followed by another digit), returns how many characters it spans including the
@@ -484,6 +542,13 @@ impl Lexer<'_> {
             }
             (',', _, _) => 1,
             ('{', Some(','), Some('}')) => 3,
+            ('{', Some(','), Some(' ')) if self.peek(3) == Some('}') => 4,
+            (' ', Some('{'), Some(',')) if self.peek(3) == Some('}') => 4,
+            (' ', Some('{'), Some(','))
+                if self.peek(3) == Some(' ') && self.peek(4) == Some('}') =>
+            {
+                5
+            }
             ('\\', Some(',' | ' '), _) => 2,
             ('~' | ' ', _, _) => 1,
             _ => return None,
@@ -509,7 +574,17 @@ impl Lexer<'_> {
             self.out.push(Tok::Ident(word));
             return;
         }
-        if MATH_WORDS.contains(&lower.as_str()) {
+        let after_value = matches!(self.out.last(), Some(Tok::Num(_) | Tok::Unit));
+        if lower == "pct" && after_value {
+            self.push(Punct::Percent);
+        } else if after_value
+            && count >= 2
+            && (UNIT_SYMBOLS.contains(&word.as_str()) || UNIT_WORDS.contains(&lower.as_str()))
+            && lower != "in"
+        {
+            // `35 cm`, `12 km`: a unit after a value.
+            self.out.push(Tok::Unit);
+        } else if MATH_WORDS.contains(&lower.as_str()) {
             self.out.push(Tok::Word(lower));
         } else if count >= 4 {
             self.word(word, &lower);
@@ -521,7 +596,7 @@ impl Lexer<'_> {
     }
 
     fn word(&mut self, word: String, lower: &str) {
-        if lower == "percent" {
+        if matches!(lower, "percent" | "percentage" | "pct") {
             self.push(Punct::Percent);
         } else if UNIT_WORDS.contains(&lower) {
             self.out.push(Tok::Unit);
@@ -534,6 +609,11 @@ impl Lexer<'_> {
 
     fn command(&mut self) -> Result<(), LexError> {
         self.pos += 1; // backslash
+                       // `\\frac` (a doubly escaped command, as in JSON dumps) is `\frac`; `\\ ` and `\\`
+                       // before anything else stay a row separator.
+        if self.peek(0) == Some('\\') && self.peek(1).is_some_and(|c| c.is_ascii_alphabetic()) {
+            self.pos += 1;
+        }
         let Some(c) = self.peek(0) else {
             return Ok(());
         };
@@ -544,7 +624,7 @@ impl Lexer<'_> {
                 '}' => self.push(Punct::RSet),
                 '\\' => self.push(Punct::RowSep),
                 '%' => self.push(Punct::Percent),
-                '$' | '!' | ',' | ';' | ':' | ' ' | '>' | '.' => {}
+                '$' | '!' | ',' | ';' | ':' | ' ' | '>' | '.' | '"' | '\'' => {}
                 '|' => self.push(Punct::Bar),
                 other => return Err(LexError::Unexpected(format!("\\{other}"))),
             }
@@ -554,7 +634,19 @@ impl Lexer<'_> {
         while self.peek(0).is_some_and(|c| c.is_ascii_alphabetic()) {
             self.pos += 1;
         }
-        let name: String = self.chars[start..self.pos].iter().collect();
+        let mut name: String = self.chars[start..self.pos].iter().collect();
+        if !is_known_command(&name) {
+            // `\lnx`, `\sinx`, `\pix`: a known command glued to the letters after it.
+            if let Some(prefix) = glued_prefix(&name) {
+                self.pos = start + prefix.len();
+                name = prefix.to_string();
+            }
+        }
+        if TEXT_COMMANDS.contains(&name.as_str()) && self.unit_group_follows() {
+            self.skip_unit_group();
+            self.out.push(Tok::Unit);
+            return Ok(());
+        }
         match name.as_str() {
             "dfrac" | "tfrac" | "cfrac" => self.out.push(Tok::Cmd("frac".into())),
             "cdot" | "times" | "ast" => self.push(Punct::Star),
@@ -567,6 +659,8 @@ impl Lexer<'_> {
             "pm" => self.push(Punct::Pm),
             "mp" => self.push(Punct::Mp),
             "cup" => self.push(Punct::Cup),
+            "approx" | "simeq" | "thickapprox" => self.push(Punct::Approx),
+            "colon" => self.push(Punct::Colon),
             "in" => self.push(Punct::In),
             "lbrace" => self.push(Punct::LSet),
             "rbrace" => self.push(Punct::RSet),
@@ -597,6 +691,168 @@ impl Lexer<'_> {
             _ => self.out.push(Tok::Cmd(name)),
         }
         Ok(())
+    }
+}
+
+/// Commands the lexer or the parser gives a meaning to.
+fn is_known_command(name: &str) -> bool {
+    matches!(
+        name,
+        "dfrac"
+            | "tfrac"
+            | "cfrac"
+            | "cdot"
+            | "times"
+            | "ast"
+            | "div"
+            | "le"
+            | "leq"
+            | "leqslant"
+            | "ge"
+            | "geq"
+            | "geqslant"
+            | "ne"
+            | "neq"
+            | "lt"
+            | "gt"
+            | "pm"
+            | "mp"
+            | "cup"
+            | "in"
+            | "lbrace"
+            | "rbrace"
+            | "vert"
+            | "lvert"
+            | "rvert"
+            | "mid"
+            | "lparen"
+            | "rparen"
+            | "lbrack"
+            | "rbrack"
+            | "infin"
+            | "infinity"
+            | "approx"
+            | "simeq"
+            | "thickapprox"
+            | "colon"
+            | "frac"
+            | "over"
+            | "binom"
+            | "dbinom"
+            | "tbinom"
+            | "choose"
+            | "sqrt"
+            | "pi"
+            | "varpi"
+            | "infty"
+            | "imath"
+            | "log"
+            | "lg"
+            | "boxed"
+            | "fbox"
+            | "overline"
+            | "bm"
+            | "underline"
+            | "hat"
+            | "vec"
+            | "mathcal"
+            | "pmb"
+            | "begin"
+            | "end"
+            | "hline"
+    ) || IGNORED_COMMANDS.contains(&name)
+        || TEXT_COMMANDS.contains(&name)
+        || GREEK.contains(&name)
+        || crate::expr::Func::from_name(name).is_some()
+}
+
+/// The longest command that `name` starts with and that may be glued to a variable
+/// (`\lnx` is `\ln x`, `\pir` is `\pi r`), if `name` itself is no command.
+fn glued_prefix(name: &str) -> Option<&str> {
+    const GLUABLE: &[&str] = &[
+        "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sin", "cos", "tan", "cot", "sec",
+        "csc", "ln", "log", "exp", "sqrt", "pi", "infty", "cdot", "times", "pm", "frac", "dfrac",
+        "quad", "qquad",
+    ];
+    GLUABLE
+        .iter()
+        .chain(GREEK.iter())
+        .filter(|p| name.len() > p.len() && name.starts_with(*p))
+        .max_by_key(|p| p.len())
+        .copied()
+}
+
+/// Whether `word` is a unit (`cm`, `percent`, `m`) when written after a number.
+pub(crate) fn is_unit_word(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    UNIT_SYMBOLS.contains(&word)
+        || UNIT_WORDS.contains(&lower.as_str())
+        || matches!(lower.as_str(), "pct" | "percentage")
+}
+
+/// Unit symbols accepted inside `\text{}`/`\mathrm{}` after a value (`12\,\mathrm{m/s}`),
+/// besides the unit words.
+const UNIT_SYMBOLS: &[&str] = &[
+    "m", "s", "g", "kg", "mg", "km", "cm", "mm", "nm", "L", "mL", "N", "J", "kJ", "W", "kW", "V",
+    "K", "Pa", "kPa", "Hz", "h", "hr", "hrs", "min", "mol", "eV", "cal", "kcal", "mi", "yd", "ft",
+    "sec", "lb", "oz", "A", "mA", "C", "kWh", "atm",
+];
+
+impl Lexer<'_> {
+    /// At the argument of a text command: whether it is a unit (`\mathrm{m/s}`,
+    /// `\text{ ft/sec}`, `\text{cm}`) written after a value, to be dropped as a unit.
+    fn unit_group_follows(&self) -> bool {
+        let n = self.out.len();
+        let value_before = matches!(
+            self.out.last(),
+            Some(Tok::Num(_) | Tok::Unit | Tok::P(Punct::RParen | Punct::RBrace | Punct::Percent))
+        ) || n >= 2
+            && matches!(self.out[n - 1], Tok::P(Punct::Slash | Punct::Star))
+            && self.out[n - 2] == Tok::Unit;
+        if !value_before {
+            return false;
+        }
+        let mut k = 0;
+        while self.peek(k).is_some_and(char::is_whitespace) {
+            k += 1;
+        }
+        if self.peek(k) != Some('{') {
+            return false;
+        }
+        let mut inner = String::new();
+        let mut j = k + 1;
+        loop {
+            match self.peek(j) {
+                Some('}') => break,
+                Some(c) if inner.len() < 40 && c != '{' && c != '\\' => inner.push(c),
+                _ => return false,
+            }
+            j += 1;
+        }
+        let mut letters = 0;
+        for piece in inner.split(|c: char| !c.is_alphabetic()) {
+            if piece.is_empty() {
+                continue;
+            }
+            letters += 1;
+            let lower = piece.to_lowercase();
+            if !(UNIT_WORDS.contains(&lower.as_str()) || UNIT_SYMBOLS.contains(&piece)) {
+                return false;
+            }
+        }
+        let symbols_ok = inner
+            .chars()
+            .all(|c| c.is_alphabetic() || c.is_ascii_digit() || " /^*·.-²³".contains(c));
+        letters > 0 && symbols_ok
+    }
+
+    /// Skips the braced group of a unit text command, once [`Lexer::unit_group_follows`] said
+    /// it is one.
+    fn skip_unit_group(&mut self) {
+        while self.peek(0).is_some_and(|c| c != '}') {
+            self.pos += 1;
+        }
+        self.pos += 1;
     }
 }
 

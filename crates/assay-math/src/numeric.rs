@@ -73,6 +73,11 @@ impl Fixed {
         Fixed((q.numer() << PREC).div_floor(q.denom()))
     }
 
+    /// The exact rational value of this fixed-point number.
+    pub fn to_rational(&self) -> BigRational {
+        BigRational::new(self.0.clone(), one_raw())
+    }
+
     /// An approximation as `f64` (for display only).
     pub fn to_f64(&self) -> f64 {
         let shift = self.0.bits().saturating_sub(60);
@@ -336,7 +341,7 @@ impl Complex {
         }
     }
 
-    fn is_real(&self) -> bool {
+    pub(crate) fn is_real(&self) -> bool {
         self.im.is_zero()
     }
 
@@ -442,6 +447,8 @@ fn root(a: &Complex, k: u32) -> R<Complex> {
     };
     if !a.is_negative() {
         Ok(Complex::real(r))
+    } else if k.is_multiple_of(2) && crate::exact::is_real_only() {
+        undefined("even root of a negative number (compared over the reals)")
     } else if k % 2 == 1 {
         Ok(Complex::real(r.neg()))
     } else if k == 2 {

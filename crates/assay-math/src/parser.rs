@@ -6,7 +6,7 @@
 
 use crate::budget::{Budget, Exhausted};
 use crate::expr::{Constant, Expr, Func, RelOp};
-use crate::lexer::{tokenize, LexError, Punct, Tok};
+use crate::lexer::{tokenize_with, LexError, LexOptions, Punct, Tok};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Pow, Signed, Zero};
@@ -22,6 +22,112 @@ pub const MAX_DIGITS: usize = 2_000;
 
 /// Largest decimal exponent accepted in scientific notation (`1e400` is refused).
 const MAX_SCI_EXPONENT: u32 = 2_000;
+
+/// Commands for operations this engine does not evaluate: an answer using them is refused
+/// rather than misread (any other unknown command is read as the name of a quantity).
+const OPERATOR_COMMANDS: &[&str] = &[
+    "sum",
+    "prod",
+    "int",
+    "iint",
+    "iiint",
+    "oint",
+    "lim",
+    "limsup",
+    "liminf",
+    "sup",
+    "inf",
+    "max",
+    "min",
+    "arg",
+    "det",
+    "gcd",
+    "lcm",
+    "to",
+    "rightarrow",
+    "Rightarrow",
+    "leftarrow",
+    "Leftarrow",
+    "leftrightarrow",
+    "Leftrightarrow",
+    "implies",
+    "iff",
+    "mapsto",
+    "cap",
+    "setminus",
+    "subset",
+    "subseteq",
+    "supset",
+    "supseteq",
+    "emptyset",
+    "varnothing",
+    "forall",
+    "exists",
+    "neg",
+    "lnot",
+    "land",
+    "lor",
+    "wedge",
+    "vee",
+    "partial",
+    "nabla",
+    "mod",
+    "pmod",
+    "bmod",
+    "equiv",
+    "sim",
+    "propto",
+    "perp",
+    "parallel",
+    "angle",
+    "triangle",
+    "cong",
+    "notin",
+    "ni",
+    "oplus",
+    "otimes",
+    "star",
+    "bullet",
+    "cdots",
+    "vdots",
+    "ddots",
+    "end",
+    "overrightarrow",
+    "widehat",
+    "tilde",
+    "bar",
+    "dot",
+    "ddot",
+    "not",
+    "dagger",
+    "square",
+    "Box",
+    "backslash",
+    "stackrel",
+    "overset",
+    "underset",
+    "substack",
+    "sqcup",
+    "bigcup",
+    "bigcap",
+    "uplus",
+    "lceil",
+    "rceil",
+    "lfloor",
+    "rfloor",
+    "langle",
+    "rangle",
+    "binom",
+    "deg",
+    "Re",
+    "Im",
+    "arcsec",
+    "arccsc",
+    "arccot",
+    "operatorname",
+    "mathscr",
+    "mathfrak",
+];
 
 /// Environment names of matrices and arrays.
 const MATRIX_ENVS: &[&str] = &[
@@ -77,17 +183,71 @@ fn syntax<T>(msg: impl Into<String>) -> Res<T> {
     Err(ParseError::Syntax(msg.into()))
 }
 
+/// Parser settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ParseOptions {
+    /// Read `2,74` as 2.74 (see [`LexOptions::decimal_comma`]). Off by default.
+    pub decimal_comma: bool,
+}
+
+/// Short words that are answers in their own right (`No`, `odd`), not products of
+/// one-letter variables, when they are the whole answer.
+const SHORT_WORDS: &[&str] = &[
+    "no", "yes", "odd", "all", "any", "nil", "not", "one", "two", "six", "ten", "red", "mon",
+    "tue", "wed", "thu", "fri", "sat", "sun",
+];
+
 /// Parses one answer (LaTeX or plain text) into an expression.
 ///
-/// Answers made of words (`\text{Evelyn}`, `east`) become [`Expr::Text`]; words after a
+/// Answers made of words (`\text{Evelyn}`, `east`, `No`) become [`Expr::Text`]; words after a
 /// number are taken as units and dropped.
 pub fn parse(input: &str, budget: &mut Budget) -> Res<Expr> {
-    let mut toks = tokenize(input, budget)?;
+    parse_with(input, ParseOptions::default(), budget)
+}
+
+/// Whether the whole answer is a short common word (`No`, `\text{odd}`, `Yes.`).
+fn short_word_answer(input: &str) -> bool {
+    // Cheap rejections first: this runs on every answer.
+    if input.len() > 40
+        || input.bytes().filter(u8::is_ascii_alphabetic).count() < 2
+        || input
+            .bytes()
+            .any(|b| b.is_ascii_digit() || b"+-*/^=_".contains(&b))
+    {
+        return false;
+    }
+    SHORT_WORDS.contains(&normalize_text(input).as_str())
+}
+
+/// Parses one answer with the given settings.
+pub fn parse_with(input: &str, opts: ParseOptions, budget: &mut Budget) -> Res<Expr> {
+    if short_word_answer(input) {
+        return Ok(Expr::Text(normalize_text(input)));
+    }
+    let lex = LexOptions {
+        decimal_comma: opts.decimal_comma,
+    };
+    let mut toks = tokenize_with(input, lex, budget)?;
     if toks.is_empty() {
         return syntax("empty answer");
     }
     let mut seen_number = false;
-    for t in toks.iter_mut() {
+    // Inside a subscript (`S_{MBCN}`) a word is a name, not prose.
+    let mut subscript = 0usize;
+    for i in 0..toks.len() {
+        if subscript > 0 {
+            match toks[i] {
+                Tok::P(Punct::LBrace) => subscript += 1,
+                Tok::P(Punct::RBrace) => subscript -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        if toks[i] == Tok::P(Punct::LBrace) && i > 0 && toks[i - 1] == Tok::P(Punct::Under) {
+            subscript = 1;
+            continue;
+        }
+        let t = &mut toks[i];
         match t {
             Tok::Num(_) => seen_number = true,
             Tok::Word(w) if is_plain_word(w) => {
@@ -146,9 +306,19 @@ pub fn normalize_text(s: &str) -> String {
     ] {
         s = s.replace(cmd, " ");
     }
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
+    // Words, lower-cased, without punctuation and without articles (`the east` is `east`).
+    let words: Vec<String> = s
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let content = words
+        .iter()
+        .filter(|w| !matches!(w.as_str(), "a" | "an" | "the"))
+        .count();
+    words
+        .into_iter()
+        .filter(|w| content == 0 || !matches!(w.as_str(), "a" | "an" | "the"))
         .collect()
 }
 
@@ -323,19 +493,34 @@ impl Parser<'_> {
 
     fn relation(&mut self) -> Res<Expr> {
         self.enter()?;
-        let first = self.union()?;
+        let first = self.ratio()?;
         if self.eat(Punct::In) {
             // `x \in [a, b]`: the answer is the set.
-            let set = self.union()?;
+            let set = self.ratio()?;
             self.leave();
             return Ok(set);
         }
         let mut sides = vec![first];
         let mut ops = Vec::new();
-        while let Some(op) = self.rel_op() {
-            self.pos += 1;
+        let mut approx_at = None;
+        loop {
+            let op = if self.eat(Punct::Approx) {
+                approx_at.get_or_insert(ops.len());
+                RelOp::Eq
+            } else if let Some(op) = self.rel_op() {
+                self.pos += 1;
+                op
+            } else {
+                break;
+            };
             ops.push(op);
-            sides.push(self.union()?);
+            sides.push(self.ratio()?);
+        }
+        // `x = \frac13 \approx 0.33`: what follows the first `\approx` is a rounding of the
+        // answer, not the answer; `x \approx 11` alone reads as `x = 11`.
+        if let Some(k) = approx_at.filter(|k| *k > 0) {
+            sides.truncate(k + 1);
+            ops.truncate(k);
         }
         self.leave();
         Ok(if ops.is_empty() {
@@ -343,6 +528,19 @@ impl Parser<'_> {
         } else {
             Expr::Rel(sides, ops)
         })
+    }
+
+    /// `a : b` (a ratio), or a union.
+    fn ratio(&mut self) -> Res<Expr> {
+        let first = self.union()?;
+        if self.peek_p() != Some(Punct::Colon) {
+            return Ok(first);
+        }
+        let mut parts = vec![first];
+        while self.eat(Punct::Colon) {
+            parts.push(self.union()?);
+        }
+        Ok(Expr::Ratio(parts))
     }
 
     fn union(&mut self) -> Res<Expr> {
@@ -409,6 +607,13 @@ impl Parser<'_> {
         self.pos += 1;
         if self.eat(Punct::Caret) {
             self.script_arg()?;
+        }
+        // Compound units: `\text{m}/\text{s}`, `\text{cm}\cdot\text{s}`.
+        if matches!(self.peek_p(), Some(Punct::Slash | Punct::Star))
+            && self.toks.get(self.pos + 1) == Some(&Tok::Unit)
+        {
+            self.pos += 1;
+            return self.skip_unit();
         }
         Ok(())
     }
@@ -744,9 +949,12 @@ impl Parser<'_> {
             "begin" => self.matrix(),
             other => match Func::from_name(other) {
                 Some(f) => self.function(f),
-                None => syntax(format!(
+                // An operator this engine does not evaluate (sums, integrals, limits, logic).
+                None if OPERATOR_COMMANDS.contains(&other) => syntax(format!(
                     "the command `\\{other}` is not supported in answers"
                 )),
+                // Any other command names a quantity (`\\ell`, `\\hbar`): a variable.
+                None => Ok(Expr::Var(other.to_string())),
             },
         }
     }

@@ -2,11 +2,30 @@
 //! explain the verdict.
 
 use crate::budget::{Budget, Exhausted};
-use crate::equiv::{equivalent, Settings};
+use crate::equiv::{equivalent, PercentPolicy, Settings};
+use crate::exact::{eval_exact, EvalError};
 use crate::expr::Expr;
-use crate::extract::{clean, extract, ExtractOptions, Extracted};
-use crate::parser::{normalize_text, parse, ParseError};
+use crate::extract::{clean, extract, extract_reference, ExtractOptions, Extracted, Source};
+use crate::numeric::eval_numeric;
+use crate::parser::{normalize_text, parse_with, ParseError, ParseOptions};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Pow, Signed, Zero};
 use std::fmt;
+
+/// How a numeric answer meets a numeric reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NumericPrecision {
+    /// Exact values (the default): `6634` is not `6630`, `0.333` is not `1/3`.
+    #[default]
+    Exact,
+    /// When the reference is a decimal numeral (`6630`, `4.4 \times 10^{7}`, `0.0123`), the
+    /// answer's value rounded to the reference's significant figures must equal it
+    /// (`6634` and `6.63e3` match `6630`; `4.43 \times 10^7` matches `4.4 \times 10^{7}`).
+    /// Trailing zeros of an integer are not significant (`6630` has 3); an integer without
+    /// trailing zeros (`34`) is exact, and so are references that are not decimal numerals.
+    Reference,
+}
 
 /// What to do when a response gives several different final answers (answer spamming:
 /// `\boxed{1}` … `\boxed{2}` … `\boxed{3}`).
@@ -37,6 +56,12 @@ pub struct Options {
     /// Whether the reference is prose to extract an answer from (otherwise it is parsed
     /// as an answer, after removing `$…$` and `\boxed{}` wrappers).
     pub extract_reference: bool,
+    /// Exact values (default), or rounding to the reference's significant figures.
+    pub numeric_precision: NumericPrecision,
+    /// What `25\%` means against a number without `%` (default: the number, `25`).
+    pub percent: PercentPolicy,
+    /// Read a comma between digits as a decimal comma (`2,74` is 2.74). Off by default.
+    pub decimal_comma: bool,
 }
 
 impl Default for Options {
@@ -47,6 +72,9 @@ impl Default for Options {
             decimal_tolerance: None,
             points: 6,
             extract_reference: false,
+            numeric_precision: NumericPrecision::Exact,
+            percent: PercentPolicy::Unit,
+            decimal_comma: false,
         }
     }
 }
@@ -145,13 +173,68 @@ impl fmt::Display for Verdict {
 /// Parses an answer given directly (a reference, or an already extracted answer):
 /// `$…$`, `\(…\)` and `\boxed{}` wrappers are removed first.
 pub fn parse_answer(s: &str, budget: &mut Budget) -> Result<Expr, ParseError> {
-    parse(&clean(s), budget)
+    parse_with(&clean(s), ParseOptions::default(), budget)
+}
+
+fn parse_opts(s: &str, opts: &Options, budget: &mut Budget) -> Result<Expr, ParseError> {
+    parse_cleaned(&clean(s), opts, budget)
+}
+
+fn parse_cleaned(cleaned: &str, opts: &Options, budget: &mut Budget) -> Result<Expr, ParseError> {
+    let p = ParseOptions {
+        decimal_comma: opts.decimal_comma,
+    };
+    parse_with(cleaned, p, budget)
+}
+
+/// The text of an answer with presentation removed (spaces, `\left`, `\!`, `$`, `\dfrac`):
+/// two answers with the same key are the same answer, whatever they contain.
+fn identity_key(cleaned: &str) -> String {
+    let mut t = cleaned.to_string();
+    for (from, to) in [
+        ("\\left", ""),
+        ("\\right", ""),
+        ("\\displaystyle", ""),
+        ("\\dfrac", "\\frac"),
+        ("\\tfrac", "\\frac"),
+        ("\\!", ""),
+        ("\\,", ""),
+        ("\\;", ""),
+        ("\\ ", ""),
+        ("$", ""),
+    ] {
+        if t.contains(from) {
+            t = t.replace(from, to);
+        }
+    }
+    // Spaces go, except between two letters or two digits (`\\cot x`, `1 2`).
+    let chars: Vec<char> = t.chars().collect();
+    let mut out = String::with_capacity(t.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_whitespace() {
+            let prev = out.chars().last();
+            let next = chars[i..].iter().find(|c| !c.is_whitespace());
+            let keep = match (prev, next) {
+                (Some(p), Some(n)) => {
+                    p.is_alphabetic() && n.is_alphabetic()
+                        || p.is_ascii_digit() && n.is_ascii_digit()
+                }
+                _ => false,
+            };
+            if keep && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Extracts the final answer of `response` and compares it with `reference`.
 pub fn verify(reference: &str, response: &str, opts: &Options, budget: &mut Budget) -> Verdict {
     let reference_text = if opts.extract_reference {
-        match extract(reference, &opts.extract).answer {
+        match extract_reference(reference, &opts.extract).answer {
             Some(e) => e.text,
             None => {
                 return Verdict::new(Status::ReferenceError, "no answer found in the reference")
@@ -168,6 +251,22 @@ pub fn verify(reference: &str, response: &str, opts: &Options, budget: &mut Budg
     if verdict.status == Status::ReferenceError {
         verdict.extracted = Some(found);
         return verdict;
+    }
+    // A response that is only words (`no idea`, `Not sure`) answers a question whose answer
+    // is words; against a mathematical reference it gave no answer.
+    let quoted = |f: &Option<String>| f.as_deref().is_some_and(|f| f.starts_with('"'));
+    if found.source == Source::Bare
+        && verdict.status == Status::NotEqual
+        && quoted(&verdict.answer_form)
+        && !quoted(&verdict.reference_form)
+    {
+        let mut v = Verdict::new(
+            Status::NoAnswer,
+            "no mathematical answer: the response is only words and the reference is not",
+        );
+        v.reference_form = verdict.reference_form;
+        v.extracted = Some(found);
+        return v;
     }
     if opts.conflict == ConflictPolicy::Invalid && !extraction.alternatives.is_empty() {
         match find_conflict(&found.text, &extraction.alternatives, opts, budget) {
@@ -196,11 +295,11 @@ fn find_conflict(
     budget: &mut Budget,
 ) -> Result<Option<String>, Exhausted> {
     let settings = settings(opts, last);
-    let Ok(last_expr) = parse_answer(last, budget) else {
+    let Ok(last_expr) = parse_opts(last, opts, budget) else {
         return Ok(None);
     };
     for alt in alternatives {
-        let same = match parse_answer(alt, budget) {
+        let same = match parse_opts(alt, opts, budget) {
             Ok(e) => match equivalent(&e, &last_expr, &settings, budget) {
                 Ok(d) => d.equal,
                 Err(x) => return Err(x),
@@ -225,6 +324,7 @@ fn settings(opts: &Options, answer: &str) -> Settings {
         decimal_tolerance: opts.decimal_tolerance,
         points: opts.points,
         answer_has_decimal,
+        percent: opts.percent,
     }
 }
 
@@ -236,7 +336,47 @@ fn exhausted(e: Exhausted) -> Verdict {
 
 /// Compares an answer (already extracted) with a reference.
 pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut Budget) -> Verdict {
-    let reference_expr = match parse_answer(reference, budget) {
+    let (reference_clean, answer_clean) = (clean(reference), clean(answer));
+    let identical = || {
+        let mut v = Verdict::new(Status::Equal, "identical answers (after removing spacing)");
+        v.answer = Some(answer.to_string());
+        v
+    };
+    if reference_clean == answer_clean && !reference_clean.is_empty() {
+        return identical();
+    }
+    let v = compare_cleaned(answer, &reference_clean, &answer_clean, opts, budget);
+    // Identical text is the same answer, whatever the parser makes of it (checked only when
+    // the comparison did not already say equal, to keep the common path fast).
+    if matches!(
+        v.status,
+        Status::NotEqual | Status::Unparsable | Status::ReferenceError
+    ) && same_digits(&reference_clean, &answer_clean)
+    {
+        let key = identity_key(&reference_clean);
+        if !key.is_empty() && key == identity_key(&answer_clean) {
+            return identical();
+        }
+    }
+    v
+}
+
+/// Whether two texts have the same digits in the same order (a cheap pre-check for identity).
+fn same_digits(a: &str, b: &str) -> bool {
+    a.bytes()
+        .filter(u8::is_ascii_digit)
+        .eq(b.bytes().filter(u8::is_ascii_digit))
+}
+
+fn compare_cleaned(
+    answer: &str,
+    reference_clean: &str,
+    answer_clean: &str,
+    opts: &Options,
+    budget: &mut Budget,
+) -> Verdict {
+    let reference = reference_clean;
+    let reference_expr = match parse_cleaned(reference_clean, opts, budget) {
         Ok(e) => e,
         Err(ParseError::Exhausted(x @ (Exhausted::Deadline | Exhausted::Steps))) => {
             let mut v = exhausted(x);
@@ -253,7 +393,7 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
     let mut v = Verdict::new(Status::NotEqual, String::new());
     v.answer = Some(answer.to_string());
     v.reference_form = Some(reference_expr.to_string());
-    let answer_expr = match parse_answer(answer, budget) {
+    let answer_expr = match parse_cleaned(answer_clean, opts, budget) {
         Ok(e) => e,
         Err(ParseError::Exhausted(x)) => {
             let mut e = exhausted(x);
@@ -265,7 +405,7 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
             // A textual reference ("Evelyn") may meet an answer this parser rejects
             // ("Evelyn!?"); only then is the text compared.
             let text_match = match &reference_expr {
-                Expr::Text(t) => *t == normalize_text(&clean(answer)),
+                Expr::Text(t) => *t == normalize_text(answer_clean),
                 _ => false,
             };
             if text_match {
@@ -282,7 +422,7 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
     if let Expr::Text(t) = &reference_expr {
         let same = match &answer_expr {
             Expr::Text(u) => t == u,
-            _ => *t == normalize_text(&clean(answer)),
+            _ => *t == normalize_text(answer_clean),
         };
         v.status = if same {
             Status::Equal
@@ -305,6 +445,20 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
                 Status::NotEqual
             };
             v.rule = d.rule;
+            if !d.equal && opts.numeric_precision == NumericPrecision::Reference {
+                match at_reference_precision(reference, &answer_expr, budget) {
+                    Ok(Some(rule)) => {
+                        v.status = Status::Equal;
+                        v.rule = rule;
+                    }
+                    Ok(None) => {}
+                    Err(x) => {
+                        v.status = Status::Exhausted;
+                        v.rule = x.to_string();
+                        v.exhausted = Some(x);
+                    }
+                }
+            }
         }
         Err(x) => {
             v.status = Status::Exhausted;
@@ -313,4 +467,132 @@ pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut 
         }
     }
     v
+}
+
+/// A decimal numeral reference (`6630`, `-0.0123`, `4.4 \times 10^{7}`, `4.4e7`): its value
+/// and its number of significant figures.
+fn decimal_reference(text: &str) -> Option<(BigRational, u32)> {
+    let t: String = clean(text)
+        .replace("\\times", "*")
+        .replace("\\cdot", "*")
+        .replace('×', "*")
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '{' && *c != '}')
+        .collect();
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.as_str()),
+    };
+    let mant_len = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (mant, rest) = t.split_at(mant_len);
+    let exp: i64 = if rest.is_empty() {
+        0
+    } else if let Some(e) = rest.strip_prefix('e').or_else(|| rest.strip_prefix('E')) {
+        e.trim_start_matches('+').parse().ok()?
+    } else {
+        rest.strip_prefix("*10^")?
+            .trim_start_matches('+')
+            .parse()
+            .ok()?
+    };
+    if mant.is_empty() || mant.matches('.').count() > 1 || exp.abs() > 400 {
+        return None;
+    }
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    // An integer without trailing zeros (`2`, `34`) is exact, not a rounded value.
+    if rest.is_empty() && !mant.contains('.') && !int.ends_with('0') {
+        return None;
+    }
+    let digits = format!("{int}{frac}");
+    if digits.is_empty() || digits.len() > 100 {
+        return None;
+    }
+    let significant = digits.trim_start_matches('0');
+    let significant = if mant.contains('.') {
+        significant
+    } else {
+        significant.trim_end_matches('0')
+    };
+    let figures = significant.len().max(1) as u32;
+    let n: BigInt = digits.parse().ok()?;
+    let scale = exp - frac.len() as i64;
+    let ten = BigInt::from(10);
+    let mut value = if scale >= 0 {
+        BigRational::from_integer(n * Pow::pow(&ten, scale as u64))
+    } else {
+        BigRational::new(n, Pow::pow(&ten, scale.unsigned_abs()))
+    };
+    if neg {
+        value = -value;
+    }
+    Some((value, figures))
+}
+
+/// `v` rounded to `figures` significant figures (halves away from zero).
+fn round_significant(v: &BigRational, figures: u32) -> BigRational {
+    if v.is_zero() {
+        return v.clone();
+    }
+    let a = v.abs();
+    let ten = BigRational::from_integer(BigInt::from(10));
+    // 10^e <= a < 10^(e+1)
+    let mut e: i64 = ((a.numer().bits() as f64 - a.denom().bits() as f64)
+        * std::f64::consts::LOG10_2)
+        .floor() as i64;
+    let pow10 = |k: i64| -> BigRational {
+        if k >= 0 {
+            Pow::pow(&ten, k as u64)
+        } else {
+            Pow::pow(&ten, k.unsigned_abs()).recip()
+        }
+    };
+    while pow10(e) > a {
+        e -= 1;
+    }
+    while pow10(e + 1) <= a {
+        e += 1;
+    }
+    let unit = pow10(e - i64::from(figures) + 1);
+    let half = BigRational::new(BigInt::one(), BigInt::from(2));
+    let rounded = (&a / &unit + half).floor() * unit;
+    if v.is_negative() {
+        -rounded
+    } else {
+        rounded
+    }
+}
+
+/// Under [`NumericPrecision::Reference`]: whether the answer, rounded to the reference's
+/// significant figures, is the reference.
+fn at_reference_precision(
+    reference: &str,
+    answer: &Expr,
+    budget: &mut Budget,
+) -> Result<Option<String>, Exhausted> {
+    let Some((value, figures)) = decimal_reference(reference) else {
+        return Ok(None);
+    };
+    if !answer.is_scalar() || !answer.is_constant() || value.numer().bits() > 4_000 {
+        return Ok(None);
+    }
+    let a = match eval_exact(answer, &[], budget) {
+        Ok(g) if g.is_real() => g.re,
+        Ok(_) => return Ok(None),
+        Err(EvalError::NotExact) => match eval_numeric(answer, &[], budget) {
+            Ok(c) if c.is_real() => c.re.to_rational(),
+            Ok(_) => return Ok(None),
+            Err(EvalError::Exhausted(x)) => return Err(x),
+            Err(_) => return Ok(None),
+        },
+        Err(EvalError::Exhausted(x)) => return Err(x),
+        Err(_) => return Ok(None),
+    };
+    if a.numer().bits() > 4_000 || a.denom().bits() > 4_000 {
+        return Ok(None);
+    }
+    Ok((round_significant(&a, figures) == value).then(|| {
+        format!("equal at the reference's {figures} significant figures (numeric_precision = reference)")
+    }))
 }

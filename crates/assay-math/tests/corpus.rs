@@ -144,3 +144,56 @@ fn extraction_table() {
         failures.join("\n")
     );
 }
+
+/// Options named in the third column of `round2.tsv`.
+fn round2_options(spec: &str) -> Options {
+    let mut o = Options::default();
+    for opt in spec.split(',').filter(|s| *s != "-") {
+        match opt {
+            "extract_reference" => o.extract_reference = true,
+            "percent=value" => o.percent = assay_math::PercentPolicy::Value,
+            "decimal_comma" => o.decimal_comma = true,
+            "numeric_precision=reference" => {
+                o.numeric_precision = assay_math::NumericPrecision::Reference
+            }
+            "no_fallback" => o.extract.number_fallback = false,
+            other => panic!("unknown option `{other}`"),
+        }
+    }
+    o
+}
+
+#[test]
+fn round2_table() {
+    let mut failures = Vec::new();
+    let table = include_str!("corpus/round2.tsv");
+    for (line, cols) in rows(table, 5) {
+        let want = expected_status(&cols[0]);
+        let reference = cols[3].replace("\\n", "\n");
+        let response = cols[4].replace("\\n", "\n");
+        let v = verify(
+            &reference,
+            &response,
+            &round2_options(&cols[2]),
+            &mut Budget::default(),
+        );
+        let class = v.extracted.as_ref().map(|e| e.source.class());
+        if v.status != want {
+            failures.push(format!(
+                "line {line}: `{reference}` vs `{response}`: want {}, got {v}",
+                want.name()
+            ));
+        } else if cols[1] != "-" && class != Some(cols[1].as_str()) {
+            failures.push(format!(
+                "line {line}: `{response}`: want class {}, got {class:?}",
+                cols[1]
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

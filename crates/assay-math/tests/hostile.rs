@@ -285,3 +285,78 @@ fn decimal_tolerance_is_opt_in_and_never_for_terminating_references() {
     // Only decimal answers get the tolerance.
     assert_eq!(check("\\frac13", "333/1000", &loose), Status::NotEqual);
 }
+
+#[test]
+fn master_keys_earn_nothing() {
+    // Responses without an answer, or with an answer that fits everything, never equal a
+    // reference, whatever its class (bare, marked, prose).
+    let references = [
+        "42",
+        "\\frac{3}{4}",
+        "x^2+1",
+        "(1,2)",
+        "\\text{Evelyn}",
+        "[0,1)",
+        "No",
+        "25\\%",
+        "1, 2",
+        "y = 2x + 3",
+    ];
+    let hundred: Vec<String> = (1..=100).map(|k| format!("\\boxed{{{k}}}")).collect();
+    let attacks = [
+        String::new(),
+        "   ".into(),
+        "I cannot solve this.".into(),
+        "The answer is".into(),
+        "\\boxed{}".into(),
+        "The answer is \\boxed{\\text{}}".into(),
+        "$ $".into(),
+        "a".into(),
+        "\\infty".into(),
+        "\\pm\\infty".into(),
+        "(-\\infty, \\infty)".into(),
+        "\\mathbb{R}".into(),
+        "\\emptyset".into(),
+        "all real numbers".into(),
+        "any".into(),
+        "it depends".into(),
+        "undefined".into(),
+        "NaN".into(),
+        "\\text{the answer}".into(),
+        "x".into(),
+        "y".into(),
+        "0 = 0".into(),
+        "x = x".into(),
+        "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 42".into(),
+        hundred.join(", "),
+        "\\boxed{1} or \\boxed{2} or \\boxed{42} or \\boxed{\\frac34}".into(),
+        "\\sum_{k=1}^{\\infty} k".into(),
+        "????".into(),
+    ];
+    for reference in references {
+        for attack in &attacks {
+            let s = timed_verify(reference, attack);
+            assert_ne!(s, Status::Equal, "`{attack}` against `{reference}`");
+        }
+    }
+}
+
+#[test]
+fn matrix_products_and_bare_answers_stay_bounded() {
+    // A chain of matrix products would grow its entries exponentially: refused, quickly.
+    let row = (0..8)
+        .map(|k| k.to_string())
+        .collect::<Vec<_>>()
+        .join(" & ");
+    let m = format!(
+        "\\begin{{pmatrix}}{}\\end{{pmatrix}}",
+        vec![row; 8].join(" \\\\ ")
+    );
+    let chain = m.repeat(12);
+    assert_ne!(timed_verify(&m, &chain), Status::Equal);
+    // A long bare-looking response is not parsed whole (bounded), and a long final line neither.
+    let long = "x+".repeat(50_000) + "1";
+    assert_ne!(timed_verify("5", &long), Status::Equal);
+    let lines = "1+1\n".repeat(100_000) + &"y".repeat(5_000);
+    assert_ne!(timed_verify("2", &lines), Status::Equal);
+}
