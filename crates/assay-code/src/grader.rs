@@ -182,7 +182,13 @@ impl CodeGrader {
         Schedule { wall_cap, control }
     }
 
-    fn prepare(&self, item: &Item, k: usize, tasks: &mut Vec<Task>, owners: &mut Vec<Option<usize>>) -> Prepared {
+    fn prepare(
+        &self,
+        item: &Item,
+        k: usize,
+        tasks: &mut Vec<Task>,
+        owners: &mut Vec<Option<usize>>,
+    ) -> Prepared {
         let reference = match Reference::parse(&item.reference) {
             Ok(r) => r,
             Err(e) => return Prepared::Done(Outcome::error(ErrorKind::BadReference, e)),
@@ -275,16 +281,19 @@ impl CodeGrader {
             .map(|((_, spec, limits), nonce)| plan::plan_task(spec, nonce, limits.clone()))
             .collect();
         let mut fresh: HashMap<String, Arc<Result<Plan, PlanError>>> = HashMap::new();
-        for (((key, _, _), nonce), run) in wanted
-            .into_iter()
-            .zip(&nonces)
-            .zip(run_scheduled(sandbox, &plan_tasks, |_| self.schedule(ctx, None)))
+        for (((key, _, _), nonce), run) in
+            wanted
+                .into_iter()
+                .zip(&nonces)
+                .zip(run_scheduled(sandbox, &plan_tasks, |_| {
+                    self.schedule(ctx, None)
+                }))
         {
             let plan = match run {
                 Ok(exec) => plan::read_plan(&exec, nonce),
-                Err(e) if e.is_deadline() || matches!(e, RunError::Cancelled) => {
-                    Err(PlanError::Stopped(crate::judge::sandbox_error(&e)))
-                }
+                Err(e) if e.is_deadline() || matches!(e, RunError::Cancelled) => Err(
+                    PlanError::Stopped(Box::new(crate::judge::sandbox_error(&e))),
+                ),
                 Err(e) => Err(PlanError::Failed(e.to_string())),
             };
             let plan = Arc::new(plan);
@@ -319,7 +328,7 @@ impl CodeGrader {
                 Err(PlanError::Failed(e)) => {
                     Prepared::Done(Outcome::error(ErrorKind::Execution, e.clone()))
                 }
-                Err(PlanError::Stopped(outcome)) => Prepared::Done(outcome.clone()),
+                Err(PlanError::Stopped(outcome)) => Prepared::Done((**outcome).clone()),
                 Ok(ok) if ok.scored().is_empty() => Prepared::Done(Outcome::error(
                     ErrorKind::BadReference,
                     "the reference's tests check nothing: no statement of `check` asserts or \

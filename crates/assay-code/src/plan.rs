@@ -259,7 +259,7 @@ pub(crate) enum PlanError {
     Failed(String),
     /// The request's deadline passed, or it was cancelled, before the plan was made: what the
     /// items become.
-    Stopped(assay_core::Outcome),
+    Stopped(Box<assay_core::Outcome>),
 }
 
 /// Plans by reference spec, shared by the items of a group (and across batches).

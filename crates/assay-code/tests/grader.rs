@@ -290,12 +290,19 @@ fn a_program_that_hangs_past_its_item_timeout_fails_instead_of_timing_out() {
     );
     let started = std::time::Instant::now();
     let o = grader
-        .grade_batch(&[&item], &BatchContext::new(Some(Duration::from_millis(1000))))
+        .grade_batch(
+            &[&item],
+            &BatchContext::new(Some(Duration::from_millis(1000))),
+        )
         .pop()
         .unwrap();
     assert_eq!(o.status, Status::Ok, "{o:?}");
     assert_eq!(o.reward, Some(0.0));
-    assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(o.explanation["failures"][0]["status"], "timeout", "{o:?}");
 }
 
@@ -312,7 +319,11 @@ fn a_request_deadline_that_stops_the_program_is_a_timeout() {
     let o = grader.grade_batch(&[&item], &ctx).pop().unwrap();
     assert_eq!(o.status, Status::Timeout, "{o:?}");
     assert_eq!(o.reward, None);
-    assert!(started.elapsed() < Duration::from_millis(2000), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(2000),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -336,9 +347,17 @@ fn cancelling_kills_the_running_programs_within_a_second() {
     });
     let outcomes = grader.grade_batch(&refs, &ctx);
     let cancelled_at = fire.join().unwrap();
-    assert!(cancelled_at.elapsed() < Duration::from_secs(1), "{:?}", cancelled_at.elapsed());
+    assert!(
+        cancelled_at.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        cancelled_at.elapsed()
+    );
     for o in &outcomes {
-        assert_eq!(o.error.as_ref().map(|e| e.kind), Some(ErrorKind::Cancelled), "{o:?}");
+        assert_eq!(
+            o.error.as_ref().map(|e| e.kind),
+            Some(ErrorKind::Cancelled),
+            "{o:?}"
+        );
     }
 }
 
