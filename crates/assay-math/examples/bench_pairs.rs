@@ -11,8 +11,8 @@
 //! "steps": work steps used}`.
 //! A summary goes to stderr.
 
-use assay_math::budget::DEFAULT_STEPS;
-use assay_math::{verify, Budget, Options};
+use assay_math::steps::DEFAULT_STEPS;
+use assay_math::{verify, Options, Steps};
 use std::io::{BufRead, BufReader, Write};
 use std::time::{Duration, Instant};
 
@@ -43,7 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut steps = 0;
         for _ in 0..repeats.max(1) {
             let start = Instant::now();
-            let mut budget = Budget::with_timeout(Duration::from_secs(5));
+            let mut budget = Steps::with_timeout(Duration::from_secs(5));
             let r = verify(reference, response, &opts, &mut budget);
             samples.push(start.elapsed());
             steps = DEFAULT_STEPS - budget.steps_left();

@@ -1,6 +1,6 @@
 //! Times one (reference, answer) comparison, for profiling: `one_pair REF ANSWER [N]`.
 
-use assay_math::{check_answer, Budget, Options};
+use assay_math::{check_answer, Options, Steps};
 use std::time::Instant;
 
 fn main() {
@@ -12,9 +12,9 @@ fn main() {
     let mut last = None;
     let mut used = 0;
     for _ in 0..n {
-        let mut budget = Budget::default();
+        let mut budget = Steps::default();
         last = Some(check_answer(reference, answer, &opts, &mut budget));
-        used = assay_math::budget::DEFAULT_STEPS - budget.steps_left();
+        used = assay_math::steps::DEFAULT_STEPS - budget.steps_left();
     }
     println!("{:?} per pair, {used} steps", start.elapsed() / n);
     println!("{}", last.expect("n > 0"));

@@ -7,10 +7,10 @@
 //! intervals by endpoints and openness, matrices element-wise, equations as equations
 //! (equal up to a non-zero constant factor), inequalities through their interval form.
 
-use crate::budget::{Budget, Exhausted};
 use crate::exact::{eval_exact, EvalError, Gauss};
 use crate::expr::{Constant, Expr, Func, RelOp};
 use crate::numeric::{eval_numeric, numerically_equal, relative_difference, Complex, Fixed};
+use crate::steps::{Exhausted, Steps};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Signed, Zero};
@@ -82,7 +82,7 @@ fn no(rule: impl Into<String>) -> Result<Decision, Exhausted> {
 type R = Result<Decision, Exhausted>;
 
 /// Decides whether `answer` equals `reference`.
-pub fn equivalent(reference: &Expr, answer: &Expr, s: &Settings, budget: &mut Budget) -> R {
+pub fn equivalent(reference: &Expr, answer: &Expr, s: &Settings, budget: &mut Steps) -> R {
     let r = normalize(reference.clone());
     let mut a = normalize(answer.clone());
     let renamed = rename_constants(&r, &mut a);
@@ -317,7 +317,7 @@ fn is_inequality(e: &Expr) -> bool {
 }
 
 /// `x = 5` against `5`, `(p, q) = (3, 2)` against `(3, 2)`: the value after the label.
-fn labelled_value(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> Option<R> {
+fn labelled_value(r: &Expr, a: &Expr, s: &Settings, budget: &mut Steps) -> Option<R> {
     let (r_rel, a_rel) = (matches!(r, Expr::Rel(..)), matches!(a, Expr::Rel(..)));
     if r_rel == a_rel {
         return None;
@@ -344,7 +344,7 @@ fn labelled_value(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> Opti
 fn computation_result<'e>(
     e: &'e Expr,
     s: &Settings,
-    budget: &mut Budget,
+    budget: &mut Steps,
 ) -> Result<Option<&'e Expr>, Exhausted> {
     let Expr::Rel(sides, ops) = e else {
         return Ok(None);
@@ -366,7 +366,7 @@ fn computation_result<'e>(
     Ok(Some(last))
 }
 
-fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
+fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Steps) -> R {
     budget.tick()?;
     if let Some(d) = labelled_value(r, a, s, budget) {
         let d = d?;
@@ -520,7 +520,7 @@ fn eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
 /// `25\%` against a number without `%`, by the [`PercentPolicy`]: under `Unit` (the
 /// default) the number written before `%` is compared (`25\% = 25`, `25\% ≠ 0.25`); under
 /// `Value` the percentage is ÷100 (`25\% = 0.25`, `25\% ≠ 25`). Never both.
-fn percent_eq(inner: &Expr, with_pct: &Expr, bare: &Expr, s: &Settings, budget: &mut Budget) -> R {
+fn percent_eq(inner: &Expr, with_pct: &Expr, bare: &Expr, s: &Settings, budget: &mut Steps) -> R {
     let (d, how) = match s.percent {
         PercentPolicy::Unit => (scalar_eq(inner, bare, s, budget)?, "percent as a unit"),
         PercentPolicy::Value => (scalar_eq(with_pct, bare, s, budget)?, "percent as ÷100"),
@@ -532,7 +532,7 @@ fn percent_eq(inner: &Expr, with_pct: &Expr, bare: &Expr, s: &Settings, budget: 
 }
 
 /// Ratios: equal part by part, or proportional when no part is zero (`2:4` is `1:2`).
-fn ratio_eq(x: &[Expr], y: &[Expr], s: &Settings, budget: &mut Budget) -> R {
+fn ratio_eq(x: &[Expr], y: &[Expr], s: &Settings, budget: &mut Steps) -> R {
     if x.len() != y.len() {
         return no(format!("ratios of {} and {} parts", x.len(), y.len()));
     }
@@ -692,8 +692,8 @@ fn solve_linear(lhs: &Expr, rhs: &Expr) -> Option<(String, BigRational, bool)> {
     let [v] = vars.as_slice() else {
         return None;
     };
-    let budget = &mut Budget::steps(20_000);
-    let at = |x: BigRational, budget: &mut Budget| -> Option<BigRational> {
+    let budget = &mut Steps::new(20_000);
+    let at = |x: BigRational, budget: &mut Steps| -> Option<BigRational> {
         let g = eval_exact(&f, &[(v.clone(), x)], budget).ok()?;
         g.is_real().then_some(g.re)
     };
@@ -712,7 +712,7 @@ fn solve_linear(lhs: &Expr, rhs: &Expr) -> Option<(String, BigRational, bool)> {
     Some((v.clone(), -f0 / &a, a.is_positive()))
 }
 
-fn interval_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
+fn interval_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Steps) -> R {
     let (
         Expr::Interval {
             lo: l1,
@@ -744,7 +744,7 @@ fn interval_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
     yes(format!("interval endpoints ({})", lo.rule))
 }
 
-fn ordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Budget) -> R {
+fn ordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Steps) -> R {
     if x.len() != y.len() {
         return no(format!("{what}: {} vs {} elements", x.len(), y.len()));
     }
@@ -765,7 +765,7 @@ fn ordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Budget
     ))
 }
 
-fn unordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Budget) -> R {
+fn unordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Steps) -> R {
     if x.len().max(y.len()) > MAX_ELEMENTS {
         return Err(Exhausted::TooLarge(format!(
             "more than {MAX_ELEMENTS} elements"
@@ -773,7 +773,7 @@ fn unordered(x: &[Expr], y: &[Expr], what: &str, s: &Settings, budget: &mut Budg
     }
     if x.len() != y.len() {
         // Different lengths can still be the same set when one repeats an element.
-        let covers = |p: &[Expr], q: &[Expr], budget: &mut Budget| -> Result<bool, Exhausted> {
+        let covers = |p: &[Expr], q: &[Expr], budget: &mut Steps| -> Result<bool, Exhausted> {
             for a in p {
                 let mut found = false;
                 for b in q {
@@ -925,7 +925,7 @@ fn matrix_value(e: &Expr) -> Option<Vec<Vec<Expr>>> {
     }
 }
 
-fn rel_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
+fn rel_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Steps) -> R {
     let (Expr::Rel(rs, ro), Expr::Rel(as_, ao)) = (r, a) else {
         return no("not relations");
     };
@@ -1004,7 +1004,7 @@ impl Val {
     }
 }
 
-fn value(e: &Expr, vars: &[(String, BigRational)], budget: &mut Budget) -> Result<Val, EvalError> {
+fn value(e: &Expr, vars: &[(String, BigRational)], budget: &mut Steps) -> Result<Val, EvalError> {
     match eval_exact(e, vars, budget) {
         Ok(g) => Ok(Val::Exact(g)),
         Err(EvalError::NotExact) => eval_numeric(e, vars, budget).map(Val::Approx),
@@ -1063,7 +1063,7 @@ fn infinity_sign(e: &Expr) -> Option<bool> {
     }
 }
 
-fn scalar_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Budget) -> R {
+fn scalar_eq(r: &Expr, a: &Expr, s: &Settings, budget: &mut Steps) -> R {
     match (infinity_sign(r), infinity_sign(a)) {
         (Some(x), Some(y)) if x == y => return yes("same infinity"),
         (Some(_), _) | (_, Some(_)) => return no("infinity compared with a different value"),
@@ -1132,7 +1132,7 @@ fn sample(
     a: &Expr,
     vars: &[String],
     s: &Settings,
-    budget: &mut Budget,
+    budget: &mut Steps,
     real: bool,
 ) -> Result<Sampled, Exhausted> {
     let _guard = real.then(crate::exact::real_only);
@@ -1184,7 +1184,7 @@ fn compare_at(
     a: &Expr,
     point: &[(String, BigRational)],
     s: &Settings,
-    budget: &mut Budget,
+    budget: &mut Steps,
 ) -> Result<Point, Exhausted> {
     let vr = value(r, point, budget);
     let va = value(a, point, budget);
@@ -1230,7 +1230,7 @@ fn compare_at(
 }
 
 /// Equations are equal when `l1 − r1` is a non-zero constant multiple of `l2 − r2`.
-fn equation_eq(l1: &Expr, r1: &Expr, l2: &Expr, r2: &Expr, s: &Settings, budget: &mut Budget) -> R {
+fn equation_eq(l1: &Expr, r1: &Expr, l2: &Expr, r2: &Expr, s: &Settings, budget: &mut Steps) -> R {
     let f = Expr::Add(vec![l1.clone(), Expr::Neg(Box::new(r1.clone()))]);
     let g = Expr::Add(vec![l2.clone(), Expr::Neg(Box::new(r2.clone()))]);
     let vars = vars_of(&f, &g);

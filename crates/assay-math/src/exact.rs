@@ -5,8 +5,8 @@
 //! integer result. Anything else answers [`EvalError::NotExact`] and the caller falls back
 //! to high-precision numerics.
 
-use crate::budget::{Budget, Exhausted};
 use crate::expr::{Constant, Expr, Func};
+use crate::steps::{Exhausted, Steps};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -263,7 +263,7 @@ impl Gauss {
 
 /// Charges the work an arithmetic result of this size costs (reducing a fraction of n
 /// machine words is quadratic in n) and refuses results over [`MAX_BITS`].
-fn charged(g: Gauss, budget: &mut Budget) -> Result<Gauss, EvalError> {
+fn charged(g: Gauss, budget: &mut Steps) -> Result<Gauss, EvalError> {
     let bits = g.size();
     if bits > MAX_BITS {
         return Err(Exhausted::TooLarge(format!("an exact value over {MAX_BITS} bits")).into());
@@ -291,7 +291,7 @@ pub(crate) fn exact_root(q: &BigRational, k: u32) -> Option<BigRational> {
 }
 
 /// `base^n` for an integer `n`, refusing results larger than [`MAX_BITS`].
-pub(crate) fn int_pow(base: &Gauss, n: &BigInt, budget: &mut Budget) -> Result<Gauss, EvalError> {
+pub(crate) fn int_pow(base: &Gauss, n: &BigInt, budget: &mut Steps) -> Result<Gauss, EvalError> {
     if base.is_zero() {
         return match n.sign() {
             num_bigint::Sign::Minus => Err(EvalError::Undefined("0 to a negative power".into())),
@@ -352,9 +352,9 @@ fn real_arg(g: Gauss, what: &str) -> Result<BigRational, EvalError> {
 }
 
 /// Evaluates `e` exactly with the variables in `vars`.
-pub fn eval_exact(e: &Expr, vars: &Assignment, budget: &mut Budget) -> Result<Gauss, EvalError> {
+pub fn eval_exact(e: &Expr, vars: &Assignment, budget: &mut Steps) -> Result<Gauss, EvalError> {
     budget.tick()?;
-    let ev = |x: &Expr, b: &mut Budget| eval_exact(x, vars, b);
+    let ev = |x: &Expr, b: &mut Steps| eval_exact(x, vars, b);
     Ok(match e {
         Expr::Num(q) => Gauss::real(q.clone()),
         Expr::Const(Constant::I) => Gauss {
@@ -435,7 +435,7 @@ pub fn eval_exact(e: &Expr, vars: &Assignment, budget: &mut Budget) -> Result<Ga
     })
 }
 
-fn pow(base: &Gauss, exp: &Gauss, budget: &mut Budget) -> Result<Gauss, EvalError> {
+fn pow(base: &Gauss, exp: &Gauss, budget: &mut Steps) -> Result<Gauss, EvalError> {
     if let Some(n) = exp.as_integer() {
         return int_pow(base, &n, budget);
     }
@@ -487,7 +487,7 @@ fn root(a: &Gauss, k: u32) -> Result<Gauss, EvalError> {
 fn exact_log(
     b: &BigRational,
     a: &BigRational,
-    budget: &mut Budget,
+    budget: &mut Steps,
 ) -> Result<BigRational, EvalError> {
     if !a.is_positive() || !b.is_positive() || b.is_one() {
         return Err(EvalError::Undefined("logarithm outside its domain".into()));
@@ -497,7 +497,7 @@ fn exact_log(
     }
     // Search a = b^k or b = a^k with |k| small.
     let try_pow =
-        |x: &BigRational, y: &BigRational, budget: &mut Budget| -> Result<Option<i64>, EvalError> {
+        |x: &BigRational, y: &BigRational, budget: &mut Steps| -> Result<Option<i64>, EvalError> {
             // Smallest k ≥ 1 with x^k = y or x^-k = y.
             let (x, y_inv) = (x.clone(), y.recip());
             let mut acc = x.clone();
@@ -525,7 +525,7 @@ fn exact_log(
     Err(EvalError::NotExact)
 }
 
-fn factorial(n: &Gauss, budget: &mut Budget) -> Result<BigInt, EvalError> {
+fn factorial(n: &Gauss, budget: &mut Steps) -> Result<BigInt, EvalError> {
     let n = n
         .as_integer()
         .filter(|n| !n.is_negative())
@@ -537,7 +537,7 @@ fn factorial(n: &Gauss, budget: &mut Budget) -> Result<BigInt, EvalError> {
     Ok((1..=n).fold(BigInt::one(), |acc, k| acc * k))
 }
 
-fn apply(f: Func, x: Gauss, budget: &mut Budget) -> Result<Gauss, EvalError> {
+fn apply(f: Func, x: Gauss, budget: &mut Steps) -> Result<Gauss, EvalError> {
     let x = x.reduced();
     let zero = || Ok(Gauss::real(BigRational::zero()));
     let one = || Ok(Gauss::real(BigRational::one()));
@@ -580,7 +580,7 @@ mod tests {
     use crate::parser::parse;
 
     fn val(s: &str) -> Result<Gauss, EvalError> {
-        let mut b = Budget::default();
+        let mut b = Steps::default();
         let e = parse(s, &mut b).unwrap();
         eval_exact(&e, &[], &mut b)
     }

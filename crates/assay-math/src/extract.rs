@@ -595,7 +595,7 @@ fn is_bare_answer(s: &str) -> bool {
     }
     // An expression this engine cannot read (`\\sum_{k=1}^{n} k`) is still the answer: it
     // may be identical to the reference, and its last number is not the answer.
-    let mut budget = crate::budget::Budget::steps(20_000);
+    let mut budget = crate::steps::Steps::new(20_000);
     !matches!(
         crate::parser::parse(&clean(s), &mut budget),
         Ok(crate::expr::Expr::Text(_))

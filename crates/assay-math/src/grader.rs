@@ -44,9 +44,9 @@ use assay_core::{
     Budget as ItemBudget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
 };
 
-use crate::budget::{Budget, Exhausted, DEFAULT_STEPS};
 use crate::equiv::PercentPolicy;
 use crate::extract::{ExtractOptions, Source};
+use crate::steps::{Exhausted, Steps, DEFAULT_STEPS};
 use crate::verify::{verify, ConflictPolicy, NumericPrecision, Options, Status, Verdict};
 
 /// Where an answer may come from, for `priority`.
@@ -324,10 +324,7 @@ impl Grader for MathGrader {
             Ok(r) => r,
             Err(message) => return Outcome::error(ErrorKind::BadReference, message),
         };
-        let mut budget = Budget::steps(self.max_steps);
-        if let Some(deadline) = item_budget.deadline() {
-            budget = budget.deadline(deadline);
-        }
+        let mut budget = Steps::new(self.max_steps).within(item_budget.clone());
         let response = item.response_text();
         let mut last = None;
         for reference in &refs {

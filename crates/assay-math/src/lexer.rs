@@ -4,7 +4,7 @@
 //! dropped here (`\left`, spacing commands, `$`, `\displaystyle`, degree marks, `\$`), and
 //! `\text{…}`-like groups are opened so their words reach the parser.
 
-use crate::budget::{Budget, Exhausted};
+use crate::steps::{Exhausted, Steps};
 
 /// Longest answer (in characters) the parser accepts; longer ones are refused.
 pub const MAX_ANSWER_CHARS: usize = 20_000;
@@ -234,7 +234,7 @@ struct Lexer<'b> {
     chars: Vec<char>,
     pos: usize,
     out: Vec<Tok>,
-    budget: &'b mut Budget,
+    budget: &'b mut Steps,
     /// Depth of `\text{…}` groups currently open (their closing braces are swallowed).
     text_depth: Vec<usize>,
     brace_depth: usize,
@@ -251,7 +251,7 @@ pub struct LexOptions {
 }
 
 /// Tokenizes one answer.
-pub fn tokenize(input: &str, budget: &mut Budget) -> Result<Vec<Tok>, LexError> {
+pub fn tokenize(input: &str, budget: &mut Steps) -> Result<Vec<Tok>, LexError> {
     tokenize_with(input, LexOptions::default(), budget)
 }
 
@@ -259,7 +259,7 @@ pub fn tokenize(input: &str, budget: &mut Budget) -> Result<Vec<Tok>, LexError> 
 pub fn tokenize_with(
     input: &str,
     opts: LexOptions,
-    budget: &mut Budget,
+    budget: &mut Steps,
 ) -> Result<Vec<Tok>, LexError> {
     let chars: Vec<char> = input.chars().take(MAX_ANSWER_CHARS + 1).collect();
     if chars.len() > MAX_ANSWER_CHARS {
@@ -861,7 +861,7 @@ mod tests {
     use super::*;
 
     fn toks(s: &str) -> Vec<Tok> {
-        tokenize(s, &mut Budget::default()).unwrap()
+        tokenize(s, &mut Steps::default()).unwrap()
     }
 
     #[test]

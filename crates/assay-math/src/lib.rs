@@ -1,9 +1,9 @@
 //! Answer extraction and mathematical equivalence for LLM math rewards.
 //!
 //! ```
-//! use assay_math::{verify, Budget, Options, Status};
+//! use assay_math::{verify, Steps, Options, Status};
 //!
-//! let v = verify("\\frac34", "so the answer is \\boxed{0.75}", &Options::default(), &mut Budget::default());
+//! let v = verify("\\frac34", "so the answer is \\boxed{0.75}", &Options::default(), &mut Steps::default());
 //! assert_eq!(v.status, Status::Equal);
 //! assert_eq!(v.rule, "exact rational");
 //! ```
@@ -11,7 +11,7 @@
 //! The pipeline: [`extract()`] finds the final answer in a response; [`parser`] reads LaTeX
 //! or plain text into an [`Expr`]; [`equiv`] decides equality exactly (big rationals), by
 //! high-precision numerics ([`numeric`]) or at random points for expressions with
-//! variables. Every step takes a [`Budget`], so hostile input gets a bounded answer:
+//! variables. Every step takes a [`Steps`], so hostile input gets a bounded answer:
 //! [`Status::Exhausted`] is distinct from [`Status::NotEqual`]. [`grader`] wraps it all as
 //! the `math` grader of `assay-core`.
 //!
@@ -93,13 +93,12 @@
 //!   than 200 parser levels (about 30 brackets), powers whose exact value exceeds 65,536
 //!   bits, factorials above 2,000 and exponentials above e^16384 are refused
 //!   ([`Status::Exhausted`] with [`Exhausted::TooLarge`]) in microseconds; everything else
-//!   is bounded by the step budget ([`budget::DEFAULT_STEPS`], about 10 ms of work) and the
+//!   is bounded by the step budget ([`steps::DEFAULT_STEPS`], about 10 ms of work) and the
 //!   caller's deadline. Bare answers are looked for only in responses (or final lines) of at
 //!   most [`extract::MAX_BARE_CHARS`] bytes.
 //!
 //! A `cargo-fuzz` target lives in `fuzz/` (`cargo +nightly fuzz run verify`).
 
-pub mod budget;
 pub mod equiv;
 pub mod exact;
 pub mod expr;
@@ -108,14 +107,15 @@ pub mod grader;
 pub mod lexer;
 pub mod numeric;
 pub mod parser;
+pub mod steps;
 pub mod verify;
 
-pub use budget::{Budget, Exhausted};
 pub use equiv::{equivalent, Decision, PercentPolicy, Settings};
 pub use expr::Expr;
 pub use extract::{extract, extract_reference, ExtractOptions, Extracted, Extraction, Source};
 pub use grader::{register, MathGrader, MathKind, MathOptions};
 pub use parser::{parse, ParseError};
+pub use steps::{Exhausted, Steps};
 pub use verify::{
     check_answer, parse_answer, verify, ConflictPolicy, NumericPrecision, Options, Status, Verdict,
 };

@@ -6,9 +6,9 @@
 //! [`TOLERANCE_BITS`] bits (about 38 digits), far beyond any rounding an answer could hide in, while
 //! `1 - 1/e` and `1 + 1/e` stay far apart.
 
-use crate::budget::{Budget, Exhausted};
 use crate::exact::{eval_exact, Assignment, EvalError};
 use crate::expr::{Constant, Expr, Func};
+use crate::steps::{Exhausted, Steps};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_rational::BigRational;
@@ -26,7 +26,7 @@ pub const TOLERANCE_BITS: u32 = 128;
 /// (a value below 2^-280 cannot be told from 0 here; exact rationals never go this way).
 pub const NOISE_BITS: u32 = 280;
 
-/// Budget steps charged per series term or squaring: one multiplication and one division
+/// Steps steps charged per series term or squaring: one multiplication and one division
 /// of ~640-bit integers, several times the work of a parser step.
 const SERIES_TERM_COST: u64 = 8;
 
@@ -145,7 +145,7 @@ fn undefined<T>(m: &str) -> R<T> {
 }
 
 /// atanh(x) = x + x³/3 + x⁵/5 + … for |x| ≤ 1/3.
-fn atanh_series(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
+fn atanh_series(x: &Fixed, budget: &mut Steps) -> R<Fixed> {
     let x2 = x.mul(x);
     let mut power = x.clone();
     let mut sum = x.clone();
@@ -163,7 +163,7 @@ fn atanh_series(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
 }
 
 /// atan(x) = x − x³/3 + x⁵/5 − … for small |x|.
-fn atan_series(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
+fn atan_series(x: &Fixed, budget: &mut Steps) -> R<Fixed> {
     let x2 = x.mul(x);
     let mut power = x.clone();
     let mut sum = x.clone();
@@ -182,8 +182,8 @@ fn atan_series(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
     }
 }
 
-fn unlimited() -> Budget {
-    Budget::steps(u64::MAX)
+fn unlimited() -> Steps {
+    Steps::new(u64::MAX)
 }
 
 /// π, computed once (Machin's formula).
@@ -211,7 +211,7 @@ fn euler() -> &'static Fixed {
     E.get_or_init(|| exp(&Fixed::one(), &mut unlimited()).expect("unbounded"))
 }
 
-fn exp(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
+fn exp(x: &Fixed, budget: &mut Steps) -> R<Fixed> {
     if x.is_negative() {
         return Fixed::one().div(&exp(&x.neg(), budget)?);
     }
@@ -244,7 +244,7 @@ fn exp(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
     Ok(sum)
 }
 
-fn ln(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
+fn ln(x: &Fixed, budget: &mut Steps) -> R<Fixed> {
     if !x.0.is_positive() {
         return undefined("logarithm of a non-positive number");
     }
@@ -261,7 +261,7 @@ fn ln(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
 }
 
 /// sin and cos together, after reducing the argument modulo 2π.
-fn sin_cos(x: &Fixed, budget: &mut Budget) -> R<(Fixed, Fixed)> {
+fn sin_cos(x: &Fixed, budget: &mut Steps) -> R<(Fixed, Fixed)> {
     if x.0.bits() > u64::from(PREC) + 20 {
         return Err(Exhausted::TooLarge("trigonometric function of a huge argument".into()).into());
     }
@@ -298,7 +298,7 @@ fn sin_cos(x: &Fixed, budget: &mut Budget) -> R<(Fixed, Fixed)> {
     Ok((sin, cos))
 }
 
-fn atan(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
+fn atan(x: &Fixed, budget: &mut Steps) -> R<Fixed> {
     if x.is_negative() {
         return Ok(atan(&x.neg(), budget)?.neg());
     }
@@ -315,7 +315,7 @@ fn atan(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
     Ok(Fixed(atan_series(&y, budget)?.0 * 4))
 }
 
-fn asin(x: &Fixed, budget: &mut Budget) -> R<Fixed> {
+fn asin(x: &Fixed, budget: &mut Steps) -> R<Fixed> {
     let one = Fixed::one();
     if x.abs() > one {
         return Err(EvalError::Unsupported("arcsine outside [-1, 1]".into()));
@@ -410,7 +410,7 @@ impl Complex {
     }
 }
 
-fn int_pow(base: &Complex, n: &BigInt, budget: &mut Budget) -> R<Complex> {
+fn int_pow(base: &Complex, n: &BigInt, budget: &mut Steps) -> R<Complex> {
     let e = n
         .abs()
         .to_u64()
@@ -463,7 +463,7 @@ fn root(a: &Complex, k: u32) -> R<Complex> {
     }
 }
 
-fn pow(e_base: &Expr, e_exp: &Expr, vars: &Assignment, budget: &mut Budget) -> R<Complex> {
+fn pow(e_base: &Expr, e_exp: &Expr, vars: &Assignment, budget: &mut Steps) -> R<Complex> {
     let base = eval_numeric(e_base, vars, budget)?;
     // An exactly known exponent keeps integer powers and real odd roots exact in form.
     match eval_exact(e_exp, vars, budget) {
@@ -513,7 +513,7 @@ fn pow(e_base: &Expr, e_exp: &Expr, vars: &Assignment, budget: &mut Budget) -> R
 }
 
 /// e^(x + iy) = e^x (cos y + i sin y).
-fn complex_exp(z: &Complex, budget: &mut Budget) -> R<Complex> {
+fn complex_exp(z: &Complex, budget: &mut Steps) -> R<Complex> {
     let m = exp(&z.re, budget)?;
     let (sin, cos) = sin_cos(&z.im, budget)?;
     Ok(Complex {
@@ -522,7 +522,7 @@ fn complex_exp(z: &Complex, budget: &mut Budget) -> R<Complex> {
     })
 }
 
-fn apply(f: Func, x: Complex, budget: &mut Budget) -> R<Complex> {
+fn apply(f: Func, x: Complex, budget: &mut Steps) -> R<Complex> {
     if f == Func::Abs {
         let m = x.re.mul(&x.re).add(&x.im.mul(&x.im)).sqrt();
         return Ok(Complex::real(m));
@@ -565,7 +565,7 @@ fn apply(f: Func, x: Complex, budget: &mut Budget) -> R<Complex> {
 }
 
 /// Evaluates `e` numerically with the variables in `vars`.
-pub fn eval_numeric(e: &Expr, vars: &Assignment, budget: &mut Budget) -> R<Complex> {
+pub fn eval_numeric(e: &Expr, vars: &Assignment, budget: &mut Steps) -> R<Complex> {
     budget.charge(4)?;
     // Exact sub-results are used where they exist: they are cheap and lose nothing.
     match e {
@@ -592,7 +592,7 @@ pub fn eval_numeric(e: &Expr, vars: &Assignment, budget: &mut Budget) -> R<Compl
         }
         _ => {}
     }
-    let ev = |x: &Expr, b: &mut Budget| eval_numeric(x, vars, b);
+    let ev = |x: &Expr, b: &mut Steps| eval_numeric(x, vars, b);
     Ok(match e {
         Expr::Const(Constant::Pi) => Complex::real(pi().clone()),
         Expr::Const(Constant::E) => Complex::real(euler().clone()),
@@ -679,7 +679,7 @@ mod tests {
     use crate::parser::parse;
 
     fn num(s: &str) -> Complex {
-        let mut b = Budget::default();
+        let mut b = Steps::default();
         let e = parse(s, &mut b).unwrap();
         eval_numeric(&e, &[], &mut b).unwrap()
     }

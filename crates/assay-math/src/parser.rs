@@ -4,9 +4,9 @@
 //! unions (`\cup`), sums (`+` `-` `\pm`), products (`*` `/` and juxtaposition), unary signs,
 //! powers, postfix `!` and `%`, primaries.
 
-use crate::budget::{Budget, Exhausted};
 use crate::expr::{Constant, Expr, Func, RelOp};
 use crate::lexer::{tokenize_with, LexError, LexOptions, Punct, Tok};
+use crate::steps::{Exhausted, Steps};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Pow, Signed, Zero};
@@ -201,7 +201,7 @@ const SHORT_WORDS: &[&str] = &[
 ///
 /// Answers made of words (`\text{Evelyn}`, `east`, `No`) become [`Expr::Text`]; words after a
 /// number are taken as units and dropped.
-pub fn parse(input: &str, budget: &mut Budget) -> Res<Expr> {
+pub fn parse(input: &str, budget: &mut Steps) -> Res<Expr> {
     parse_with(input, ParseOptions::default(), budget)
 }
 
@@ -220,7 +220,7 @@ fn short_word_answer(input: &str) -> bool {
 }
 
 /// Parses one answer with the given settings.
-pub fn parse_with(input: &str, opts: ParseOptions, budget: &mut Budget) -> Res<Expr> {
+pub fn parse_with(input: &str, opts: ParseOptions, budget: &mut Steps) -> Res<Expr> {
     if short_word_answer(input) {
         return Ok(Expr::Text(normalize_text(input)));
     }
@@ -336,7 +336,7 @@ struct Parser<'b> {
     toks: Vec<Tok>,
     pos: usize,
     depth: usize,
-    budget: &'b mut Budget,
+    budget: &'b mut Steps,
 }
 
 fn mul(a: Expr, b: Expr) -> Expr {
@@ -1059,7 +1059,7 @@ mod tests {
     use super::*;
 
     fn show(s: &str) -> String {
-        match parse(s, &mut Budget::default()) {
+        match parse(s, &mut Steps::default()) {
             Ok(e) => e.to_string(),
             Err(e) => format!("ERR {e}"),
         }

@@ -1,13 +1,13 @@
 //! The top-level check: extract an answer from a response, parse both sides, compare, and
 //! explain the verdict.
 
-use crate::budget::{Budget, Exhausted};
 use crate::equiv::{equivalent, PercentPolicy, Settings};
 use crate::exact::{eval_exact, EvalError};
 use crate::expr::Expr;
 use crate::extract::{clean, extract, extract_reference, ExtractOptions, Extracted, Source};
 use crate::numeric::eval_numeric;
 use crate::parser::{normalize_text, parse_with, ParseError, ParseOptions};
+use crate::steps::{Exhausted, Steps};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Pow, Signed, Zero};
@@ -172,15 +172,15 @@ impl fmt::Display for Verdict {
 
 /// Parses an answer given directly (a reference, or an already extracted answer):
 /// `$…$`, `\(…\)` and `\boxed{}` wrappers are removed first.
-pub fn parse_answer(s: &str, budget: &mut Budget) -> Result<Expr, ParseError> {
+pub fn parse_answer(s: &str, budget: &mut Steps) -> Result<Expr, ParseError> {
     parse_with(&clean(s), ParseOptions::default(), budget)
 }
 
-fn parse_opts(s: &str, opts: &Options, budget: &mut Budget) -> Result<Expr, ParseError> {
+fn parse_opts(s: &str, opts: &Options, budget: &mut Steps) -> Result<Expr, ParseError> {
     parse_cleaned(&clean(s), opts, budget)
 }
 
-fn parse_cleaned(cleaned: &str, opts: &Options, budget: &mut Budget) -> Result<Expr, ParseError> {
+fn parse_cleaned(cleaned: &str, opts: &Options, budget: &mut Steps) -> Result<Expr, ParseError> {
     let p = ParseOptions {
         decimal_comma: opts.decimal_comma,
     };
@@ -232,7 +232,7 @@ fn identity_key(cleaned: &str) -> String {
 }
 
 /// Extracts the final answer of `response` and compares it with `reference`.
-pub fn verify(reference: &str, response: &str, opts: &Options, budget: &mut Budget) -> Verdict {
+pub fn verify(reference: &str, response: &str, opts: &Options, budget: &mut Steps) -> Verdict {
     let reference_text = if opts.extract_reference {
         match extract_reference(reference, &opts.extract).answer {
             Some(e) => e.text,
@@ -292,7 +292,7 @@ fn find_conflict(
     last: &str,
     alternatives: &[String],
     opts: &Options,
-    budget: &mut Budget,
+    budget: &mut Steps,
 ) -> Result<Option<String>, Exhausted> {
     let settings = settings(opts, last);
     let Ok(last_expr) = parse_opts(last, opts, budget) else {
@@ -335,7 +335,7 @@ fn exhausted(e: Exhausted) -> Verdict {
 }
 
 /// Compares an answer (already extracted) with a reference.
-pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut Budget) -> Verdict {
+pub fn check_answer(reference: &str, answer: &str, opts: &Options, budget: &mut Steps) -> Verdict {
     let (reference_clean, answer_clean) = (clean(reference), clean(answer));
     let identical = || {
         let mut v = Verdict::new(Status::Equal, "identical answers (after removing spacing)");
@@ -373,7 +373,7 @@ fn compare_cleaned(
     reference_clean: &str,
     answer_clean: &str,
     opts: &Options,
-    budget: &mut Budget,
+    budget: &mut Steps,
 ) -> Verdict {
     let reference = reference_clean;
     let reference_expr = match parse_cleaned(reference_clean, opts, budget) {
@@ -569,7 +569,7 @@ fn round_significant(v: &BigRational, figures: u32) -> BigRational {
 fn at_reference_precision(
     reference: &str,
     answer: &Expr,
-    budget: &mut Budget,
+    budget: &mut Steps,
 ) -> Result<Option<String>, Exhausted> {
     let Some((value, figures)) = decimal_reference(reference) else {
         return Ok(None);

@@ -3,7 +3,7 @@
 //! All failures of a table are collected and reported together, so one run shows every
 //! regression.
 
-use assay_math::{check_answer, extract, verify, Budget, ExtractOptions, Options, Status};
+use assay_math::{check_answer, extract, verify, ExtractOptions, Options, Status, Steps};
 use std::time::{Duration, Instant};
 
 /// Rows of a tab-separated table, skipping blank lines and `#` comments.
@@ -44,7 +44,7 @@ fn run_pairs(table: &str, per_case_limit: Duration) {
     for (line, cols) in rows(table, 3) {
         let want = expected_status(&cols[0]);
         let start = Instant::now();
-        let v = check_answer(&cols[1], &cols[2], &opts, &mut Budget::default());
+        let v = check_answer(&cols[1], &cols[2], &opts, &mut Steps::default());
         let took = start.elapsed();
         if v.status != want {
             failures.push(format!(
@@ -101,7 +101,7 @@ fn response_table() {
             &cols[1],
             &response,
             &Options::default(),
-            &mut Budget::default(),
+            &mut Steps::default(),
         );
         if v.status != want {
             failures.push(format!(
@@ -175,7 +175,7 @@ fn round2_table() {
             &reference,
             &response,
             &round2_options(&cols[2]),
-            &mut Budget::default(),
+            &mut Steps::default(),
         );
         let class = v.extracted.as_ref().map(|e| e.source.class());
         if v.status != want {

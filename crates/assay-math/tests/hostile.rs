@@ -1,6 +1,6 @@
 //! Hostile and random input: bounded time, no panic, never a false `Equal`.
 
-use assay_math::{check_answer, parse, verify, Budget, ConflictPolicy, Options, Status};
+use assay_math::{check_answer, parse, verify, ConflictPolicy, Options, Status, Steps};
 use std::time::{Duration, Instant};
 
 /// Generous bound for unoptimized builds on a loaded machine; release builds take
@@ -13,7 +13,7 @@ fn timed_verify(reference: &str, response: &str) -> Status {
         reference,
         response,
         &Options::default(),
-        &mut Budget::default(),
+        &mut Steps::default(),
     );
     let took = start.elapsed();
     assert!(
@@ -77,13 +77,13 @@ fn answer_spamming_is_not_rewarded() {
         conflict: ConflictPolicy::Last,
         ..Options::default()
     };
-    let v = verify("3", spam, &last, &mut Budget::default());
+    let v = verify("3", spam, &last, &mut Steps::default());
     assert_eq!(v.status, Status::Equal);
 }
 
 #[test]
 fn timeouts_are_distinct_from_not_equal() {
-    let mut tiny = Budget::steps(5);
+    let mut tiny = Steps::new(5);
     let v = check_answer("x^2+1", "(x+1)^2-2x", &Options::default(), &mut tiny);
     assert_eq!(v.status, Status::Exhausted, "{v}");
 }
@@ -165,9 +165,9 @@ fn random_text_never_panics() {
             .map(|_| ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize])
             .collect();
         let start = Instant::now();
-        let _ = parse(&s, &mut Budget::default());
-        let _ = check_answer(&s, &s, &Options::default(), &mut Budget::default());
-        let _ = verify("x+1", &s, &Options::default(), &mut Budget::default());
+        let _ = parse(&s, &mut Steps::default());
+        let _ = check_answer(&s, &s, &Options::default(), &mut Steps::default());
+        let _ = verify("x+1", &s, &Options::default(), &mut Steps::default());
         assert!(start.elapsed() < LIMIT, "slow on `{s}`");
     }
 }
@@ -184,11 +184,11 @@ fn fractions_equal_their_decimals_and_slashes() {
         let dec = format!("{}", a as f64 / den as f64);
         let opts = Options::default();
         for form in [&slash, &dec] {
-            let v = check_answer(&frac, form, &opts, &mut Budget::default());
+            let v = check_answer(&frac, form, &opts, &mut Steps::default());
             assert_eq!(v.status, Status::Equal, "{frac} vs {form}: {v}");
         }
         let off = format!("{}/{den}", a + 1);
-        let v = check_answer(&frac, &off, &opts, &mut Budget::default());
+        let v = check_answer(&frac, &off, &opts, &mut Steps::default());
         assert_eq!(v.status, Status::NotEqual, "{frac} vs {off}: {v}");
     }
 }
@@ -215,7 +215,7 @@ fn safe_in_threads() {
                             reference,
                             response,
                             &Options::default(),
-                            &mut Budget::default(),
+                            &mut Steps::default(),
                         );
                         assert_eq!(v.status, want, "{reference} vs {response}: {v}");
                     }
@@ -231,7 +231,7 @@ fn explanations_name_the_rule_and_both_forms() {
         "\\frac34",
         "so \\boxed{0.75}",
         &Options::default(),
-        &mut Budget::default(),
+        &mut Steps::default(),
     );
     assert_eq!(
         v.to_string(),
@@ -241,7 +241,7 @@ fn explanations_name_the_rule_and_both_forms() {
         "\\pi/2",
         "The answer is pi/2",
         &Options::default(),
-        &mut Budget::default(),
+        &mut Steps::default(),
     );
     assert_eq!(
         v.to_string(),
@@ -251,14 +251,14 @@ fn explanations_name_the_rule_and_both_forms() {
         "y = 2x + 3",
         "\\boxed{2y = 4x + 6}",
         &Options::default(),
-        &mut Budget::default(),
+        &mut Steps::default(),
     );
     assert!(v.rule.starts_with("equations: proportional at"), "{v}");
     let v = verify(
         "x^2 - 1",
         "\\boxed{(x-1)(x+2)}",
         &Options::default(),
-        &mut Budget::default(),
+        &mut Steps::default(),
     );
     assert!(v.rule.starts_with("symbolic: differ at x = "), "{v}");
 }
@@ -271,7 +271,7 @@ fn decimal_tolerance_is_opt_in_and_never_for_terminating_references() {
         ..Options::default()
     };
     let check = |reference: &str, answer: &str, opts: &Options| {
-        assay_math::check_answer(reference, answer, opts, &mut Budget::default()).status
+        assay_math::check_answer(reference, answer, opts, &mut Steps::default()).status
     };
     assert_eq!(check("\\sqrt2", "1.414", &strict), Status::NotEqual);
     assert_eq!(check("\\sqrt2", "1.414", &loose), Status::Equal);

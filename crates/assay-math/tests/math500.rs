@@ -3,7 +3,7 @@
 //! The answers are copied into `corpus/math500_answers.tsv` (MIT, notice in the file).
 
 use assay_math::exact::eval_exact;
-use assay_math::{check_answer, parse_answer, verify, Budget, Expr, Options, Status};
+use assay_math::{check_answer, parse_answer, verify, Expr, Options, Status, Steps};
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{One, Signed, Zero};
@@ -21,7 +21,7 @@ fn answers() -> Vec<(String, String)> {
 
 /// The terminating decimal form of a rational, if its denominator is 2^a·5^b.
 fn decimal(e: &Expr) -> Option<String> {
-    let g = eval_exact(e, &[], &mut Budget::default()).ok()?;
+    let g = eval_exact(e, &[], &mut Steps::default()).ok()?;
     if !g.is_real() || g.re.is_integer() {
         return None;
     }
@@ -86,7 +86,7 @@ fn gold_answers_parse_and_equal_their_rewrites() {
     let opts = Options::default();
     let mut failures = Vec::new();
     for (id, a) in answers() {
-        let mut budget = Budget::default();
+        let mut budget = Steps::default();
         let parsed = match parse_answer(&a, &mut budget) {
             Ok(e) => e,
             Err(e) => {
@@ -99,7 +99,7 @@ fn gold_answers_parse_and_equal_their_rewrites() {
             forms.push(d);
         }
         for form in forms {
-            let v = check_answer(&a, &form, &opts, &mut Budget::default());
+            let v = check_answer(&a, &form, &opts, &mut Steps::default());
             if v.status != Status::Equal {
                 failures.push(format!("{id}: `{a}` vs `{form}`: {v}"));
             }
@@ -108,7 +108,7 @@ fn gold_answers_parse_and_equal_their_rewrites() {
             &a,
             &format!("Thus the answer is $\\boxed{{{a}}}$."),
             &opts,
-            &mut Budget::default(),
+            &mut Steps::default(),
         );
         if v.status != Status::Equal {
             failures.push(format!("{id}: boxed response: {v}"));
@@ -132,7 +132,7 @@ fn gold_answers_differ_from_perturbations() {
             continue;
         };
         let wrong = (n + 1).to_string();
-        let v = check_answer(&a, &wrong, &opts, &mut Budget::default());
+        let v = check_answer(&a, &wrong, &opts, &mut Steps::default());
         if v.status != Status::NotEqual {
             failures.push(format!("{id}: `{a}` vs `{wrong}`: {v}"));
         }
@@ -149,17 +149,17 @@ fn different_gold_answers_are_not_equal_unless_reviewed() {
     distinct.dedup();
     let parsed: Vec<Expr> = distinct
         .iter()
-        .map(|a| parse_answer(a, &mut Budget::default()).expect("gold answers parse"))
+        .map(|a| parse_answer(a, &mut Steps::default()).expect("gold answers parse"))
         .collect();
     let settings = assay_math::Settings::default();
     let mut equal = Vec::new();
     for i in 0..distinct.len() {
         for j in (i + 1)..distinct.len() {
             let d =
-                assay_math::equivalent(&parsed[i], &parsed[j], &settings, &mut Budget::default())
+                assay_math::equivalent(&parsed[i], &parsed[j], &settings, &mut Steps::default())
                     .expect("within budget");
             let back =
-                assay_math::equivalent(&parsed[j], &parsed[i], &settings, &mut Budget::default())
+                assay_math::equivalent(&parsed[j], &parsed[i], &settings, &mut Steps::default())
                     .expect("within budget");
             assert_eq!(
                 d.equal, back.equal,
@@ -198,21 +198,19 @@ fn canonical_forms_read_back() {
     let settings = assay_math::Settings::default();
     let mut failures = Vec::new();
     for input in inputs {
-        let Ok(e) = parse_answer(&input, &mut Budget::default()) else {
+        let Ok(e) = parse_answer(&input, &mut Steps::default()) else {
             continue;
         };
         if matches!(e, Expr::Matrix(_)) {
             continue;
         }
         let printed = e.to_string();
-        match parse_answer(&printed, &mut Budget::default()) {
-            Ok(back) => {
-                match assay_math::equivalent(&e, &back, &settings, &mut Budget::default()) {
-                    Ok(d) if d.equal => {}
-                    Ok(d) => failures.push(format!("`{input}` -> `{printed}`: {}", d.rule)),
-                    Err(x) => failures.push(format!("`{input}` -> `{printed}`: {x}")),
-                }
-            }
+        match parse_answer(&printed, &mut Steps::default()) {
+            Ok(back) => match assay_math::equivalent(&e, &back, &settings, &mut Steps::default()) {
+                Ok(d) if d.equal => {}
+                Ok(d) => failures.push(format!("`{input}` -> `{printed}`: {}", d.rule)),
+                Err(x) => failures.push(format!("`{input}` -> `{printed}`: {x}")),
+            },
             Err(err) => failures.push(format!("`{input}` -> `{printed}` does not parse: {err}")),
         }
     }

@@ -13,7 +13,7 @@
 //! reason, in `corpus/mathverify_disagreements.tsv`; the test fails when that list changes
 //! either way, and when agreement falls below 97%.
 
-use assay_math::{verify, Budget, NumericPrecision, Options, Status};
+use assay_math::{verify, NumericPrecision, Options, Status, Steps};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -52,7 +52,7 @@ fn agreement_with_math_verify_cases() {
             case["pred"].as_str().unwrap(),
         );
         let expected = case["expected"].as_bool().unwrap();
-        let v = verify(gold, pred, &options(&case), &mut Budget::default());
+        let v = verify(gold, pred, &options(&case), &mut Steps::default());
         total += 1;
         if (v.status == Status::Equal) != expected {
             let id = case["id"].as_str().unwrap().to_string();

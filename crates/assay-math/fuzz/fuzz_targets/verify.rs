@@ -2,7 +2,7 @@
 //! its step budget.
 #![no_main]
 
-use assay_math::{verify, Budget, Options};
+use assay_math::{verify, Steps, Options};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -11,5 +11,5 @@ fuzz_target!(|data: &[u8]| {
     };
     // The first line is the reference, the rest the response.
     let (reference, response) = text.split_once('\n').unwrap_or((text, text));
-    let _ = verify(reference, response, &Options::default(), &mut Budget::steps(200_000));
+    let _ = verify(reference, response, &Options::default(), &mut Steps::new(200_000));
 });

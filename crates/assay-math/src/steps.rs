@@ -1,12 +1,15 @@
-//! Work budgets: every engine function takes one, so hostile input costs bounded work.
+//! Work allowances: every engine function takes one, so hostile input costs bounded work.
 //!
-//! A [`Budget`] combines an optional wall-clock deadline with a step counter. Engine code
-//! charges steps as it works (one per token, per arithmetic operation, per series term …)
-//! and stops with [`Exhausted`] when either runs out. No signals and no threads are used,
-//! so a budget is safe in any worker thread.
+//! A [`Steps`] is a step counter that also stops at the deadline and cancellation of the
+//! item's [`Budget`] (the one budget type of Assay, from `assay-core`). Engine code charges
+//! steps as it works (one per token, per arithmetic operation, per series term …) and stops
+//! with [`Exhausted`] when either runs out. No signals and no threads are used, so it is safe
+//! in any worker thread.
 
 use std::fmt;
 use std::time::{Duration, Instant};
+
+use assay_core::Budget;
 
 /// Default number of work steps granted to one comparison. A step is roughly 50 ns of
 /// work, so this bounds a comparison near 10 ms on any input; ordinary pairs use a few
@@ -16,18 +19,19 @@ pub const DEFAULT_STEPS: u64 = 200_000;
 /// How often (in steps) the clock is read; reading it on every step would dominate cost.
 const CLOCK_EVERY: u64 = 1024;
 
-/// A work budget: a step counter plus an optional deadline.
+/// A work allowance: a step counter, within an optional [`Budget`] (deadline and
+/// cancellation).
 #[derive(Debug, Clone)]
-pub struct Budget {
+pub struct Steps {
     steps_left: u64,
-    deadline: Option<Instant>,
+    budget: Option<Budget>,
     until_clock: u64,
 }
 
 /// Why work stopped before a verdict was reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Exhausted {
-    /// The deadline passed.
+    /// The deadline passed, or the request was cancelled.
     Deadline,
     /// The step counter reached zero.
     Steps,
@@ -48,31 +52,41 @@ impl fmt::Display for Exhausted {
 
 impl std::error::Error for Exhausted {}
 
-impl Default for Budget {
+impl Default for Steps {
     fn default() -> Self {
-        Budget::steps(DEFAULT_STEPS)
+        Steps::new(DEFAULT_STEPS)
     }
 }
 
-impl Budget {
-    /// A budget of `steps` work steps and no deadline.
-    pub fn steps(steps: u64) -> Self {
-        Budget {
+impl Steps {
+    /// An allowance of `steps` work steps and no deadline.
+    pub fn new(steps: u64) -> Self {
+        Steps {
             steps_left: steps,
-            deadline: None,
+            budget: None,
             until_clock: CLOCK_EVERY,
         }
     }
 
-    /// A budget of [`DEFAULT_STEPS`] steps that also stops after `timeout`.
+    /// An allowance of [`DEFAULT_STEPS`] steps that also stops after `timeout`.
     pub fn with_timeout(timeout: Duration) -> Self {
-        Budget::default().deadline(Instant::now() + timeout)
+        Steps::default().within(Budget::new(Some(timeout)))
     }
 
     /// Adds (or replaces) a wall-clock deadline.
-    pub fn deadline(mut self, at: Instant) -> Self {
-        self.deadline = Some(at);
+    pub fn deadline(self, at: Instant) -> Self {
+        self.within(Budget::until(Instant::now(), Some(at)))
+    }
+
+    /// Also stops when `budget`'s deadline passes or its request is cancelled.
+    pub fn within(mut self, budget: Budget) -> Self {
+        self.budget = Some(budget);
         self
+    }
+
+    /// The budget this allowance is within, if any.
+    pub fn budget(&self) -> Option<&Budget> {
+        self.budget.as_ref()
     }
 
     /// Steps still available.
@@ -88,10 +102,10 @@ impl Budget {
             return Err(Exhausted::Steps);
         }
         self.steps_left -= n;
-        if let Some(deadline) = self.deadline {
+        if let Some(budget) = &self.budget {
             if self.until_clock <= n {
                 self.until_clock = CLOCK_EVERY;
-                if Instant::now() >= deadline {
+                if budget.expired() {
                     return Err(Exhausted::Deadline);
                 }
             } else {
@@ -114,7 +128,7 @@ mod tests {
 
     #[test]
     fn steps_run_out() {
-        let mut b = Budget::steps(3);
+        let mut b = Steps::new(3);
         assert!(b.charge(2).is_ok());
         assert!(b.tick().is_ok());
         assert_eq!(b.tick(), Err(Exhausted::Steps));
@@ -122,7 +136,7 @@ mod tests {
 
     #[test]
     fn deadline_is_checked() {
-        let mut b = Budget::steps(u64::MAX).deadline(Instant::now());
+        let mut b = Steps::new(u64::MAX).deadline(Instant::now());
         let mut failed = false;
         for _ in 0..(2 * CLOCK_EVERY) {
             if b.tick().is_err() {
