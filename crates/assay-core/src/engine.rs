@@ -520,6 +520,7 @@ fn finish(
         grader: grader.map(String::from),
         elapsed_ms,
         advantage: None,
+        usage: (!outcome.usage.is_zero()).then_some(outcome.usage),
         zero_spread: None,
     }
 }

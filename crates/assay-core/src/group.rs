@@ -253,6 +253,7 @@ mod tests {
                 grader: None,
                 elapsed_ms: 0.0,
                 advantage: None,
+                usage: None,
                 zero_spread: None,
             })
             .collect();

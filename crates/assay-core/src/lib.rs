@@ -35,7 +35,7 @@ pub use engine::{Engine, Target};
 pub use grader::{block_on_io, Batch, BatchContext, BoxFuture, Grader, Panicked, SharedGrader};
 pub use group::AdvantageMode;
 pub use item::{Content, Item, Message};
-pub use outcome::{Components, ErrorKind, GradeError, Outcome, Status};
+pub use outcome::{Components, ErrorKind, GradeError, Outcome, Status, Usage};
 pub use registry::{BuildContext, GraderKind, KindInfo, OptionDoc, Registry};
 pub use request::{GroupSummary, ScoreRequest, Scored};
 pub use result::{GradeResult, Input, MalformedItem};

@@ -202,6 +202,54 @@ pub struct Outcome {
     /// Time spent on this item, when the grader measured it (the engine otherwise divides the
     /// batch's time evenly).
     pub elapsed: Option<std::time::Duration>,
+    /// What grading this item spent on remote services (requests, tokens, cache hits); zero
+    /// for graders that call none.
+    pub usage: Usage,
+}
+
+/// What grading spent on remote services (reward models, judges): counted per item, summed by
+/// compositions, and totalled per grader by the run summary and `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Requests sent (retries included).
+    pub requests: u64,
+    /// Prompt tokens the services reported.
+    pub prompt_tokens: u64,
+    /// Completion tokens the services reported.
+    pub completion_tokens: u64,
+    /// Requests answered from the response cache instead of being sent.
+    pub cache_hits: u64,
+}
+
+impl Usage {
+    /// Whether nothing was spent.
+    pub fn is_zero(&self) -> bool {
+        *self == Usage::default()
+    }
+}
+
+impl std::ops::Add for Usage {
+    type Output = Usage;
+    fn add(self, other: Usage) -> Usage {
+        Usage {
+            requests: self.requests + other.requests,
+            prompt_tokens: self.prompt_tokens + other.prompt_tokens,
+            completion_tokens: self.completion_tokens + other.completion_tokens,
+            cache_hits: self.cache_hits + other.cache_hits,
+        }
+    }
+}
+
+impl std::ops::AddAssign for Usage {
+    fn add_assign(&mut self, other: Usage) {
+        *self = *self + other;
+    }
+}
+
+impl std::iter::Sum for Usage {
+    fn sum<I: Iterator<Item = Usage>>(iter: I) -> Usage {
+        iter.fold(Usage::default(), |a, b| a + b)
+    }
 }
 
 impl Outcome {
@@ -214,6 +262,7 @@ impl Outcome {
             explanation: Map::new(),
             error,
             elapsed: None,
+            usage: Usage::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::{Components, ErrorKind, GradeError, Item, Status};
+use crate::{Components, ErrorKind, GradeError, Item, Status, Usage};
 
 /// The result for one item: what the README's data model section documents, field for field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +33,9 @@ pub struct GradeResult {
     /// The group-relative advantage, when asked for (`--advantage`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advantage: Option<f64>,
+    /// What grading the item spent on remote services, when it spent anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
     /// Whether every scored sample of the item's group got the same reward (a group that
     /// teaches nothing, which DAPO-style dynamic sampling drops); set with the advantage, for
     /// items that have a `group`.
@@ -203,6 +206,7 @@ mod tests {
             grader: Some("math".into()),
             elapsed_ms: 0.01,
             advantage: None,
+            usage: None,
             zero_spread: None,
         };
         assert_eq!(

@@ -79,8 +79,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use assay_core::{
-    BatchContext, Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
-    Status,
+    Batch, BatchContext, BoxFuture, Budget, BuildContext, ErrorKind, Grader, GraderKind, Item,
+    Outcome, SharedGrader, Status,
 };
 
 use crate::common::Sub;
@@ -400,18 +400,63 @@ impl Grader for Length {
                 .map(|(k, item)| self.grade(item, &ctx.item_budget(k)))
                 .collect(),
             Shape::Cosine(cosine) => {
-                let judged = judge_batch(&cosine.judge, items, ctx);
-                items
-                    .iter()
-                    .zip(&judged)
-                    .map(|(item, j)| self.cosine(cosine, item, j))
-                    .collect()
+                self.shape_judged(items, &judge_batch(&cosine.judge, items, ctx))
             }
-            Shape::Kimi(judge) => {
-                let judged = judge_batch(judge, items, ctx);
-                self.kimi(judge, items, &judged)
-            }
+            Shape::Kimi(judge) => self.shape_judged(items, &judge_batch(judge, items, ctx)),
         }
+    }
+
+    fn grade_async(self: Arc<Self>, batch: Batch, ctx: BatchContext) -> BoxFuture<Vec<Outcome>> {
+        let judge = match &self.shape {
+            Shape::Overlong { .. } => None,
+            Shape::Cosine(cosine) => Some(Arc::clone(&cosine.judge.sub.grader)),
+            Shape::Kimi(judge) => Some(Arc::clone(&judge.sub.grader)),
+        };
+        let Some(judge) = judge else {
+            // Pure arithmetic on the response: the CPU path.
+            let n = batch.len();
+            let work = ctx
+                .clone()
+                .spawn_cpu(move || self.grade_batch(&batch.items(), &ctx));
+            return Box::pin(async move {
+                work.await
+                    .unwrap_or_else(|p| vec![Outcome::error(ErrorKind::Panic, p.message()); n])
+            });
+        };
+        // The correctness grader may be an I/O grader (a judge): await it, then shape.
+        Box::pin(async move {
+            let judged = judge.grade_async(batch.clone(), ctx).await;
+            let items = batch.items();
+            if judged.len() != items.len() {
+                let message = format!(
+                    "the correctness grader returned {} outcomes for {} items",
+                    judged.len(),
+                    items.len()
+                );
+                return vec![Outcome::error(ErrorKind::Internal, message); items.len()];
+            }
+            self.shape_judged(&items, &judged)
+        })
+    }
+}
+
+impl Length {
+    /// Shapes the correctness grader's outcomes by length (cosine or kimi), keeping what
+    /// the correctness grader spent.
+    fn shape_judged(&self, items: &[&Item], judged: &[Outcome]) -> Vec<Outcome> {
+        let mut shaped = match &self.shape {
+            Shape::Overlong { .. } => unreachable!("overlong is not judged"),
+            Shape::Cosine(cosine) => items
+                .iter()
+                .zip(judged)
+                .map(|(item, j)| self.cosine(cosine, item, j))
+                .collect(),
+            Shape::Kimi(judge) => self.kimi(judge, items, judged),
+        };
+        for (outcome, j) in shaped.iter_mut().zip(judged) {
+            outcome.usage = j.usage;
+        }
+        shaped
     }
 }
 

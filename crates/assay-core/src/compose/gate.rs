@@ -68,6 +68,14 @@ impl Gate {
     /// opened (a closed gate never asks its auxiliary graders: a paid judge behind a gate
     /// costs nothing on items that fail it).
     fn combine(&self, primary: &Outcome, auxiliary: Option<&[&Outcome]>) -> Outcome {
+        let mut graded: Vec<&Outcome> = vec![primary];
+        graded.extend(auxiliary.unwrap_or(&[]));
+        let mut outcome = self.combine_graded(primary, auxiliary);
+        outcome.usage = super::total_usage(&graded);
+        outcome
+    }
+
+    fn combine_graded(&self, primary: &Outcome, auxiliary: Option<&[&Outcome]>) -> Outcome {
         if let Some(failure) = combined_failure(&self.subs[..1], &[primary]) {
             return failure;
         }

@@ -57,7 +57,10 @@ pub(crate) fn grade_combined(
     combine: impl Fn(&[&Outcome]) -> Outcome,
 ) -> Outcome {
     let outcomes: Vec<Outcome> = subs.iter().map(|s| s.grader.grade(item, budget)).collect();
-    combine(&outcomes.iter().collect::<Vec<_>>())
+    let outcomes: Vec<&Outcome> = outcomes.iter().collect();
+    let mut combined = combine(&outcomes);
+    combined.usage = total_usage(&outcomes);
+    combined
 }
 
 /// Grades a batch with every sub-grader (each sees the whole batch) and combines the outcomes
@@ -118,7 +121,12 @@ pub(crate) fn combine_each(
     combine: impl Fn(&[&Outcome]) -> Outcome,
 ) -> Vec<Outcome> {
     (0..n)
-        .map(|i| combine(&per_sub.iter().map(|o| &o[i]).collect::<Vec<_>>()))
+        .map(|i| {
+            let outcomes: Vec<&Outcome> = per_sub.iter().map(|o| &o[i]).collect();
+            let mut combined = combine(&outcomes);
+            combined.usage = total_usage(&outcomes);
+            combined
+        })
         .collect()
 }
 
@@ -154,6 +162,11 @@ pub(crate) fn sub_component_keys(subs: &[Sub]) -> Vec<String> {
         keys.extend(sub.components.iter().map(|c| format!("{}.{c}", sub.name)));
     }
     keys
+}
+
+/// What the sub-graders spent, together.
+pub(crate) fn total_usage(outcomes: &[&Outcome]) -> crate::Usage {
+    outcomes.iter().map(|o| o.usage).sum()
 }
 
 /// Copies sub-grader rewards and components into `outcome` under [`sub_component_keys`].

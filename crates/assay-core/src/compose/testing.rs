@@ -110,10 +110,16 @@ impl Nap {
                 None => std::future::pending().await,
             }
         };
-        let outcome = tokio::select! {
+        let mut outcome = tokio::select! {
             () = tokio::time::sleep(std::time::Duration::from_millis(ms)) => Outcome::ok(1.0),
             () = deadline => Outcome::timeout("nap: deadline"),
             () = cancel.cancelled() => Outcome::error(ErrorKind::Cancelled, "nap: cancelled"),
+        };
+        // Like a remote call: one request, a few tokens.
+        outcome.usage = crate::Usage {
+            requests: 1,
+            prompt_tokens: 3,
+            ..crate::Usage::default()
         };
         outcome
     }

@@ -77,10 +77,12 @@ impl Transform {
             Reference::Field(key) => match item.metadata.get(key).and_then(Value::as_f64) {
                 Some(v) => Some(v),
                 None => {
-                    return Outcome::error(
+                    let mut failed = Outcome::error(
                         ErrorKind::BadReference,
                         format!("metadata.{key} must hold the reference reward (a number)"),
-                    )
+                    );
+                    failed.usage = outcome.usage;
+                    return failed;
                 }
             },
         };

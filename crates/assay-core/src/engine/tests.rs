@@ -335,6 +335,10 @@ fn io_graders_wait_concurrently_without_holding_cpu_threads() {
     // A multi mixing a CPU and an I/O grader combines both.
     assert_eq!(scored.results[90].reward, Some(1.5));
     assert_eq!(scored.results[90].components["io"], Some(1.0));
+    // What the remote calls spent is counted per item and summed by compositions.
+    assert_eq!(scored.results[0].usage.map(|u| u.requests), Some(1));
+    assert_eq!(scored.results[90].usage.map(|u| u.prompt_tokens), Some(3));
+    assert_eq!(scored.results[70].usage, None);
     // Each item reports its own time: the naps about 300 ms, the CPU probes far less.
     assert!(
         scored.results[0].elapsed_ms >= 290.0,
