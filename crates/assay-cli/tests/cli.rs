@@ -544,3 +544,81 @@ fn serve_scores_over_http_and_exits_0_on_sigterm() {
     let code = child.wait().unwrap();
     assert_eq!(code.code(), Some(0), "graceful shutdown exits 0");
 }
+
+/// Items whose program loops forever (the reference allows a minute).
+fn looping_code_items(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            json!({
+                "id": i,
+                "response": "```python\nwhile True:\n    pass\n```",
+                "reference": {"tests": [{"stdin": "", "stdout": "done"}], "time_limit_s": 60},
+            })
+            .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_run_deadline_bounds_sixty_four_runaway_programs() {
+    // 64 programs that never end, one second each of item timeout, five seconds for the run:
+    // the programs that get a cell fail their test (a hang is the policy's 0, not a timeout),
+    // the rest are `timeout` when the run's deadline passes, and the run ends within 7 s.
+    let started = std::time::Instant::now();
+    let out = run_with_stdin(
+        &[
+            "score",
+            "--grader",
+            "code",
+            "--set",
+            "timeout_ms=1000",
+            "--deadline",
+            "5",
+            "--quiet",
+        ],
+        &looping_code_items(64),
+    );
+    let took = started.elapsed();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(took < std::time::Duration::from_secs(7), "took {took:?}");
+    let got = results(&out);
+    assert_eq!(got.len(), 64);
+    let mut timeouts = 0;
+    for (i, r) in got.iter().enumerate() {
+        assert_eq!(r["id"], i);
+        match r["status"].as_str().unwrap() {
+            "timeout" => timeouts += 1,
+            "ok" => {
+                assert_eq!(r["reward"], 0.0, "{r}");
+                assert_eq!(r["explanation"]["failures"][0]["status"], "timeout", "{r}");
+            }
+            other => panic!("unexpected status {other}: {r}"),
+        }
+    }
+    assert!(timeouts > 0, "the deadline cut the run short");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_run_within_a_second_and_exits_130() {
+    let mut child = assay()
+        .args(["score", "--grader", "code", "--set", "timeout_ms=120000"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("assay runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(looping_code_items(8).as_bytes()).unwrap();
+    drop(stdin);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let signalled = std::time::Instant::now();
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    assert!(signalled.elapsed() < std::time::Duration::from_secs(2), "{:?}", signalled.elapsed());
+    assert_eq!(out.status.code(), Some(130));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("interrupted"), "{stderr}");
+}

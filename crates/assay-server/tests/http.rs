@@ -836,3 +836,71 @@ async fn a_request_deadline_returns_every_unfinished_item_as_timeout() {
         .error_message()
         .contains("`deadline_ms` must be a whole number"));
 }
+
+/// Processes of sandboxed tasks (the sandbox's task uid on the host) descending from this test
+/// process: the running programs of this test's requests.
+fn our_sandboxed_programs() -> Vec<i32> {
+    const TASK_HOST_UID: &str = "2000000001";
+    let me = std::process::id() as i32;
+    let status = |pid: i32| std::fs::read_to_string(format!("/proc/{pid}/status")).ok();
+    let field = |text: &str, key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|v| v.trim().to_string())
+    };
+    let descends = |mut pid: i32| {
+        for _ in 0..64 {
+            if pid == me {
+                return true;
+            }
+            match status(pid).and_then(|s| field(&s, "PPid:")).and_then(|p| p.parse().ok()) {
+                Some(parent) if parent > 0 => pid = parent,
+                _ => return false,
+            }
+        }
+        false
+    };
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| {
+            status(pid)
+                .and_then(|s| field(&s, "Uid:"))
+                .is_some_and(|uids| uids.split_whitespace().next() == Some(TASK_HOST_UID))
+        })
+        .filter(|&pid| descends(pid))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_disconnects_stops_its_sandboxed_programs() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::start(server_config()).await;
+    let items: Vec<Value> = (0..4)
+        .map(|i| {
+            json!({"id": i, "response": "```python\nwhile True:\n    pass\n```",
+                   "reference": {"tests": [{"stdin": "", "stdout": "x"}], "time_limit_s": 60}})
+        })
+        .collect();
+    let body = json!({"grader": {"kind": "code", "timeout_ms": 60000}, "items": items}).to_string();
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST /v1/score HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body.as_bytes()).await.unwrap();
+    // Wait until the programs run (sandbox start included), then hang up.
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    while our_sandboxed_programs().is_empty() {
+        assert!(std::time::Instant::now() < until, "the programs never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(stream);
+    let hung_up = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let left = our_sandboxed_programs();
+    assert!(left.is_empty(), "still running {:?} after the client left", left);
+    assert!(hung_up.elapsed() < Duration::from_secs(3));
+    server.stop().await.unwrap();
+}
