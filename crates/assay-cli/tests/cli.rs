@@ -580,7 +580,11 @@ fn a_run_deadline_bounds_sixty_four_runaway_programs() {
         &looping_code_items(64),
     );
     let took = started.elapsed();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(took < std::time::Duration::from_secs(7), "took {took:?}");
     let got = results(&out);
     assert_eq!(got.len(), 64);
@@ -617,8 +621,91 @@ fn ctrl_c_stops_a_run_within_a_second_and_exits_130() {
     // SAFETY: kill(2) on our own child's pid.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
     let out = child.wait_with_output().unwrap();
-    assert!(signalled.elapsed() < std::time::Duration::from_secs(2), "{:?}", signalled.elapsed());
+    assert!(
+        signalled.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        signalled.elapsed()
+    );
     assert_eq!(out.status.code(), Some(130));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("interrupted"), "{stderr}");
+}
+
+#[test]
+fn json_logs_carry_the_request_id_through_grading() {
+    use std::io::{BufRead, Read};
+    let mut child = assay()
+        .args([
+            "serve",
+            "--grader",
+            "code",
+            "--addr",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ])
+        .env("ASSAY_LOG", "debug")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "server exited early"
+        );
+        let event: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        let message = event["fields"]["message"].as_str().unwrap_or("");
+        if let Some(rest) = message.split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    // A runaway program and a short request deadline: the engine logs the unfinished items.
+    let body = json!({"deadline_ms": 300, "items": [{
+        "response": "```python\nwhile True:\n    pass\n```",
+        "reference": {"tests": [{"stdin": "", "stdout": "x"}], "time_limit_s": 60}}]})
+    .to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "POST /v1/score HTTP/1.1\r\nhost: x\r\nx-request-id: req-7f3a\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(
+        response
+            .to_ascii_lowercase()
+            .contains("x-request-id: req-7f3a"),
+        "{response}"
+    );
+    assert!(response.contains("\"timeout\""), "{response}");
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    child.wait().unwrap();
+    let events: Vec<Value> = rest
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    // The engine's batch event, on a worker of the pipeline, sits in the request's span.
+    let batch = events
+        .iter()
+        .find(|e| e["fields"]["message"] == "batch graded")
+        .unwrap_or_else(|| panic!("no batch event in {rest}"));
+    assert_eq!(batch["span"]["name"], "batch", "{batch}");
+    assert_eq!(batch["span"]["grader"], "code", "{batch}");
+    let spans = batch["spans"].as_array().unwrap();
+    assert!(
+        spans
+            .iter()
+            .any(|s| s["name"] == "request" && s["request_id"] == "req-7f3a"),
+        "{batch}"
+    );
 }

@@ -11,6 +11,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use futures_util::FutureExt;
 use globset::{Glob, GlobMatcher};
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::config::{Config, ConfigError, ConfigProblem, GraderConfig, OnError};
 use crate::grader::{Batch, Panicked};
@@ -298,8 +299,20 @@ impl Engine {
                 let batch = Batch::of(Arc::clone(&inputs), Arc::clone(&members));
                 let ctx = request_ctx.for_batch(Arc::clone(&members), entry.timeout);
                 let started = Instant::now();
-                let work = AssertUnwindSafe(Arc::clone(&entry.grader).grade_async(batch, ctx))
+                let span =
+                    tracing::debug_span!("batch", grader = %entry.name, items = members.len());
+                let graded = AssertUnwindSafe(Arc::clone(&entry.grader).grade_async(batch, ctx))
                     .catch_unwind();
+                let work = async move {
+                    let outcomes = graded.await;
+                    tracing::debug!(
+                        ms = started.elapsed().as_secs_f64() * 1e3,
+                        panicked = outcomes.is_err(),
+                        "batch graded"
+                    );
+                    outcomes
+                }
+                .instrument(span);
                 pending.push(async move { (g, members, started, work.await) });
             }
         }
@@ -362,6 +375,18 @@ impl Engine {
             // Tell the stragglers to stop: rayon work sees its budget expire, sandboxed
             // processes are killed, remote calls are dropped with their futures.
             let was_cancelled = cancel.is_cancelled();
+            let unfinished = results.iter().filter(|r| r.is_none()).count();
+            if was_cancelled {
+                tracing::info!(
+                    unfinished,
+                    "request cancelled; stopping its outstanding work"
+                );
+            } else {
+                tracing::warn!(
+                    unfinished,
+                    "request deadline passed with items unfinished; they are `timeout`"
+                );
+            }
             cancel.cancel();
             drop(pending);
             for (i, slot) in results.iter_mut().enumerate() {

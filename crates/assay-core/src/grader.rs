@@ -299,7 +299,10 @@ impl BatchContext {
         F: FnOnce() -> T + Send + 'static,
     {
         let (tx, rx) = futures_channel::oneshot::channel();
+        // The caller's span (the request, the batch) goes with the work onto the pool.
+        let span = tracing::Span::current();
         let job = move || {
+            let _entered = span.enter();
             let result = catch_unwind(AssertUnwindSafe(work)).map_err(Panicked::from);
             let _ = tx.send(result);
         };

@@ -7,10 +7,16 @@
 //! served, for one of `max_concurrent` scoring [`Slot`]s, and gets 503 if none frees up within
 //! `queue_timeout`. Every refusal carries `Retry-After`.
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::Limits;
@@ -43,6 +49,65 @@ pub(crate) struct Ticket {
     admission: Arc<Admission>,
     bytes: usize,
     _bytes: OwnedSemaphorePermit,
+}
+
+/// Admission as a tower layer over the scoring routes: a request is admitted (or turned away
+/// with 429/503 and `Retry-After`) before its body is read, and holds its [`Ticket`] until its
+/// response is ready.
+#[derive(Debug, Clone)]
+pub(crate) struct AdmissionLayer(pub Arc<Admission>);
+
+impl<S> tower::Layer<S> for AdmissionLayer {
+    type Service = AdmissionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AdmissionService {
+            admission: Arc::clone(&self.0),
+            inner,
+        }
+    }
+}
+
+/// The service of [`AdmissionLayer`].
+#[derive(Debug, Clone)]
+pub(crate) struct AdmissionService<S> {
+    admission: Arc<Admission>,
+    inner: S,
+}
+
+impl<S> tower::Service<Request> for AdmissionService<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let length = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        match self.admission.admit(length) {
+            Err(refused) => Box::pin(async move { Ok(refused.into_response()) }),
+            Ok(ticket) => {
+                // The clone that was made ready goes with this call; a fresh clone stays.
+                let ready = self.inner.clone();
+                let mut inner = std::mem::replace(&mut self.inner, ready);
+                Box::pin(async move {
+                    let response = inner.call(request).await;
+                    drop(ticket);
+                    response
+                })
+            }
+        }
+    }
 }
 
 /// A scoring slot held by a running job.
@@ -171,10 +236,10 @@ pub(crate) fn body_too_large(n: u64, max: usize) -> ApiError {
     )
 }
 
-impl Ticket {
+impl Admission {
     /// Waits, first come first served, for a scoring slot for `items` items.
-    pub async fn slot(&self, items: usize) -> Result<Slot, ApiError> {
-        let a = &self.admission;
+    pub async fn slot(self: &Arc<Self>, items: usize) -> Result<Slot, ApiError> {
+        let a = self;
         let l = &a.limits;
         let acquire = Arc::clone(&a.slots).acquire_owned();
         match tokio::time::timeout(l.queue_timeout, acquire).await {
@@ -244,11 +309,11 @@ mod tests {
         let shed = a.admit(Some(10)).unwrap_err();
         assert_eq!(shed.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(shed.retry_after.is_some());
-        let s1 = t1.slot(3).await.unwrap();
+        let s1 = a.slot(3).await.unwrap();
         assert_eq!(a.gauges().in_flight, 1);
         assert_eq!(a.gauges().in_flight_items, 3);
         assert_eq!(a.gauges().queue_depth, 1);
-        let timeout = t2.slot(1).await.unwrap_err();
+        let timeout = a.slot(1).await.unwrap_err();
         assert_eq!(timeout.status, StatusCode::SERVICE_UNAVAILABLE);
         drop((s1, t1, t2));
         assert_eq!(a.admitted(), 0);

@@ -13,8 +13,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError};
+use tower_http::trace::TraceLayer;
 
-use crate::admission::{body_too_large, Admission, Ticket};
+use crate::admission::{Admission, AdmissionLayer};
 use crate::config::ServerConfig;
 use crate::error::{retry_after_secs, ApiError, RejectKind};
 use crate::inline::{self, Lru};
@@ -123,19 +129,62 @@ fn graders_doc(config: &ServerConfig, get_reward: &Result<Option<String>, String
     .to_string()
 }
 
-/// The router over `state`.
+/// The router over `state`. Its plumbing is tower middleware, outermost first: a request id
+/// (`x-request-id`, made when the client sent none, echoed in the response), a `tracing` span
+/// per request carrying it (the engine's spans nest inside, down to each batch), the metrics,
+/// panic catching (a 500 with a JSON body, the server stays up); then, on the scoring routes
+/// only, admission (429/503 before the body is read), the body's time limit and its size limit.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let limits = state.admission.limits().clone();
+    let scoring = Router::new()
         .route("/v1/score", post(score))
         .route("/get_reward", post(get_reward))
+        .layer(
+            ServiceBuilder::new()
+                .layer(AdmissionLayer(Arc::clone(&state.admission)))
+                .map_response(IntoResponse::into_response)
+                .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
+                .layer(RequestBodyLimitLayer::new(limits.max_body_bytes)),
+        );
+    Router::new()
+        .merge(scoring)
         .route("/v1/graders", get(graders))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(Arc::clone(&state), track))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
+                .layer(middleware::from_fn_with_state(Arc::clone(&state), track))
+                .layer(CatchPanicLayer::custom(panic_response)),
+        )
         .with_state(state)
+}
+
+/// The span of one request: method, path and request id; the engine's spans nest inside.
+fn request_span(request: &axum::http::Request<Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id,
+    )
+}
+
+/// A handler panic becomes a 500 with a JSON body; the server keeps serving.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = assay::Panicked::from(panic).message();
+    tracing::error!(%message, "a request handler panicked");
+    internal(message).into_response()
 }
 
 fn json_response(status: StatusCode, body: impl Into<Body>) -> Response {
@@ -276,43 +325,37 @@ async fn cpu<T: Send + 'static>(
     }
 }
 
-/// Admits the request and reads its body within the limits.
-async fn admit_and_read(state: &AppState, req: Request) -> Result<(Ticket, Bytes), ApiError> {
-    let length = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let ticket = state.admission.admit(length)?;
-    let limits = state.admission.limits();
-    let max = limits.max_body_bytes;
-    let read = axum::body::to_bytes(req.into_body(), max);
-    let bytes = match tokio::time::timeout(limits.body_timeout, read).await {
-        Err(_) => {
-            return Err(ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "body_timeout",
-                format!(
-                    "the request body did not arrive within {:.0} s",
-                    limits.body_timeout.as_secs_f64()
-                ),
+/// Reads the body of an admitted request: the admission, time and size limits are the
+/// router's layers; this turns their errors into what the client is told.
+async fn read_body(req: Request) -> Result<Bytes, ApiError> {
+    match axum::body::to_bytes(req.into_body(), usize::MAX).await {
+        Ok(bytes) => Ok(bytes),
+        Err(e) => {
+            let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+            while let Some(err) = cause {
+                if let Some(limit) = err.downcast_ref::<http_body_util::LengthLimitError>() {
+                    let _ = limit;
+                    return Err(ApiError::too_large(
+                        "body_too_large",
+                        "the request body is over this server's limit (GET /v1/graders shows \
+                         limits.max_body_bytes); split the items into smaller requests",
+                    ));
+                }
+                if err.is::<TimeoutError>() {
+                    return Err(ApiError::new(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "body_timeout",
+                        "the request body did not arrive within this server's body timeout",
+                    ));
+                }
+                cause = err.source();
+            }
+            Err(ApiError::bad_request(
+                "body_read",
+                format!("the request body could not be read: {e}"),
             ))
         }
-        Ok(Err(e)) => {
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            return Err(if too_large {
-                body_too_large(max as u64 + 1, max)
-            } else {
-                ApiError::bad_request(
-                    "body_read",
-                    format!("the request body could not be read: {e}"),
-                )
-            });
-        }
-        Ok(Ok(bytes)) => bytes,
-    };
-    Ok((ticket, bytes))
+    }
 }
 
 /// Runs one scoring request through the engine's pipeline once a scoring slot is free. The
@@ -320,11 +363,11 @@ async fn admit_and_read(state: &AppState, req: Request) -> Result<(Ticket, Bytes
 /// cancellation token fires and its outstanding work stops (sandboxed processes killed, remote
 /// calls dropped).
 async fn run_job(
-    ticket: &Ticket,
+    state: &AppState,
     engine: &Engine,
     request: ScoreRequest,
 ) -> Result<Scored, ApiError> {
-    let _slot = ticket.slot(request.inputs.len()).await?;
+    let _slot = state.admission.slot(request.inputs.len()).await?;
     let cancel = request.cancel.clone();
     let guard = cancel.cancel_on_drop();
     let scored = engine.score_request(request).await;
@@ -414,7 +457,7 @@ async fn resolve(
 }
 
 async fn score_request(state: &AppState, req: Request) -> Result<Response, ApiError> {
-    let (ticket, body) = admit_and_read(state, req).await?;
+    let body = read_body(req).await?;
     let max_items = state.admission.limits().max_items;
     let request = cpu(body.len() > LARGE_BODY, move || {
         score::parse(score::parse_json(&body)?, max_items)
@@ -426,7 +469,7 @@ async fn score_request(state: &AppState, req: Request) -> Result<Response, ApiEr
         .on_error(request.on_error)
         .deadline(request.deadline)
         .advantage(request.advantage);
-    let scored = run_job(&ticket, &engine, job)
+    let scored = run_job(state, &engine, job)
         .await
         .map_err(|e| e.with_grader(Some(label.clone())))?;
     state.metrics.items(&scored.results, |r| {
@@ -443,7 +486,6 @@ async fn score_request(state: &AppState, req: Request) -> Result<Response, ApiEr
     let body = cpu(large, move || serde_json::to_vec(&scored))
         .await?
         .map_err(internal)?;
-    drop(ticket);
     let mut response = json_response(StatusCode::OK, body);
     response.extensions_mut().insert(GraderLabel(Some(label)));
     Ok(response)
@@ -462,7 +504,7 @@ async fn get_reward_request(state: &AppState, req: Request) -> Result<Response, 
         .clone()
         .map_err(|message| ApiError::new(StatusCode::NOT_FOUND, "no_get_reward_grader", message))?;
     let label = target.clone().unwrap_or_else(|| "routes".into());
-    let (ticket, body) = admit_and_read(state, req)
+    let body = read_body(req)
         .await
         .map_err(|e| e.with_grader(Some(label.clone())))?;
     let cfg = &state.config.get_reward;
@@ -478,7 +520,7 @@ async fn get_reward_request(state: &AppState, req: Request) -> Result<Response, 
     let job = ScoreRequest::new(request.inputs)
         .target(target)
         .on_error(on_error);
-    let results = run_job(&ticket, &state.config.engine, job)
+    let results = run_job(state, &state.config.engine, job)
         .await
         .map_err(|e| e.with_grader(Some(label.clone())))?
         .results;
@@ -494,7 +536,6 @@ async fn get_reward_request(state: &AppState, req: Request) -> Result<Response, 
         openrlhf::respond(&results, &prompt_found, failure_reward).to_string()
     })
     .await?;
-    drop(ticket);
     let mut response = json_response(StatusCode::OK, body);
     response.extensions_mut().insert(GraderLabel(Some(label)));
     Ok(response)

@@ -94,9 +94,9 @@
 //! ```
 //!
 //! [`run`] starts its own tokio runtime (at most 4 worker threads: scoring runs on rayon's
-//! global pool, which the CLI's `--threads` sizes if it builds that pool first), prints
-//! `assay serve: listening on http://ADDR …` to stderr once bound, and a line when a signal
-//! starts the drain. `ServerError`'s `Display` is the message to print.
+//! global pool, which the CLI's `--threads` sizes if it builds that pool first), logs
+//! `assay serve: listening on http://ADDR …` (through `tracing`: the CLI prints it on stderr)
+//! once bound, and a line when a signal starts the drain. `ServerError`'s `Display` is the message to print.
 //!
 //! Embedding in an async program, or testing: [`serve`] takes a bound listener and a shutdown
 //! future; [`router`] gives the `axum::Router` alone.
@@ -188,17 +188,17 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
             .await
             .map_err(|error| ServerError::Bind { addr, error })?;
         let local = listener.local_addr().map_err(ServerError::Io)?;
-        eprintln!(
+        tracing::info!(
             "assay serve: listening on http://{local} (graders: {}; POST /v1/score, POST \
              /get_reward, GET /v1/graders /healthz /readyz /metrics)",
             config.engine.grader_names().join(", ")
         );
         let shutdown = async {
             let signal = shutdown_signal().await;
-            eprintln!("assay serve: {signal}: finishing in-flight requests, then stopping");
+            tracing::info!("assay serve: {signal}: finishing in-flight requests, then stopping");
         };
         serve(listener, config, shutdown).await?;
-        eprintln!("assay serve: stopped");
+        tracing::info!("assay serve: stopped");
         Ok(())
     })
 }

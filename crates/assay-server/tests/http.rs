@@ -853,7 +853,10 @@ fn our_sandboxed_programs() -> Vec<i32> {
             if pid == me {
                 return true;
             }
-            match status(pid).and_then(|s| field(&s, "PPid:")).and_then(|p| p.parse().ok()) {
+            match status(pid)
+                .and_then(|s| field(&s, "PPid:"))
+                .and_then(|p| p.parse().ok())
+            {
                 Some(parent) if parent > 0 => pid = parent,
                 _ => return false,
             }
@@ -893,14 +896,21 @@ async fn a_client_that_disconnects_stops_its_sandboxed_programs() {
     // Wait until the programs run (sandbox start included), then hang up.
     let until = std::time::Instant::now() + Duration::from_secs(20);
     while our_sandboxed_programs().is_empty() {
-        assert!(std::time::Instant::now() < until, "the programs never started");
+        assert!(
+            std::time::Instant::now() < until,
+            "the programs never started"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     drop(stream);
     let hung_up = std::time::Instant::now();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let left = our_sandboxed_programs();
-    assert!(left.is_empty(), "still running {:?} after the client left", left);
+    assert!(
+        left.is_empty(),
+        "still running {:?} after the client left",
+        left
+    );
     assert!(hung_up.elapsed() < Duration::from_secs(3));
     server.stop().await.unwrap();
 }
