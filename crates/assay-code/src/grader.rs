@@ -370,6 +370,9 @@ impl Grader for CodeGrader {
     }
 
     fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
+        if let Err(expired) = ctx.check_request() {
+            return vec![Outcome::expired(expired); items.len()];
+        }
         let mut tasks = Vec::new();
         let mut owners = Vec::new();
         let mut prepared: Vec<Prepared> = items

@@ -176,6 +176,13 @@ impl Engine {
         self
     }
 
+    /// The grader called `name` and its item timeout, to call it directly (the conformance
+    /// suite does).
+    pub fn grader(&self, name: &str) -> Option<(SharedGrader, Option<Duration>)> {
+        let entry = &self.entries[*self.by_name.get(name)?];
+        Some((Arc::clone(&entry.grader), entry.timeout))
+    }
+
     /// The names of the configured graders, in configuration order.
     pub fn grader_names(&self) -> Vec<&str> {
         self.entries.iter().map(|e| e.name.as_str()).collect()
@@ -504,9 +511,14 @@ fn finish(
     grader: Option<&str>,
 ) -> GradeResult {
     // A scored status must carry a finite reward; anything else is a grader bug, made visible.
-    let broken = match (outcome.status.is_scored(), outcome.reward) {
-        (true, None) => Some(format!("status {} without a reward", outcome.status)),
-        (_, Some(r)) if !r.is_finite() => Some(format!("non-finite reward {r}")),
+    let undeclared = outcome.components.keys().find(|k| !keys.contains(k));
+    let broken = match (outcome.status.is_scored(), outcome.reward, undeclared) {
+        (true, None, _) => Some(format!("status {} without a reward", outcome.status)),
+        (_, Some(r), _) if !r.is_finite() => Some(format!("non-finite reward {r}")),
+        (_, _, Some(key)) => Some(format!(
+            "component `{key}`, which it does not declare (declared: {})",
+            keys.join(", ")
+        )),
         _ => None,
     };
     if let Some(what) = broken {

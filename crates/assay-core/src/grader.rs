@@ -245,6 +245,14 @@ impl BatchContext {
         &self.clock.cancel
     }
 
+    /// `Err` once the request's deadline has passed or it was cancelled: for batch graders to
+    /// check before they start any work (it starts no item's clock).
+    pub fn check_request(&self) -> Result<(), crate::Expired> {
+        Budget::until(Instant::now(), self.clock.deadline)
+            .with_cancel(self.clock.cancel.clone())
+            .check()
+    }
+
     /// When the grading of input `index` of the request first started, if it has.
     pub(crate) fn started_input(&self, index: usize) -> Option<Instant> {
         self.clock.starts.get(index)?.get().copied()

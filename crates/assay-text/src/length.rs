@@ -397,7 +397,7 @@ impl Grader for Length {
             Shape::Overlong { .. } => items
                 .iter()
                 .enumerate()
-                .map(|(k, item)| self.grade(item, &ctx.item_budget(k)))
+                .map(|(k, item)| ctx.grade_timed(self, k, item))
                 .collect(),
             Shape::Cosine(cosine) => {
                 self.shape_judged(items, &judge_batch(&cosine.judge, items, ctx))

@@ -235,6 +235,10 @@ kind = "gate"
 primary = "answer"           # its reward opens the gate
 auxiliary = ["fmt"]          # counts only when it is open
 weights = { fmt = 0.1 }
+
+[[routes]]
+data_source = "*"
+grader = "gate"
 "#;
 
     fn build(options: GateOptions, ctx: &mut BuildContext<'_>) -> Result<SharedGrader, String> {

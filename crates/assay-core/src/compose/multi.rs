@@ -169,6 +169,10 @@ kind = "format"
 kind = "multi"
 graders = ["answer", "fmt"]
 formula = "0.9 * answer + 0.1 * fmt"
+
+[[routes]]
+data_source = "*"
+grader = "multi"
 "#;
 
     fn build(options: MultiOptions, ctx: &mut BuildContext<'_>) -> Result<SharedGrader, String> {

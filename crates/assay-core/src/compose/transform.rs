@@ -165,6 +165,10 @@ kind = "transform"
 grader = "answer"
 scale = 2.0
 offset = -1.0                # 0/1 becomes -1/+1
+
+[[routes]]
+data_source = "*"
+grader = "transform"
 "#;
 
     fn build(
