@@ -7,6 +7,7 @@
 mod check;
 mod graders;
 mod score;
+mod select;
 mod serve;
 mod summary;
 
@@ -36,6 +37,8 @@ enum Command {
     Check(check::CheckArgs),
     /// List the grader kinds with their options and defaults.
     Graders(graders::GradersArgs),
+    /// Pick one response per group: best-of-N, majority or reward-weighted vote.
+    Select(select::SelectArgs),
     /// Serve the graders over HTTP (POST /v1/score, OpenRLHF's POST /get_reward, /metrics …).
     Serve(serve::ServeCommand),
 }
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Graders(args) => graders::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Select(args) => select::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -237,7 +237,10 @@ pub fn cluster(answers: &[Option<&str>], opts: &ClusterOptions) -> Clustering {
             .filter(|&i| distinct[i].value.is_some())
             .collect();
         scalars.sort_by(|&a, &b| {
-            let (va, vb) = (distinct[a].value.unwrap_or(0.0), distinct[b].value.unwrap_or(0.0));
+            let (va, vb) = (
+                distinct[a].value.unwrap_or(0.0),
+                distinct[b].value.unwrap_or(0.0),
+            );
             va.total_cmp(&vb).then(a.cmp(&b))
         });
         let relative = opts.decimal_tolerance.unwrap_or(0.0).max(1e-9);
@@ -302,7 +305,8 @@ fn equal_either_way(
         return Some(false);
     };
     let mut exhausted = false;
-    for (reference, answer, answer_has_decimal) in [(ea, eb, b.has_decimal), (eb, ea, a.has_decimal)]
+    for (reference, answer, answer_has_decimal) in
+        [(ea, eb, b.has_decimal), (eb, ea, a.has_decimal)]
     {
         let settings = Settings {
             decimal_tolerance: opts.decimal_tolerance,

@@ -54,7 +54,10 @@ impl Binomials {
 
 /// pass@k for one k: 1 − C(n−c, k)/C(n, k), computed as a product for stability.
 pub fn pass_at_k(n: usize, c: usize, k: usize) -> f64 {
-    assert!(c <= n && k >= 1 && k <= n, "pass_at_k needs c ≤ n and 1 ≤ k ≤ n");
+    assert!(
+        c <= n && k >= 1 && k <= n,
+        "pass_at_k needs c ≤ n and 1 ≤ k ≤ n"
+    );
     if n - c < k {
         return 1.0;
     }
@@ -103,7 +106,7 @@ pub fn maj_at_k_all(sizes: &[usize], values: &[f64], unanswered: usize) -> Optio
     }
     let binom = Binomials::new(n);
     let mut total = vec![0.0; n + 1]; // total[k]: Σ_j value_j · (ways j wins, tie-shared)
-    // Clusters of equal size share their win counts: compute once per distinct size.
+                                      // Clusters of equal size share their win counts: compute once per distinct size.
     let mut distinct: Vec<usize> = sizes
         .iter()
         .zip(values)
@@ -354,7 +357,9 @@ mod tests {
     #[test]
     fn large_groups_stay_finite() {
         let got = maj_at_k_all(&[128, 64, 64], &[1.0, 0.0, 0.0], 0).unwrap();
-        assert!(got.iter().all(|v| v.is_finite() && (0.0..=1.0 + 1e-9).contains(v)));
+        assert!(got
+            .iter()
+            .all(|v| v.is_finite() && (0.0..=1.0 + 1e-9).contains(v)));
         assert!(close(got[255], 1.0));
         assert!(maj_at_k_all(&[MAX_N + 1], &[1.0], 0).is_none());
     }

@@ -35,11 +35,13 @@
 //! - The estimators ([`estimate`]) average over random subsets instead: a tie among r
 //!   clusters or r equal scores gives each 1/r, the expectation of a uniformly random pick.
 //!
-//! Responses with no answer, several conflicting boxed answers, or (for score-based methods)
-//! no score do not vote; each is listed in [`Selection::abstained`] with its reason.
+//! Responses with no answer or several conflicting boxed answers do not vote; for score-based
+//! methods, responses without a score add no weight (best-of-N still considers a scored
+//! response without an answer). Each is listed in [`Selection::abstained`] with its reason.
 
 pub mod cluster;
 pub mod estimate;
+pub mod records;
 
 use assay_math::{extract, ExtractOptions};
 use serde::{Deserialize, Serialize};
@@ -261,7 +263,8 @@ pub struct Selection {
     pub reason: String,
     /// The clusters, strongest first (the order of the vote).
     pub clusters: Vec<ClusterReport>,
-    /// Responses that did not vote.
+    /// Responses that did not vote (no answer, or conflicting answers) and, for score-based
+    /// methods, responses without a score (they add no weight).
     pub abstained: Vec<Abstained>,
     /// Whether the chosen answer is correct, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -302,7 +305,10 @@ fn answer_of(c: &Candidate, last_on_conflict: bool) -> Result<String, &'static s
 
 /// Correctness of each candidate in [0, 1]: its label, else the math grader's verdict
 /// against the reference, else unknown.
-fn correctness(group: &Group, answers: &[Result<String, &'static str>]) -> (Vec<Option<f64>>, Vec<Option<f64>>) {
+fn correctness(
+    group: &Group,
+    answers: &[Result<String, &'static str>],
+) -> (Vec<Option<f64>>, Vec<Option<f64>>) {
     let labels: Vec<Option<f64>> = group
         .candidates
         .iter()
@@ -371,6 +377,7 @@ pub fn select(group: &Group, opts: &SelectOptions) -> Selection {
     let mut abstained = Vec::new();
     let mut voting: Vec<Option<&str>> = Vec::with_capacity(n);
     for (i, (a, c)) in answers.iter().zip(&group.candidates).enumerate() {
+        voting.push(a.as_deref().ok());
         let reason = match a {
             Err(reason) => Some(*reason),
             Ok(_) if opts.method.uses_scores() && c.score.is_none_or(|s| !s.is_finite()) => {
@@ -378,15 +385,11 @@ pub fn select(group: &Group, opts: &SelectOptions) -> Selection {
             }
             Ok(_) => None,
         };
-        match reason {
-            Some(reason) => {
-                abstained.push(Abstained {
-                    index: i,
-                    reason: reason.to_string(),
-                });
-                voting.push(None);
-            }
-            None => voting.push(a.as_deref().ok()),
+        if let Some(reason) = reason {
+            abstained.push(Abstained {
+                index: i,
+                reason: reason.to_string(),
+            });
         }
     }
     let clustering = cluster(&voting, &opts.cluster);
@@ -457,7 +460,7 @@ pub fn select(group: &Group, opts: &SelectOptions) -> Selection {
             &labels,
             &verified,
             &truth,
-            &abstained,
+            voting.iter().filter(|v| v.is_none()).count(),
             opts.method,
         )
     });
@@ -487,7 +490,8 @@ fn decide(
     n: usize,
     share: impl Fn(usize) -> f64,
 ) -> (Option<usize>, f64, String) {
-    let Some(top) = ranked.first() else {
+    let top = ranked.first();
+    if opts.method != Method::BestOfN && top.is_none() {
         let why = if n == 0 {
             "abstained: the group has no responses".to_string()
         } else {
@@ -497,16 +501,14 @@ fn decide(
             )
         };
         return (None, 0.0, why);
-    };
+    }
     if opts.method == Method::BestOfN {
         // The highest score over all scored responses; equal scores go to the earliest.
         let mut best: Option<(usize, f64)> = None;
-        for r in ranked {
-            for &m in &r.members {
-                if let Some(s) = group.candidates[m].score {
-                    if best.is_none_or(|(bi, bs)| s > bs || (s == bs && m < bi)) {
-                        best = Some((m, s));
-                    }
+        for (m, c) in group.candidates.iter().enumerate() {
+            if let Some(s) = c.score.filter(|s| s.is_finite()) {
+                if best.is_none_or(|(_, bs)| s > bs) {
+                    best = Some((m, s));
                 }
             }
         }
@@ -517,10 +519,10 @@ fn decide(
             .iter()
             .find(|r| r.members.contains(&i))
             .map_or(1, |r| r.members.len());
-        let ties = ranked
+        let ties = group
+            .candidates
             .iter()
-            .flat_map(|r| &r.members)
-            .filter(|&&m| group.candidates[m].score == Some(s))
+            .filter(|c| c.score == Some(s))
             .count();
         let tie_note = if ties > 1 {
             format!("; {ties} responses share it, the earliest is chosen")
@@ -533,11 +535,9 @@ fn decide(
             format!("best of {n}: response {i} has the highest score {s}{tie_note}"),
         );
     }
+    let top = top.expect("a cluster exists");
     let confidence = share(top.members.len());
-    let tied = ranked
-        .iter()
-        .filter(|r| r.weight == top.weight)
-        .count();
+    let tied = ranked.iter().filter(|r| r.weight == top.weight).count();
     let weight_text = match opts.method {
         Method::Majority => format!("{} of {n} responses", top.members.len()),
         _ => format!(
@@ -603,7 +603,7 @@ fn estimates(
     labels: &[Option<f64>],
     verified: &[Option<f64>],
     truth: &[Option<f64>],
-    abstained: &[Abstained],
+    unanswered: usize,
     method: Method,
 ) -> Estimates {
     let n = group.candidates.len();
@@ -627,7 +627,7 @@ fn estimates(
             .map(|m| m.iter().map(|&i| truth[i].unwrap_or(0.0)).sum::<f64>() / m.len() as f64)
             .collect();
         if method != Method::BestOfN || !sizes.is_empty() {
-            e.maj_at_k = estimate::maj_at_k_all(&sizes, &values, abstained.len());
+            e.maj_at_k = estimate::maj_at_k_all(&sizes, &values, unanswered);
         }
         let scores: Vec<Option<f64>> = group
             .candidates
@@ -642,9 +642,107 @@ fn estimates(
     e
 }
 
+/// Totals over many groups.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    /// Groups selected.
+    pub groups: usize,
+    /// Responses read.
+    pub responses: usize,
+    /// Groups where a response was chosen.
+    pub chosen: usize,
+    /// Groups that abstained.
+    pub abstained: usize,
+    /// Groups whose chosen answer's correctness is known.
+    pub judged: usize,
+    /// Of those, the correct ones.
+    pub correct: usize,
+    /// `correct / groups` (abstentions count as wrong), when every group is judged or abstained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<f64>,
+    /// Mean of each estimator at k over the groups with at least k responses (entry k−1).
+    pub pass_at_k: Vec<f64>,
+    /// Mean verified pass@k.
+    pub verified_pass_at_k: Vec<f64>,
+    /// Mean maj@k.
+    pub maj_at_k: Vec<f64>,
+    /// Mean best-of-k.
+    pub best_of_k: Vec<f64>,
+    /// Equivalence checks run.
+    pub checks: usize,
+    /// Checks that ran out of budget.
+    pub undecided: usize,
+}
+
+fn mean_curves(curves: impl Iterator<Item = Vec<f64>>) -> Vec<f64> {
+    let mut sum: Vec<f64> = Vec::new();
+    let mut count: Vec<usize> = Vec::new();
+    for curve in curves {
+        if curve.len() > sum.len() {
+            sum.resize(curve.len(), 0.0);
+            count.resize(curve.len(), 0);
+        }
+        for (k, v) in curve.iter().enumerate() {
+            sum[k] += v;
+            count[k] += 1;
+        }
+    }
+    sum.iter().zip(&count).map(|(s, &c)| s / c as f64).collect()
+}
+
+/// Adds up selections.
+pub fn summarize(selections: &[Selection], responses: usize) -> Summary {
+    let chosen = selections.iter().filter(|s| s.chosen.is_some()).count();
+    let judged = selections.iter().filter(|s| s.correct.is_some()).count();
+    let correct = selections
+        .iter()
+        .filter(|s| s.correct == Some(true))
+        .count();
+    let groups = selections.len();
+    let curve = |f: fn(&Estimates) -> &Option<Vec<f64>>| {
+        mean_curves(
+            selections
+                .iter()
+                .filter_map(|s| s.estimates.as_ref().and_then(|e| f(e).clone())),
+        )
+    };
+    Summary {
+        groups,
+        responses,
+        chosen,
+        abstained: groups - chosen,
+        judged,
+        correct,
+        accuracy: (groups > 0 && judged == chosen).then(|| correct as f64 / groups as f64),
+        pass_at_k: curve(|e| &e.pass_at_k),
+        verified_pass_at_k: curve(|e| &e.verified_pass_at_k),
+        maj_at_k: curve(|e| &e.maj_at_k),
+        best_of_k: curve(|e| &e.best_of_k),
+        checks: selections.iter().map(|s| s.checks).sum(),
+        undecided: selections.iter().map(|s| s.undecided).sum(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summary_averages_curves_over_groups_long_enough() {
+        let a = vec![boxed("1").with_label(true), boxed("2").with_label(false)];
+        let b = vec![boxed("1").with_label(true)];
+        let mut o = opts(Method::Majority);
+        o.estimators = true;
+        let sel = vec![
+            select(&Group::new("a", a), &o),
+            select(&Group::new("b", b), &o),
+        ];
+        let s = summarize(&sel, 3);
+        // pass@1: (1/2 + 1)/2; pass@2 only from group a: 1.
+        assert_eq!(s.pass_at_k, vec![0.75, 1.0]);
+        assert_eq!((s.groups, s.chosen, s.correct), (2, 2, 2));
+        assert_eq!(s.accuracy, Some(1.0));
+    }
 
     fn boxed(a: &str) -> Candidate {
         Candidate::new(format!("so the answer is \\boxed{{{a}}}"))
@@ -661,7 +759,13 @@ mod tests {
     fn majority_clusters_by_equivalence() {
         let g = Group::new(
             "g",
-            vec![boxed("2"), boxed("\\frac12"), boxed("0.5"), boxed("1/2"), boxed("2.0")],
+            vec![
+                boxed("2"),
+                boxed("\\frac12"),
+                boxed("0.5"),
+                boxed("1/2"),
+                boxed("2.0"),
+            ],
         );
         let s = select(&g, &opts(Method::Majority));
         assert_eq!(s.chosen, Some(1));
@@ -711,7 +815,13 @@ mod tests {
         let s = select(&g, &opts(Method::BestOfN));
         assert_eq!(s.chosen, Some(1));
         assert!(s.reason.contains("2 responses share it"), "{}", s.reason);
-        assert_eq!(s.abstained, vec![Abstained { index: 3, reason: "no_score".into() }]);
+        assert_eq!(
+            s.abstained,
+            vec![Abstained {
+                index: 3,
+                reason: "no_score".into()
+            }]
+        );
     }
 
     #[test]
@@ -789,12 +899,21 @@ mod tests {
         let e = s.estimates.unwrap();
         let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12);
         assert!(close(e.pass_at_k.as_ref().unwrap(), &[2.0 / 3.0, 1.0, 1.0]));
-        assert!(close(e.verified_pass_at_k.as_ref().unwrap(), &[2.0 / 3.0, 1.0, 1.0]));
+        assert!(close(
+            e.verified_pass_at_k.as_ref().unwrap(),
+            &[2.0 / 3.0, 1.0, 1.0]
+        ));
         // maj@k with clusters {2 correct} and {1 wrong}: 2/3, 2/3, 1 (see estimate tests).
-        assert!(close(e.maj_at_k.as_ref().unwrap(), &[2.0 / 3.0, 2.0 / 3.0, 1.0]));
+        assert!(close(
+            e.maj_at_k.as_ref().unwrap(),
+            &[2.0 / 3.0, 2.0 / 3.0, 1.0]
+        ));
         // best-of-k: the wrong answer has the top score: k=1 2/3; k=2 subsets with the wrong
         // answer (2 of 3) lose → 1/3; k=3 → 0.
-        assert!(close(e.best_of_k.as_ref().unwrap(), &[2.0 / 3.0, 1.0 / 3.0, 0.0]));
+        assert!(close(
+            e.best_of_k.as_ref().unwrap(),
+            &[2.0 / 3.0, 1.0 / 3.0, 0.0]
+        ));
         assert_eq!(s.correct, Some(true));
         assert_eq!(s.clusters[0].correct, Some(1.0));
     }
