@@ -25,5 +25,8 @@ bash crates/assay-similarity/tests/compare_reference.sh
 echo "== ifeval against IFEval's official checker (lm-eval from PyPI, in .venv)"
 bash crates/assay-ifeval/tests/compare_official.sh
 
+echo "== assay eval reports in headless Chromium (Debian package)"
+bash crates/assay-eval/tests/browser.sh
+
 echo "== Python package (maturin wheel + pytest, in .venv)"
 bash crates/assay-py/test.sh

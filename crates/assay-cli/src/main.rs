@@ -5,6 +5,7 @@
 //! configuration error (nothing was scored).
 
 mod check;
+mod eval;
 mod graders;
 mod score;
 mod select;
@@ -39,6 +40,8 @@ enum Command {
     Graders(graders::GradersArgs),
     /// Pick one response per group: best-of-N, majority or reward-weighted vote.
     Select(select::SelectArgs),
+    /// Measure a reward model, judge or verifier on a benchmark; write an HTML report.
+    Eval(eval::EvalArgs),
     /// Serve the graders over HTTP (POST /v1/score, OpenRLHF's POST /get_reward, /metrics …).
     Serve(serve::ServeCommand),
 }
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
         Command::Graders(args) => graders::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Select(args) => select::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

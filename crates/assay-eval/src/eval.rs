@@ -829,11 +829,19 @@ fn judgebench(
                     .map(Verdict::parse),
             ),
         };
+        // Scores: `score_A`/`score_B`, or those a reward model left in its first judgment.
+        let judged_scores = judgments
+            .and_then(|js| js.first())
+            .and_then(|j| j.get("judgment"))
+            .and_then(|j| j.get("scores"))
+            .and_then(Value::as_array)
+            .filter(|s| s.len() == 2)
+            .map(|s| (num(s.first()), num(s.get(1))));
         let scores = match (
             first_num(r, &["score_A", "score_a"]),
             first_num(r, &["score_B", "score_b"]),
         ) {
-            (None, None) => None,
+            (None, None) => judged_scores,
             (a, b) => Some((a, b)),
         };
         pairs.push(Judged {

@@ -118,6 +118,7 @@ const SCRIPT: &str = r#"
   var data = JSON.parse(document.getElementById('report').textContent);
   var count = document.getElementById('count');
   if (count) { count.textContent = String(data.examples); }
+  document.body.setAttribute('data-rendered', String(document.querySelectorAll('svg.plot').length));
 })();
 "#;
 
@@ -193,10 +194,10 @@ pub fn render(report: &Report) -> String {
     let json = serde_json::to_string(report).unwrap_or_else(|_| "{}".into());
     // `</` cannot end the script element early once its slash is escaped.
     let json = json.replace("</", "<\\/");
-    let _ = write!(
+    let _ = writeln!(
         h,
         "</main><script type=\"application/json\" id=\"report\">{json}</script>\
-         <script>{SCRIPT}</script></body></html>\n"
+         <script>{SCRIPT}</script></body></html>"
     );
     h
 }
