@@ -28,10 +28,16 @@ python3 bench/select/make_groups.py "$MATH500" "$OUT/groups.jsonl" "$GROUPS" "$S
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 cargo build -q --release -p assay-cli
 echo "== assay select (1 thread)"
-/usr/bin/time -f "assay: %e s wall, %M KiB peak" \
+/usr/bin/time -f "assay: %e s wall, %U s user, %S s sys, %M KiB peak" \
   "$CARGO_TARGET_DIR/release/assay" select -j 1 --method majority --no-estimators \
   -i "$OUT/groups.jsonl" -o "$OUT/assay.jsonl" --summary-json "$OUT/assay.summary.json"
 echo "== Math-Verify (1 thread, $PY_GROUPS groups)"
-"$VENV/bin/python" bench/select/mv_cluster.py "$OUT/groups.jsonl" "$OUT/math_verify.jsonl" "$PY_GROUPS"
-python3 bench/select/compare.py "$OUT/assay.jsonl" "$OUT/math_verify.jsonl" "$OUT/assay.summary.json" \
+/usr/bin/time -f "math-verify: %e s wall, %U s user, %S s sys, %M KiB peak" \
+  "$VENV/bin/python" bench/select/mv_cluster.py "$OUT/groups.jsonl" "$OUT/math_verify.jsonl" "$PY_GROUPS"
+echo "== assay select on the same $PY_GROUPS groups (1 thread)"
+head -n $((PY_GROUPS * SIZE)) "$OUT/groups.jsonl" > "$OUT/groups.head.jsonl"
+/usr/bin/time -f "assay (same groups): %e s wall, %U s user, %S s sys" \
+  "$CARGO_TARGET_DIR/release/assay" select -j 1 --method majority --no-estimators -q \
+  -i "$OUT/groups.head.jsonl" -o "$OUT/assay.head.jsonl"
+python3 bench/select/compare.py "$OUT/assay.head.jsonl" "$OUT/math_verify.jsonl" "$OUT/assay.summary.json" \
   | tee "$OUT/report.txt"
