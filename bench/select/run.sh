@@ -5,7 +5,7 @@
 #   bash bench/select/run.sh           # from the repository root
 #
 # Needs Python 3.10+, pip access to PyPI and ../shared/data/math500.jsonl.gz (or MATH500=path).
-#   GROUPS=10000 SIZE=64   the input
+#   N_GROUPS=10000 SIZE=64   the input
 #   PY_GROUPS=N            run Math-Verify on the first N groups only (it is slow)
 #   OUT=/tmp/assay-select-bench   where everything is written
 set -euo pipefail
@@ -13,9 +13,9 @@ cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/assay-select-bench}
 VENV=${VENV:-/tmp/assay-select-bench-venv}
 MATH500=${MATH500:-../shared/data/math500.jsonl.gz}
-GROUPS=${GROUPS:-10000}
+N_GROUPS=${N_GROUPS:-10000}
 SIZE=${SIZE:-64}
-PY_GROUPS=${PY_GROUPS:-$GROUPS}
+PY_GROUPS=${PY_GROUPS:-$N_GROUPS}
 mkdir -p "$OUT"
 
 if [ ! -x "$VENV/bin/python" ]; then
@@ -23,7 +23,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install -q "math-verify==0.9.0"
 
-python3 bench/select/make_groups.py "$MATH500" "$OUT/groups.jsonl" "$GROUPS" "$SIZE"
+python3 bench/select/make_groups.py "$MATH500" "$OUT/groups.jsonl" "$N_GROUPS" "$SIZE"
 
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 cargo build -q --release -p assay-cli

@@ -22,7 +22,12 @@ fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("assay runs");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -47,7 +52,11 @@ fn select_votes_per_group_with_a_summary() {
     .collect::<Vec<_>>()
     .join("\n");
     let out = run_with_stdin(&["select", "-i", "-"], &input);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows = lines(&out);
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["group"], "q1");
@@ -55,7 +64,10 @@ fn select_votes_per_group_with_a_summary() {
     assert_eq!(rows[0]["clusters"][0]["size"], 2);
     assert_eq!(rows[1]["abstained"][0]["reason"], "no_answer");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("accuracy") && stderr.contains("100.0% (2/2)"), "{stderr}");
+    assert!(
+        stderr.contains("accuracy") && stderr.contains("100.0% (2/2)"),
+        "{stderr}"
+    );
     assert!(stderr.contains("maj"), "{stderr}");
 }
 
@@ -70,8 +82,15 @@ fn select_scores_with_a_grader_and_rejects_bad_options() {
     .map(Value::to_string)
     .collect::<Vec<_>>()
     .join("\n");
-    let out = run_with_stdin(&["select", "--grader", "math", "-m", "best-of-n", "-q"], &input);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run_with_stdin(
+        &["select", "--grader", "math", "-m", "best-of-n", "-q"],
+        &input,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(lines(&out)[0]["chosen"], 0);
     let majority = run_with_stdin(&["select", "-q"], &input);
     assert_eq!(lines(&majority)[0]["answer"], "4");
@@ -94,8 +113,13 @@ fn eval_judgebench_scores_file_writes_json_and_html() {
         .arg(&html_path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     assert_eq!(report["benchmark"], "judgebench");
     assert_eq!(report["examples"], 120);
     // The overall accuracy recomputed here from the fixture with JudgeBench's rule.
@@ -108,7 +132,10 @@ fn eval_judgebench_scores_file_writes_json_and_html() {
         let flip = |d: &str| if d == "A>B" { "B>A" } else { "A>B" };
         let d1 = row["judgments"][0]["decision"].as_str().unwrap();
         let d2 = flip(row["judgments"][1]["decision"].as_str().unwrap());
-        let score: i32 = [d1, d2].iter().map(|d| if *d == label { 1 } else { -1 }).sum();
+        let score: i32 = [d1, d2]
+            .iter()
+            .map(|d| if *d == label { 1 } else { -1 })
+            .sum();
         right += i32::from(score > 0);
         n += 1;
     }
@@ -139,8 +166,13 @@ fn eval_with_a_grader_records_the_protocol_and_runs_the_probe() {
         .arg(&json_path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     let p = &report["protocol"];
     assert_eq!(p["grader"]["name"], "answer");
     assert_eq!(p["grader"]["config"]["graders"]["answer"]["kind"], "math");
@@ -161,5 +193,10 @@ fn eval_with_a_grader_records_the_protocol_and_runs_the_probe() {
         .args(["--use", "nope"])
         .output()
         .unwrap();
-    assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 }

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use assay_select::{records, select as select_group, ClusterOptions, Equivalence, Method};
 use assay_select::SelectOptions;
+use assay_select::{records, select as select_group, ClusterOptions, Equivalence, Method};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -44,14 +44,14 @@ pub fn select<'py>(
     })?;
     if let Some(c) = min_confidence {
         if !(0.0..=1.0).contains(&c) {
-            return Err(PyValueError::new_err("min_confidence must be between 0 and 1"));
+            return Err(PyValueError::new_err(
+                "min_confidence must be between 0 and 1",
+            ));
         }
     }
     let mut values = Vec::with_capacity(records.len());
     for (i, r) in records.iter().enumerate() {
-        values.push(
-            to_value(&r).map_err(|m| PyValueError::new_err(format!("record {i}: {m}")))?,
-        );
+        values.push(to_value(&r).map_err(|m| PyValueError::new_err(format!("record {i}: {m}")))?);
     }
     let opts = SelectOptions {
         method,

@@ -443,6 +443,29 @@ mod tests {
     }
 
     #[test]
+    fn a_group_deadline_bounds_hostile_groups() {
+        // 256 distinct expressions with variables: each must be compared with every other.
+        let texts: Vec<String> = (0..256)
+            .map(|k| format!("x^{{{}}} + {k}y - \\sqrt{{{}}} z", k % 7 + 2, k + 2))
+            .collect();
+        let answers: Vec<Option<&str>> = texts.iter().map(|t| Some(t.as_str())).collect();
+        let opts = ClusterOptions {
+            group_timeout: Duration::from_millis(20),
+            ..ClusterOptions::default()
+        };
+        let started = Instant::now();
+        let c = cluster(&answers, &opts);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(c.undecided > 0, "the deadline left pairs unchecked");
+        assert_eq!(c.checks + c.undecided, 256 * 255 / 2);
+        assert_eq!(c.assignment.len(), 256);
+    }
+
+    #[test]
     fn union_find_merges_transitively() {
         let mut uf = UnionFind::new(5);
         assert!(uf.union(0, 1));

@@ -410,7 +410,9 @@ pub fn select(group: &Group, opts: &SelectOptions) -> Selection {
             let weight = match opts.method {
                 Method::Majority => Some(members.len() as f64),
                 Method::BestOfN | Method::Weighted(Aggregate::Max) => best_score,
-                Method::Weighted(Aggregate::Sum) => Some(scores.iter().sum()),
+                Method::Weighted(Aggregate::Sum) => {
+                    (!scores.is_empty()).then(|| scores.iter().sum())
+                }
                 Method::Weighted(Aggregate::Mean) => {
                     (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64)
                 }
@@ -536,6 +538,13 @@ fn decide(
         );
     }
     let top = top.expect("a cluster exists");
+    if matches!(opts.method, Method::Weighted(_)) && ranked.iter().all(|r| r.weight.is_none()) {
+        return (
+            None,
+            0.0,
+            "abstained: no answered response has a score".into(),
+        );
+    }
     let confidence = share(top.members.len());
     let tied = ranked.iter().filter(|r| r.weight == top.weight).count();
     let weight_text = match opts.method {
@@ -821,6 +830,34 @@ mod tests {
                 index: 3,
                 reason: "no_score".into()
             }]
+        );
+    }
+
+    #[test]
+    fn best_of_n_may_choose_a_response_without_an_answer() {
+        let g = Group::new(
+            "g",
+            vec![
+                boxed("1").with_score(0.5),
+                Candidate::new("a long essay with no final answer").with_score(0.8),
+            ],
+        );
+        let s = select(&g, &opts(Method::BestOfN));
+        assert_eq!(s.chosen, Some(1));
+        assert_eq!(s.answer, None);
+        // Score-based methods without any score abstain and say why.
+        let unscored = Group::new("g", vec![boxed("1"), boxed("2")]);
+        let s = select(&unscored, &opts(Method::BestOfN));
+        assert_eq!(s.chosen, None);
+        assert!(s.reason.contains("no response has a score"), "{}", s.reason);
+        let s = select(&unscored, &opts(Method::Weighted(Aggregate::Sum)));
+        assert_eq!(s.chosen, None);
+        assert_eq!(s.clusters[0].weight, None);
+        assert_eq!(s.abstained.len(), 2);
+        assert!(
+            s.reason.contains("no answered response has a score"),
+            "{}",
+            s.reason
         );
     }
 
