@@ -63,20 +63,64 @@ pub struct SelectArgs {
     no_progress: bool,
 }
 
-fn read_lines(input: &str) -> Result<Vec<String>, Failure> {
+fn open_input(input: &str) -> Result<Box<dyn BufRead>, Failure> {
     let reader: Box<dyn Read> = if input == "-" {
         Box::new(io::stdin())
     } else {
         Box::new(File::open(input).with_context(|| format!("cannot open the input {input}"))?)
     };
-    let mut lines = Vec::new();
-    for line in BufReader::with_capacity(1 << 20, reader).lines() {
+    Ok(Box::new(BufReader::with_capacity(1 << 20, reader)))
+}
+
+/// Reads the input into groups, a window of lines at a time (scored first when an engine is
+/// given), so that only the groups' candidates stay in memory, not the lines or their JSON.
+fn read_groups(
+    input: &str,
+    engine: Option<&assay::Engine>,
+    no_progress: bool,
+) -> Result<(Vec<Group>, usize), Failure> {
+    const WINDOW: usize = 4096;
+    let mut grouper = records::Grouper::new();
+    let progress = match engine {
+        Some(_) => progress_bar(u64::MAX, no_progress, "scoring"),
+        None => ProgressBar::hidden(),
+    };
+    let mut window: Vec<String> = Vec::with_capacity(WINDOW);
+    let mut number = 0usize;
+    let mut flush = |window: &mut Vec<String>, first: usize| -> Result<(), Failure> {
+        let mut values = Vec::with_capacity(window.len());
+        for (i, line) in window.iter().enumerate() {
+            values.push(serde_json::from_str::<Value>(line).map_err(|e| {
+                Failure::Usage(format!("input line {}: not valid JSON: {e}", first + i + 1))
+            })?);
+        }
+        if let Some(engine) = engine {
+            score_records(engine, window, &mut values);
+            progress.inc(window.len() as u64);
+        }
+        for v in &values {
+            grouper.push(v).map_err(|e| Failure::Usage(e.to_string()))?;
+        }
+        window.clear();
+        Ok(())
+    };
+    let mut first = 0;
+    for line in open_input(input)?.lines() {
         let line = line.with_context(|| format!("cannot read the input {input}"))?;
-        if !line.trim().is_empty() {
-            lines.push(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        number += 1;
+        window.push(line);
+        if window.len() == WINDOW {
+            flush(&mut window, first)?;
+            first = number;
         }
     }
-    Ok(lines)
+    flush(&mut window, first)?;
+    progress.finish_and_clear();
+    let records = grouper.records();
+    Ok((grouper.finish(), records))
 }
 
 pub fn run(args: SelectArgs) -> Result<(), Failure> {
@@ -105,19 +149,7 @@ pub fn run(args: SelectArgs) -> Result<(), Failure> {
         _ => Some(args.source.build()?),
     };
     let started = Instant::now();
-    let lines = read_lines(&args.input)?;
-    let mut values: Vec<Value> = Vec::with_capacity(lines.len());
-    for (i, line) in lines.iter().enumerate() {
-        values.push(
-            serde_json::from_str(line).map_err(|e| {
-                Failure::Usage(format!("input line {}: not valid JSON: {e}", i + 1))
-            })?,
-        );
-    }
-    if let Some(engine) = &engine {
-        score_records(engine, &lines, &mut values, args.no_progress);
-    }
-    let groups = records::group_records(&values).map_err(|e| Failure::Usage(e.to_string()))?;
+    let (groups, responses) = read_groups(&args.input, engine.as_ref(), args.no_progress)?;
     let opts = SelectOptions {
         method,
         cluster: ClusterOptions {
@@ -157,7 +189,7 @@ pub fn run(args: SelectArgs) -> Result<(), Failure> {
         .flush()
         .with_context(|| format!("cannot write the output {}", args.output))?;
 
-    let summary = summarize(&selections, values.len());
+    let summary = summarize(&selections, responses);
     let elapsed = started.elapsed();
     if !args.quiet {
         eprint!("{}", render(&summary, method, elapsed));
@@ -173,42 +205,39 @@ pub fn run(args: SelectArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Scores every line with the engine and stores the reward as the record's `score` (a
-/// failed item's score is `null`: it does not take part in score-based votes).
-fn score_records(engine: &assay::Engine, lines: &[String], values: &mut [Value], quiet: bool) {
-    let progress = progress_bar(lines.len() as u64, quiet, "scoring");
-    let chunk = 1024;
-    for (c, window) in lines.chunks(chunk).enumerate() {
-        let inputs: Vec<Input> = window
-            .par_iter()
-            .map(|l| MalformedItem::parse_line(l))
-            .collect();
-        let results = engine.score_inputs(&inputs, Target::Routes, None);
-        for (i, r) in results.into_iter().enumerate() {
-            let v = &mut values[c * chunk + i];
-            if let Value::Object(map) = v {
-                map.insert(
-                    "score".into(),
-                    r.reward.map_or(Value::Null, |x| serde_json::json!(x)),
-                );
-                map.insert("score_status".into(), r.status.as_str().into());
-            }
+/// Scores lines with the engine and stores each reward as the record's `score` (a failed
+/// item's score is `null`: it does not take part in score-based votes).
+fn score_records(engine: &assay::Engine, lines: &[String], values: &mut [Value]) {
+    let inputs: Vec<Input> = lines
+        .par_iter()
+        .map(|l| MalformedItem::parse_line(l))
+        .collect();
+    let results = engine.score_inputs(&inputs, Target::Routes, None);
+    for (v, r) in values.iter_mut().zip(results) {
+        if let Value::Object(map) = v {
+            map.insert(
+                "score".into(),
+                r.reward.map_or(Value::Null, |x| serde_json::json!(x)),
+            );
+            map.insert("score_status".into(), r.status.as_str().into());
         }
-        progress.inc(window.len() as u64);
     }
-    progress.finish_and_clear();
 }
 
 fn progress_bar(total: u64, disabled: bool, what: &str) -> ProgressBar {
     if disabled || !io::stderr().is_terminal() || total < 1000 {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(total).with_style(
-        ProgressStyle::with_template(&format!(
+    // An unknown total (streamed input) shows a counter instead of a bar.
+    let template = if total == u64::MAX {
+        format!("{{spinner}} {what} [{{elapsed_precise}}] {{pos}} responses ({{per_sec}})")
+    } else {
+        format!(
             "{{spinner}} {what} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} (eta {{eta}})"
-        ))
-        .expect("valid template"),
-    );
+        )
+    };
+    let bar = ProgressBar::new(total)
+        .with_style(ProgressStyle::with_template(&template).expect("valid template"));
     bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
     bar
 }

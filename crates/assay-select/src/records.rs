@@ -152,23 +152,59 @@ pub fn read_record(
     Ok((group, candidate, reference))
 }
 
-/// Groups records by their `group`, in order of first appearance.
-pub fn group_records(records: &[Value]) -> Result<Vec<Group>, RecordError> {
-    let mut groups: Vec<Group> = Vec::new();
-    let mut position: HashMap<String, usize> = HashMap::new();
-    for (index, value) in records.iter().enumerate() {
-        let (key, candidate, reference) = read_record(value, index)?;
-        let g = *position.entry(key.clone()).or_insert_with(|| {
-            groups.push(Group::new(key, Vec::new()));
-            groups.len() - 1
-        });
-        let group = &mut groups[g];
+/// Collects records into groups one at a time (for streaming input): groups keep the order
+/// of first appearance, candidates their input order.
+#[derive(Debug, Default)]
+pub struct Grouper {
+    groups: Vec<Group>,
+    position: HashMap<String, usize>,
+    count: usize,
+}
+
+impl Grouper {
+    /// An empty grouper.
+    pub fn new() -> Self {
+        Grouper::default()
+    }
+
+    /// Adds the next record.
+    pub fn push(&mut self, value: &Value) -> Result<(), RecordError> {
+        let (key, candidate, reference) = read_record(value, self.count)?;
+        self.count += 1;
+        let g = match self.position.get(&key) {
+            Some(&g) => g,
+            None => {
+                self.groups.push(Group::new(key.clone(), Vec::new()));
+                self.position.insert(key, self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        let group = &mut self.groups[g];
         group.candidates.push(candidate);
         if group.reference.is_none() {
             group.reference = reference;
         }
+        Ok(())
     }
-    Ok(groups)
+
+    /// Records added so far.
+    pub fn records(&self) -> usize {
+        self.count
+    }
+
+    /// The groups.
+    pub fn finish(self) -> Vec<Group> {
+        self.groups
+    }
+}
+
+/// Groups records by their `group`, in order of first appearance.
+pub fn group_records(records: &[Value]) -> Result<Vec<Group>, RecordError> {
+    let mut grouper = Grouper::new();
+    for value in records {
+        grouper.push(value)?;
+    }
+    Ok(grouper.finish())
 }
 
 #[cfg(test)]
