@@ -880,21 +880,22 @@ fn judgebench(
     let mut cats: BTreeMap<&'static str, [usize; 4]> = BTreeMap::new();
     let mut disagreements = Vec::new();
     for p in &pairs {
-        // Scores judge both orders alike: the verdict of the scores, in each order.
-        let (first, swapped) = match (p.first, p.scores) {
-            (Some(f), _) => (Some(f), p.swapped),
-            (None, Some((Some(a), Some(b)))) => {
+        // Verdicts as given (a missing one counts as no verdict, as JudgeBench counts it);
+        // scores judge both orders alike: the verdict of the scores, in each order.
+        let (first, swapped) = match (p.first, p.swapped, p.scores) {
+            (None, None, Some((Some(a), Some(b)))) => {
                 let v = Verdict::from_scores(a, b);
                 (Some(v), Some(v.flipped()))
             }
-            (None, _) => {
+            (None, None, _) => {
                 missing += 1;
                 (None, None)
             }
+            (f, s, _) => (f, s),
         };
-        let outcome = match first {
-            Some(f) => metrics::judgebench_pair(p.label, f, swapped),
-            None => PairOutcome::Tie,
+        let outcome = match (first, swapped) {
+            (None, None) => PairOutcome::Tie,
+            (f, s) => metrics::judgebench_pair(p.label, f.unwrap_or(Verdict::Neither), s),
         };
         let inconsistent = matches!((first, swapped), (Some(f), Some(s)) if f != s.flipped());
         let cat = metrics::judgebench_category(&p.source);

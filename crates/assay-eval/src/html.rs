@@ -192,8 +192,9 @@ pub fn render(report: &Report) -> String {
     disagreements(&mut h, &report.disagreements);
     protocol(&mut h, &report.protocol);
     let json = serde_json::to_string(report).unwrap_or_else(|_| "{}".into());
-    // `</` cannot end the script element early once its slash is escaped.
-    let json = json.replace("</", "<\\/");
+    // No `<` at all inside the script element: `</script>` or `<!--` in a response's text
+    // cannot end or confuse it (`\u003c` is the same character to JSON.parse).
+    let json = json.replace('<', "\\u003c");
     let _ = writeln!(
         h,
         "</main><script type=\"application/json\" id=\"report\">{json}</script>\
@@ -642,6 +643,51 @@ fn protocol(h: &mut String, p: &Protocol) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_texts_stay_text() {
+        let evil = "</script><script>alert(1)</script><!-- <img src=x onerror=alert(2)>";
+        let report = Report {
+            title: evil.into(),
+            benchmark: "pointwise".into(),
+            examples: 1,
+            missing_scores: 0,
+            headline: vec![],
+            tables: vec![],
+            confusion: None,
+            calibration: None,
+            histograms: vec![],
+            sweep: None,
+            disagreements: vec![Disagreement {
+                id: evil.into(),
+                subset: "s".into(),
+                margin: 1.0,
+                note: evil.into(),
+                prompt: evil.into(),
+                texts: vec![Text {
+                    role: "response".into(),
+                    text: evil.into(),
+                    score: Some(1.0),
+                }],
+            }],
+            probe: None,
+            protocol: Protocol::default(),
+            warnings: vec![evil.into()],
+        };
+        let page = render(&report);
+        assert!(
+            !page.contains("<script>alert"),
+            "markup from a text reached the page"
+        );
+        assert!(!page.contains("<img src=x"));
+        // Exactly the two script elements of the page.
+        assert_eq!(page.matches("<script").count(), 2);
+        let json_start = page.find("id=\"report\">").unwrap();
+        let json_end = page[json_start..].find("</script>").unwrap() + json_start;
+        let embedded = &page[json_start + "id=\"report\">".len()..json_end];
+        let back: Report = serde_json::from_str(embedded).unwrap();
+        assert_eq!(back.disagreements[0].texts[0].text, evil);
+    }
 
     #[test]
     fn escapes_markup_in_texts() {
