@@ -138,8 +138,8 @@ fn read_parquet(path: &Path) -> Result<Vec<Row>> {
     {
         let row = row.with_context(|| {
             format!(
-                "cannot read a row of {} (this build reads uncompressed and Snappy-compressed \
-                 Parquet; re-save other codecs with Snappy)",
+                "cannot read a row of {} (this build reads uncompressed, Snappy, Zstandard \
+                 and gzip Parquet; re-save other codecs with one of those)",
                 path.display()
             )
         })?;
@@ -168,6 +168,18 @@ mod tests {
 
     #[test]
     fn jsonl_and_parquet_round_trip() {
+        use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+        for codec in [
+            Compression::SNAPPY,
+            Compression::ZSTD(ZstdLevel::default()),
+            Compression::GZIP(GzipLevel::default()),
+            Compression::UNCOMPRESSED,
+        ] {
+            parquet_round_trip(codec);
+        }
+    }
+
+    fn parquet_round_trip(codec: parquet::basic::Compression) {
         use parquet::data_type::{ByteArray, ByteArrayType, DoubleType};
         use parquet::file::properties::WriterProperties;
         use parquet::file::writer::SerializedFileWriter;
@@ -191,11 +203,7 @@ mod tests {
             )
             .unwrap(),
         );
-        let props = Arc::new(
-            WriterProperties::builder()
-                .set_compression(parquet::basic::Compression::SNAPPY)
-                .build(),
-        );
+        let props = Arc::new(WriterProperties::builder().set_compression(codec).build());
         let file = File::create(&path).unwrap();
         let mut writer = SerializedFileWriter::new(file, schema, props).unwrap();
         let mut group = writer.next_row_group().unwrap();
