@@ -878,6 +878,7 @@ fn judgebench(
     let mut missing = 0;
     // category → (right, wrong, tie, inconsistent)
     let mut cats: BTreeMap<&'static str, [usize; 4]> = BTreeMap::new();
+    let mut sources: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
     let mut disagreements = Vec::new();
     for p in &pairs {
         // Verdicts as given (a missing one counts as no verdict, as JudgeBench counts it);
@@ -908,6 +909,13 @@ fn judgebench(
             }
             e[3] += usize::from(inconsistent);
         }
+        let e = sources.entry(p.source.as_str()).or_default();
+        match outcome {
+            PairOutcome::Right => e[0] += 1,
+            PairOutcome::Wrong => e[1] += 1,
+            PairOutcome::Tie => e[2] += 1,
+        }
+        e[3] += usize::from(inconsistent);
         if outcome != PairOutcome::Right {
             let gap = match p.scores {
                 Some((Some(a), Some(b))) => match p.label {
@@ -966,6 +974,35 @@ fn judgebench(
                     json!(c[3]),
                     json!(c[0] as f64 / n as f64),
                 ])
+            })
+            .collect(),
+    });
+    report.tables.push(Table {
+        title: "Sources (both response orders)".into(),
+        columns: vec![
+            "source".into(),
+            "category".into(),
+            "pairs".into(),
+            "right".into(),
+            "wrong".into(),
+            "tie".into(),
+            "inconsistent".into(),
+            "accuracy %".into(),
+        ],
+        rows: sources
+            .iter()
+            .map(|(source, c)| {
+                let n = c[0] + c[1] + c[2];
+                vec![
+                    json!(source),
+                    json!(metrics::judgebench_category(source)),
+                    json!(n),
+                    json!(c[0]),
+                    json!(c[1]),
+                    json!(c[2]),
+                    json!(c[3]),
+                    json!(c[0] as f64 / n as f64),
+                ]
             })
             .collect(),
     });
