@@ -28,5 +28,8 @@ bash crates/assay-ifeval/tests/compare_official.sh
 echo "== code grader's Python harness (pytest, in .venv)"
 bash crates/assay-code/tests/python/run.sh
 
+echo "== assay eval reports in headless Chromium (Debian package)"
+bash crates/assay-eval/tests/browser.sh
+
 echo "== Python package (maturin wheel + pytest, in .venv)"
 bash crates/assay-py/test.sh

@@ -23,7 +23,8 @@ if [ ! -x "$venv/bin/python" ]; then
     "${PYTHON:-python3}" -m venv "$venv"
 fi
 echo "== assay-py: installing maturin and pytest"
-"$venv/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" \
+    pandas polars  # assay.select takes data frames: its tests use real ones
 
 wheels="$(mktemp -d)"
 trap 'rm -rf "$wheels"' EXIT

@@ -6,9 +6,11 @@
 //! work is cancelled: sandboxed programs killed, remote calls dropped).
 
 mod check;
+mod eval;
 mod graders;
 mod interrupt;
 mod score;
+mod select;
 mod serve;
 mod summary;
 
@@ -72,6 +74,10 @@ enum Command {
     Check(check::CheckArgs),
     /// List the grader kinds with their options and defaults.
     Graders(graders::GradersArgs),
+    /// Pick one response per group: best-of-N, majority or reward-weighted vote.
+    Select(select::SelectArgs),
+    /// Measure a reward model, judge or verifier on a benchmark; write an HTML report.
+    Eval(eval::EvalArgs),
     /// Serve the graders over HTTP (POST /v1/score, OpenRLHF's POST /get_reward, /metrics …).
     Serve(serve::ServeCommand),
 }
@@ -149,6 +155,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Graders(args) => graders::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Select(args) => select::run(args),
+        Command::Eval(args) => eval::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -21,6 +21,7 @@ use pyo3::types::{PyDict, PyList, PyString};
 use serde_json::Value;
 
 mod convert;
+mod select;
 
 use convert::{to_py, to_value, type_error};
 
@@ -416,6 +417,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(graders, m)?)?;
     m.add_function(wrap_pyfunction!(response_of, m)?)?;
     m.add_function(wrap_pyfunction!(strip, m)?)?;
+    m.add_function(wrap_pyfunction!(select::select, m)?)?;
     m.add(
         "DEFAULT_STRIP_TOKENS",
         pyo3::types::PyTuple::new(m.py(), assay::openrlhf::DEFAULT_STRIP_TOKENS)?,

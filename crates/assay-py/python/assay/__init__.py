@@ -32,8 +32,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from . import _native
 from ._native import ConfigError
+from .select import select
 
-__all__ = ["Engine", "ConfigError", "graders", "__version__"]
+__all__ = ["Engine", "ConfigError", "graders", "select", "__version__"]
 
 __version__: str = _native.__version__
 

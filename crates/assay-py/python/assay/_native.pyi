@@ -41,3 +41,12 @@ def response_of(
     query: str, prompt: Optional[str] = None, tokens: Optional[List[str]] = None
 ) -> Tuple[str, bool]: ...
 def strip(text: str, tokens: Optional[List[str]] = None) -> str: ...
+def select(
+    records: List[Dict[str, Any]],
+    method: str = "majority",
+    equivalence: str = "math",
+    min_confidence: Optional[float] = None,
+    decimal_tolerance: Optional[float] = None,
+    last_answer_on_conflict: bool = False,
+    estimators: bool = True,
+) -> List[Dict[str, Any]]: ...
