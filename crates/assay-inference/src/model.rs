@@ -951,6 +951,9 @@ pub fn shared<T: Send + Sync + 'static>(
     variant: &str,
     load: impl FnOnce(&Path, &LoadOptions) -> Result<T>,
 ) -> Result<Arc<T>> {
+    if !dir.is_dir() {
+        return Err(InferenceError::io(dir, "not a directory: point at a Hugging Face model directory (config.json, *.safetensors, tokenizer.json)"));
+    }
     let canonical = dir.canonicalize().map_err(|e| InferenceError::io(dir, e))?;
     let key = (
         canonical.clone(),
