@@ -25,6 +25,9 @@ use std::path::Path;
 pub mod openrlhf;
 
 pub use assay_core::*;
+/// Local model inference and the model graders (the `models` feature).
+#[cfg(feature = "models")]
+pub use assay_inference as inference;
 use serde_json::{Map, Value};
 
 /// A registry holding every built-in grader kind.
@@ -37,6 +40,8 @@ pub fn registry() -> Registry {
     assay_sql::grader::register(&mut registry);
     assay_ifeval::register(&mut registry);
     assay_similarity::register(&mut registry);
+    #[cfg(feature = "models")]
+    assay_inference::register(&mut registry);
     registry
 }
 
