@@ -33,8 +33,12 @@ pub fn run(args: ServeCommand) -> Result<(), Failure> {
         None => axum_router_none(),
         Some(path) => {
             let options = assay::inference::LoadOptions::default();
-            let model = assay_server::model_api::ServedModel::load(path, args.served_model_name.clone(), &options)
-                .map_err(Failure::Usage)?;
+            let model = assay_server::model_api::ServedModel::load(
+                path,
+                args.served_model_name.clone(),
+                &options,
+            )
+            .map_err(Failure::Usage)?;
             if args.source.config.is_none() && args.source.grader.is_none() {
                 return assay_server::model_api::run(args.server.addr, model)
                     .map_err(|e| Failure::Io(anyhow::anyhow!(e)));

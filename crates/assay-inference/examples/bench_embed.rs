@@ -56,7 +56,11 @@ fn main() {
             ..RunOptions::default()
         };
         // Warm-up: one call.
-        let warm: Vec<Input> = texts.iter().take(batch).map(|t| Input::Text(t.clone())).collect();
+        let warm: Vec<Input> = texts
+            .iter()
+            .take(batch)
+            .map(|t| Input::Text(t.clone()))
+            .collect();
         model.embed_each(&warm, &run);
         let mut latencies = Vec::new();
         let start = Instant::now();

@@ -109,7 +109,11 @@ mod tests {
                 max_batch_size: size,
                 max_batch_tokens: tokens,
             };
-            assert_eq!(plan(lengths, &batching), expected, "{lengths:?} {size} {tokens}");
+            assert_eq!(
+                plan(lengths, &batching),
+                expected,
+                "{lengths:?} {size} {tokens}"
+            );
         }
         assert!(plan(&[], &Batching::default()).is_empty());
     }
@@ -128,7 +132,9 @@ mod tests {
             Ok(batch.to_vec())
         });
         assert_eq!(calls, 0);
-        assert!(results.iter().all(|r| matches!(r, Err(InferenceError::Deadline))));
+        assert!(results
+            .iter()
+            .all(|r| matches!(r, Err(InferenceError::Deadline))));
 
         let results = run(&lengths, &batching, None, |batch| {
             if batch == [2] {
@@ -139,6 +145,10 @@ mod tests {
         });
         assert_eq!(results[0].as_ref().unwrap(), &0);
         assert_eq!(results[1].as_ref().unwrap(), &10);
-        assert!(results[2].as_ref().unwrap_err().to_string().contains("boom"));
+        assert!(results[2]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("boom"));
     }
 }

@@ -135,7 +135,9 @@ impl ModelConfig {
         let path = dir.join("config.json");
         let text = std::fs::read_to_string(&path).map_err(|e| InferenceError::io(&path, e))?;
         Self::from_json(&text).map_err(|e| match e {
-            InferenceError::BadModel(m) => InferenceError::BadModel(format!("{}: {m}", path.display())),
+            InferenceError::BadModel(m) => {
+                InferenceError::BadModel(format!("{}: {m}", path.display()))
+            }
             other => other,
         })
     }
@@ -176,7 +178,9 @@ impl ModelConfig {
         let hidden_size = need("hidden_size", raw.hidden_size)?;
         let num_heads = need("num_attention_heads", raw.num_attention_heads)?;
         if num_heads == 0 || hidden_size == 0 {
-            return Err(InferenceError::BadModel("hidden_size and num_attention_heads must be positive".into()));
+            return Err(InferenceError::BadModel(
+                "hidden_size and num_attention_heads must be positive".into(),
+            ));
         }
         let num_kv_heads = raw.num_key_value_heads.unwrap_or(num_heads);
         if num_kv_heads == 0 || num_heads % num_kv_heads != 0 {
@@ -218,14 +222,17 @@ impl ModelConfig {
             head_dim,
             intermediate_size: need("intermediate_size", raw.intermediate_size)?,
             vocab_size: need("vocab_size", raw.vocab_size)?,
-            norm_eps: raw.rms_norm_eps.or(raw.layer_norm_eps).unwrap_or(default_eps),
+            norm_eps: raw
+                .rms_norm_eps
+                .or(raw.layer_norm_eps)
+                .unwrap_or(default_eps),
             rope_theta,
             rope_scaling,
             attention_bias: raw.attention_bias.unwrap_or(family == Family::Qwen2),
             mlp_bias: raw.mlp_bias.unwrap_or(false),
-            hidden_act: raw.hidden_act.unwrap_or_else(|| {
-                if family.is_decoder() { "silu" } else { "gelu" }.to_string()
-            }),
+            hidden_act: raw
+                .hidden_act
+                .unwrap_or_else(|| if family.is_decoder() { "silu" } else { "gelu" }.to_string()),
             max_position_embeddings: raw.max_position_embeddings,
             type_vocab_size: raw.type_vocab_size.unwrap_or(0),
             pad_token_id,
@@ -251,7 +258,9 @@ fn rope_scaling(params: Option<&Value>) -> Result<RopeScaling> {
     };
     match kind {
         "default" => Ok(RopeScaling::None),
-        "linear" => Ok(RopeScaling::Linear { factor: num("factor")? }),
+        "linear" => Ok(RopeScaling::Linear {
+            factor: num("factor")?,
+        }),
         "llama3" => Ok(RopeScaling::Llama3 {
             factor: num("factor")?,
             low_freq_factor: num("low_freq_factor")?,
@@ -298,12 +307,18 @@ mod tests {
     #[test]
     fn unsupported_configurations_say_why() {
         let cases = [
-            (r#"{"model_type": "gpt2"}"#, "model_type \"gpt2\" is not supported"),
+            (
+                r#"{"model_type": "gpt2"}"#,
+                "model_type \"gpt2\" is not supported",
+            ),
             (
                 r#"{"model_type": "qwen2", "use_sliding_window": true}"#,
                 "sliding-window",
             ),
-            (r#"{"model_type": "bert"}"#, "config.json has no hidden_size"),
+            (
+                r#"{"model_type": "bert"}"#,
+                "config.json has no hidden_size",
+            ),
             (
                 r#"{"model_type": "llama", "hidden_size": 8, "num_hidden_layers": 1,
                     "num_attention_heads": 2, "intermediate_size": 8, "vocab_size": 8,

@@ -46,7 +46,9 @@ impl Decoder {
         let d = config.head_dim;
         let (nh, nkv) = (config.num_heads, config.num_kv_heads);
         let act = Activation::from_name(&config.hidden_act).map_err(candle_core::Error::msg)?;
-        let embed = vb.pp("embed_tokens").get((config.vocab_size, h), "weight")?;
+        let embed = vb
+            .pp("embed_tokens")
+            .get((config.vocab_size, h), "weight")?;
         let mut layers = Vec::with_capacity(config.num_layers);
         for i in 0..config.num_layers {
             let vb = vb.pp(format!("layers.{i}"));
@@ -106,10 +108,10 @@ impl Decoder {
     pub(crate) fn forward(&self, ids: &Tensor) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
         let (nh, nkv, d) = (self.heads, self.kv_heads, self.head_dim);
-        let mut x = self
-            .embed
-            .index_select(&ids.flatten_all()?, 0)?
-            .reshape((b, t, self.hidden))?;
+        let mut x =
+            self.embed
+                .index_select(&ids.flatten_all()?, 0)?
+                .reshape((b, t, self.hidden))?;
         let (cos, sin) = self.rope_tables(t)?;
         let mask = causal_mask(t, self.dtype, &self.device)?;
         let scale = 1.0 / (d as f64).sqrt();
@@ -119,7 +121,9 @@ impl Decoder {
             let qkv = layer.qkv.forward(&h)?;
             let mut q = qkv.narrow(2, 0, nh * d)?.reshape((b, t, nh, d))?;
             let mut k = qkv.narrow(2, nh * d, nkv * d)?.reshape((b, t, nkv, d))?;
-            let v = qkv.narrow(2, (nh + nkv) * d, nkv * d)?.reshape((b, t, nkv, d))?;
+            let v = qkv
+                .narrow(2, (nh + nkv) * d, nkv * d)?
+                .reshape((b, t, nkv, d))?;
             if let (Some(qn), Some(kn)) = (&layer.q_norm, &layer.k_norm) {
                 q = qn.forward(&q)?;
                 k = kn.forward(&k)?;
@@ -132,7 +136,9 @@ impl Decoder {
             } else {
                 let rep = nh / nkv;
                 let expand = |x: Tensor| -> Result<Tensor> {
-                    x.unsqueeze(2)?.expand((b, nkv, rep, t, d))?.reshape((b, nh, t, d))
+                    x.unsqueeze(2)?
+                        .expand((b, nkv, rep, t, d))?
+                        .reshape((b, nh, t, d))
                 };
                 (expand(k)?, expand(v)?)
             };

@@ -79,13 +79,21 @@ impl Encoder {
         let max_positions = config.max_position_embeddings.unwrap_or(512);
         let act = Activation::from_name(&config.hidden_act).map_err(candle_core::Error::msg)?;
         let emb = vb.pp("embeddings");
-        let word = emb.pp("word_embeddings").get((config.vocab_size, h), "weight")?;
-        let position = emb.pp("position_embeddings").get((max_positions, h), "weight")?;
-        let token_type = if config.type_vocab_size > 0 && emb.contains_tensor("token_type_embeddings.weight") {
-            Some(emb.pp("token_type_embeddings").get((config.type_vocab_size, h), "weight")?)
-        } else {
-            None
-        };
+        let word = emb
+            .pp("word_embeddings")
+            .get((config.vocab_size, h), "weight")?;
+        let position = emb
+            .pp("position_embeddings")
+            .get((max_positions, h), "weight")?;
+        let token_type =
+            if config.type_vocab_size > 0 && emb.contains_tensor("token_type_embeddings.weight") {
+                Some(
+                    emb.pp("token_type_embeddings")
+                        .get((config.type_vocab_size, h), "weight")?,
+                )
+            } else {
+                None
+            };
         let embed_norm = LayerNorm::load(&emb, "LayerNorm", h, eps)?;
         let mut layers = Vec::with_capacity(config.num_layers);
         for i in 0..config.num_layers {
@@ -99,7 +107,13 @@ impl Encoder {
                 qkv: Linear::fuse(&[q, k, v])?,
                 out: Linear::load(&attn.pp("output"), "dense", h, h, true)?,
                 attn_norm: LayerNorm::load(&attn.pp("output"), "LayerNorm", h, eps)?,
-                intermediate: Linear::load(&vb.pp("intermediate"), "dense", h, config.intermediate_size, true)?,
+                intermediate: Linear::load(
+                    &vb.pp("intermediate"),
+                    "dense",
+                    h,
+                    config.intermediate_size,
+                    true,
+                )?,
                 output: Linear::load(&vb.pp("output"), "dense", config.intermediate_size, h, true)?,
                 out_norm: LayerNorm::load(&vb.pp("output"), "LayerNorm", h, eps)?,
             });
@@ -153,14 +167,24 @@ impl Encoder {
 
     /// Hidden states `[batch, seq, hidden]` of right-padded `ids` with `type_ids` and
     /// `lengths` (real tokens per row).
-    pub(crate) fn forward(&self, ids: &Tensor, type_ids: &Tensor, lengths: &[usize]) -> Result<Tensor> {
+    pub(crate) fn forward(
+        &self,
+        ids: &Tensor,
+        type_ids: &Tensor,
+        lengths: &[usize],
+    ) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
         let h = self.hidden;
-        let mut x = self.word.index_select(&ids.flatten_all()?, 0)?.reshape((b, t, h))?;
+        let mut x = self
+            .word
+            .index_select(&ids.flatten_all()?, 0)?
+            .reshape((b, t, h))?;
         let positions = self.position.narrow(0, self.position_offset, t)?;
         x = x.broadcast_add(&positions)?;
         if let Some(tt) = &self.token_type {
-            x = (x + tt.index_select(&type_ids.flatten_all()?, 0)?.reshape((b, t, h))?)?;
+            x = (x + tt
+                .index_select(&type_ids.flatten_all()?, 0)?
+                .reshape((b, t, h))?)?;
         }
         x = self.embed_norm.forward(&x)?;
         let mask: Vec<f32> = lengths
@@ -173,14 +197,19 @@ impl Encoder {
         for layer in &self.layers {
             let qkv = layer.qkv.forward(&x)?;
             let split = |i: usize| -> Result<Tensor> {
-                qkv.narrow(2, i * h, h)?.reshape((b, t, nh, d))?.transpose(1, 2)?.contiguous()
+                qkv.narrow(2, i * h, h)?
+                    .reshape((b, t, nh, d))?
+                    .transpose(1, 2)?
+                    .contiguous()
             };
             let y = attention(&split(0)?, &split(1)?, &split(2)?, &mask, scale)?
                 .transpose(1, 2)?
                 .reshape((b, t, h))?;
             x = layer.attn_norm.forward(&(layer.out.forward(&y)? + &x)?)?;
             let inner = self.act.apply(&layer.intermediate.forward(&x)?)?;
-            x = layer.out_norm.forward(&(layer.output.forward(&inner)? + &x)?)?;
+            x = layer
+                .out_norm
+                .forward(&(layer.output.forward(&inner)? + &x)?)?;
         }
         Ok(x)
     }

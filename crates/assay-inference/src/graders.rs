@@ -271,7 +271,10 @@ impl GraderKind for RewardModelKind {
     const SUMMARY: &'static str = "Scores the prompt and response with a reward model (sequence classifier or cross-encoder) run locally from a model directory.";
     const REFERENCE: &'static str = "not used";
 
-    fn build(options: RewardModelOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
+    fn build(
+        options: RewardModelOptions,
+        _: &mut BuildContext<'_>,
+    ) -> Result<SharedGrader, String> {
         let runtime = options.runtime();
         runtime.check()?;
         if let Some(a) = options.normalize {
@@ -287,14 +290,21 @@ impl GraderKind for RewardModelKind {
             None => 0,
             Some(LabelChoice::Index(i)) if *i < labels.len() => *i,
             Some(LabelChoice::Index(i)) => {
-                return Err(format!("label {i} is out of range: the model has {} labels {labels:?}", labels.len()))
+                return Err(format!(
+                    "label {i} is out of range: the model has {} labels {labels:?}",
+                    labels.len()
+                ))
             }
-            Some(LabelChoice::Name(name)) => labels.iter().position(|l| l == name).ok_or_else(|| {
-                format!("label {name:?} is not one of the model's labels {labels:?}")
-            })?,
+            Some(LabelChoice::Name(name)) => {
+                labels.iter().position(|l| l == name).ok_or_else(|| {
+                    format!("label {name:?} is not one of the model's labels {labels:?}")
+                })?
+            }
         };
         let format = match options.input {
-            InputFormat::Auto if model.is_decoder() && model.has_chat_template() => InputFormat::Chat,
+            InputFormat::Auto if model.is_decoder() && model.has_chat_template() => {
+                InputFormat::Chat
+            }
             InputFormat::Auto if model.is_decoder() => InputFormat::Text,
             InputFormat::Auto => InputFormat::Pair,
             InputFormat::Chat if !model.has_chat_template() => {
@@ -345,7 +355,9 @@ fn message_json(m: &assay_core::Message) -> Value {
 fn truncation_note(t: &Option<Truncated>) -> Value {
     match t {
         None => Value::Null,
-        Some(t) => json!({"from_tokens": t.original_tokens, "to_tokens": t.kept_tokens, "side": t.side.as_str()}),
+        Some(t) => {
+            json!({"from_tokens": t.original_tokens, "to_tokens": t.kept_tokens, "side": t.side.as_str()})
+        }
     }
 }
 
@@ -386,7 +398,10 @@ impl RewardModelGrader {
             reward = 1.0 / (1.0 + (-reward).exp());
         }
         if !reward.is_finite() {
-            return Outcome::error(ErrorKind::Internal, format!("the model gave a non-finite score ({raw})"));
+            return Outcome::error(
+                ErrorKind::Internal,
+                format!("the model gave a non-finite score ({raw})"),
+            );
         }
         let mut outcome = Outcome::ok(reward);
         if self.labels.len() == 1 {
@@ -418,7 +433,9 @@ impl Grader for RewardModelGrader {
     fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
         let start = Instant::now();
         let inputs: Vec<Input> = items.iter().map(|i| self.input(i)).collect();
-        let run = self.runtime.run(deadline_of(ctx), &self.options.template_kwargs);
+        let run = self
+            .runtime
+            .run(deadline_of(ctx), &self.options.template_kwargs);
         let results = self.model.score_each(&inputs, &run);
         let share = start.elapsed() / items.len().max(1) as u32;
         results
@@ -494,7 +511,10 @@ impl GraderKind for ProcessRewardKind {
     const SUMMARY: &'static str = "Scores each step of the response with a process reward model run locally, and aggregates the step rewards (min, mean, last or product).";
     const REFERENCE: &'static str = "not used";
 
-    fn build(options: ProcessRewardOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
+    fn build(
+        options: ProcessRewardOptions,
+        _: &mut BuildContext<'_>,
+    ) -> Result<SharedGrader, String> {
         let runtime = options.runtime();
         runtime.check()?;
         if options.step_separator.is_empty() {
@@ -506,8 +526,10 @@ impl GraderKind for ProcessRewardKind {
         }
         let Backend::Local(path) = Backend::from_options(&options.path)?;
         let step = options.step_token.clone();
-        let model = shared(&path, &runtime.load(), &step, |d, o| ProcessRewardModel::load(d, &step, o))
-            .map_err(|e| format!("loading {}: {e}", path.display()))?;
+        let model = shared(&path, &runtime.load(), &step, |d, o| {
+            ProcessRewardModel::load(d, &step, o)
+        })
+        .map_err(|e| format!("loading {}: {e}", path.display()))?;
         if !model.has_chat_template() {
             return Err("the process reward model has no chat template".into());
         }
@@ -545,7 +567,8 @@ impl ProcessRewardGrader {
             messages.push(json!({"role": "system", "content": system}));
         }
         messages.push(json!({"role": "user", "content": item.prompt_text().unwrap_or("")}));
-        messages.push(json!({"role": "assistant", "content": format!("{}{token}", steps.join(token))}));
+        messages
+            .push(json!({"role": "assistant", "content": format!("{}{token}", steps.join(token))}));
         Input::Chat(messages)
     }
 }
@@ -561,10 +584,18 @@ impl Grader for ProcessRewardGrader {
 
     fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
         let start = Instant::now();
-        let steps: Vec<Vec<String>> = items.iter().map(|i| self.steps(i.response_text())).collect();
+        let steps: Vec<Vec<String>> = items
+            .iter()
+            .map(|i| self.steps(i.response_text()))
+            .collect();
         let with_steps: Vec<usize> = (0..items.len()).filter(|&i| !steps[i].is_empty()).collect();
-        let inputs: Vec<Input> = with_steps.iter().map(|&i| self.input(items[i], &steps[i])).collect();
-        let run = self.runtime.run(deadline_of(ctx), &self.options.template_kwargs);
+        let inputs: Vec<Input> = with_steps
+            .iter()
+            .map(|&i| self.input(items[i], &steps[i]))
+            .collect();
+        let run = self
+            .runtime
+            .run(deadline_of(ctx), &self.options.template_kwargs);
         let mut results = self.model.score_each(&inputs, &run).into_iter();
         let share = start.elapsed() / items.len().max(1) as u32;
         (0..items.len())
@@ -574,7 +605,8 @@ impl Grader for ProcessRewardGrader {
                 } else {
                     match results.next() {
                         Some(Ok(scores)) => {
-                            let rewards: Vec<f64> = scores.step_rewards().into_iter().map(f64::from).collect();
+                            let rewards: Vec<f64> =
+                                scores.step_rewards().into_iter().map(f64::from).collect();
                             let min = rewards.iter().copied().fold(f64::INFINITY, f64::min);
                             let mean = rewards.iter().sum::<f64>() / rewards.len() as f64;
                             let last = *rewards.last().unwrap_or(&0.0);
@@ -629,7 +661,10 @@ impl GraderKind for EmbeddingSimilarityKind {
     const SUMMARY: &'static str = "Rewards the cosine similarity between the embeddings of the response and the reference (the best of several), from a local embedding model.";
     const REFERENCE: &'static str = "a string, or a list of strings (the best match counts)";
 
-    fn build(options: EmbeddingSimilarityOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
+    fn build(
+        options: EmbeddingSimilarityOptions,
+        _: &mut BuildContext<'_>,
+    ) -> Result<SharedGrader, String> {
         let runtime = options.runtime();
         runtime.check()?;
         let Backend::Local(path) = Backend::from_options(&options.path)?;
@@ -670,7 +705,11 @@ fn references(item: &Item) -> Result<Vec<String>, Outcome> {
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let dot: f64 = a.iter().zip(b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum();
+    let dot: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(*x) * f64::from(*y))
+        .sum();
     let na: f64 = a.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
     let nb: f64 = b.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
     if na == 0.0 || nb == 0.0 {
@@ -735,7 +774,9 @@ impl Grader for EmbeddingGrader {
                                     .component("cosine", c)
                                     .explain("best_reference", index)
                                     .explain("truncated", truncation_note(&response.truncated)),
-                                (None, None) => Outcome::error(ErrorKind::BadReference, "no reference"),
+                                (None, None) => {
+                                    Outcome::error(ErrorKind::BadReference, "no reference")
+                                }
                             }
                         }
                     },

@@ -186,13 +186,20 @@ impl Common {
     }
 
     fn truncation(&self, run: &RunOptions) -> Truncation {
-        let default_side = self.tokenizer.truncation_side.unwrap_or(if self.config.family.is_decoder() {
-            Side::Left
-        } else {
-            Side::Right
-        });
+        let default_side =
+            self.tokenizer
+                .truncation_side
+                .unwrap_or(if self.config.family.is_decoder() {
+                    Side::Left
+                } else {
+                    Side::Right
+                });
         Truncation {
-            max_length: run.max_length.unwrap_or(self.max_length).min(self.max_length).max(1),
+            max_length: run
+                .max_length
+                .unwrap_or(self.max_length)
+                .min(self.max_length)
+                .max(1),
             side: run.truncation_side.unwrap_or(default_side),
             enabled: !run.no_truncation,
         }
@@ -224,12 +231,17 @@ impl Common {
         mut forward: impl FnMut(&[&Encoded]) -> Result<Vec<T>>,
     ) -> Vec<Result<(T, usize, Option<Truncated>)>> {
         let prepared: Vec<Result<Encoded>> = inputs.iter().map(|i| self.prepare(i, run)).collect();
-        let ok: Vec<usize> = (0..prepared.len()).filter(|&i| prepared[i].is_ok()).collect();
+        let ok: Vec<usize> = (0..prepared.len())
+            .filter(|&i| prepared[i].is_ok())
+            .collect();
         let lengths: Vec<usize> = ok
             .iter()
             .map(|&i| prepared[i].as_ref().map_or(0, |e| e.ids.len()))
             .collect();
-        let encoded: Vec<&Encoded> = ok.iter().filter_map(|&i| prepared[i].as_ref().ok()).collect();
+        let encoded: Vec<&Encoded> = ok
+            .iter()
+            .filter_map(|&i| prepared[i].as_ref().ok())
+            .collect();
         let outputs = batch::run(&lengths, &run.batching, run.deadline, |batch| {
             let rows: Vec<&Encoded> = batch.iter().map(|&j| encoded[j]).collect();
             forward(&rows)
@@ -251,7 +263,10 @@ impl Common {
     /// `[rows, longest]` id and type-id tensors, right-padded.
     fn tensors(&self, rows: &[&Encoded]) -> Result<(Tensor, Tensor, Vec<usize>)> {
         let longest = rows.iter().map(|r| r.ids.len()).max().unwrap_or(0);
-        let pad = self.tokenizer.pad_id().min(self.config.vocab_size.saturating_sub(1) as u32);
+        let pad = self
+            .tokenizer
+            .pad_id()
+            .min(self.config.vocab_size.saturating_sub(1) as u32);
         let mut ids = Vec::with_capacity(rows.len() * longest);
         let mut types = Vec::with_capacity(rows.len() * longest);
         for r in rows {
@@ -286,7 +301,10 @@ fn safetensors_files(dir: &Path) -> Result<Vec<PathBuf>> {
         files.dedup();
         for f in &files {
             if !f.exists() {
-                return Err(InferenceError::io(f, "listed in model.safetensors.index.json but missing"));
+                return Err(InferenceError::io(
+                    f,
+                    "listed in model.safetensors.index.json but missing",
+                ));
             }
         }
         return Ok(files);
@@ -435,9 +453,11 @@ impl std::fmt::Debug for SequenceClassifier {
 impl SequenceClassifier {
     /// Renders `messages` with the model's chat template (no generation prompt).
     pub fn render_chat(&self, messages: &[Value], kwargs: &Map<String, Value>) -> Result<String> {
-        let template = self.common.tokenizer.template().ok_or_else(|| {
-            InferenceError::BadInput("the model has no chat template".into())
-        })?;
+        let template = self
+            .common
+            .tokenizer
+            .template()
+            .ok_or_else(|| InferenceError::BadInput("the model has no chat template".into()))?;
         template.render(messages, false, kwargs)
     }
 
@@ -458,10 +478,15 @@ impl SequenceClassifier {
         } else {
             let (encoder, head) = Encoder::load(&encoder_root(&vb), &vb, &common.config, true)?;
             common.max_length = common.max_length.min(encoder.max_length());
-            let head = head.ok_or_else(|| InferenceError::BadModel("no classification head".into()))?;
+            let head =
+                head.ok_or_else(|| InferenceError::BadModel("no classification head".into()))?;
             (Backbone::Encoder(encoder), Head::Classifier(head))
         };
-        Ok(SequenceClassifier { common, backbone, head })
+        Ok(SequenceClassifier {
+            common,
+            backbone,
+            head,
+        })
     }
 
     /// The labels, in output order (`id2label`, else `LABEL_i`).
@@ -488,7 +513,9 @@ impl SequenceClassifier {
         match self.common.config.problem_type.as_deref() {
             Some("regression") => OutputActivation::Identity,
             Some("multi_label_classification") => OutputActivation::Sigmoid,
-            Some("single_label_classification") if self.labels().len() > 1 => OutputActivation::Softmax,
+            Some("single_label_classification") if self.labels().len() > 1 => {
+                OutputActivation::Softmax
+            }
             _ if self.labels().len() == 1 => OutputActivation::Sigmoid,
             _ => OutputActivation::Softmax,
         }
@@ -539,13 +566,23 @@ impl SequenceClassifier {
                     let hidden = e.forward(&ids, &types, &lengths)?;
                     head.forward(&hidden.narrow(1, 0, 1)?.squeeze(1)?)?
                 }
-                _ => return Err(InferenceError::BadModel("head does not match the backbone".into())),
+                _ => {
+                    return Err(InferenceError::BadModel(
+                        "head does not match the backbone".into(),
+                    ))
+                }
             };
             Ok(logits.to_dtype(DType::F32)?.to_vec2::<f32>()?)
         });
         results
             .into_iter()
-            .map(|r| r.map(|(values, tokens, truncated)| Scored { values, tokens, truncated }))
+            .map(|r| {
+                r.map(|(values, tokens, truncated)| Scored {
+                    values,
+                    tokens,
+                    truncated,
+                })
+            })
             .collect()
     }
 }
@@ -668,7 +705,11 @@ impl ProcessRewardModel {
             for (row, r) in rows.iter().enumerate() {
                 let before = picks.len();
                 picks.extend(
-                    r.ids.iter().enumerate().filter(|(_, &id)| id == step).map(|(i, _)| (row * t + i) as u32),
+                    r.ids
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &id)| id == step)
+                        .map(|(i, _)| (row * t + i) as u32),
                 );
                 counts.push(picks.len() - before);
             }
@@ -681,7 +722,10 @@ impl ProcessRewardModel {
                     .to_vec2::<f32>()?
             };
             let mut logits = logits.into_iter();
-            Ok(counts.into_iter().map(|n| logits.by_ref().take(n).collect::<Vec<_>>()).collect())
+            Ok(counts
+                .into_iter()
+                .map(|n| logits.by_ref().take(n).collect::<Vec<_>>())
+                .collect())
         });
         results
             .into_iter()
@@ -691,10 +735,18 @@ impl ProcessRewardModel {
                     return Err(InferenceError::BadInput(format!(
                         "no step marker {:?} in the input{}",
                         self.step_token,
-                        if truncated.is_some() { " after truncation" } else { "" }
+                        if truncated.is_some() {
+                            " after truncation"
+                        } else {
+                            ""
+                        }
                     )));
                 }
-                Ok(StepScores { logits, tokens, truncated })
+                Ok(StepScores {
+                    logits,
+                    tokens,
+                    truncated,
+                })
             })
             .collect()
     }
@@ -756,7 +808,11 @@ impl Embedder {
         if let Some(m) = st.max_seq_length {
             common.max_length = common.max_length.min(m);
         }
-        let default_pooling = if common.config.family.is_decoder() { Pooling::Last } else { Pooling::Mean };
+        let default_pooling = if common.config.family.is_decoder() {
+            Pooling::Last
+        } else {
+            Pooling::Mean
+        };
         Ok(Embedder {
             common,
             backbone,
@@ -814,8 +870,11 @@ impl Embedder {
             let pooled = match self.pooling {
                 Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
                 Pooling::Last => {
-                    let picks: Vec<u32> =
-                        lengths.iter().enumerate().map(|(row, &n)| (row * t + n - 1) as u32).collect();
+                    let picks: Vec<u32> = lengths
+                        .iter()
+                        .enumerate()
+                        .map(|(row, &n)| (row * t + n - 1) as u32)
+                        .collect();
                     gather_rows(&hidden, &picks)?
                 }
                 Pooling::Mean => {
@@ -841,7 +900,13 @@ impl Embedder {
         });
         results
             .into_iter()
-            .map(|r| r.map(|(values, tokens, truncated)| Scored { values, tokens, truncated }))
+            .map(|r| {
+                r.map(|(values, tokens, truncated)| Scored {
+                    values,
+                    tokens,
+                    truncated,
+                })
+            })
             .collect()
     }
 }
@@ -861,7 +926,9 @@ impl SentenceTransformers {
                 return Ok(None);
             }
             let text = std::fs::read_to_string(&path).map_err(|e| InferenceError::io(&path, e))?;
-            serde_json::from_str(&text).map(Some).map_err(|e| InferenceError::io(&path, e))
+            serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| InferenceError::io(&path, e))
         };
         let mut st = SentenceTransformers::default();
         let Some(modules) = read_json(dir.join("modules.json"))? else {
@@ -898,7 +965,10 @@ impl SentenceTransformers {
             }
         }
         if let Some(config) = read_json(dir.join("sentence_bert_config.json"))? {
-            st.max_seq_length = config.get("max_seq_length").and_then(Value::as_u64).map(|n| n as usize);
+            st.max_seq_length = config
+                .get("max_seq_length")
+                .and_then(Value::as_u64)
+                .map(|n| n as usize);
         }
         Ok(st)
     }
@@ -924,14 +994,27 @@ pub fn load_auto(dir: &Path, options: &LoadOptions) -> Result<AnyModel> {
     let config = ModelConfig::from_dir(dir)?;
     let arch = config.architecture.clone().unwrap_or_default();
     if arch.contains("ProcessRewardModel") {
-        return Ok(AnyModel::ProcessReward(shared(dir, options, DEFAULT_STEP_TOKEN, |d, o| {
-            ProcessRewardModel::load(d, DEFAULT_STEP_TOKEN, o)
-        })?));
+        return Ok(AnyModel::ProcessReward(shared(
+            dir,
+            options,
+            DEFAULT_STEP_TOKEN,
+            |d, o| ProcessRewardModel::load(d, DEFAULT_STEP_TOKEN, o),
+        )?));
     }
     if arch.contains("ForSequenceClassification") || arch.contains("RewardModel") {
-        return Ok(AnyModel::Classifier(shared(dir, options, "", SequenceClassifier::load)?));
+        return Ok(AnyModel::Classifier(shared(
+            dir,
+            options,
+            "",
+            SequenceClassifier::load,
+        )?));
     }
-    Ok(AnyModel::Embedder(shared(dir, options, "", Embedder::load)?))
+    Ok(AnyModel::Embedder(shared(
+        dir,
+        options,
+        "",
+        Embedder::load,
+    )?))
 }
 
 type CacheKey = (PathBuf, String, LoadOptions, String);
@@ -997,9 +1080,10 @@ mod tests {
 
     #[test]
     fn missing_directories_and_devices_say_what_to_do() {
-        let err = SequenceClassifier::load(Path::new("/nonexistent/model"), &LoadOptions::default())
-            .unwrap_err()
-            .to_string();
+        let err =
+            SequenceClassifier::load(Path::new("/nonexistent/model"), &LoadOptions::default())
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("not a directory"), "{err}");
         let err = device("tpu").unwrap_err().to_string();
         assert!(err.contains("unknown device"), "{err}");

@@ -11,10 +11,20 @@ pub(crate) struct Linear {
 }
 
 impl Linear {
-    pub(crate) fn load(vb: &VarBuilder, name: &str, inputs: usize, outputs: usize, bias: bool) -> Result<Self> {
+    pub(crate) fn load(
+        vb: &VarBuilder,
+        name: &str,
+        inputs: usize,
+        outputs: usize,
+        bias: bool,
+    ) -> Result<Self> {
         let vb = vb.pp(name);
         let weight = vb.get((outputs, inputs), "weight")?;
-        let bias = if bias { Some(vb.get(outputs, "bias")?) } else { None };
+        let bias = if bias {
+            Some(vb.get(outputs, "bias")?)
+        } else {
+            None
+        };
         Ok(Linear { weight, bias })
     }
 
@@ -26,7 +36,11 @@ impl Linear {
         if found != inputs {
             candle_core::bail!("{name}.weight has {found} inputs, expected {inputs}");
         }
-        let bias = if vb.contains_tensor("bias") { Some(vb.get(outputs, "bias")?) } else { None };
+        let bias = if vb.contains_tensor("bias") {
+            Some(vb.get(outputs, "bias")?)
+        } else {
+            None
+        };
         Ok(Linear {
             weight: weight.to_dtype(vb.dtype())?,
             bias,
@@ -172,7 +186,13 @@ pub(crate) fn softmax(x: &Tensor) -> Result<Tensor> {
 
 /// Scaled dot-product attention of `q`, `k`, `v` (`[batch, heads, seq, head_dim]`) with an
 /// additive `mask` broadcastable to `[batch, heads, seq, seq]`.
-pub(crate) fn attention(q: &Tensor, k: &Tensor, v: &Tensor, mask: &Tensor, scale: f64) -> Result<Tensor> {
+pub(crate) fn attention(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    mask: &Tensor,
+    scale: f64,
+) -> Result<Tensor> {
     let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(mask)?;
     softmax(&scores)?.matmul(v)
 }

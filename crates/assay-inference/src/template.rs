@@ -45,7 +45,9 @@ impl ChatTemplate {
         env.add_function("strftime_now", strftime_now);
         env.add_filter("tojson", tojson);
         env.add_template_owned(NAME, source.to_string())
-            .map_err(|e| InferenceError::BadModel(format!("the chat template does not compile: {e:#}")))?;
+            .map_err(|e| {
+                InferenceError::BadModel(format!("the chat template does not compile: {e:#}"))
+            })?;
         Ok(ChatTemplate {
             env,
             special_tokens,
@@ -65,7 +67,10 @@ impl ChatTemplate {
             context.insert(name.clone(), Value::String(token.clone()));
         }
         context.insert("messages".into(), Value::Array(messages.to_vec()));
-        context.insert("add_generation_prompt".into(), Value::Bool(add_generation_prompt));
+        context.insert(
+            "add_generation_prompt".into(),
+            Value::Bool(add_generation_prompt),
+        );
         for (k, v) in extra {
             context.insert(k.clone(), v.clone());
         }
@@ -74,7 +79,9 @@ impl ChatTemplate {
             .get_template(NAME)
             .map_err(|e| InferenceError::Template(e.to_string()))?;
         template
-            .render(JinjaValue::from(minijinja::value::Serde(Value::Object(context))))
+            .render(JinjaValue::from(minijinja::value::Serde(Value::Object(
+                context,
+            ))))
             .map_err(|e| InferenceError::Template(format!("{e:#}")))
     }
 }
@@ -94,11 +101,27 @@ fn strftime_now(format: String) -> std::result::Result<String, JinjaError> {
 
 fn strftime(secs: i64, format: &str) -> std::result::Result<String, JinjaError> {
     const MONTHS: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
     const DAYS: [&str; 7] = [
-        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
     ];
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
@@ -156,9 +179,8 @@ fn tojson(value: JinjaValue, kwargs: Kwargs) -> std::result::Result<JinjaValue, 
     let separators: Option<Vec<String>> = kwargs.get("separators")?;
     let _: Option<bool> = kwargs.get("ensure_ascii")?;
     kwargs.assert_all_used()?;
-    let json: Value = serde_json::to_value(&value).map_err(|e| {
-        JinjaError::new(JinjaErrorKind::InvalidOperation, format!("tojson: {e}"))
-    })?;
+    let json: Value = serde_json::to_value(&value)
+        .map_err(|e| JinjaError::new(JinjaErrorKind::InvalidOperation, format!("tojson: {e}")))?;
     let (item_sep, key_sep) = match separators.as_deref() {
         Some([item, key]) => (item.clone(), key.clone()),
         Some(_) => {
@@ -279,7 +301,10 @@ mod tests {
             json!({}),
         )
         .unwrap_err();
-        assert!(err.to_string().contains("first message must be user"), "{err}");
+        assert!(
+            err.to_string().contains("first message must be user"),
+            "{err}"
+        );
         let err = ChatTemplate::new("{% for %}", BTreeMap::new()).unwrap_err();
         assert!(err.to_string().contains("does not compile"), "{err}");
     }

@@ -18,7 +18,9 @@ use crate::error::{InferenceError, Result};
 use crate::template::ChatTemplate;
 
 /// Which end of an over-long input is cut.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     /// Drop tokens from the start (keeps the end, where a reward model reads its score).
@@ -118,7 +120,8 @@ impl TextTokenizer {
                 "no tokenizer.json: save the model with a fast tokenizer (tokenizer.save_pretrained)",
             ));
         }
-        let mut tokenizer = Tokenizer::from_file(&path).map_err(|e| InferenceError::io(&path, e))?;
+        let mut tokenizer =
+            Tokenizer::from_file(&path).map_err(|e| InferenceError::io(&path, e))?;
         let stored_pad = tokenizer.get_padding().map(|p| p.pad_id);
         tokenizer.with_padding(None);
         tokenizer
@@ -149,7 +152,10 @@ impl TextTokenizer {
 
         let jinja_path = dir.join("chat_template.jinja");
         let source = if jinja_path.exists() {
-            Some(std::fs::read_to_string(&jinja_path).map_err(|e| InferenceError::io(&jinja_path, e))?)
+            Some(
+                std::fs::read_to_string(&jinja_path)
+                    .map_err(|e| InferenceError::io(&jinja_path, e))?,
+            )
         } else {
             match &config.chat_template {
                 Some(Value::String(s)) => Some(s.clone()),
@@ -229,13 +235,23 @@ impl TextTokenizer {
 
     /// Tokenises `text`. With `add_special_tokens` the tokenizer's post-processor adds its
     /// special tokens (`[CLS]` … `[SEP]`, a BOS token); room for them is kept when cutting.
-    pub fn encode(&self, text: &str, add_special_tokens: bool, truncation: &Truncation) -> Result<Encoded> {
+    pub fn encode(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+        truncation: &Truncation,
+    ) -> Result<Encoded> {
         self.finish(self.raw(text)?, None, add_special_tokens, truncation)
     }
 
     /// Tokenises a pair (a query and a document for a cross-encoder), cutting the longer of
     /// the two first as transformers' `longest_first` does.
-    pub fn encode_pair(&self, first: &str, second: &str, truncation: &Truncation) -> Result<Encoded> {
+    pub fn encode_pair(
+        &self,
+        first: &str,
+        second: &str,
+        truncation: &Truncation,
+    ) -> Result<Encoded> {
         self.finish(self.raw(first)?, Some(self.raw(second)?), true, truncation)
     }
 
@@ -256,12 +272,16 @@ impl TextTokenizer {
                     max_length: truncation.max_length,
                 });
             }
-            let room = truncation.max_length.checked_sub(added).filter(|r| *r > 0).ok_or_else(|| {
-                InferenceError::BadInput(format!(
-                    "max_length {} leaves no room beside {added} special tokens",
-                    truncation.max_length
-                ))
-            })?;
+            let room = truncation
+                .max_length
+                .checked_sub(added)
+                .filter(|r| *r > 0)
+                .ok_or_else(|| {
+                    InferenceError::BadInput(format!(
+                        "max_length {} leaves no room beside {added} special tokens",
+                        truncation.max_length
+                    ))
+                })?;
             let params = TruncationParams {
                 max_length: room,
                 strategy: TruncationStrategy::LongestFirst,

@@ -26,7 +26,9 @@ const F32_TOLERANCE: f32 = 1e-4;
 const BF16_TOLERANCE: f32 = 3e-2;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/models")
+        .join(name)
 }
 
 struct Case {
@@ -51,12 +53,18 @@ fn cases(name: &str) -> Vec<Case> {
             let input = if let Some(chat) = spec.get("chat") {
                 Input::Chat(chat.as_array().unwrap().clone())
             } else if let Some(pair) = spec.get("pair") {
-                Input::Pair(pair[0].as_str().unwrap().into(), pair[1].as_str().unwrap().into())
+                Input::Pair(
+                    pair[0].as_str().unwrap().into(),
+                    pair[1].as_str().unwrap().into(),
+                )
             } else {
                 Input::Text(spec["text"].as_str().unwrap().into())
             };
             let mut run = RunOptions::default();
-            run.max_length = spec.get("max_length").and_then(Value::as_u64).map(|n| n as usize);
+            run.max_length = spec
+                .get("max_length")
+                .and_then(Value::as_u64)
+                .map(|n| n as usize);
             run.truncation_side = match spec.get("side").and_then(Value::as_str) {
                 Some("left") => Some(Side::Left),
                 Some("right") => Some(Side::Right),
@@ -70,11 +78,20 @@ fn cases(name: &str) -> Vec<Case> {
             Case {
                 input,
                 run,
-                ids: c["ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect(),
-                type_ids: c.get("type_ids").and_then(Value::as_array).map(|t| {
-                    t.iter().map(|v| v.as_u64().unwrap() as u32).collect()
-                }),
-                rendered: c.get("rendered").and_then(Value::as_str).map(str::to_string),
+                ids: c["ids"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_u64().unwrap() as u32)
+                    .collect(),
+                type_ids: c
+                    .get("type_ids")
+                    .and_then(Value::as_array)
+                    .map(|t| t.iter().map(|v| v.as_u64().unwrap() as u32).collect()),
+                rendered: c
+                    .get("rendered")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 f32: c["f32"].clone(),
                 bf16: c["bf16"].clone(),
             }
@@ -92,14 +109,22 @@ fn flat(value: &Value) -> Vec<f32> {
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len(), "output sizes differ: {a:?} vs {b:?}");
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 /// Groups the cases by run options (truncation differs per case) and runs each group as one
 /// call, so that inputs of different lengths share padded batches.
 fn run_grouped<T>(cases: &[Case], mut f: impl FnMut(&[Input], &RunOptions) -> Vec<T>) -> Vec<T> {
     let mut out: Vec<Option<T>> = cases.iter().map(|_| None).collect();
-    let key = |c: &Case| format!("{:?}{:?}{:?}", c.run.max_length, c.run.truncation_side, c.run.template_kwargs);
+    let key = |c: &Case| {
+        format!(
+            "{:?}{:?}{:?}",
+            c.run.max_length, c.run.truncation_side, c.run.template_kwargs
+        )
+    };
     let mut keys: Vec<String> = cases.iter().map(key).collect();
     keys.dedup();
     keys.sort();
@@ -117,7 +142,10 @@ fn run_grouped<T>(cases: &[Case], mut f: impl FnMut(&[Input], &RunOptions) -> Ve
 
 fn check_bf16_bound(case: &Case, label: &str) {
     let hf = max_diff(&flat(&case.bf16), &flat(&case.f32));
-    assert!(hf <= BF16_TOLERANCE, "{label}: transformers' own bf16 differs by {hf}");
+    assert!(
+        hf <= BF16_TOLERANCE,
+        "{label}: transformers' own bf16 differs by {hf}"
+    );
 }
 
 fn check_classifier(name: &str) {
@@ -136,10 +164,15 @@ fn check_classifier(name: &str) {
         let encoded = f32_model.tokenize(&case.input, &case.run).unwrap();
         assert_eq!(encoded.ids, case.ids, "{name} case {i}: token ids");
         if let Some(type_ids) = &case.type_ids {
-            assert_eq!(&encoded.type_ids, type_ids, "{name} case {i}: token type ids");
+            assert_eq!(
+                &encoded.type_ids, type_ids,
+                "{name} case {i}: token type ids"
+            );
         }
         if let (Some(rendered), Input::Chat(messages)) = (&case.rendered, &case.input) {
-            let ours = f32_model.render_chat(messages, &case.run.template_kwargs).unwrap();
+            let ours = f32_model
+                .render_chat(messages, &case.run.template_kwargs)
+                .unwrap();
             assert_eq!(&ours, rendered, "{name} case {i}: rendered chat");
         }
     }
@@ -150,12 +183,20 @@ fn check_classifier(name: &str) {
     for (i, case) in cases.iter().enumerate() {
         let ours = f32_out[i].as_ref().unwrap();
         let d = max_diff(&ours.values, &flat(&case.f32));
-        assert!(d <= F32_TOLERANCE, "{name} case {i}: f32 differs by {d}: {:?} vs {}", ours.values, case.f32);
+        assert!(
+            d <= F32_TOLERANCE,
+            "{name} case {i}: f32 differs by {d}: {:?} vs {}",
+            ours.values,
+            case.f32
+        );
         worst_f32 = worst_f32.max(d);
         assert_eq!(ours.tokens, case.ids.len());
         let d16 = max_diff(&bf16_out[i].as_ref().unwrap().values, &flat(&case.f32));
         worst_bf16 = worst_bf16.max(d16);
-        assert!(d16 <= BF16_TOLERANCE, "{name} case {i}: bf16 differs by {d16}");
+        assert!(
+            d16 <= BF16_TOLERANCE,
+            "{name} case {i}: bf16 differs by {d16}"
+        );
         check_bf16_bound(case, name);
     }
     eprintln!(
@@ -172,9 +213,13 @@ fn qwen2_reward_model_matches_transformers() {
 #[test]
 fn qwen3_multi_label_classifier_matches_transformers() {
     check_classifier("qwen3-multilabel");
-    let model = SequenceClassifier::load(&fixture("qwen3-multilabel"), &LoadOptions::default()).unwrap();
+    let model =
+        SequenceClassifier::load(&fixture("qwen3-multilabel"), &LoadOptions::default()).unwrap();
     assert_eq!(model.labels(), ["label_a", "label_b", "label_c"]);
-    assert_eq!(model.activation(), assay_inference::OutputActivation::Sigmoid);
+    assert_eq!(
+        model.activation(),
+        assay_inference::OutputActivation::Sigmoid
+    );
 }
 
 #[test]
@@ -212,19 +257,29 @@ fn truncation_is_reported() {
         ..run
     };
     let err = model.score_each(&[long], &refuse).remove(0).unwrap_err();
-    assert!(err.to_string().contains("longer than max_length 16"), "{err}");
+    assert!(
+        err.to_string().contains("longer than max_length 16"),
+        "{err}"
+    );
 }
 
 #[test]
 fn process_reward_model_matches_transformers() {
     let name = "qwen2-prm";
     let cases = cases(name);
-    let model =
-        ProcessRewardModel::load(&fixture(name), assay_inference::DEFAULT_STEP_TOKEN, &LoadOptions::default()).unwrap();
+    let model = ProcessRewardModel::load(
+        &fixture(name),
+        assay_inference::DEFAULT_STEP_TOKEN,
+        &LoadOptions::default(),
+    )
+    .unwrap();
     let inputs: Vec<Input> = cases.iter().map(|c| c.input.clone()).collect();
     let results = model.score_each(&inputs, &RunOptions::default());
     for (i, case) in cases.iter().enumerate() {
-        assert_eq!(model.tokenize(&case.input, &case.run).unwrap().ids, case.ids);
+        assert_eq!(
+            model.tokenize(&case.input, &case.run).unwrap().ids,
+            case.ids
+        );
         let ours = results[i].as_ref().unwrap();
         let expected = case.f32.as_array().unwrap();
         assert_eq!(ours.logits.len(), expected.len(), "one row per step");
@@ -233,8 +288,15 @@ fn process_reward_model_matches_transformers() {
         check_bf16_bound(case, name);
     }
     // An input without a step marker is an error of that input alone.
-    let results = model.score_each(&[Input::Text("no steps here".into()), inputs[0].clone()], &RunOptions::default());
-    assert!(results[0].as_ref().unwrap_err().to_string().contains("no step marker"));
+    let results = model.score_each(
+        &[Input::Text("no steps here".into()), inputs[0].clone()],
+        &RunOptions::default(),
+    );
+    assert!(results[0]
+        .as_ref()
+        .unwrap_err()
+        .to_string()
+        .contains("no step marker"));
     assert!(results[1].is_ok());
 }
 
@@ -248,7 +310,11 @@ fn bert_embeddings_match_transformers_and_ignore_fixed_padding() {
     let inputs: Vec<Input> = cases.iter().map(|c| c.input.clone()).collect();
     let results = model.embed_each(&inputs, &RunOptions::default());
     for (i, case) in cases.iter().enumerate() {
-        assert_eq!(model.tokenize(&case.input, &case.run).unwrap().ids, case.ids, "case {i}");
+        assert_eq!(
+            model.tokenize(&case.input, &case.run).unwrap().ids,
+            case.ids,
+            "case {i}"
+        );
         let d = max_diff(&results[i].as_ref().unwrap().values, &flat(&case.f32));
         assert!(d <= F32_TOLERANCE, "{name} case {i}: differs by {d}");
         check_bf16_bound(case, name);

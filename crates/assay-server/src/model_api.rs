@@ -49,7 +49,9 @@ pub struct ServedModel {
 
 impl std::fmt::Debug for ServedModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServedModel").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("ServedModel")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -58,7 +60,8 @@ impl ServedModel {
     pub fn load(path: &Path, name: Option<String>, options: &LoadOptions) -> Result<Self, String> {
         let model = load_auto(path, options).map_err(|e| format!("{}: {e}", path.display()))?;
         let name = name.unwrap_or_else(|| {
-            path.file_name().map_or("model".into(), |n| n.to_string_lossy().into_owned())
+            path.file_name()
+                .map_or("model".into(), |n| n.to_string_lossy().into_owned())
         });
         let max_length = match &model {
             AnyModel::Classifier(m) => m.max_length(),
@@ -107,7 +110,10 @@ pub fn router(model: Arc<ServedModel>) -> Router {
 /// Serves `model` alone on `addr` until SIGINT/SIGTERM (the `assay serve --model PATH` of a
 /// server without graders). Blocks; starts its own tokio runtime.
 pub fn run(addr: SocketAddr, model: ServedModel) -> std::io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         eprintln!(
@@ -148,7 +154,10 @@ impl IntoResponse for ApiError {
 fn json_response(status: StatusCode, body: Value) -> Response {
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         Body::from(body.to_string()),
     )
         .into_response()
@@ -168,7 +177,10 @@ fn check_model(served: &ServedModel, request: &Map<String, Value>) -> Result<(),
     match request.get("model") {
         Some(Value::String(m)) if m != &served.name => Err(ApiError(
             StatusCode::NOT_FOUND,
-            format!("The model `{m}` does not exist (this server serves `{}`).", served.name),
+            format!(
+                "The model `{m}` does not exist (this server serves `{}`).",
+                served.name
+            ),
         )),
         _ => Ok(()),
     }
@@ -184,10 +196,14 @@ fn texts(value: Option<&Value>, field: &str) -> Result<Vec<String>, ApiError> {
                 Value::Number(_) | Value::Array(_) => Err(ApiError::bad(format!(
                     "`{field}`: token-id inputs are not supported; send text"
                 ))),
-                _ => Err(ApiError::bad(format!("`{field}` must be a string or a list of strings"))),
+                _ => Err(ApiError::bad(format!(
+                    "`{field}` must be a string or a list of strings"
+                ))),
             })
             .collect(),
-        Some(_) => Err(ApiError::bad(format!("`{field}` must be a string or a non-empty list of strings"))),
+        Some(_) => Err(ApiError::bad(format!(
+            "`{field}` must be a string or a non-empty list of strings"
+        ))),
         None => Err(ApiError::bad(format!("`{field}` is required"))),
     }
 }
@@ -201,7 +217,10 @@ fn inputs(request: &Map<String, Value>) -> Result<Vec<Input>, ApiError> {
             .ok_or_else(|| ApiError::bad("`messages` must be a non-empty list of messages"))?;
         return Ok(vec![Input::Chat(list.clone())]);
     }
-    Ok(texts(request.get("input"), "input")?.into_iter().map(Input::Text).collect())
+    Ok(texts(request.get("input"), "input")?
+        .into_iter()
+        .map(Input::Text)
+        .collect())
 }
 
 fn run_options(served: &ServedModel, request: &Map<String, Value>) -> Result<RunOptions, ApiError> {
@@ -221,10 +240,17 @@ fn run_options(served: &ServedModel, request: &Map<String, Value>) -> Result<Run
                 run.max_length = Some(n as usize);
                 run.truncation_side = Some(Side::Left);
             }
-            _ => return Err(ApiError::bad("`truncate_prompt_tokens` must be -1 or a positive integer")),
+            _ => {
+                return Err(ApiError::bad(
+                    "`truncate_prompt_tokens` must be -1 or a positive integer",
+                ))
+            }
         },
     }
-    if let Some(kwargs) = request.get("chat_template_kwargs").and_then(Value::as_object) {
+    if let Some(kwargs) = request
+        .get("chat_template_kwargs")
+        .and_then(Value::as_object)
+    {
         run.template_kwargs = kwargs.clone();
     }
     let _ = served;
@@ -239,7 +265,9 @@ fn use_activation(request: &Map<String, Value>, default: bool) -> bool {
 }
 
 fn envelope(prefix: &str, served: &ServedModel, data: Vec<Value>, tokens: usize) -> Value {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     json!({
         "id": format!("{prefix}-{:x}{:08x}", now.as_nanos(), std::process::id()),
         "object": "list",
@@ -263,7 +291,12 @@ async fn blocking<T: Send + 'static>(
     let model = Arc::clone(served);
     tokio::task::spawn_blocking(move || f(&model))
         .await
-        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("the model failed: {e}")))?
+        .map_err(|e| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the model failed: {e}"),
+            )
+        })?
 }
 
 fn input_error(index: usize, e: &assay::inference::InferenceError) -> ApiError {
@@ -278,7 +311,11 @@ fn input_error(index: usize, e: &assay::inference::InferenceError) -> ApiError {
 }
 
 /// Logits (classifier) or embeddings (embedder) of `inputs`, and the tokens read.
-fn forward(served: &ServedModel, inputs: &[Input], run: &RunOptions) -> Result<(Vec<Vec<f32>>, usize), ApiError> {
+fn forward(
+    served: &ServedModel,
+    inputs: &[Input],
+    run: &RunOptions,
+) -> Result<(Vec<Vec<f32>>, usize), ApiError> {
     let results = match &served.model {
         AnyModel::Classifier(m) => m.score_each(inputs, run),
         AnyModel::Embedder(m) => m.embed_each(inputs, run),
@@ -300,12 +337,18 @@ async fn classify(State(served): State<Arc<ServedModel>>, body: Bytes) -> ApiRes
     let request = parse(&body)?;
     check_model(&served, &request)?;
     let AnyModel::Classifier(classifier) = &served.model else {
-        return Err(ApiError::bad("/classify needs a classification model (this one is not)"));
+        return Err(ApiError::bad(
+            "/classify needs a classification model (this one is not)",
+        ));
     };
     let inputs = inputs(&request)?;
     let run = run_options(&served, &request)?;
     let labels = classifier.labels();
-    let activation = if use_activation(&request, true) { classifier.activation() } else { OutputActivation::Identity };
+    let activation = if use_activation(&request, true) {
+        classifier.activation()
+    } else {
+        OutputActivation::Identity
+    };
     let (rows, tokens) = blocking(&served, move |s| forward(s, &inputs, &run)).await?;
     let data: Vec<Value> = rows
         .iter()
@@ -316,7 +359,10 @@ async fn classify(State(served): State<Arc<ServedModel>>, body: Bytes) -> ApiRes
             json!({"index": i, "label": labels.get(best), "probs": probs, "num_classes": probs.len()})
         })
         .collect();
-    Ok(json_response(StatusCode::OK, envelope("classify", &served, data, tokens)))
+    Ok(json_response(
+        StatusCode::OK,
+        envelope("classify", &served, data, tokens),
+    ))
 }
 
 async fn pooling(State(served): State<Arc<ServedModel>>, body: Bytes) -> ApiResult {
@@ -336,17 +382,29 @@ async fn pooling(State(served): State<Arc<ServedModel>>, body: Bytes) -> ApiResu
                     let probs: Vec<Vec<f32>> = steps
                         .logits
                         .iter()
-                        .map(|l| if l.len() == 1 { OutputActivation::Sigmoid.apply(l) } else { OutputActivation::Softmax.apply(l) })
+                        .map(|l| {
+                            if l.len() == 1 {
+                                OutputActivation::Sigmoid.apply(l)
+                            } else {
+                                OutputActivation::Softmax.apply(l)
+                            }
+                        })
                         .collect();
                     data.push(json!({"index": i, "object": "pooling", "data": probs}));
                 }
             }
             AnyModel::Classifier(c) => {
-                let activation = if activate { c.activation() } else { OutputActivation::Identity };
+                let activation = if activate {
+                    c.activation()
+                } else {
+                    OutputActivation::Identity
+                };
                 let (rows, t) = forward(s, &inputs, &run)?;
                 tokens = t;
                 for (i, row) in rows.iter().enumerate() {
-                    data.push(json!({"index": i, "object": "pooling", "data": activation.apply(row)}));
+                    data.push(
+                        json!({"index": i, "object": "pooling", "data": activation.apply(row)}),
+                    );
                 }
             }
             AnyModel::Embedder(_) => {
@@ -360,7 +418,10 @@ async fn pooling(State(served): State<Arc<ServedModel>>, body: Bytes) -> ApiResu
         Ok((data, tokens))
     })
     .await?;
-    Ok(json_response(StatusCode::OK, envelope("pool", &served, data, tokens)))
+    Ok(json_response(
+        StatusCode::OK,
+        envelope("pool", &served, data, tokens),
+    ))
 }
 
 fn base64_f32(values: &[f32]) -> String {
@@ -386,41 +447,67 @@ async fn embeddings(State(served): State<Arc<ServedModel>>, body: Bytes) -> ApiR
     let request = parse(&body)?;
     check_model(&served, &request)?;
     if !matches!(served.model, AnyModel::Embedder(_)) {
-        return Err(ApiError::bad("/v1/embeddings needs an embedding model (this one is not)"));
+        return Err(ApiError::bad(
+            "/v1/embeddings needs an embedding model (this one is not)",
+        ));
     }
     let base64 = match request.get("encoding_format").and_then(Value::as_str) {
         None | Some("float") => false,
         Some("base64") => true,
-        Some(other) => return Err(ApiError::bad(format!("encoding_format {other:?}: use \"float\" or \"base64\""))),
+        Some(other) => {
+            return Err(ApiError::bad(format!(
+                "encoding_format {other:?}: use \"float\" or \"base64\""
+            )))
+        }
     };
     let inputs = inputs(&request)?;
     let run = run_options(&served, &request)?;
     let (rows, tokens) = blocking(&served, move |s| forward(s, &inputs, &run)).await?;
     if let Some(d) = request.get("dimensions").and_then(Value::as_u64) {
         if rows.first().is_some_and(|r| r.len() as u64 != d) {
-            return Err(ApiError::bad(format!("dimensions {d}: this model gives {} dimensions and does not support others", rows[0].len())));
+            return Err(ApiError::bad(format!(
+                "dimensions {d}: this model gives {} dimensions and does not support others",
+                rows[0].len()
+            )));
         }
     }
     let data: Vec<Value> = rows
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let embedding = if base64 { json!(base64_f32(e)) } else { json!(e) };
+            let embedding = if base64 {
+                json!(base64_f32(e))
+            } else {
+                json!(e)
+            };
             json!({"index": i, "object": "embedding", "embedding": embedding})
         })
         .collect();
-    Ok(json_response(StatusCode::OK, envelope("embd", &served, data, tokens)))
+    Ok(json_response(
+        StatusCode::OK,
+        envelope("embd", &served, data, tokens),
+    ))
 }
 
 /// Scores of pairs: a cross-encoder's activated first label, or the cosine similarity of an
 /// embedder's embeddings.
-fn pair_scores(served: &ServedModel, pairs: &[(String, String)], run: &RunOptions) -> Result<(Vec<f32>, usize), ApiError> {
+fn pair_scores(
+    served: &ServedModel,
+    pairs: &[(String, String)],
+    run: &RunOptions,
+) -> Result<(Vec<f32>, usize), ApiError> {
     match &served.model {
         AnyModel::Classifier(c) if !c.is_decoder() => {
-            let inputs: Vec<Input> = pairs.iter().map(|(a, b)| Input::Pair(a.clone(), b.clone())).collect();
+            let inputs: Vec<Input> = pairs
+                .iter()
+                .map(|(a, b)| Input::Pair(a.clone(), b.clone()))
+                .collect();
             let (rows, tokens) = forward(served, &inputs, run)?;
             let activation = c.activation();
-            Ok((rows.iter().map(|r| activation.apply(r)[0]).collect(), tokens))
+            Ok((
+                rows.iter().map(|r| activation.apply(r)[0]).collect(),
+                tokens,
+            ))
         }
         AnyModel::Embedder(_) => {
             let mut inputs = Vec::with_capacity(pairs.len() * 2);
@@ -439,17 +526,24 @@ fn pair_scores(served: &ServedModel, pairs: &[(String, String)], run: &RunOption
                 .collect();
             Ok((scores, tokens))
         }
-        _ => Err(ApiError::bad("scoring pairs needs a cross-encoder (BERT-family classifier) or an embedding model")),
+        _ => Err(ApiError::bad(
+            "scoring pairs needs a cross-encoder (BERT-family classifier) or an embedding model",
+        )),
     }
 }
 
 async fn score(State(served): State<Arc<ServedModel>>, body: Bytes) -> ApiResult {
     let request = parse(&body)?;
     check_model(&served, &request)?;
-    let (first, second) = [("text_1", "text_2"), ("queries", "documents"), ("queries", "items"), ("data_1", "data_2")]
-        .into_iter()
-        .find(|(a, b)| request.contains_key(*a) && request.contains_key(*b))
-        .ok_or_else(|| ApiError::bad("send `text_1` and `text_2` (or `queries` and `documents`)"))?;
+    let (first, second) = [
+        ("text_1", "text_2"),
+        ("queries", "documents"),
+        ("queries", "items"),
+        ("data_1", "data_2"),
+    ]
+    .into_iter()
+    .find(|(a, b)| request.contains_key(*a) && request.contains_key(*b))
+    .ok_or_else(|| ApiError::bad("send `text_1` and `text_2` (or `queries` and `documents`)"))?;
     let a = texts(request.get(first), first)?;
     let b = texts(request.get(second), second)?;
     let pairs: Vec<(String, String)> = if a.len() == 1 {
@@ -457,7 +551,9 @@ async fn score(State(served): State<Arc<ServedModel>>, body: Bytes) -> ApiResult
     } else if a.len() == b.len() {
         a.into_iter().zip(b).collect()
     } else {
-        return Err(ApiError::bad(format!("`{first}` must have one entry or as many as `{second}`")));
+        return Err(ApiError::bad(format!(
+            "`{first}` must have one entry or as many as `{second}`"
+        )));
     };
     let run = run_options(&served, &request)?;
     let (scores, tokens) = blocking(&served, move |s| pair_scores(s, &pairs, &run)).await?;
@@ -466,7 +562,10 @@ async fn score(State(served): State<Arc<ServedModel>>, body: Bytes) -> ApiResult
         .enumerate()
         .map(|(i, s)| json!({"index": i, "object": "score", "score": s}))
         .collect();
-    Ok(json_response(StatusCode::OK, envelope("score", &served, data, tokens)))
+    Ok(json_response(
+        StatusCode::OK,
+        envelope("score", &served, data, tokens),
+    ))
 }
 
 async fn rerank(State(served): State<Arc<ServedModel>>, body: Bytes) -> ApiResult {
@@ -478,7 +577,10 @@ async fn rerank(State(served): State<Arc<ServedModel>>, body: Bytes) -> ApiResul
     };
     let documents = texts(request.get("documents"), "documents")?;
     let top_n = request.get("top_n").and_then(Value::as_u64).unwrap_or(0) as usize;
-    let pairs: Vec<(String, String)> = documents.iter().map(|d| (query.clone(), d.clone())).collect();
+    let pairs: Vec<(String, String)> = documents
+        .iter()
+        .map(|d| (query.clone(), d.clone()))
+        .collect();
     let run = run_options(&served, &request)?;
     let (scores, tokens) = blocking(&served, move |s| pair_scores(s, &pairs, &run)).await?;
     let mut order: Vec<usize> = (0..scores.len()).collect();
@@ -496,13 +598,19 @@ async fn rerank(State(served): State<Arc<ServedModel>>, body: Bytes) -> ApiResul
         map.remove("object");
         map.remove("created");
         map.insert("results".into(), Value::Array(results));
-        map.insert("usage".into(), json!({"prompt_tokens": tokens, "total_tokens": tokens}));
+        map.insert(
+            "usage".into(),
+            json!({"prompt_tokens": tokens, "total_tokens": tokens}),
+        );
     }
     Ok(json_response(StatusCode::OK, body))
 }
 
 async fn models(State(served): State<Arc<ServedModel>>) -> Response {
-    let created = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    let created = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
     json_response(
         StatusCode::OK,
         json!({"object": "list", "data": [{
