@@ -687,21 +687,23 @@ struct EmbeddingGrader {
     runtime: RuntimeOptions,
 }
 
-fn references(item: &Item) -> Result<Vec<String>, Outcome> {
-    let bad = || {
-        Outcome::error(
-            ErrorKind::BadReference,
-            "embedding_similarity needs a reference string or a non-empty list of strings",
-        )
-    };
+/// The reference strings of an item: a string, or a non-empty list of strings.
+fn references(item: &Item) -> Option<Vec<String>> {
     match &item.reference {
-        Value::String(s) => Ok(vec![s.clone()]),
+        Value::String(s) => Some(vec![s.clone()]),
         Value::Array(items) if !items.is_empty() => items
             .iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(bad))
+            .map(|v| v.as_str().map(str::to_string))
             .collect(),
-        _ => Err(bad()),
+        _ => None,
     }
+}
+
+fn bad_reference() -> Outcome {
+    Outcome::error(
+        ErrorKind::BadReference,
+        "embedding_similarity needs a reference string or a non-empty list of strings",
+    )
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f64 {
@@ -732,15 +734,15 @@ impl Grader for EmbeddingGrader {
         let start = Instant::now();
         // One call embeds every response and reference of the batch.
         let mut texts: Vec<Input> = Vec::new();
-        let mut spans: Vec<Result<(usize, usize), Outcome>> = Vec::new();
+        let mut spans: Vec<Option<(usize, usize)>> = Vec::new();
         for item in items {
             match references(item) {
-                Err(o) => spans.push(Err(o)),
-                Ok(refs) => {
+                None => spans.push(None),
+                Some(refs) => {
                     let first = texts.len();
                     texts.push(Input::Text(item.response_text().to_string()));
                     texts.extend(refs.into_iter().map(Input::Text));
-                    spans.push(Ok((first, texts.len() - first)));
+                    spans.push(Some((first, texts.len() - first)));
                 }
             }
         }
@@ -751,8 +753,8 @@ impl Grader for EmbeddingGrader {
             .into_iter()
             .map(|span| {
                 let mut o = match span {
-                    Err(o) => o,
-                    Ok((first, n)) => match embedded[first].as_ref() {
+                    None => bad_reference(),
+                    Some((first, n)) => match embedded[first].as_ref() {
                         Err(e) => failure(e),
                         Ok(response) => {
                             let mut best: Option<(f64, usize)> = None;

@@ -125,7 +125,7 @@ fn over_long_inputs_are_cut_and_reported_or_refused() {
     );
     let cut = engine(json!({"kind": "reward_model", "path": path, "max_length": 24}))
         .unwrap()
-        .score(&[long.clone()]);
+        .score(std::slice::from_ref(&long));
     assert_eq!(cut[0].status, Status::Ok);
     let t = &cut[0].explanation["truncated"];
     assert_eq!(t["to_tokens"], json!(24));
