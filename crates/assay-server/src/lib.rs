@@ -107,12 +107,16 @@ mod config;
 mod error;
 mod inline;
 mod metrics;
+#[cfg(feature = "models")]
+pub mod model_api;
 pub mod openrlhf;
 mod score;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+/// The router type of [`serve_with`]'s extra routes.
+pub use axum::Router;
 pub use config::{
     GetRewardConfig, Limits, ServeArgs, ServerConfig, ServerError, DEFAULT_STRIP_TOKENS,
 };
@@ -136,10 +140,23 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    serve_with(listener, config, axum::Router::new(), shutdown).await
+}
+
+/// [`serve`] with `extra` routes beside the graders' (e.g. [`model_api::router`]).
+pub async fn serve_with<F>(
+    listener: TcpListener,
+    config: ServerConfig,
+    extra: axum::Router,
+    shutdown: F,
+) -> Result<(), ServerError>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
     config.validate()?;
     let grace = config.limits.shutdown_grace;
     let state = app::AppState::new(config);
-    let app = app::router(std::sync::Arc::clone(&state));
+    let app = extra.merge(app::router(std::sync::Arc::clone(&state)));
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = stop_rx.wait_for(|stop| *stop).await;
@@ -174,6 +191,11 @@ where
 /// Runs a server on `config.addr` until SIGINT or SIGTERM, then drains and returns: the whole
 /// of `assay serve` after its engine is built. Blocks; starts its own tokio runtime.
 pub fn run(config: ServerConfig) -> Result<(), ServerError> {
+    run_with(config, axum::Router::new())
+}
+
+/// [`run`] with `extra` routes beside the graders' (e.g. [`model_api::router`]).
+pub fn run_with(config: ServerConfig, extra: axum::Router) -> Result<(), ServerError> {
     config.validate()?;
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -197,7 +219,7 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
             let signal = shutdown_signal().await;
             tracing::info!("assay serve: {signal}: finishing in-flight requests, then stopping");
         };
-        serve(listener, config, shutdown).await?;
+        serve_with(listener, config, extra, shutdown).await?;
         tracing::info!("assay serve: stopped");
         Ok(())
     })

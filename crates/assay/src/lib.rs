@@ -56,6 +56,9 @@ pub use assay_core::{
 pub use assay_code as code;
 #[cfg(feature = "ifeval")]
 pub use assay_ifeval as ifeval;
+/// Local model inference and the model graders (the `models` feature).
+#[cfg(feature = "models")]
+pub use assay_inference as inference;
 #[cfg(feature = "math")]
 pub use assay_math as math;
 #[cfg(feature = "similarity")]
@@ -82,6 +85,8 @@ pub fn registry() -> Registry {
     assay_ifeval::register(&mut registry);
     #[cfg(feature = "similarity")]
     assay_similarity::register(&mut registry);
+    #[cfg(feature = "models")]
+    assay_inference::register(&mut registry);
     registry
 }
 

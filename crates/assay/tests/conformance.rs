@@ -38,6 +38,23 @@ fn samples(kind: &str) -> Vec<Item> {
     }
 }
 
+/// The tiny model fixture standing in for the model directory of a model kind's example.
+fn fixture_model(kind: &str) -> Option<String> {
+    let dir = match kind {
+        "reward_model" => "qwen2-rm",
+        "process_reward" => "qwen2-prm",
+        "embedding_similarity" => "bert-embed",
+        _ => return None,
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    Some(
+        root.join("../assay-inference/tests/fixtures/models")
+            .join(dir)
+            .display()
+            .to_string(),
+    )
+}
+
 #[test]
 fn every_registered_kind_conforms() {
     let registry = assay::registry();
@@ -46,9 +63,13 @@ fn every_registered_kind_conforms() {
         let kind = entry.info.name;
         let example = entry.info.example;
         assert!(!example.is_empty(), "`{kind}` has no EXAMPLE configuration");
-        let value = Format::Toml
+        let mut value = Format::Toml
             .parse(example)
             .unwrap_or_else(|e| panic!("`{kind}`'s example is not TOML: {e}"));
+        // Model examples name a user's model directory: use the repository's tiny fixtures.
+        if let Some(model) = fixture_model(kind) {
+            value["graders"][kind]["path"] = json!(model);
+        }
         let config = Config::from_value(&value)
             .unwrap_or_else(|p| panic!("`{kind}`'s example does not load: {p:?}"));
         let engine = Engine::new(&config, &registry, kind)

