@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// One model output to grade, as described in DESIGN.md §2.
+/// One model output to grade: the item of the README's data model section.
 ///
 /// Every field but `response` is optional. Unknown fields are ignored, so trainers may pass rows
 /// of their own datasets through unchanged.

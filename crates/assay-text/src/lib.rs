@@ -46,7 +46,8 @@ mod tests {
 
     use crate::testing::engine;
 
-    /// The configuration shape of DESIGN.md §3, with `string_check` standing in for `math`.
+    /// The configuration shape the README documents (graders, a composition, routes), with
+    /// `string_check` standing in for `math`.
     #[test]
     fn design_example_configuration() {
         let e = engine(
