@@ -186,6 +186,7 @@ impl fmt::Display for GradeError {
 /// Build one with [`Outcome::ok`], [`Outcome::invalid`], [`Outcome::not_applicable`],
 /// [`Outcome::timeout`] or [`Outcome::error`], then add detail with the `with_*` methods.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Outcome {
     /// How grading ended.
     pub status: Status,

@@ -142,6 +142,7 @@ impl KindEntry {
 
 /// Documentation of a grader kind.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct KindInfo {
     /// The kind's name.
     pub name: &'static str,
@@ -159,6 +160,7 @@ pub struct KindInfo {
 
 /// Documentation of one option.
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct OptionDoc {
     /// The option's key.
     pub name: String,

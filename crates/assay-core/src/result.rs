@@ -7,6 +7,7 @@ use crate::{Components, ErrorKind, GradeError, Item, Status, Usage};
 
 /// The result for one item: what the README's data model section documents, field for field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GradeResult {
     /// The item's `id`, echoed (`null` when it had none).
     pub id: Option<Value>,
