@@ -694,18 +694,28 @@ fn json_logs_carry_the_request_id_through_grading() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
-    // The engine's batch event, on a worker of the pipeline, sits in the request's span.
-    let batch = events
+    // The engine's events sit in the request's span: the batch's (on a worker of the
+    // pipeline, in the batch's span) when the grader answered in time, else the deadline
+    // warning of a machine too loaded to start the sandbox within 300 ms.
+    let in_request = |e: &&Value| {
+        e["spans"].as_array().is_some_and(|spans| {
+            spans
+                .iter()
+                .any(|s| s["name"] == "request" && s["request_id"] == "req-7f3a")
+        })
+    };
+    let engine_event = events
         .iter()
-        .find(|e| e["fields"]["message"] == "batch graded")
-        .unwrap_or_else(|| panic!("no batch event in {rest}"));
-    assert_eq!(batch["span"]["name"], "batch", "{batch}");
-    assert_eq!(batch["span"]["grader"], "code", "{batch}");
-    let spans = batch["spans"].as_array().unwrap();
-    assert!(
-        spans
-            .iter()
-            .any(|s| s["name"] == "request" && s["request_id"] == "req-7f3a"),
-        "{batch}"
-    );
+        .filter(in_request)
+        .find(|e| {
+            e["fields"]["message"] == "batch graded"
+                || e["fields"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("request deadline passed"))
+        })
+        .unwrap_or_else(|| panic!("no engine event in the request's span: {rest}"));
+    if engine_event["fields"]["message"] == "batch graded" {
+        assert_eq!(engine_event["span"]["name"], "batch", "{engine_event}");
+        assert_eq!(engine_event["span"]["grader"], "code", "{engine_event}");
+    }
 }
