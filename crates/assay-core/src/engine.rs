@@ -18,7 +18,7 @@ use crate::grader::{Batch, Panicked};
 use crate::registry::{BuildContext, Registry, Resolver};
 use crate::{
     BatchContext, ErrorKind, GradeError, GradeResult, Input, Item, Outcome, ScoreRequest, Scored,
-    SharedGrader,
+    SharedGrader, Status,
 };
 
 /// How many items of one grader go into a batch (groups are never split).
@@ -357,7 +357,12 @@ impl Engine {
                         }
                     };
                     let batch_ms = started.elapsed().as_secs_f64() * 1e3;
-                    for (&i, outcome) in members.iter().zip(outcomes) {
+                    for (&i, mut outcome) in members.iter().zip(outcomes) {
+                        // A grader that noticed its budget end may not tell a cancellation
+                        // from a deadline; once the request is cancelled, it was that.
+                        if outcome.status == Status::Timeout && cancel.is_cancelled() {
+                            outcome = cancelled_instead_of(outcome);
+                        }
                         let elapsed = match (outcome.elapsed, request_ctx.started_input(i)) {
                             (Some(d), _) => d.as_secs_f64() * 1e3,
                             (None, Some(start)) => start.elapsed().as_secs_f64() * 1e3,
@@ -469,6 +474,19 @@ impl Engine {
 }
 
 /// Splits one grader's items into batches of about `size`, keeping each group in one batch.
+/// The outcome of a cancelled request's item that its grader reported as out of time.
+fn cancelled_instead_of(timed_out: Outcome) -> Outcome {
+    let said = timed_out.error.map(|e| e.message).unwrap_or_default();
+    let mut outcome = Outcome::error(
+        ErrorKind::Cancelled,
+        format!("the request was cancelled while this item was graded ({said})"),
+    );
+    outcome.explanation = timed_out.explanation;
+    outcome.usage = timed_out.usage;
+    outcome.elapsed = timed_out.elapsed;
+    outcome
+}
+
 fn split_batches(inputs: &[Input], mut indices: Vec<usize>, size: usize) -> Vec<Vec<usize>> {
     let group_of = |i: usize| {
         inputs[i]

@@ -44,8 +44,8 @@ impl Grader for Probe {
                 "slow" => {
                     let mut meter = budget.meter(1024);
                     loop {
-                        if meter.tick().is_err() {
-                            return Outcome::timeout("probe ran out of time");
+                        if let Err(expired) = meter.tick() {
+                            return Outcome::expired(expired);
                         }
                     }
                 }
