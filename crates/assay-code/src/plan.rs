@@ -298,6 +298,7 @@ impl PlanCache {
 mod tests {
     use super::*;
     use crate::run::shared_sandbox;
+    use std::time::Duration;
 
     /// XORed with a token before it is embedded in a program, so that the program's source
     /// and memory never hold the token's text unless something else put it there.
@@ -359,7 +360,13 @@ def f():
                        "reads": ["f"]}],
         }))
         .unwrap();
-        let mut task = harness_task(&plan, None, &candidate, &nonce, Limits::default());
+        // Scanning every mapping in Python takes seconds, more on a loaded machine.
+        let limits = Limits {
+            wall: Duration::from_secs(120),
+            cpu: Duration::from_secs(120),
+            ..Limits::default()
+        };
+        let mut task = harness_task(&plan, None, &candidate, &nonce, limits);
         // As on a host whose fs.suid_dumpable lets a process that changed uid stay dumpable.
         let mut program = b"__import__('ctypes').CDLL(None).prctl(4, 1, 0, 0, 0)\n".to_vec();
         program.extend_from_slice(&task.program);
