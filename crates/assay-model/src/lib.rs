@@ -30,7 +30,9 @@ pub mod backend;
 mod common;
 pub mod guard;
 pub mod judge;
+pub mod process;
 pub mod reward;
+pub mod rubric;
 
 pub use backend::{Backend, CallError, Connection, Reply};
 
@@ -40,5 +42,7 @@ pub use backend::{Backend, CallError, Connection, Reply};
 pub fn register(registry: &mut assay_core::Registry) {
     registry
         .register::<judge::JudgeKind>()
-        .register::<reward::RemoteRewardKind>();
+        .register::<rubric::RubricKind>()
+        .register::<reward::RemoteRewardKind>()
+        .register::<process::RemoteProcessKind>();
 }
