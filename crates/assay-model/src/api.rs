@@ -37,6 +37,10 @@ pub struct Sampling {
     /// Reasoning effort (OpenAI reasoning models); passed through.
     #[serde(default)]
     pub reasoning_effort: Option<String>,
+    /// Further fields put in the request body as they are (e.g. vLLM's `guided_choice`,
+    /// llama.cpp's `grammar`, `chat_template_kwargs`).
+    #[serde(default)]
+    pub extra_body: Map<String, Value>,
 }
 
 /// Which generation endpoint a judge uses.
@@ -112,6 +116,9 @@ pub fn generation_body(endpoint: Endpoint, messages: &[Value], g: &Generate<'_>)
     }
     if let Some(e) = &s.reasoning_effort {
         body.insert("reasoning_effort".into(), json!(e));
+    }
+    for (k, v) in &s.extra_body {
+        body.insert(k.clone(), v.clone());
     }
     if g.n > 1 {
         body.insert("n".into(), json!(g.n));
