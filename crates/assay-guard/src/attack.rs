@@ -152,6 +152,22 @@ pub fn attack_set() -> Vec<AttackCase> {
             );
         }
     }
+    // Styled letters and look-alikes, for the openers written in Latin letters.
+    for lang in LANGUAGES
+        .iter()
+        .filter(|l| matches!(l.code, "en" | "es" | "fr" | "de"))
+    {
+        for opener in lang.strong {
+            let opener = opener.replace("{n}", "3");
+            for style in STYLES {
+                let styled = restyle(&opener, *style);
+                add(next_prompt(), styled.clone(), Reason::OpenerOnly);
+                if style.0 % 2 == 0 {
+                    add(next_prompt(), format!("**{styled}:**"), Reason::OpenerOnly);
+                }
+            }
+        }
+    }
     // Openers of two languages, one after the other.
     for a in LANGUAGES {
         for b in LANGUAGES {
@@ -172,6 +188,55 @@ pub fn attack_set() -> Vec<AttackCase> {
         }
     }
     out
+}
+
+/// A way of writing ASCII letters with other code points: (id, upper-case base, lower-case
+/// base); a base of 0 means a table.
+#[derive(Clone, Copy)]
+struct Style(u8, u32, u32);
+
+const STYLES: &[Style] = &[
+    Style(0, 0x1D400, 0x1D41A), // mathematical bold
+    Style(1, 0x1D5D4, 0x1D5EE), // mathematical sans-serif bold
+    Style(2, 0x1D670, 0x1D68A), // mathematical monospace
+    Style(3, 0x24B6, 0x24D0),   // circled
+    Style(4, 0x1F130, 0x1F130), // squared
+    Style(5, 0x1F170, 0x1F170), // negative squared
+    Style(6, 0, 0),             // small capitals
+    Style(7, 0, 1),             // Cyrillic look-alikes
+];
+
+fn restyle(s: &str, style: Style) -> String {
+    const SMALL_CAPS: &str = "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡxʏᴢ";
+    s.chars()
+        .map(|c| {
+            if !c.is_ascii_alphabetic() {
+                return c;
+            }
+            let k = (c.to_ascii_lowercase() as u8 - b'a') as usize;
+            match style {
+                Style(_, 0, 0) => SMALL_CAPS.chars().nth(k).unwrap_or(c),
+                Style(_, 0, _) => match c {
+                    'a' => 'а',
+                    'c' => 'с',
+                    'e' => 'е',
+                    'o' => 'о',
+                    'p' => 'р',
+                    'x' => 'х',
+                    'y' => 'у',
+                    'i' => 'і',
+                    's' => 'ѕ',
+                    'S' => 'Ѕ',
+                    'O' => 'О',
+                    _ => c,
+                },
+                Style(_, upper, lower) => {
+                    let base = if c.is_ascii_uppercase() { upper } else { lower };
+                    char::from_u32(base + k as u32).unwrap_or(c)
+                }
+            }
+        })
+        .collect()
 }
 
 /// The ways a response can copy the prompt back.

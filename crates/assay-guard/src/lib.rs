@@ -21,8 +21,9 @@
 //! content; so `42`, `B`, `No`, `x = 3`, `\boxed{7}`, `是`, `Oui`, `∞` all pass. ASCII
 //! punctuation and symbols (`<`, `=`, `+` alone), emoji and pictographs are not: a response of
 //! only those is `punctuation_only`. Text is compared after folding case, accents (Latin
-//! letters, `ё`), full-width forms and ignoring punctuation, whitespace and markup: see
-//! [`GuardOptions`] for what can be tuned.
+//! letters, `ё`), full-width forms, styled letters (`𝐒𝐨𝐥𝐮𝐭𝐢𝐨𝐧`, `Ⓢⓞⓛⓤⓣⓘⓞⓝ`, `ꜱᴏʟᴜᴛɪᴏɴ`) and
+//! Cyrillic or Greek look-alikes of Latin letters, and ignoring punctuation, whitespace and
+//! markup: see [`GuardOptions`] for what can be tuned.
 //!
 //! # Openers
 //!

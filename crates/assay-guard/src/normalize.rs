@@ -27,7 +27,10 @@ pub(crate) struct Skeleton {
 /// The skeleton of `input`.
 pub(crate) fn skeleton(input: &str) -> Skeleton {
     let widened;
-    let s: &str = if input.chars().any(is_wide) {
+    // Full-width forms start with byte 0xEF (U+FF01..U+FF5E) or 0xE3 (U+3000): a fast byte
+    // search rules most texts out.
+    let maybe_wide = input.as_bytes().contains(&0xEF) || input.as_bytes().contains(&0xE3);
+    let s: &str = if maybe_wide && input.chars().any(is_wide) {
         widened = input.chars().map(narrow).collect::<String>();
         &widened
     } else {
@@ -74,6 +77,18 @@ pub(crate) fn skeleton(input: &str) -> Skeleton {
         }
         let c = s[i..].chars().next().expect("i is on a char boundary");
         i += c.len_utf8();
+        if is_plain_cjk(c) {
+            // Fast path: Han, kana and Hangul letters have no case, accents or styles.
+            if separate && !out.text.is_empty() {
+                out.text.push(' ');
+            }
+            separate = false;
+            out.text.push(c);
+            out.content += 1;
+            out.visible = true;
+            continue;
+        }
+        let c = unstyle(c);
         if is_invisible(c) {
             continue;
         }
@@ -115,6 +130,14 @@ pub(crate) fn is_content(c: char) -> bool {
         )
 }
 
+/// Han ideographs, hiragana and katakana letters, Hangul syllables: letters, unchanged by
+/// folding.
+fn is_plain_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3041..=0x3096 | 0x30A1..=0x30FA | 0x30FC..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xAC00..=0xD7A3)
+}
+
 /// Characters that do not separate anything: zero-width characters, soft hyphens, joiners,
 /// variation selectors, combining marks.
 fn is_invisible(c: char) -> bool {
@@ -148,6 +171,72 @@ pub(crate) fn widen(c: char) -> char {
     }
 }
 
+/// The plain letter or digit behind a styled one: mathematical bold, italic, sans-serif,
+/// monospace … letters and digits, circled, parenthesized and squared letters, regional
+/// indicators, small capitals and letterlike symbols (`𝐒𝐨𝐥𝐮𝐭𝐢𝐨𝐧`, `Ⓢⓞⓛⓤⓣⓘⓞⓝ`, `🅂🄾🄻`, `ꜱᴏʟᴜᴛɪᴏɴ`
+/// are all `solution`). Other characters unchanged.
+pub(crate) fn unstyle(c: char) -> char {
+    let cp = c as u32;
+    let letter = |k: u32| char::from(b'a' + (k % 26) as u8);
+    match cp {
+        // Mathematical Alphanumeric Symbols: styles of 52 letters (a few code points of the
+        // block are unassigned; they map harmlessly), then the digit styles.
+        0x1D400..=0x1D6A3 => letter((cp - 0x1D400) % 52),
+        0x1D7CE..=0x1D7FF => char::from(b'0' + ((cp - 0x1D7CE) % 10) as u8),
+        0x249C..=0x24B5 => letter(cp - 0x249C),
+        0x24B6..=0x24CF => letter(cp - 0x24B6),
+        0x24D0..=0x24E9 => letter(cp - 0x24D0),
+        0x1F110..=0x1F129 => letter(cp - 0x1F110),
+        0x1F130..=0x1F149 => letter(cp - 0x1F130),
+        0x1F150..=0x1F169 => letter(cp - 0x1F150),
+        0x1F170..=0x1F189 => letter(cp - 0x1F170),
+        0x1F1E6..=0x1F1FF => letter(cp - 0x1F1E6),
+        _ => match c {
+            'ℎ' | 'ℋ' | 'ℌ' | 'ℍ' => 'h',
+            'ℬ' => 'b',
+            'ℰ' | 'ℯ' => 'e',
+            'ℱ' => 'f',
+            'ℐ' | 'ℑ' => 'i',
+            'ℒ' => 'l',
+            'ℳ' => 'm',
+            'ℛ' | 'ℜ' | 'ℝ' => 'r',
+            'ℭ' | 'ℂ' => 'c',
+            'ℨ' | 'ℤ' => 'z',
+            'ℊ' => 'g',
+            'ℴ' => 'o',
+            'ℕ' => 'n',
+            'ℙ' => 'p',
+            'ℚ' => 'q',
+            'ᴀ' => 'a',
+            'ʙ' => 'b',
+            'ᴄ' => 'c',
+            'ᴅ' => 'd',
+            'ᴇ' => 'e',
+            'ꜰ' => 'f',
+            'ɢ' => 'g',
+            'ʜ' => 'h',
+            'ɪ' => 'i',
+            'ᴊ' => 'j',
+            'ᴋ' => 'k',
+            'ʟ' => 'l',
+            'ᴍ' => 'm',
+            'ɴ' => 'n',
+            'ᴏ' => 'o',
+            'ᴘ' => 'p',
+            'ǫ' => 'q',
+            'ʀ' => 'r',
+            'ꜱ' => 's',
+            'ᴛ' => 't',
+            'ᴜ' => 'u',
+            'ᴠ' => 'v',
+            'ᴡ' => 'w',
+            'ʏ' => 'y',
+            'ᴢ' => 'z',
+            _ => c,
+        },
+    }
+}
+
 /// Up to two characters: the accent-free form of a lower-case letter.
 struct Folded([char; 2], usize);
 
@@ -163,8 +252,8 @@ impl Iterator for Folded {
     }
 }
 
-/// Removes the accents of the Latin letters of Western and Central European languages (and
-/// folds `ё` into `е`), so that `Lösung`, `Losung`, `réponse` and `reponse` are one word.
+/// Removes the accents of the Latin letters of Western and Central European languages, so
+/// that `Lösung`, `Losung`, `réponse` and `reponse` are one word, and folds look-alikes.
 /// Decomposed input loses its combining marks in [`is_invisible`].
 fn fold(c: char) -> Folded {
     let one = |x: char| Folded([x, '\0'], 0);
@@ -192,7 +281,27 @@ fn fold(c: char) -> Folded {
         'ß' => two('s', 's'),
         'æ' => two('a', 'e'),
         'œ' => two('o', 'e'),
-        'ё' => one('е'),
+        // Cyrillic and Greek letters that look like Latin ones, so that `Sоlution` with a
+        // Cyrillic `о` is `solution`. Openers and prompts go through the same folding, so
+        // Russian openers still match.
+        'а' | 'α' => one('a'),
+        'с' => one('c'),
+        'е' | 'ё' => one('e'),
+        'о' | 'ο' => one('o'),
+        'р' | 'ρ' => one('p'),
+        'х' | 'χ' => one('x'),
+        'у' => one('y'),
+        'і' | 'ι' => one('i'),
+        'ј' => one('j'),
+        'ѕ' => one('s'),
+        'һ' => one('h'),
+        'ԁ' => one('d'),
+        'ԛ' => one('q'),
+        'ԝ' => one('w'),
+        'ӏ' => one('l'),
+        'κ' => one('k'),
+        'ν' => one('v'),
+        'υ' => one('u'),
         _ => one(c),
     }
 }
@@ -360,13 +469,39 @@ mod tests {
             ("<｜end▁of▁sentence｜>", ""),
             ("Let's  solve\u{200b}!", "let s solve"),
             ("Straße", "strasse"),
-            ("Ёлка", "елка"),
+            ("Ёлка", "eлкa"),
+            ("𝐒𝐨𝐥𝐮𝐭𝐢𝐨𝐧 𝟒𝟐", "solution 42"),
+            ("Ⓢⓞⓛⓤⓣⓘⓞⓝ 🅂🄾🄻 🅰 ⒜", "solution sol a a"),
+            ("ꜱᴏʟᴜᴛɪᴏɴ", "solution"),
+            ("Sоlutіon", "solution"),
+            ("ℝ", "r"),
             ("x ≤ ∞", "x ≤ ∞"),
             ("答案：４２", "答案 42"),
             ("😀 👍", ""),
         ];
         for (input, want) in cases {
             assert_eq!(text(input), want, "skeleton of {input:?}");
+        }
+    }
+
+    #[test]
+    fn the_cjk_fast_path_agrees_with_the_general_one() {
+        for range in [
+            0x3041..=0x3096,
+            0x30A1..=0x30FA,
+            0x30FC..=0x30FF,
+            0x3400..=0x4DBF,
+        ] {
+            for cp in range.chain(0x4E00..=0x9FFF).chain(0xAC00..=0xD7A3) {
+                let c = char::from_u32(cp).unwrap();
+                assert!(is_plain_cjk(c));
+                assert!(
+                    is_content(c) && !is_invisible(c) && unstyle(c) == c,
+                    "{c:?}"
+                );
+                let lower: Vec<char> = c.to_lowercase().flat_map(fold).collect();
+                assert_eq!(lower, vec![c], "{c:?}");
+            }
         }
     }
 

@@ -11,11 +11,15 @@
 //! character, so `Answers` and `nowhere` (`now` + `here`) are not openers. `{n}` in an opener
 //! stands for a number of at most [`MAX_DIGITS`] digits (`Step 12`).
 //!
-//! Cost: each symbol of the skeleton advances each live position by one trie edge (a binary
-//! search among the node's children). Live positions are deduplicated by (node, digit state,
-//! boundary flag), so there are at most a few per symbol in practice and never more than
-//! `2 × (MAX_DIGITS + 2)` per trie node; the scan stops at the first symbol that no position
-//! can take. Time is linear in the skeleton's length; memory is independent of it.
+//! Cost: the simulation is cached as a DFA built lazily during the scan (see [`scan`]), so
+//! each symbol costs one lookup among the current state's known transitions, plus, the first
+//! time a transition is taken, one trie step (a binary search among a node's children) per
+//! live position. Live positions are deduplicated by (node, digit state, boundary flag), and
+//! each sits at a trie depth no greater than the longest opener, so their number is bounded by
+//! a constant (in practice a handful). The scan stops at the first symbol no position can take.
+//! Time is linear in the skeleton's length; memory is bounded by the cache's size.
+
+use std::collections::HashMap;
 
 use crate::normalize::{is_unspaced, skeleton};
 
@@ -309,7 +313,7 @@ impl Tries {
 const NO_RUN: u8 = 0;
 const CLOSED: u8 = u8::MAX;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Live {
     node: u32,
     /// `NO_RUN`, 1..=MAX_DIGITS digits read into a `{n}`, or `CLOSED` (the run ended).
@@ -333,7 +337,136 @@ pub(crate) struct Scan {
 }
 
 /// Scans `text` (a skeleton, or its characters reversed for `Tries::backward`).
+///
+/// A lazily built DFA over the simulation of [`advance`]: each distinct set of live positions
+/// becomes a state the first time it is reached, and each transition is computed once per scan,
+/// so a long run of openers costs one cached lookup (a binary search among the state's known
+/// characters) per symbol. The cache holds at most [`MAX_STATES`] states and is emptied when
+/// full, so a hostile text can make it no worse than the plain simulation.
 pub(crate) fn scan(trie: &Trie, text: impl Iterator<Item = char>) -> Scan {
+    let mut dfa = Dfa::new(trie);
+    let mut state = dfa.intern(vec![Live {
+        node: ROOT,
+        run: NO_RUN,
+        score: 0,
+        boundary: false,
+    }]);
+    let mut offset = 0;
+    let mut result = Scan {
+        only_openers: false,
+        prefix: 0,
+        steps: 0,
+    };
+    for c in text {
+        offset += c.len_utf8();
+        result.steps += 1;
+        match dfa.next(state, c, &mut result.steps) {
+            Some(next) => state = next,
+            None => return result,
+        }
+        if dfa.states[state as usize].prefix {
+            result.prefix = offset;
+        }
+    }
+    if let Some(best) = dfa.states[state as usize].root_score {
+        result.prefix = offset;
+        result.only_openers = best >= Strength::Strong as u8;
+    }
+    result
+}
+
+/// The most DFA states one scan keeps.
+const MAX_STATES: usize = 1024;
+
+/// No successor: the text is not openers from here.
+const DEAD: u32 = u32::MAX;
+
+struct DfaState {
+    /// The live positions, sorted.
+    live: Vec<Live>,
+    /// Known transitions, sorted by character (`DEAD` for none).
+    edges: Vec<(char, u32)>,
+    /// A root position without a pending boundary is live: the text so far is openers.
+    prefix: bool,
+    /// The best score among root positions, if any.
+    root_score: Option<u8>,
+}
+
+struct Dfa<'t> {
+    trie: &'t Trie,
+    states: Vec<DfaState>,
+    index: HashMap<Vec<Live>, u32>,
+    scratch: Vec<Live>,
+}
+
+impl<'t> Dfa<'t> {
+    fn new(trie: &'t Trie) -> Self {
+        Self {
+            trie,
+            states: Vec::new(),
+            index: HashMap::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    fn intern(&mut self, mut live: Vec<Live>) -> u32 {
+        live.sort_unstable();
+        if let Some(&id) = self.index.get(&live) {
+            return id;
+        }
+        let id = self.states.len() as u32;
+        let roots = live.iter().filter(|l| l.node == ROOT);
+        self.states.push(DfaState {
+            prefix: live.iter().any(|l| l.node == ROOT && !l.boundary),
+            root_score: roots.map(|l| l.score).max(),
+            live: live.clone(),
+            edges: Vec::new(),
+        });
+        self.index.insert(live, id);
+        id
+    }
+
+    /// The successor of `state` over `c`; `steps` counts the simulation steps of a miss.
+    fn next(&mut self, state: u32, c: char, steps: &mut u64) -> Option<u32> {
+        let edges = &self.states[state as usize].edges;
+        let slot = match edges.binary_search_by_key(&c, |e| e.0) {
+            Ok(k) => {
+                let to = edges[k].1;
+                return (to != DEAD).then_some(to);
+            }
+            Err(slot) => slot,
+        };
+        let mut next = std::mem::take(&mut self.scratch);
+        next.clear();
+        for &at in &self.states[state as usize].live {
+            *steps += 1;
+            advance(self.trie, at, c, &mut next);
+        }
+        if next.is_empty() {
+            self.scratch = next;
+            self.states[state as usize].edges.insert(slot, (c, DEAD));
+            return None;
+        }
+        if self.states.len() >= MAX_STATES {
+            // Full: start over with only the successor.
+            self.states.clear();
+            self.index.clear();
+            return Some(self.intern(next));
+        }
+        self.scratch = Vec::new();
+        let to = self.intern(next);
+        let edges = &mut self.states[state as usize].edges;
+        let slot = edges
+            .binary_search_by_key(&c, |e| e.0)
+            .unwrap_or_else(|k| k);
+        edges.insert(slot, (c, to));
+        Some(to)
+    }
+}
+
+/// The plain simulation [`scan`] caches: the reference the tests compare it with.
+#[cfg(test)]
+pub(crate) fn scan_nfa(trie: &Trie, text: impl Iterator<Item = char>) -> Scan {
     let start = Live {
         node: ROOT,
         run: NO_RUN,
@@ -508,6 +641,60 @@ mod tests {
         assert_eq!(&s[scan.prefix..], "what is 2 2");
         let back = super::scan(&tries.backward, s.chars().rev());
         assert_eq!(back.prefix, 0);
+    }
+
+    #[test]
+    fn the_cached_scan_agrees_with_the_plain_simulation() {
+        let tries = Tries::builtin();
+        let mut texts: Vec<String> = crate::attack_set()
+            .into_iter()
+            .map(|a| a.response)
+            .collect();
+        texts.extend(crate::genuine_set().into_iter().map(|g| g.response));
+        // Every opener in one text: more distinct states than the cache holds, so it empties.
+        let all: Vec<&str> = LANGUAGES
+            .iter()
+            .flat_map(|l| l.strong.iter().copied())
+            .collect();
+        texts.push(all.join(" ").replace("{n}", "7"));
+        texts.push(all.join(" ").replace("{n}", "7") + " 42");
+        for text in &texts {
+            let s = skeleton(text).text;
+            for (trie, forward) in [(&tries.forward, true), (&tries.backward, false)] {
+                let chars = || -> Box<dyn Iterator<Item = char>> {
+                    if forward {
+                        Box::new(s.chars())
+                    } else {
+                        Box::new(s.chars().rev())
+                    }
+                };
+                let (a, b) = (scan(trie, chars()), scan_nfa(trie, chars()));
+                assert_eq!(
+                    (a.only_openers, a.prefix),
+                    (b.only_openers, b.prefix),
+                    "{text:?}"
+                );
+                assert!(a.steps <= b.steps + s.chars().count() as u64, "{text:?}");
+            }
+        }
+        let s = skeleton(&texts[texts.len() - 2]).text;
+        assert!(scan(&tries.forward, s.chars()).only_openers);
+        let mut dfa = Dfa::new(&tries.forward);
+        let mut state = dfa.intern(vec![Live {
+            node: ROOT,
+            run: NO_RUN,
+            score: 0,
+            boundary: false,
+        }]);
+        let mut steps = 0;
+        let mut emptied = false;
+        for c in s.chars() {
+            let before = dfa.states.len();
+            state = dfa.next(state, c, &mut steps).expect("openers only");
+            emptied |= dfa.states.len() < before;
+        }
+        assert!(emptied, "the cache filled up and was emptied");
+        assert!(dfa.states.len() <= MAX_STATES);
     }
 
     #[test]
