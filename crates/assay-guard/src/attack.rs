@@ -239,6 +239,17 @@ fn restyle(s: &str, style: Style) -> String {
         .collect()
 }
 
+/// At most `max` cases of [`attack_set`], evenly spread over it (so every kind of attack and
+/// every language is represented), in its order; deterministic.
+pub fn attack_sample(max: usize) -> Vec<AttackCase> {
+    let all = attack_set();
+    if max >= all.len() {
+        return all;
+    }
+    let n = all.len();
+    (0..max).map(|k| all[k * n / max].clone()).collect()
+}
+
 /// The ways a response can copy the prompt back.
 fn echoes(p: &str) -> Vec<String> {
     let collapsed: String = p.split_whitespace().collect::<Vec<_>>().join("\n");
@@ -270,6 +281,8 @@ fn echoes(p: &str) -> Vec<String> {
         format!("Frage: {p}\nAntwort:"),
         format!("Question : {p}\nRéponse :"),
         format!("問題：{p}\n答え："),
+        format!("{p}\n{p}"),
+        format!("{p} {p} {p}"),
     ]
 }
 

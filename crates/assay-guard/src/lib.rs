@@ -13,7 +13,7 @@
 //! | `punctuation_only` | only punctuation, symbols, emoji and markup (`...`, `？！`, `👍`, `<think></think>`, `\boxed{}`) |
 //! | `too_short` | fewer letters and digits than [`GuardOptions::min_content_chars`] (off by default) |
 //! | `opener_only` | only reasoning openers: `Solution:`, `**Final answer:**`, `Let's think step by step.`, `答案：`, `Lösung`, `Решение:` … |
-//! | `prompt_echo` | the prompt copied back, possibly between openers (`Question: <prompt> Answer:`) |
+//! | `prompt_echo` | the prompt copied back (once or more), possibly between openers (`Question: <prompt> Answer:`) |
 //!
 //! # What is content
 //!
@@ -71,7 +71,7 @@ use std::sync::{Arc, OnceLock};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-pub use attack::{attack_set, genuine_set, AttackCase, GenuineCase};
+pub use attack::{attack_sample, attack_set, genuine_set, AttackCase, GenuineCase};
 
 use normalize::skeleton;
 use openers::{compile, scan, Strength, Tries};
@@ -322,8 +322,8 @@ impl Guard {
             let p_n = p_core.chars().count();
             if n >= o.echo_min_chars.max(1)
                 && p_n > 0
-                && n as f64 >= o.echo_threshold * p_n as f64
-                && p_core.contains(&core)
+                && (n as f64 >= o.echo_threshold * p_n as f64 && p_core.contains(&core)
+                    || is_repetition_of(&core, &p_core))
             {
                 return Some(NoContent::new(
                     Reason::PromptEcho,
@@ -349,6 +349,24 @@ impl Guard {
             return "";
         }
         text[prefix..end].trim_matches(' ')
+    }
+}
+
+/// `text` is `unit` repeated two or more times (linear: compares in place).
+fn is_repetition_of(text: &str, unit: &str) -> bool {
+    !unit.is_empty()
+        && text.len() > unit.len()
+        && text.len().is_multiple_of(unit.len())
+        && text
+            .as_bytes()
+            .chunks(unit.len())
+            .all(|c| c == unit.as_bytes())
+}
+
+impl Default for Guard {
+    /// The guard with [`GuardOptions::default`].
+    fn default() -> Self {
+        Guard::new(GuardOptions::default()).expect("the default options are valid")
     }
 }
 

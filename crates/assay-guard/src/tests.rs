@@ -132,6 +132,8 @@ fn flags_prompt_echoes() {
         "Question: What is the capital of France?\nAnswer:",
         "**What is the capital of France?**\n\nLet's think step by step.",
         "<think>What is the capital of France?</think>",
+        "What is the capital of France? What is the capital of France?",
+        "Answer: what is the capital of France\nwhat is the capital of France",
     ] {
         assert_eq!(
             reason(response, Some(prompt)),
@@ -334,4 +336,52 @@ fn huge_inputs_take_a_bounded_number_of_steps() {
     // A huge echo: one pass each, and a linear substring search.
     let prompt = "What is the sum of the numbers below? 1 2 3 ".repeat(50_000);
     assert_eq!(reason(&prompt, Some(&prompt)), Some("prompt_echo"));
+}
+
+#[test]
+fn a_guard_is_shared_across_threads_and_defaults_to_the_default_options() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<Guard>();
+    shareable::<NoContent>();
+    let guard = Guard::default();
+    assert_eq!(guard.options(), &GuardOptions::default());
+    let flagged = std::thread::scope(|s| {
+        let handles: Vec<_> = ["Solution:", "42", "", "Ответ:"]
+            .into_iter()
+            .map(|r| s.spawn(|| guard.check(r, None).map(|n| n.reason())))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(
+        flagged,
+        [
+            Some("opener_only"),
+            None,
+            Some("empty"),
+            Some("opener_only")
+        ]
+    );
+}
+
+#[test]
+fn a_sample_of_the_attack_set_is_spread_over_it() {
+    let all = attack_set();
+    let sample = attack_sample(500);
+    assert_eq!(sample.len(), 500);
+    assert_eq!(sample[0], all[0]);
+    for reason in [
+        Reason::Empty,
+        Reason::PunctuationOnly,
+        Reason::OpenerOnly,
+        Reason::PromptEcho,
+    ] {
+        assert!(
+            sample.iter().any(|a| a.expected == reason),
+            "{reason} missing"
+        );
+    }
+    assert_eq!(attack_sample(usize::MAX).len(), all.len());
 }
