@@ -1,57 +1,35 @@
-//! The one-token guard, run before any request: a response with no substantive content earns
-//! 0 with reason `no_content`, and no request is sent (its usage is zero).
+//! The one-token guard ([`assay_guard`]), run before any request: a response with no
+//! substantive content (empty, punctuation only, a reasoning opener with nothing after it in
+//! any of the guard's languages, the prompt echoed) earns 0 with reason `no_content`, and no
+//! request is sent (its usage is zero).
 
 use assay_core::{Item, Outcome};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
-/// Options of the guard.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct GuardOptions {
-    /// Whether the guard runs (on by default).
-    pub enabled: bool,
-}
-
-impl Default for GuardOptions {
-    fn default() -> Self {
-        GuardOptions { enabled: true }
-    }
-}
+pub use assay_guard::GuardOptions;
 
 /// A built guard.
 #[derive(Debug, Clone)]
 pub struct Guard {
-    options: GuardOptions,
+    inner: assay_guard::Guard,
 }
 
 impl Guard {
     /// Builds the guard; the message says what to change.
     pub fn new(options: GuardOptions) -> Result<Guard, String> {
-        Ok(Guard { options })
+        assay_guard::Guard::new(options)
+            .map(|inner| Guard { inner })
+            .map_err(|e| format!("guard: {e}"))
     }
 
-    /// `Some(outcome)` (reward 0, reason `no_content`) when the item's response has no content.
+    /// `Some(outcome)` (reward 0, reason `no_content`, the guard's finer reason and message)
+    /// when the item's response has no content.
     pub fn check(&self, item: &Item) -> Option<Outcome> {
-        if !self.options.enabled {
-            return None;
-        }
-        let response = item.response_text();
-        let trimmed = response.trim();
-        let why = if trimmed.chars().all(|c| !c.is_alphanumeric()) {
-            "the response has no letters or digits"
-        } else if item
-            .prompt_text()
-            .is_some_and(|p| !p.trim().is_empty() && p.trim() == trimmed)
-        {
-            "the response repeats the prompt"
-        } else {
-            return None;
-        };
+        let flagged = self.inner.check(item.response_text(), item.prompt_text())?;
         Some(
             Outcome::ok(0.0)
-                .explain("reason", "no_content")
-                .explain("guard", why),
+                .explain("reason", assay_guard::NO_CONTENT)
+                .explain("guard", flagged.reason())
+                .explain("guard_message", flagged.message().to_string()),
         )
     }
 }

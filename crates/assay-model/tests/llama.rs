@@ -336,3 +336,48 @@ fn chat_transcripts_are_rendered_as_messages() {
     let user = sent["messages"][1]["content"].as_str().unwrap();
     assert!(user.contains("What is 2+2?") && user.contains("It is 4.") && user.contains("Reference answer:\n4"), "{user}");
 }
+
+#[test]
+fn the_attack_set_earns_nothing_through_any_model_grader() {
+    // A real server when there is one; either way, a proxy counts what reaches it.
+    let llama = Llama::start("chat", &[]);
+    let upstream = llama.as_ref().map_or("http://127.0.0.1:9".to_string(), |l| l.url.clone());
+    let proxy = Proxy::start(&upstream, vec![]);
+    let attacks = assay_guard::attack_set();
+    assert!(attacks.len() > 2000, "the attack set has {} cases", attacks.len());
+    let items: Vec<Item> = attacks.iter().map(|a| item(&a.prompt, &a.response, json!("4"))).collect();
+    let graders = [
+        ("judge", json!({"url": proxy.url, "model": "m"})),
+        ("rubric", json!({"url": proxy.url, "model": "m", "criteria": [{"name": "ok", "description": "correct"}]})),
+        ("reward_model", json!({"url": proxy.url, "api": "classify"})),
+        ("process_reward", json!({"url": proxy.url, "scorer": "judge", "model": "m"})),
+    ];
+    for (kind, options) in graders {
+        let results = engine(kind, options).score(&items);
+        for (r, a) in results.iter().zip(&attacks) {
+            assert!(
+                r.status == Status::Ok && r.reward == Some(0.0) && r.explanation["reason"] == json!("no_content"),
+                "{kind}: {:?} earned {r:?}",
+                a.response
+            );
+            assert!(r.usage.is_none_or(|u| u.is_zero()), "{kind}: {r:?}");
+        }
+    }
+    assert_eq!(proxy.requests(), 0, "no attack may cost a request");
+}
+
+#[test]
+fn genuine_short_answers_pass_the_guard_and_are_judged() {
+    let Some(llama) = Llama::start("chat", &[]) else { return };
+    let proxy = Proxy::start(&llama.url, vec![]);
+    let e = engine(
+        "judge",
+        json!({"url": proxy.url, "model": "m", "verdict": "label", "labels": ["yes", "no"], "passing_labels": ["yes"],
+               "sampling": {"max_tokens": 2, "extra_body": grammar("yes")}}),
+    );
+    let genuine: Vec<Item> = assay_guard::genuine_set().iter().take(50).map(|g| item(&g.prompt, &g.response, json!(null))).collect();
+    let results = e.score(&genuine);
+    assert!(results.iter().all(|r| r.status == Status::Ok && r.reward == Some(1.0)), "{results:?}");
+    let distinct: std::collections::HashSet<String> = genuine.iter().map(|i| format!("{:?}{}", i.prompt, i.response_text())).collect();
+    assert_eq!(proxy.requests(), distinct.len(), "one request per distinct item");
+}
