@@ -27,8 +27,14 @@ pub(crate) trait ItemGrader: Send + Sync + 'static {
 pub(crate) struct Remote<G>(pub Arc<G>);
 
 impl<G: ItemGrader> Remote<G> {
-    fn one(grader: Arc<G>, item: Item, budget: Budget) -> impl Future<Output = Outcome> + Send {
+    /// Grades one item; `budget` is called when grading starts (the item's clock starts then).
+    fn one(
+        grader: Arc<G>,
+        item: Item,
+        budget: impl FnOnce() -> Budget + Send + 'static,
+    ) -> impl Future<Output = Outcome> + Send {
         async move {
+            let budget = budget();
             let mut outcome = if let Err(expired) = budget.check() {
                 Outcome::expired(expired).explain("reason", "the budget was spent before grading")
             } else if let Some(blocked) = grader.guard().check(&item) {
@@ -48,17 +54,17 @@ impl<G: ItemGrader> Grader for Remote<G> {
     }
 
     fn grade(&self, item: &Item, budget: &Budget) -> Outcome {
-        assay_core::block_on_io(Self::one(Arc::clone(&self.0), item.clone(), budget.clone()))
+        let budget = budget.clone();
+        assay_core::block_on_io(Self::one(Arc::clone(&self.0), item.clone(), move || budget))
     }
 
     fn grade_async(self: Arc<Self>, batch: Batch, ctx: BatchContext) -> BoxFuture<Vec<Outcome>> {
         let work: Vec<_> = (0..batch.len())
             .map(|k| {
-                Self::one(
-                    Arc::clone(&self.0),
-                    batch.item(k).clone(),
-                    ctx.item_budget(k),
-                )
+                let ctx = ctx.clone();
+                Self::one(Arc::clone(&self.0), batch.item(k).clone(), move || {
+                    ctx.item_budget(k)
+                })
             })
             .collect();
         Box::pin(futures_util::future::join_all(work))

@@ -24,7 +24,7 @@ fn judge(proxy: &Proxy, extra: Value) -> Engine {
     let mut options = json!({
         "url": proxy.url, "model": "m", "verdict": "label", "labels": ["yes", "no"], "passing_labels": ["yes"],
         "backoff_ms": 20, "max_backoff_ms": 200,
-        "sampling": {"max_tokens": 2, "extra_body": {"grammar": "root ::= \"yes\""}}
+        "sampling": {"max_tokens": 8, "extra_body": {"grammar": "root ::= \"yes\""}}
     });
     for (k, v) in extra.as_object().unwrap() {
         options[k] = v.clone();

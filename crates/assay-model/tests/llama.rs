@@ -59,13 +59,24 @@ fn yes_no_probability_is_read_from_top_logprobs() {
                "temperature": 0.0, "logprobs": true, "top_logprobs": 10}),
     );
     let tops = raw.pointer("/choices/0/logprobs/content/0/top_logprobs").unwrap().as_array().unwrap().clone();
-    let token = |k: usize| tops[k]["token"].as_str().unwrap().to_string();
-    let p = |k: usize| tops[k]["logprob"].as_f64().unwrap().exp();
-    let (yes, no) = (token(0), token(1));
-    assert!(!yes.trim().is_empty() && !no.trim().is_empty(), "pick a prompt whose top tokens are words: {tops:?}");
-    // Other listed tokens with the same letters also count as the label (surface forms).
+    let listed: Vec<(String, f64)> = tops
+        .iter()
+        .map(|t| (t["token"].as_str().unwrap().to_string(), t["logprob"].as_f64().unwrap()))
+        .collect();
+    // Tokens with the same letters are one label (surface forms); a token listed twice counts once.
     let norm = |s: &str| s.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-    let sum = |w: &str| (0..tops.len()).filter(|&k| norm(&token(k)) == norm(w)).map(p).sum::<f64>();
+    let mut words: Vec<String> = Vec::new();
+    for (t, _) in &listed {
+        let n = norm(t);
+        if !n.is_empty() && !words.contains(&n) {
+            words.push(n);
+        }
+    }
+    assert!(words.len() >= 2, "the top tokens hold fewer than two words: {listed:?}");
+    let (yes, no) = (words[0].clone(), words[1].clone());
+    let mut seen = std::collections::HashSet::new();
+    let unique: Vec<&(String, f64)> = listed.iter().filter(|(t, _)| seen.insert(t.clone())).collect();
+    let sum = |w: &str| unique.iter().filter(|(t, _)| norm(t) == w).map(|(_, lp)| lp.exp()).sum::<f64>();
     let expected = sum(&yes) / (sum(&yes) + sum(&no));
 
     let e = engine(
@@ -104,7 +115,7 @@ fn scores_are_parsed_and_a_wrong_format_is_invalid() {
     let forced = engine(
         "judge",
         json!({"url": llama.url, "model": "m", "verdict": "score", "range": [0, 10],
-               "sampling": {"temperature": 0.0, "max_tokens": 16, "extra_body": grammar("<score>7</score>")}}),
+               "sampling": {"temperature": 0.0, "max_tokens": 48, "extra_body": grammar("<score>7</score>")}}),
     );
     let r = &forced.score(&[item("2+2?", "4", json!("4"))])[0];
     assert!((ok(r) - 0.7).abs() < 1e-12, "{r:?}");
@@ -114,7 +125,7 @@ fn scores_are_parsed_and_a_wrong_format_is_invalid() {
         "judge",
         json!({"type": "score_model", "name": "q", "url": llama.url, "model": "m", "score_format": "json",
                "input": [{"role": "system", "content": "Grade."}, {"role": "user", "content": "{{ item.prompt }} {{ sample.output_text }}"}],
-               "sampling_params": {"temperature": 0.0, "max_completions_tokens": 24, "extra_body": grammar("{\"result\": 0.25}")}}),
+               "sampling_params": {"temperature": 0.0, "max_completions_tokens": 48, "extra_body": grammar("{\"result\": 0.25}")}}),
     );
     let r = &json_mode.score(&[item("2+2?", "4", json!(null))])[0];
     assert!((ok(r) - 0.25).abs() < 1e-12, "{r:?}");
@@ -136,7 +147,7 @@ fn samples_vote_and_labels() {
     let e = engine(
         "judge",
         json!({"url": llama.url, "model": "m", "verdict": "score", "samples": 3, "combine": "vote",
-               "sampling": {"temperature": 1.0, "seed": 5, "max_tokens": 16, "extra_body": grammar("<score>3</score>")}}),
+               "sampling": {"temperature": 1.0, "seed": 5, "max_tokens": 48, "extra_body": grammar("<score>3</score>")}}),
     );
     let r = &e.score(&[item("q", "an answer", json!("a"))])[0];
     assert!((ok(r) - 0.3).abs() < 1e-12);
@@ -146,7 +157,7 @@ fn samples_vote_and_labels() {
         "judge",
         json!({"type": "label_model", "url": llama.url, "model": "m", "labels": ["pass", "fail"], "passing_labels": ["pass"],
                "input": [{"role": "user", "content": "{{ sample.output_text }}"}],
-               "sampling": {"max_tokens": 4, "extra_body": grammar("fail")}}),
+               "sampling": {"max_tokens": 8, "extra_body": grammar("fail")}}),
     );
     let r = &label.score(&[item("q", "an answer", json!(null))])[0];
     assert_eq!(ok(r), 0.0);
@@ -160,7 +171,7 @@ fn pairwise_judging_runs_both_orders() {
     let e = engine(
         "judge",
         json!({"url": llama.url, "model": "m", "pairwise": true, "verdict": "label", "labels": ["A", "B"],
-               "passing_labels": ["A"], "sampling": {"max_tokens": 2, "extra_body": grammar("A")}}),
+               "passing_labels": ["A"], "sampling": {"max_tokens": 8, "extra_body": grammar("A")}}),
     );
     let r = &e.score(&[item("q", "mine", json!("theirs"))])[0];
     assert_eq!(ok(r), 0.5, "{r:?}");
@@ -181,7 +192,7 @@ fn rubric_weights_and_hard_gates() {
     let all = engine(
         "rubric",
         json!({"url": llama.url, "model": "m", "mode": "all_in_one", "criteria": criteria,
-               "sampling": {"max_tokens": 32, "extra_body": grammar("{\"correct\": true, \"explained\": false}")}}),
+               "sampling": {"max_tokens": 96, "extra_body": grammar("{\"correct\": true, \"explained\": false}")}}),
     );
     let r = &all.score(&[item("2+2?", "4", json!("4"))])[0];
     assert!((ok(r) - 2.0 / 3.0).abs() < 1e-12, "{r:?}");
@@ -192,7 +203,7 @@ fn rubric_weights_and_hard_gates() {
     let per = engine(
         "rubric",
         json!({"url": llama.url, "model": "m", "criteria": criteria, "verdict": "label", "labels": ["yes", "no"],
-               "passing_labels": ["yes"], "sampling": {"max_tokens": 2, "extra_body": grammar("no")}}),
+               "passing_labels": ["yes"], "sampling": {"max_tokens": 8, "extra_body": grammar("no")}}),
     );
     let r = &per.score(&[item("2+2?", "5", json!("4"))])[0];
     assert_eq!(ok(r), 0.0);
@@ -207,7 +218,7 @@ fn process_reward_judges_each_step() {
         "process_reward",
         json!({"url": llama.url, "scorer": "judge", "model": "m", "split": "step_n", "aggregate": "mean",
                "verdict": "label", "labels": ["yes", "no"], "passing_labels": ["yes"],
-               "sampling": {"max_tokens": 2, "extra_body": grammar("yes")}}),
+               "sampling": {"max_tokens": 8, "extra_body": grammar("yes")}}),
     );
     let r = &e.score(&[item("2+3*4?", "Step 1: 3*4 = 12\nStep 2: 2 + 12 = 14\nStep 3: the answer is 14", json!(null))])[0];
     assert_eq!(ok(r), 1.0);
@@ -265,7 +276,7 @@ fn api_keys_are_sent_and_never_shown() {
     std::env::set_var("ASSAY_TEST_BAD_KEY", "sk-wrong-0123456789");
     let options = |var: &str, url: &str| {
         json!({"url": url, "model": "m", "api_key_env": var, "verdict": "label", "labels": ["yes", "no"],
-               "passing_labels": ["yes"], "max_retries": 0, "sampling": {"max_tokens": 2, "extra_body": grammar("yes")}})
+               "passing_labels": ["yes"], "max_retries": 0, "sampling": {"max_tokens": 8, "extra_body": grammar("yes")}})
     };
     let r = &engine("judge", options("ASSAY_TEST_GOOD_KEY", &llama.url)).score(&[item("q", "a", json!(null))])[0];
     assert_eq!(ok(r), 1.0);
@@ -307,7 +318,7 @@ fn a_spent_budget_is_a_budget_error() {
     let e = engine(
         "judge",
         json!({"url": llama.url, "model": "m", "max_requests": 2, "max_concurrency": 1, "verdict": "label", "labels": ["yes", "no"],
-               "passing_labels": ["yes"], "sampling": {"max_tokens": 2, "extra_body": grammar("yes")}}),
+               "passing_labels": ["yes"], "sampling": {"max_tokens": 8, "extra_body": grammar("yes")}}),
     );
     let items: Vec<Item> = (0..4).map(|k| item("q", &format!("answer {k}"), json!(null))).collect();
     let results = e.score(&items);
@@ -324,7 +335,7 @@ fn chat_transcripts_are_rendered_as_messages() {
     let e = engine(
         "judge",
         json!({"url": proxy.url, "model": "m", "system": "You grade.", "verdict": "label", "labels": ["yes", "no"],
-               "passing_labels": ["yes"], "sampling": {"max_tokens": 2, "extra_body": grammar("yes")}}),
+               "passing_labels": ["yes"], "sampling": {"max_tokens": 8, "extra_body": grammar("yes")}}),
     );
     let it = Item {
         prompt: Some(Content::Messages(vec![Message { role: "user".into(), content: "What is 2+2?".into(), tool_calls: None }])),
@@ -352,9 +363,15 @@ fn the_attack_set_earns_nothing_through_any_model_grader() {
         ("reward_model", json!({"url": proxy.url, "api": "classify"})),
         ("process_reward", json!({"url": proxy.url, "scorer": "judge", "model": "m"})),
     ];
+    // The whole set through judge and reward_model; an even sample through the others (the
+    // guard runs the same code before every grader).
+    let sample = assay_guard::attack_sample(3000);
+    let sample_items: Vec<Item> = sample.iter().map(|a| item(&a.prompt, &a.response, json!("4"))).collect();
     for (kind, options) in graders {
-        let results = engine(kind, options).score(&items);
-        for (r, a) in results.iter().zip(&attacks) {
+        let (attacks, items) = if matches!(kind, "judge" | "reward_model") { (&attacks, &items) } else { (&sample, &sample_items) };
+        let results = engine(kind, options).score(items);
+        assert_eq!(results.len(), attacks.len());
+        for (r, a) in results.iter().zip(attacks) {
             assert!(
                 r.status == Status::Ok && r.reward == Some(0.0) && r.explanation["reason"] == json!("no_content"),
                 "{kind}: {:?} earned {r:?}",
@@ -373,7 +390,7 @@ fn genuine_short_answers_pass_the_guard_and_are_judged() {
     let e = engine(
         "judge",
         json!({"url": proxy.url, "model": "m", "verdict": "label", "labels": ["yes", "no"], "passing_labels": ["yes"],
-               "sampling": {"max_tokens": 2, "extra_body": grammar("yes")}}),
+               "sampling": {"max_tokens": 8, "extra_body": grammar("yes")}}),
     );
     let genuine: Vec<Item> = assay_guard::genuine_set().iter().take(50).map(|g| item(&g.prompt, &g.response, json!(null))).collect();
     let results = e.score(&genuine);

@@ -237,6 +237,8 @@ async fn serve(
             return Ok(());
         }
         Some(Fault::Reset) => {
+            // A zero linger resets the connection at once (it does not block).
+            #[allow(deprecated)]
             socket.set_linger(Some(Duration::ZERO))?;
             drop(socket);
             return Ok(());
