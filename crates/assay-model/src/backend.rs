@@ -95,6 +95,9 @@ pub struct Connection {
     /// Most tokens (prompt + completion) this server may spend in this process; later items
     /// get status `error` of kind `budget`.
     pub max_tokens: Option<u64>,
+    /// Send nothing: each item is `not_applicable`, with the request it would have sent in
+    /// its explanation (`assay check … --dry-run`).
+    pub dry_run: bool,
 }
 
 impl Default for Connection {
@@ -115,6 +118,7 @@ impl Default for Connection {
             cache_path: None,
             max_requests: None,
             max_tokens: None,
+            dry_run: false,
         }
     }
 }
@@ -166,6 +170,8 @@ pub struct CallError {
     pub message: String,
     /// Requests and tokens spent before failing.
     pub usage: Usage,
+    /// In a dry run, the request that was not sent (`{url, body}`).
+    pub unsent: Option<Value>,
 }
 
 impl CallError {
@@ -175,11 +181,16 @@ impl CallError {
             status,
             message: message.into(),
             usage: Usage::default(),
+            unsent: None,
         }
     }
 
     /// The failure as an item's outcome (with its usage).
     pub fn outcome(&self) -> Outcome {
+        if let Some(request) = &self.unsent {
+            return Outcome::not_applicable("dry run: the request was not sent")
+                .explain("request", request.clone());
+        }
         let mut outcome = match self.kind {
             ErrorKind::Timeout => Outcome::timeout(self.message.clone()),
             kind => Outcome::error(kind, self.message.clone()),
@@ -304,6 +315,12 @@ impl Backend {
         body: &Value,
         budget: &Budget,
     ) -> Result<Reply, CallError> {
+        if self.conn.dry_run {
+            let mut e = CallError::new(ErrorKind::Internal, None, "dry run");
+            e.unsent =
+                Some(serde_json::json!({"url": format!("{}{path}", self.base), "body": body}));
+            return Err(e);
+        }
         let key = self.cache_key(path, body);
         if let Some(hit) = self.cached(&key) {
             return Ok(Reply {

@@ -235,6 +235,10 @@ macro_rules! remote_options {
             /// `error`/`budget`.
             #[serde(default)]
             pub max_tokens: Option<u64>,
+            /// Send nothing: each item is `not_applicable` with the request it would have
+            /// sent in its explanation.
+            #[serde(default)]
+            pub dry_run: bool,
             /// The one-token guard: a response with no content (empty, punctuation, a
             /// reasoning opener with nothing after it, the prompt echoed) earns 0 with reason
             /// `no_content`, and no request is sent.
@@ -261,6 +265,7 @@ macro_rules! remote_options {
                     cache_path: self.cache_path.clone(),
                     max_requests: self.max_requests,
                     max_tokens: self.max_tokens,
+                    dry_run: self.dry_run,
                 }
             }
         }

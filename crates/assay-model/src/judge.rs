@@ -428,6 +428,8 @@ pub(crate) struct JudgeCore {
     pub messages: Vec<MessageTemplate>,
     pub verdict: Verdict,
     pub env: Environment<'static>,
+    /// Put the rendered messages in each reply's detail (debugging).
+    pub show_prompt: bool,
 }
 
 /// One judgement: the verdict in [0, 1] and what it was made of.
@@ -504,6 +506,9 @@ impl JudgeCore {
                 }
             };
             usage += reply.usage;
+            if self.show_prompt {
+                details.push(json!({"messages": messages, "raw_reply": reply.body}));
+            }
             let choices = match parse_generation(self.endpoint, &reply.body) {
                 Ok(c) => c,
                 Err(e) => {
@@ -522,14 +527,24 @@ impl JudgeCore {
                 });
                 continue;
             };
+            let mut merge = |mut d: Value| {
+                if self.show_prompt {
+                    if let (Some(Value::Object(shown)), Value::Object(map)) =
+                        (details.pop(), &mut d)
+                    {
+                        map.extend(shown);
+                    }
+                }
+                details.push(d);
+            };
             match self.verdict.read(choice) {
                 Ok((v, d)) => {
                     let v = if flip { 1.0 - v } else { v };
                     values.push(v);
-                    details.push(d);
+                    merge(d);
                 }
                 Err((why, d)) => {
-                    details.push(d);
+                    merge(d);
                     failure.get_or_insert_with(|| Outcome::invalid(0.0, why));
                 }
             }
@@ -618,6 +633,10 @@ pub struct JudgeOptions {
     /// OpenAI's `pass_threshold`: reported in the explanation as `passed`.
     #[serde(default)]
     pub pass_threshold: Option<f64>,
+    /// Put the rendered messages and the raw reply in the explanation (for debugging;
+    /// `assay check judge` turns it on).
+    #[serde(default)]
+    pub show_prompt: bool,
 }
 }
 
@@ -770,6 +789,7 @@ sampling = { temperature = 0.0, max_tokens = 1 }
             messages,
             verdict,
             env: environment(),
+            show_prompt: options.show_prompt,
         };
         core.check()?;
         Ok(Arc::new(Remote(Arc::new(JudgeGrader {

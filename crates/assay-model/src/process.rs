@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use assay_core::outcome::Usage;
-use assay_core::{BoxFuture, Budget, BuildContext, ErrorKind, GraderKind, Item, Outcome, SharedGrader};
+use assay_core::{
+    BoxFuture, Budget, BuildContext, ErrorKind, GraderKind, Item, Outcome, SharedGrader,
+};
 use regex::Regex;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -13,7 +15,9 @@ use serde_json::{json, Value};
 
 use crate::api::{Endpoint, Sampling};
 use crate::backend::{truncate, Backend};
-use crate::common::{chat_messages, environment, remote_options, template_vars, ItemGrader, Remote};
+use crate::common::{
+    chat_messages, environment, remote_options, template_vars, ItemGrader, Remote,
+};
 use crate::guard::Guard;
 use crate::judge::{JudgeCore, MessageTemplate, Verdict, VerdictOptions};
 
@@ -138,9 +142,15 @@ pub fn split_steps(text: &str, split: Split, separator: Option<&str>) -> Vec<Str
             let blank = Regex::new(r"\n[ \t]*\n").expect("valid regex");
             blank.split(text).map(str::to_string).collect()
         }
-        Split::Separator => text.split(separator.unwrap_or("\n\n")).map(str::to_string).collect(),
+        Split::Separator => text
+            .split(separator.unwrap_or("\n\n"))
+            .map(str::to_string)
+            .collect(),
         Split::StepN => {
-            let re = STEP.get_or_init(|| Regex::new(r"(?mi)^[ \t]*(?:\*\*)?step[ \t]*\d+[ \t]*(?:\*\*)?[:.)]").expect("valid regex"));
+            let re = STEP.get_or_init(|| {
+                Regex::new(r"(?mi)^[ \t]*(?:\*\*)?step[ \t]*\d+[ \t]*(?:\*\*)?[:.)]")
+                    .expect("valid regex")
+            });
             let starts: Vec<usize> = re.find_iter(text).map(|m| m.start()).collect();
             let mut parts = Vec::new();
             let mut prev = 0;
@@ -200,7 +210,14 @@ impl ItemGrader for ProcessGrader {
                 return Outcome::invalid(0.0, "the response has no steps");
             }
             if steps.len() > o.max_steps {
-                return Outcome::invalid(0.0, format!("the response has {} steps, more than max_steps = {}", steps.len(), o.max_steps));
+                return Outcome::invalid(
+                    0.0,
+                    format!(
+                        "the response has {} steps, more than max_steps = {}",
+                        steps.len(),
+                        o.max_steps
+                    ),
+                );
             }
             let scored = match &self.judge {
                 None => self.pooling(&item, &steps, &budget).await,
@@ -224,7 +241,12 @@ impl ItemGrader for ProcessGrader {
 }
 
 impl ProcessGrader {
-    async fn pooling(&self, item: &Item, steps: &[String], budget: &Budget) -> Result<(Vec<f64>, Usage), Outcome> {
+    async fn pooling(
+        &self,
+        item: &Item,
+        steps: &[String],
+        budget: &Budget,
+    ) -> Result<(Vec<f64>, Usage), Outcome> {
         let o = &self.options;
         let mut answer = String::new();
         for s in steps {
@@ -241,14 +263,24 @@ impl ProcessGrader {
         if let Some(m) = &o.model {
             body["model"] = json!(m);
         }
-        let reply = self.backend.call("/pooling", &body, budget).await.map_err(|e| e.outcome())?;
+        let reply = self
+            .backend
+            .call("/pooling", &body, budget)
+            .await
+            .map_err(|e| e.outcome())?;
         let fail = |why: String| {
-            let mut out = Outcome::error(ErrorKind::Upstream, format!("{}: {why}", self.backend.url()));
+            let mut out = Outcome::error(
+                ErrorKind::Upstream,
+                format!("{}: {why}", self.backend.url()),
+            );
             out.usage = reply.usage;
             out
         };
         let Some(rows) = reply.body.pointer("/data/0/data").and_then(Value::as_array) else {
-            return Err(fail(format!("the reply has no data[0].data: {}", truncate(&reply.body.to_string()))));
+            return Err(fail(format!(
+                "the reply has no data[0].data: {}",
+                truncate(&reply.body.to_string())
+            )));
         };
         let scores: Option<Vec<f64>> = rows
             .iter()
@@ -259,7 +291,10 @@ impl ProcessGrader {
             })
             .collect();
         let Some(scores) = scores else {
-            return Err(fail(format!("a step row has no probability at label {}", o.label)));
+            return Err(fail(format!(
+                "a step row has no probability at label {}",
+                o.label
+            )));
         };
         if scores.len() != steps.len() {
             return Err(fail(format!(
@@ -272,7 +307,12 @@ impl ProcessGrader {
     }
 }
 
-async fn judge_steps(judge: &JudgeCore, item: &Item, steps: &[String], budget: &Budget) -> Result<(Vec<f64>, Usage), Outcome> {
+async fn judge_steps(
+    judge: &JudgeCore,
+    item: &Item,
+    steps: &[String],
+    budget: &Budget,
+) -> Result<(Vec<f64>, Usage), Outcome> {
     let vars = template_vars(item);
     let calls = steps.iter().enumerate().map(|(k, step)| {
         let mut v = vars.clone();
@@ -327,14 +367,19 @@ aggregate = "min"
 sampling = { temperature = 0.0, max_tokens = 1 }
 "#;
 
-    fn build(options: RemoteProcessOptions, _: &mut BuildContext<'_>) -> Result<SharedGrader, String> {
+    fn build(
+        options: RemoteProcessOptions,
+        _: &mut BuildContext<'_>,
+    ) -> Result<SharedGrader, String> {
         build_process(options)
     }
 }
 
 /// Builds a remote `process_reward` grader.
 pub fn build_process(options: RemoteProcessOptions) -> Result<SharedGrader, String> {
-    if options.split == Split::Separator && options.step_separator.as_deref().is_none_or(str::is_empty) {
+    if options.split == Split::Separator
+        && options.step_separator.as_deref().is_none_or(str::is_empty)
+    {
         return Err("split = \"separator\" needs a non-empty `step_separator`".into());
     }
     if options.max_steps == 0 {
@@ -357,11 +402,15 @@ pub fn build_process(options: RemoteProcessOptions) -> Result<SharedGrader, Stri
                 sampling: options.sampling.clone(),
                 messages: vec![MessageTemplate {
                     role: "user".into(),
-                    content: options.template.clone().unwrap_or_else(|| STEP_TEMPLATE.into()),
+                    content: options
+                        .template
+                        .clone()
+                        .unwrap_or_else(|| STEP_TEMPLATE.into()),
                     kind: None,
                 }],
                 verdict: Verdict::new(options.verdict_options.clone(), None)?,
                 env: environment(),
+                show_prompt: false,
             };
             core.check()?;
             Some(core)
@@ -382,12 +431,27 @@ mod tests {
 
     #[test]
     fn steps_split_three_ways() {
-        assert_eq!(split_steps("a\n\nb\n  \nc", Split::BlankLines, None), vec!["a", "b", "c"]);
         assert_eq!(
-            split_steps("Let me see.\nStep 1: x = 2\nStep 2: y = 3\n**Step 3:** done", Split::StepN, None),
-            vec!["Let me see.", "Step 1: x = 2", "Step 2: y = 3", "**Step 3:** done"]
+            split_steps("a\n\nb\n  \nc", Split::BlankLines, None),
+            vec!["a", "b", "c"]
         );
-        assert_eq!(split_steps("a ки b ки ", Split::Separator, Some("ки")), vec!["a", "b"]);
+        assert_eq!(
+            split_steps(
+                "Let me see.\nStep 1: x = 2\nStep 2: y = 3\n**Step 3:** done",
+                Split::StepN,
+                None
+            ),
+            vec![
+                "Let me see.",
+                "Step 1: x = 2",
+                "Step 2: y = 3",
+                "**Step 3:** done"
+            ]
+        );
+        assert_eq!(
+            split_steps("a ки b ки ", Split::Separator, Some("ки")),
+            vec!["a", "b"]
+        );
         assert!(split_steps("  \n\n ", Split::BlankLines, None).is_empty());
     }
 
@@ -398,8 +462,14 @@ mod tests {
         assert_eq!(aggregate(&s, Aggregate::Last, 0.5).unwrap().0, 0.8);
         assert!((aggregate(&s, Aggregate::Product, 0.5).unwrap().0 - 0.288).abs() < 1e-12);
         assert!((aggregate(&s, Aggregate::Mean, 0.5).unwrap().0 - 0.7).abs() < 1e-12);
-        assert_eq!(aggregate(&s, Aggregate::FirstError, 0.5).unwrap(), (1.0 / 3.0, Some(1)));
-        assert_eq!(aggregate(&[0.9], Aggregate::FirstError, 0.5).unwrap(), (1.0, None));
+        assert_eq!(
+            aggregate(&s, Aggregate::FirstError, 0.5).unwrap(),
+            (1.0 / 3.0, Some(1))
+        );
+        assert_eq!(
+            aggregate(&[0.9], Aggregate::FirstError, 0.5).unwrap(),
+            (1.0, None)
+        );
         assert!(aggregate(&[], Aggregate::Min, 0.5).is_none());
     }
 }

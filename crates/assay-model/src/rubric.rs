@@ -4,14 +4,18 @@
 use std::sync::Arc;
 
 use assay_core::outcome::Usage;
-use assay_core::{BoxFuture, Budget, BuildContext, ErrorKind, GraderKind, Item, Outcome, SharedGrader};
+use assay_core::{
+    BoxFuture, Budget, BuildContext, ErrorKind, GraderKind, Item, Outcome, SharedGrader,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::api::{generation_body, parse_generation, Endpoint, Generate, Sampling};
 use crate::backend::{truncate, Backend};
-use crate::common::{check_template, environment, remote_options, render, template_vars, ItemGrader, Remote};
+use crate::common::{
+    check_template, environment, remote_options, render, template_vars, ItemGrader, Remote,
+};
 use crate::guard::Guard;
 use crate::judge::{JudgeCore, MessageTemplate, Verdict, VerdictMode, VerdictOptions};
 
@@ -99,7 +103,11 @@ struct RubricGrader {
 
 impl ItemGrader for RubricGrader {
     fn components(&self) -> Vec<String> {
-        self.options.criteria.iter().map(|c| c.name.clone()).collect()
+        self.options
+            .criteria
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
     }
 
     fn guard(&self) -> &Guard {
@@ -172,9 +180,14 @@ impl ItemGrader for RubricGrader {
             }
             let score = if total > 0.0 { score / total } else { 0.0 };
             let reward = if gated.is_empty() { score } else { 0.0 };
-            let mut out = Outcome::ok(reward).explain("criteria", Value::Array(verdicts.iter().map(|(_, d)| d.clone()).collect()));
+            let mut out = Outcome::ok(reward).explain(
+                "criteria",
+                Value::Array(verdicts.iter().map(|(_, d)| d.clone()).collect()),
+            );
             if !gated.is_empty() {
-                out = out.explain("failed_hard", json!(gated)).explain("ungated_score", score);
+                out = out
+                    .explain("failed_hard", json!(gated))
+                    .explain("ungated_score", score);
             }
             let declared = self.components();
             for (c, (v, _)) in criteria.iter().zip(&verdicts) {
@@ -189,14 +202,21 @@ impl ItemGrader for RubricGrader {
 }
 
 impl RubricGrader {
-    async fn all_in_one(&self, criteria: &[Criterion], vars: &Value, budget: &Budget) -> Result<(Vec<(f64, Value)>, Usage), Outcome> {
+    async fn all_in_one(
+        &self,
+        criteria: &[Criterion],
+        vars: &Value,
+        budget: &Budget,
+    ) -> Result<(Vec<(f64, Value)>, Usage), Outcome> {
         let mut vars = vars.clone();
         vars["criteria"] = json!(criteria);
         let messages = self
             .core
             .messages
             .iter()
-            .map(|m| Ok(json!({"role": m.role, "content": render(&self.core.env, &m.content, &vars)?})))
+            .map(|m| {
+                Ok(json!({"role": m.role, "content": render(&self.core.env, &m.content, &vars)?}))
+            })
             .collect::<Result<Vec<_>, Outcome>>()?;
         let body = generation_body(
             self.core.endpoint,
@@ -209,7 +229,12 @@ impl RubricGrader {
                 seed_offset: 0,
             },
         );
-        let reply = self.core.backend.call(self.core.endpoint.path(), &body, budget).await.map_err(|e| e.outcome())?;
+        let reply = self
+            .core
+            .backend
+            .call(self.core.endpoint.path(), &body, budget)
+            .await
+            .map_err(|e| e.outcome())?;
         let usage = reply.usage;
         let with_usage = |mut o: Outcome| {
             o.usage = usage;
@@ -219,7 +244,10 @@ impl RubricGrader {
             .map_err(|e| with_usage(Outcome::error(ErrorKind::Upstream, e)))?;
         let text = choices.first().map(|c| c.text.clone()).unwrap_or_default();
         let Some(map) = first_json_object(&text) else {
-            return Err(with_usage(Outcome::invalid(0.0, "the judge's reply holds no JSON object of verdicts").explain("reply", truncate(&text))));
+            return Err(with_usage(
+                Outcome::invalid(0.0, "the judge's reply holds no JSON object of verdicts")
+                    .explain("reply", truncate(&text)),
+            ));
         };
         let mut verdicts = Vec::new();
         for c in criteria {
@@ -235,7 +263,14 @@ impl RubricGrader {
             };
             let Some(value) = value else {
                 return Err(with_usage(
-                    Outcome::invalid(0.0, format!("the judge gave no true/false verdict for criterion {:?}", c.name)).explain("reply", truncate(&text)),
+                    Outcome::invalid(
+                        0.0,
+                        format!(
+                            "the judge gave no true/false verdict for criterion {:?}",
+                            c.name
+                        ),
+                    )
+                    .explain("reply", truncate(&text)),
                 ));
             };
             verdicts.push((value, json!({"criterion": c.name, "value": value})));
@@ -246,7 +281,10 @@ impl RubricGrader {
 
 fn first_json_object(text: &str) -> Option<serde_json::Map<String, Value>> {
     text.match_indices('{').find_map(|(start, _)| {
-        match serde_json::Deserializer::from_str(&text[start..]).into_iter::<Value>().next() {
+        match serde_json::Deserializer::from_str(&text[start..])
+            .into_iter::<Value>()
+            .next()
+        {
             Some(Ok(Value::Object(map))) => Some(map),
             _ => None,
         }
@@ -278,7 +316,10 @@ criteria = [
         let mut names = std::collections::HashSet::new();
         for c in &options.criteria {
             if !(c.weight.is_finite() && c.weight >= 0.0) {
-                return Err(format!("criterion {:?}: weight must be a non-negative number", c.name));
+                return Err(format!(
+                    "criterion {:?}: weight must be a non-negative number",
+                    c.name
+                ));
             }
             if !names.insert(c.name.as_str()) {
                 return Err(format!("criterion {:?} is named twice", c.name));
@@ -288,8 +329,16 @@ criteria = [
             return Err("every criterion has weight 0".into());
         }
         let verdict = Verdict::new(options.verdict_options.clone(), None)?;
-        if options.mode == RubricMode::AllInOne && options.verdict_options.verdict.is_some_and(|v| v != VerdictMode::Label) && options.verdict_options.verdict.is_some() {
-            return Err("`all_in_one` reads a JSON object of verdicts: leave `verdict` unset".into());
+        if options.mode == RubricMode::AllInOne
+            && options
+                .verdict_options
+                .verdict
+                .is_some_and(|v| v != VerdictMode::Label)
+            && options.verdict_options.verdict.is_some()
+        {
+            return Err(
+                "`all_in_one` reads a JSON object of verdicts: leave `verdict` unset".into(),
+            );
         }
         let user = options.template.clone().unwrap_or_else(|| {
             match options.mode {
@@ -302,9 +351,17 @@ criteria = [
         check_template(&env, "template", &user)?;
         let mut messages = Vec::new();
         if let Some(s) = &options.system {
-            messages.push(MessageTemplate { role: "system".into(), content: s.clone(), kind: None });
+            messages.push(MessageTemplate {
+                role: "system".into(),
+                content: s.clone(),
+                kind: None,
+            });
         }
-        messages.push(MessageTemplate { role: "user".into(), content: user, kind: None });
+        messages.push(MessageTemplate {
+            role: "user".into(),
+            content: user,
+            kind: None,
+        });
         let core = JudgeCore {
             backend: Backend::shared(&options.connection())?,
             model: options.model.clone(),
@@ -313,10 +370,15 @@ criteria = [
             messages,
             verdict,
             env,
+            show_prompt: false,
         };
         core.check()?;
         let guard = Guard::new(options.guard.clone())?;
-        Ok(Arc::new(Remote(Arc::new(RubricGrader { options, core, guard }))))
+        Ok(Arc::new(Remote(Arc::new(RubricGrader {
+            options,
+            core,
+            guard,
+        }))))
     }
 }
 

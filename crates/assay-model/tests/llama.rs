@@ -35,7 +35,14 @@ fn grammar(text: &str) -> Value {
 }
 
 fn direct(url: &str, path: &str, body: Value) -> Value {
-    let backend = Arc::new(Backend::new(Connection { url: url.into(), cache: false, ..Connection::default() }).unwrap());
+    let backend = Arc::new(
+        Backend::new(Connection {
+            url: url.into(),
+            cache: false,
+            ..Connection::default()
+        })
+        .unwrap(),
+    );
     assay_core::block_on_io(backend.call(path, &body, &Budget::unlimited()))
         .unwrap_or_else(|e| panic!("{}", e.message))
         .body
@@ -48,8 +55,11 @@ fn ok(r: &GradeResult) -> f64 {
 
 #[test]
 fn yes_no_probability_is_read_from_top_logprobs() {
-    let Some(llama) = Llama::start("chat", &[]) else { return };
-    let prompt = "Question: what is two plus two?\nAnswer: four\nIs the answer correct? Answer Yes or No.";
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
+    let prompt =
+        "Question: what is two plus two?\nAnswer: four\nIs the answer correct? Answer Yes or No.";
     // The server's own top tokens for this prompt: call the two most likely ones yes and no,
     // so both labels are surely in the top k.
     let raw = direct(
@@ -58,13 +68,26 @@ fn yes_no_probability_is_read_from_top_logprobs() {
         json!({"model": "m", "messages": [{"role": "user", "content": prompt}], "max_tokens": 1,
                "temperature": 0.0, "logprobs": true, "top_logprobs": 10}),
     );
-    let tops = raw.pointer("/choices/0/logprobs/content/0/top_logprobs").unwrap().as_array().unwrap().clone();
+    let tops = raw
+        .pointer("/choices/0/logprobs/content/0/top_logprobs")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
     let listed: Vec<(String, f64)> = tops
         .iter()
-        .map(|t| (t["token"].as_str().unwrap().to_string(), t["logprob"].as_f64().unwrap()))
+        .map(|t| {
+            (
+                t["token"].as_str().unwrap().to_string(),
+                t["logprob"].as_f64().unwrap(),
+            )
+        })
         .collect();
     // Tokens with the same letters are one label (surface forms); a token listed twice counts once.
-    let norm = |s: &str| s.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let norm = |s: &str| {
+        s.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
     let mut words: Vec<String> = Vec::new();
     for (t, _) in &listed {
         let n = norm(t);
@@ -72,11 +95,23 @@ fn yes_no_probability_is_read_from_top_logprobs() {
             words.push(n);
         }
     }
-    assert!(words.len() >= 2, "the top tokens hold fewer than two words: {listed:?}");
+    assert!(
+        words.len() >= 2,
+        "the top tokens hold fewer than two words: {listed:?}"
+    );
     let (yes, no) = (words[0].clone(), words[1].clone());
     let mut seen = std::collections::HashSet::new();
-    let unique: Vec<&(String, f64)> = listed.iter().filter(|(t, _)| seen.insert(t.clone())).collect();
-    let sum = |w: &str| unique.iter().filter(|(t, _)| norm(t) == w).map(|(_, lp)| lp.exp()).sum::<f64>();
+    let unique: Vec<&(String, f64)> = listed
+        .iter()
+        .filter(|(t, _)| seen.insert(t.clone()))
+        .collect();
+    let sum = |w: &str| {
+        unique
+            .iter()
+            .filter(|(t, _)| norm(t) == w)
+            .map(|(_, lp)| lp.exp())
+            .sum::<f64>()
+    };
     let expected = sum(&yes) / (sum(&yes) + sum(&no));
 
     let e = engine(
@@ -86,17 +121,25 @@ fn yes_no_probability_is_read_from_top_logprobs() {
     );
     let r = &e.score(&[item(prompt, "four", json!(null))])[0];
     let reward = ok(r);
-    assert!((reward - expected).abs() < 1e-3, "reward {reward}, expected {expected} from {tops:?}");
+    assert!(
+        (reward - expected).abs() < 1e-3,
+        "reward {reward}, expected {expected} from {tops:?}"
+    );
     let verdict = &r.explanation["verdict"];
     assert!(verdict["mass"].as_f64().unwrap() > 0.0);
     let usage = r.usage.unwrap();
     assert_eq!(usage.requests, 1);
-    assert!(usage.prompt_tokens > 0 && usage.completion_tokens >= 1, "{usage:?}");
+    assert!(
+        usage.prompt_tokens > 0 && usage.completion_tokens >= 1,
+        "{usage:?}"
+    );
 }
 
 #[test]
 fn neither_label_in_the_top_k_is_invalid_with_a_bound() {
-    let Some(llama) = Llama::start("chat", &[]) else { return };
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
     let e = engine(
         "judge",
         json!({"url": llama.url, "model": "m", "top_logprobs": 3, "yes": ["zzzyes"], "no": ["zzzno"],
@@ -106,12 +149,20 @@ fn neither_label_in_the_top_k_is_invalid_with_a_bound() {
     assert_eq!(r.status, Status::Invalid, "{r:?}");
     assert_eq!(r.reward, Some(0.0));
     assert_eq!(r.explanation["replies"][0]["bound"], json!([0.0, 1.0]));
-    assert!(r.explanation["reason"].as_str().unwrap().contains("neither label"), "{r:?}");
+    assert!(
+        r.explanation["reason"]
+            .as_str()
+            .unwrap()
+            .contains("neither label"),
+        "{r:?}"
+    );
 }
 
 #[test]
 fn scores_are_parsed_and_a_wrong_format_is_invalid() {
-    let Some(llama) = Llama::start("chat", &[]) else { return };
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
     let forced = engine(
         "judge",
         json!({"url": llama.url, "model": "m", "verdict": "score", "range": [0, 10],
@@ -137,13 +188,21 @@ fn scores_are_parsed_and_a_wrong_format_is_invalid() {
     );
     let r = &free.score(&[item("2+2?", "4", json!("4"))])[0];
     assert_eq!(r.status, Status::Invalid, "{r:?}");
-    assert!(r.explanation["reason"].as_str().unwrap().contains("required format"), "{r:?}");
+    assert!(
+        r.explanation["reason"]
+            .as_str()
+            .unwrap()
+            .contains("required format"),
+        "{r:?}"
+    );
     assert_eq!(r.usage.unwrap().requests, 1);
 }
 
 #[test]
 fn samples_vote_and_labels() {
-    let Some(llama) = Llama::start("chat", &[]) else { return };
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
     let e = engine(
         "judge",
         json!({"url": llama.url, "model": "m", "verdict": "score", "samples": 3, "combine": "vote",
@@ -151,7 +210,11 @@ fn samples_vote_and_labels() {
     );
     let r = &e.score(&[item("q", "an answer", json!("a"))])[0];
     assert!((ok(r) - 0.3).abs() < 1e-12);
-    assert_eq!(r.usage.unwrap().requests, 3, "three samples, three requests (distinct seeds)");
+    assert_eq!(
+        r.usage.unwrap().requests,
+        3,
+        "three samples, three requests (distinct seeds)"
+    );
 
     let label = engine(
         "judge",
@@ -166,7 +229,9 @@ fn samples_vote_and_labels() {
 
 #[test]
 fn pairwise_judging_runs_both_orders() {
-    let Some(llama) = Llama::start("chat", &[]) else { return };
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
     // The judge always says "A": first in the first order, second in the swapped one.
     let e = engine(
         "judge",
@@ -179,12 +244,17 @@ fn pairwise_judging_runs_both_orders() {
     assert_eq!(r.usage.unwrap().requests, 2);
     let missing = &e.score(&[item("q", "mine", json!(null))])[0];
     assert_eq!(missing.status, Status::Error);
-    assert_eq!(missing.error.as_ref().unwrap().kind.as_str(), "bad_reference");
+    assert_eq!(
+        missing.error.as_ref().unwrap().kind.as_str(),
+        "bad_reference"
+    );
 }
 
 #[test]
 fn rubric_weights_and_hard_gates() {
-    let Some(llama) = Llama::start("chat", &[]) else { return };
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
     let criteria = json!([
         {"name": "correct", "description": "The answer is right.", "weight": 2, "hard": true},
         {"name": "explained", "description": "The reasoning is shown."}
@@ -213,14 +283,20 @@ fn rubric_weights_and_hard_gates() {
 
 #[test]
 fn process_reward_judges_each_step() {
-    let Some(llama) = Llama::start("chat", &[]) else { return };
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
     let e = engine(
         "process_reward",
         json!({"url": llama.url, "scorer": "judge", "model": "m", "split": "step_n", "aggregate": "mean",
                "verdict": "label", "labels": ["yes", "no"], "passing_labels": ["yes"],
                "sampling": {"max_tokens": 8, "extra_body": grammar("yes")}}),
     );
-    let r = &e.score(&[item("2+3*4?", "Step 1: 3*4 = 12\nStep 2: 2 + 12 = 14\nStep 3: the answer is 14", json!(null))])[0];
+    let r = &e.score(&[item(
+        "2+3*4?",
+        "Step 1: 3*4 = 12\nStep 2: 2 + 12 = 14\nStep 3: the answer is 14",
+        json!(null),
+    )])[0];
     assert_eq!(ok(r), 1.0);
     assert_eq!(r.explanation["step_scores"], json!([1.0, 1.0, 1.0]));
     assert_eq!(r.usage.unwrap().requests, 3);
@@ -228,13 +304,26 @@ fn process_reward_judges_each_step() {
 
 #[test]
 fn reward_model_on_the_rerank_endpoint() {
-    let Some(llama) = Llama::start("rerank", &["--rerank"]) else { return };
-    let raw = direct(&llama.url, "/rerank", json!({"query": "2+2?", "documents": ["4"]}));
-    let expected = raw.pointer("/results/0/relevance_score").unwrap().as_f64().unwrap();
+    let Some(llama) = Llama::start("rerank", &["--rerank"]) else {
+        return;
+    };
+    let raw = direct(
+        &llama.url,
+        "/rerank",
+        json!({"query": "2+2?", "documents": ["4"]}),
+    );
+    let expected = raw
+        .pointer("/results/0/relevance_score")
+        .unwrap()
+        .as_f64()
+        .unwrap();
     let e = engine("reward_model", json!({"url": llama.url, "api": "rerank"}));
     let r = &e.score(&[item("2+2?", "4", json!(null))])[0];
     assert!((ok(r) - expected).abs() < 1e-6, "{r:?} vs {expected}");
-    let e = engine("reward_model", json!({"url": llama.url, "api": "rerank", "normalize": {"mean": 0.5, "std": 0.5}, "transform": "sigmoid"}));
+    let e = engine(
+        "reward_model",
+        json!({"url": llama.url, "api": "rerank", "normalize": {"mean": 0.5, "std": 0.5}, "transform": "sigmoid"}),
+    );
     let r = &e.score(&[item("2+2?", "4", json!(null))])[0];
     let want = 1.0 / (1.0 + (-((expected - 0.5) / 0.5)).exp());
     assert!((ok(r) - want).abs() < 1e-6);
@@ -242,8 +331,14 @@ fn reward_model_on_the_rerank_endpoint() {
 
 #[test]
 fn embeddings_parse_from_a_real_server() {
-    let Some(llama) = Llama::start("embed", &["--embedding", "--pooling", "mean"]) else { return };
-    let raw = direct(&llama.url, "/v1/embeddings", assay_model::api::embeddings_body(Some("m"), &["a".into(), "b c".into()]));
+    let Some(llama) = Llama::start("embed", &["--embedding", "--pooling", "mean"]) else {
+        return;
+    };
+    let raw = direct(
+        &llama.url,
+        "/v1/embeddings",
+        assay_model::api::embeddings_body(Some("m"), &["a".into(), "b c".into()]),
+    );
     let vectors = assay_model::api::parse_embeddings(&raw).unwrap();
     assert_eq!(vectors.len(), 2);
     assert_eq!(vectors[0].len(), 64);
@@ -251,12 +346,20 @@ fn embeddings_parse_from_a_real_server() {
 
 #[test]
 fn the_guard_sends_nothing_for_empty_responses() {
-    let Some(llama) = Llama::start("chat", &[]) else { return };
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
     let proxy = Proxy::start(&llama.url, vec![]);
-    let judge = engine("judge", json!({"url": proxy.url, "model": "m", "sampling": {"max_tokens": 1}}));
+    let judge = engine(
+        "judge",
+        json!({"url": proxy.url, "model": "m", "sampling": {"max_tokens": 1}}),
+    );
     let rm = engine("reward_model", json!({"url": proxy.url, "api": "score"}));
     let attacks = ["", "   \n", ":", "...", "?!", "2+2?"];
-    let items: Vec<Item> = attacks.iter().map(|a| item("2+2?", a, json!("4"))).collect();
+    let items: Vec<Item> = attacks
+        .iter()
+        .map(|a| item("2+2?", a, json!("4")))
+        .collect();
     for e in [&judge, &rm] {
         for r in e.score(&items) {
             assert_eq!(r.status, Status::Ok, "{r:?}");
@@ -271,21 +374,35 @@ fn the_guard_sends_nothing_for_empty_responses() {
 #[test]
 fn api_keys_are_sent_and_never_shown() {
     let key = "sk-assay-test-9f8e7d6c5b4a";
-    let Some(llama) = Llama::start("chat", &["--api-key", key]) else { return };
+    let Some(llama) = Llama::start("chat", &["--api-key", key]) else {
+        return;
+    };
     std::env::set_var("ASSAY_TEST_GOOD_KEY", key);
     std::env::set_var("ASSAY_TEST_BAD_KEY", "sk-wrong-0123456789");
     let options = |var: &str, url: &str| {
         json!({"url": url, "model": "m", "api_key_env": var, "verdict": "label", "labels": ["yes", "no"],
                "passing_labels": ["yes"], "max_retries": 0, "sampling": {"max_tokens": 8, "extra_body": grammar("yes")}})
     };
-    let r = &engine("judge", options("ASSAY_TEST_GOOD_KEY", &llama.url)).score(&[item("q", "a", json!(null))])[0];
+    let r = &engine("judge", options("ASSAY_TEST_GOOD_KEY", &llama.url)).score(&[item(
+        "q",
+        "a",
+        json!(null),
+    )])[0];
     assert_eq!(ok(r), 1.0);
-    let r = &engine("judge", options("ASSAY_TEST_BAD_KEY", &llama.url)).score(&[item("q", "b", json!(null))])[0];
+    let r = &engine("judge", options("ASSAY_TEST_BAD_KEY", &llama.url)).score(&[item(
+        "q",
+        "b",
+        json!(null),
+    )])[0];
     assert_eq!(r.status, Status::Error);
     assert_eq!(r.explanation["http_status"], json!(401), "{r:?}");
     // A server that echoes the key back: the key is removed from the message.
     let proxy = Proxy::start(&llama.url, vec![Fault::EchoAuth]);
-    let r = &engine("judge", options("ASSAY_TEST_GOOD_KEY", &proxy.url)).score(&[item("q", "c", json!(null))])[0];
+    let r = &engine("judge", options("ASSAY_TEST_GOOD_KEY", &proxy.url)).score(&[item(
+        "q",
+        "c",
+        json!(null),
+    )])[0];
     let shown = serde_json::to_string(r).unwrap();
     assert!(!shown.contains(key), "the key leaked: {shown}");
     assert!(shown.contains("[redacted]"), "{shown}");
@@ -293,19 +410,35 @@ fn api_keys_are_sent_and_never_shown() {
 
 #[test]
 fn replies_are_cached_in_memory_and_on_disk() {
-    let Some(llama) = Llama::start("chat", &[]) else { return };
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
     let proxy = Proxy::start(&llama.url, vec![]);
     let dir = std::env::temp_dir().join(format!("assay-cache-{}", std::process::id()));
     let path = dir.join("replies.sqlite");
-    let conn = Connection { url: proxy.url.clone(), cache_path: Some(path.clone()), ..Connection::default() };
-    let body = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2});
+    let conn = Connection {
+        url: proxy.url.clone(),
+        cache_path: Some(path.clone()),
+        ..Connection::default()
+    };
+    let body =
+        json!({"model": "m", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 2});
     let first = Arc::new(Backend::new(conn.clone()).unwrap());
-    let a = assay_core::block_on_io(first.call("/v1/chat/completions", &body, &Budget::unlimited())).unwrap();
-    let b = assay_core::block_on_io(first.call("/v1/chat/completions", &body, &Budget::unlimited())).unwrap();
-    assert_eq!((a.usage.requests, b.usage.requests, b.usage.cache_hits), (1, 0, 1));
+    let a =
+        assay_core::block_on_io(first.call("/v1/chat/completions", &body, &Budget::unlimited()))
+            .unwrap();
+    let b =
+        assay_core::block_on_io(first.call("/v1/chat/completions", &body, &Budget::unlimited()))
+            .unwrap();
+    assert_eq!(
+        (a.usage.requests, b.usage.requests, b.usage.cache_hits),
+        (1, 0, 1)
+    );
     // A new backend (a later run) answers from the file.
     let second = Arc::new(Backend::new(conn).unwrap());
-    let c = assay_core::block_on_io(second.call("/v1/chat/completions", &body, &Budget::unlimited())).unwrap();
+    let c =
+        assay_core::block_on_io(second.call("/v1/chat/completions", &body, &Budget::unlimited()))
+            .unwrap();
     assert_eq!((c.usage.requests, c.usage.cache_hits), (0, 1));
     assert_eq!(c.body, a.body);
     assert_eq!(proxy.requests(), 1);
@@ -314,23 +447,41 @@ fn replies_are_cached_in_memory_and_on_disk() {
 
 #[test]
 fn a_spent_budget_is_a_budget_error() {
-    let Some(llama) = Llama::start("chat", &[]) else { return };
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
     let e = engine(
         "judge",
         json!({"url": llama.url, "model": "m", "max_requests": 2, "max_concurrency": 1, "verdict": "label", "labels": ["yes", "no"],
                "passing_labels": ["yes"], "sampling": {"max_tokens": 8, "extra_body": grammar("yes")}}),
     );
-    let items: Vec<Item> = (0..4).map(|k| item("q", &format!("answer {k}"), json!(null))).collect();
+    let items: Vec<Item> = (0..4)
+        .map(|k| item("q", &format!("answer {k}"), json!(null)))
+        .collect();
     let results = e.score(&items);
     let ok_count = results.iter().filter(|r| r.status == Status::Ok).count();
-    let budget: Vec<_> = results.iter().filter(|r| r.error.as_ref().is_some_and(|e| e.kind.as_str() == "budget")).collect();
+    let budget: Vec<_> = results
+        .iter()
+        .filter(|r| {
+            r.error
+                .as_ref()
+                .is_some_and(|e| e.kind.as_str() == "budget")
+        })
+        .collect();
     assert_eq!((ok_count, budget.len()), (2, 2), "{results:?}");
-    assert!(budget[0].error.as_ref().unwrap().message.contains("max_requests"));
+    assert!(budget[0]
+        .error
+        .as_ref()
+        .unwrap()
+        .message
+        .contains("max_requests"));
 }
 
 #[test]
 fn chat_transcripts_are_rendered_as_messages() {
-    let Some(llama) = Llama::start("chat", &[]) else { return };
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
     let proxy = Proxy::start(&llama.url, vec![]);
     let e = engine(
         "judge",
@@ -338,42 +489,78 @@ fn chat_transcripts_are_rendered_as_messages() {
                "passing_labels": ["yes"], "sampling": {"max_tokens": 8, "extra_body": grammar("yes")}}),
     );
     let it = Item {
-        prompt: Some(Content::Messages(vec![Message { role: "user".into(), content: "What is 2+2?".into(), tool_calls: None }])),
+        prompt: Some(Content::Messages(vec![Message {
+            role: "user".into(),
+            content: "What is 2+2?".into(),
+            tool_calls: None,
+        }])),
         ..Item::new("It is 4.", json!("4"))
     };
     assert_eq!(ok(&e.score(&[it])[0]), 1.0);
     let sent: Value = serde_json::from_str(&proxy.seen.lock().unwrap().bodies[0]).unwrap();
-    assert_eq!(sent["messages"][0], json!({"role": "system", "content": "You grade."}));
+    assert_eq!(
+        sent["messages"][0],
+        json!({"role": "system", "content": "You grade."})
+    );
     let user = sent["messages"][1]["content"].as_str().unwrap();
-    assert!(user.contains("What is 2+2?") && user.contains("It is 4.") && user.contains("Reference answer:\n4"), "{user}");
+    assert!(
+        user.contains("What is 2+2?")
+            && user.contains("It is 4.")
+            && user.contains("Reference answer:\n4"),
+        "{user}"
+    );
 }
 
 #[test]
 fn the_attack_set_earns_nothing_through_any_model_grader() {
     // A real server when there is one; either way, a proxy counts what reaches it.
     let llama = Llama::start("chat", &[]);
-    let upstream = llama.as_ref().map_or("http://127.0.0.1:9".to_string(), |l| l.url.clone());
+    let upstream = llama
+        .as_ref()
+        .map_or("http://127.0.0.1:9".to_string(), |l| l.url.clone());
     let proxy = Proxy::start(&upstream, vec![]);
     let attacks = assay_guard::attack_set();
-    assert!(attacks.len() > 2000, "the attack set has {} cases", attacks.len());
-    let items: Vec<Item> = attacks.iter().map(|a| item(&a.prompt, &a.response, json!("4"))).collect();
+    assert!(
+        attacks.len() > 2000,
+        "the attack set has {} cases",
+        attacks.len()
+    );
+    let items: Vec<Item> = attacks
+        .iter()
+        .map(|a| item(&a.prompt, &a.response, json!("4")))
+        .collect();
     let graders = [
         ("judge", json!({"url": proxy.url, "model": "m"})),
-        ("rubric", json!({"url": proxy.url, "model": "m", "criteria": [{"name": "ok", "description": "correct"}]})),
+        (
+            "rubric",
+            json!({"url": proxy.url, "model": "m", "criteria": [{"name": "ok", "description": "correct"}]}),
+        ),
         ("reward_model", json!({"url": proxy.url, "api": "classify"})),
-        ("process_reward", json!({"url": proxy.url, "scorer": "judge", "model": "m"})),
+        (
+            "process_reward",
+            json!({"url": proxy.url, "scorer": "judge", "model": "m"}),
+        ),
     ];
     // The whole set through judge and reward_model; an even sample through the others (the
     // guard runs the same code before every grader).
     let sample = assay_guard::attack_sample(3000);
-    let sample_items: Vec<Item> = sample.iter().map(|a| item(&a.prompt, &a.response, json!("4"))).collect();
+    let sample_items: Vec<Item> = sample
+        .iter()
+        .map(|a| item(&a.prompt, &a.response, json!("4")))
+        .collect();
     for (kind, options) in graders {
-        let (attacks, items) = if matches!(kind, "judge" | "reward_model") { (&attacks, &items) } else { (&sample, &sample_items) };
+        let (attacks, items) = if matches!(kind, "judge" | "reward_model") {
+            (&attacks, &items)
+        } else {
+            (&sample, &sample_items)
+        };
         let results = engine(kind, options).score(items);
         assert_eq!(results.len(), attacks.len());
         for (r, a) in results.iter().zip(attacks) {
             assert!(
-                r.status == Status::Ok && r.reward == Some(0.0) && r.explanation["reason"] == json!("no_content"),
+                r.status == Status::Ok
+                    && r.reward == Some(0.0)
+                    && r.explanation["reason"] == json!("no_content"),
                 "{kind}: {:?} earned {r:?}",
                 a.response
             );
@@ -385,16 +572,34 @@ fn the_attack_set_earns_nothing_through_any_model_grader() {
 
 #[test]
 fn genuine_short_answers_pass_the_guard_and_are_judged() {
-    let Some(llama) = Llama::start("chat", &[]) else { return };
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
     let proxy = Proxy::start(&llama.url, vec![]);
     let e = engine(
         "judge",
         json!({"url": proxy.url, "model": "m", "verdict": "label", "labels": ["yes", "no"], "passing_labels": ["yes"],
                "sampling": {"max_tokens": 8, "extra_body": grammar("yes")}}),
     );
-    let genuine: Vec<Item> = assay_guard::genuine_set().iter().take(50).map(|g| item(&g.prompt, &g.response, json!(null))).collect();
+    let genuine: Vec<Item> = assay_guard::genuine_set()
+        .iter()
+        .take(50)
+        .map(|g| item(&g.prompt, &g.response, json!(null)))
+        .collect();
     let results = e.score(&genuine);
-    assert!(results.iter().all(|r| r.status == Status::Ok && r.reward == Some(1.0)), "{results:?}");
-    let distinct: std::collections::HashSet<String> = genuine.iter().map(|i| format!("{:?}{}", i.prompt, i.response_text())).collect();
-    assert_eq!(proxy.requests(), distinct.len(), "one request per distinct item");
+    assert!(
+        results
+            .iter()
+            .all(|r| r.status == Status::Ok && r.reward == Some(1.0)),
+        "{results:?}"
+    );
+    let distinct: std::collections::HashSet<String> = genuine
+        .iter()
+        .map(|i| format!("{:?}{}", i.prompt, i.response_text()))
+        .collect();
+    assert_eq!(
+        proxy.requests(),
+        distinct.len(),
+        "one request per distinct item"
+    );
 }

@@ -116,7 +116,9 @@ impl<L: JsonSchema, R: JsonSchema> JsonSchema for Where<L, R> {
             }
         }
         for (name, list) in descriptions {
-            if let (Some(Value::Object(prop)), Value::Array(list)) = (properties.get_mut(&name), list) {
+            if let (Some(Value::Object(prop)), Value::Array(list)) =
+                (properties.get_mut(&name), list)
+            {
                 let texts: Vec<String> = list
                     .iter()
                     .filter_map(Value::as_str)
@@ -245,14 +247,26 @@ mod tests {
         let both = parse(json!({"path": "/m", "url": "http://x"})).unwrap_err();
         assert!(both.contains("not both"), "{both}");
         let neither = parse(json!({"transform": "sigmoid"})).unwrap_err();
-        assert!(neither.contains("`path`") && neither.contains("`url`"), "{neither}");
+        assert!(
+            neither.contains("`path`") && neither.contains("`url`"),
+            "{neither}"
+        );
         #[cfg(feature = "models")]
-        assert!(matches!(parse(json!({"path": "/m", "transform": "sigmoid"})).unwrap(), Where::Local(_)));
+        assert!(matches!(
+            parse(json!({"path": "/m", "transform": "sigmoid"})).unwrap(),
+            Where::Local(_)
+        ));
         #[cfg(feature = "remote")]
         {
-            assert!(matches!(parse(json!({"url": "http://x", "api": "score"})).unwrap(), Where::Remote(_)));
+            assert!(matches!(
+                parse(json!({"url": "http://x", "api": "score"})).unwrap(),
+                Where::Remote(_)
+            ));
             let wrong = parse(json!({"url": "http://x", "max_length": 5})).unwrap_err();
-            assert!(wrong.contains("remote") && wrong.contains("max_length"), "{wrong}");
+            assert!(
+                wrong.contains("remote") && wrong.contains("max_length"),
+                "{wrong}"
+            );
         }
     }
 

@@ -93,7 +93,16 @@ fn judge_server() -> Server {
     let child = std::process::Command::new(bin)
         .arg("-m")
         .arg(std::path::Path::new(&models).join("chat.gguf"))
-        .args(["--host", "127.0.0.1", "--port", &p.to_string(), "-t", "2", "-c", "2048"])
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &p.to_string(),
+            "-t",
+            "2",
+            "-c",
+            "2048",
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -110,7 +119,10 @@ fn judge_server() -> Server {
         if healthy {
             return server;
         }
-        assert!(started.elapsed().as_secs() < 60, "llama-server did not start");
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "llama-server did not start"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
@@ -147,7 +159,10 @@ fn every_registered_kind_conforms() {
     }
     // The remote halves of the kinds whose examples run locally.
     let remote = [
-        ("reward_model", json!({"url": server.1, "api": "rerank", "backoff_ms": 10})),
+        (
+            "reward_model",
+            json!({"url": server.1, "api": "rerank", "backoff_ms": 10}),
+        ),
         (
             "process_reward",
             json!({"url": server.1, "scorer": "judge", "model": "m", "backoff_ms": 10, "sampling": {"max_tokens": 1}}),

@@ -37,7 +37,11 @@ pub fn llama() -> Option<(PathBuf, PathBuf)> {
 }
 
 fn free_port() -> u16 {
-    StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A running llama-server, killed on drop.
@@ -63,7 +67,17 @@ impl Llama {
         let mut cmd = Command::new(server);
         cmd.arg("-m")
             .arg(models.join(format!("{model}.gguf")))
-            .args(["--host", "127.0.0.1", "--port", &port.to_string(), "-t", "2", "-c", "2048", "--no-webui"])
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "-t",
+                "2",
+                "-c",
+                "2048",
+                "--no-webui",
+            ])
             .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -78,7 +92,10 @@ impl Llama {
             if client(&llama.url) {
                 return Some(llama);
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "llama-server did not become healthy in 60 s");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "llama-server did not become healthy in 60 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -93,7 +110,11 @@ mod health {
             return false;
         };
         let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(2)));
-        if s.write_all(format!("GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).is_err() {
+        if s.write_all(
+            format!("GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .is_err()
+        {
             return false;
         }
         let mut out = String::new();
@@ -159,7 +180,9 @@ impl Proxy {
         let task = handle.spawn(async move {
             let listener = TcpListener::from_std(std_listener).unwrap();
             loop {
-                let Ok((socket, _)) = listener.accept().await else { continue };
+                let Ok((socket, _)) = listener.accept().await else {
+                    continue;
+                };
                 let (f, s) = (Arc::clone(&f), Arc::clone(&s));
                 tokio::spawn(async move {
                     let _ = serve(socket, upstream, f, s).await;
@@ -198,7 +221,8 @@ async fn read_request(socket: &mut TcpStream) -> std::io::Result<Option<(String,
         .lines()
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
         })
         .unwrap_or(0);
     while buf.len() < head_end + length {
@@ -231,9 +255,13 @@ async fn serve(
     };
     match fault {
         Some(Fault::Status(code, retry_after, message)) => {
-            let extra = retry_after.map(|s| format!("Retry-After: {s}\r\n")).unwrap_or_default();
+            let extra = retry_after
+                .map(|s| format!("Retry-After: {s}\r\n"))
+                .unwrap_or_default();
             let body = serde_json::json!({"error": {"message": message, "code": code}}).to_string();
-            socket.write_all(reply(code, extra, body).as_bytes()).await?;
+            socket
+                .write_all(reply(code, extra, body).as_bytes())
+                .await?;
             return Ok(());
         }
         Some(Fault::Reset) => {
@@ -249,8 +277,11 @@ async fn serve(
                 .find(|l| l.to_ascii_lowercase().starts_with("authorization:"))
                 .unwrap_or("no authorization header")
                 .to_string();
-            let body = serde_json::json!({"error": {"message": format!("invalid key in {auth}")}}).to_string();
-            socket.write_all(reply(401, String::new(), body).as_bytes()).await?;
+            let body = serde_json::json!({"error": {"message": format!("invalid key in {auth}")}})
+                .to_string();
+            socket
+                .write_all(reply(401, String::new(), body).as_bytes())
+                .await?;
             return Ok(());
         }
         Some(Fault::Slow(d)) => tokio::time::sleep(d).await,
@@ -268,7 +299,10 @@ async fn serve(
     let mut response = Vec::new();
     up.read_to_end(&mut response).await?;
     if matches!(fault, Some(Fault::Truncate)) {
-        let head_end = response.windows(4).position(|w| w == b"\r\n\r\n").map_or(response.len(), |p| p + 4);
+        let head_end = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(response.len(), |p| p + 4);
         let cut = head_end + (response.len() - head_end) / 2;
         socket.write_all(&response[..cut]).await?;
         socket.flush().await?;
