@@ -941,6 +941,31 @@ mod tests {
     }
 
     #[test]
+    fn a_dry_run_sends_nothing_and_shows_the_request() {
+        // Port 9 (discard) on localhost: were anything sent, the call would fail differently.
+        let b = Arc::new(
+            Backend::new(Connection {
+                url: "http://127.0.0.1:9/".into(),
+                dry_run: true,
+                ..Connection::default()
+            })
+            .unwrap(),
+        );
+        let body = serde_json::json!({"model": "m", "messages": []});
+        let e =
+            assay_core::block_on_io(b.call("/v1/chat/completions", &body, &Budget::unlimited()))
+                .unwrap_err();
+        let outcome = e.outcome();
+        assert_eq!(outcome.status, assay_core::Status::NotApplicable);
+        assert_eq!(
+            outcome.explanation["request"]["url"],
+            "http://127.0.0.1:9/v1/chat/completions"
+        );
+        assert_eq!(outcome.explanation["request"]["body"], body);
+        assert_eq!(b.spent(), (0, 0));
+    }
+
+    #[test]
     fn backoff_grows_and_is_capped() {
         let b = Backend::new(Connection {
             url: "http://localhost:1".into(),
