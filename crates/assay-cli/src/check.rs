@@ -38,15 +38,33 @@ pub struct CheckArgs {
     /// The item's metadata, as JSON.
     #[arg(long, value_name = "JSON")]
     metadata: Option<String>,
+    /// For the model graders over HTTP (judge, rubric, reward_model/process_reward with
+    /// `url`): print the request that would be sent, and send nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 pub fn run(args: CheckArgs) -> Result<(), Failure> {
+    let mut set = args.set.clone();
+    let has = |key: &str| set.iter().any(|s| s.split('=').next() == Some(key));
+    // A judge checked by hand shows what it was asked and what it answered.
+    if args.kind.as_deref() == Some("judge") && !has("show_prompt") {
+        set.push("show_prompt=true".into());
+    }
+    if args.dry_run {
+        if args.kind.is_none() {
+            return Err(Failure::Usage(
+                "--dry-run needs a KIND (it sets the grader's `dry_run` option)".into(),
+            ));
+        }
+        set.push("dry_run=true".into());
+    }
     let source = GraderSource {
         config: args.config.clone(),
         grader: args.kind.clone(),
-        set: args.set.clone(),
+        set,
     };
-    if args.kind.is_none() && !args.set.is_empty() {
+    if args.kind.is_none() && !source.set.is_empty() {
         return Err(Failure::Usage("--set needs a KIND".into()));
     }
     let engine = source.build()?;

@@ -22,6 +22,7 @@
 
 use std::path::Path;
 
+pub mod models;
 pub mod openrlhf;
 
 use serde_json::{Map, Value};
@@ -61,6 +62,9 @@ pub use assay_ifeval as ifeval;
 pub use assay_inference as inference;
 #[cfg(feature = "math")]
 pub use assay_math as math;
+/// Model graders over HTTP: judges, rubrics, remote reward models (the `remote` feature).
+#[cfg(feature = "remote")]
+pub use assay_model as remote;
 #[cfg(feature = "similarity")]
 pub use assay_similarity as similarity;
 #[cfg(feature = "sql")]
@@ -87,6 +91,11 @@ pub fn registry() -> Registry {
     assay_similarity::register(&mut registry);
     #[cfg(feature = "models")]
     assay_inference::register(&mut registry);
+    #[cfg(feature = "remote")]
+    assay_model::register(&mut registry);
+    // One `reward_model` and one `process_reward`: local with `path`, remote with `url`.
+    #[cfg(any(feature = "models", feature = "remote"))]
+    models::register(&mut registry);
     registry
 }
 

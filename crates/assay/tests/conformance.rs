@@ -55,9 +55,82 @@ fn fixture_model(kind: &str) -> Option<String> {
     )
 }
 
+/// A server for the remote model kinds' examples: llama.cpp's `llama-server` on a tiny random
+/// model when the test script built one (`ASSAY_LLAMA_SERVER`, `ASSAY_TINY_GGUF`, see
+/// `crates/assay-model/tests/`), else a local port where nothing listens (every item is then an
+/// `upstream` error, which the contract allows).
+struct Server(Option<std::process::Child>, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn judge_server() -> Server {
+    use std::io::{Read, Write};
+    let port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (Some(bin), Some(models)) = (
+        std::env::var_os("ASSAY_LLAMA_SERVER"),
+        std::env::var_os("ASSAY_TINY_GGUF"),
+    ) else {
+        eprintln!(
+            "\n=== ASSAY_LLAMA_SERVER / ASSAY_TINY_GGUF unset: the remote model kinds (judge, rubric, \
+             url-based reward_model/process_reward) are checked against a closed port only ===\n"
+        );
+        return Server(None, format!("http://127.0.0.1:{}", port()));
+    };
+    let p = port();
+    let child = std::process::Command::new(bin)
+        .arg("-m")
+        .arg(std::path::Path::new(&models).join("chat.gguf"))
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &p.to_string(),
+            "-t",
+            "2",
+            "-c",
+            "2048",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("llama-server starts");
+    let server = Server(Some(child), format!("http://127.0.0.1:{p}"));
+    let started = std::time::Instant::now();
+    loop {
+        let healthy = std::net::TcpStream::connect(("127.0.0.1", p)).is_ok_and(|mut s| {
+            let _ = s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut out = String::new();
+            let _ = s.read_to_string(&mut out);
+            out.starts_with("HTTP/1.1 200")
+        });
+        if healthy {
+            return server;
+        }
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "llama-server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn every_registered_kind_conforms() {
     let registry = assay::registry();
+    let server = judge_server();
     let mut failures = Vec::new();
     for entry in registry.kinds() {
         let kind = entry.info.name;
@@ -70,6 +143,11 @@ fn every_registered_kind_conforms() {
         if let Some(model) = fixture_model(kind) {
             value["graders"][kind]["path"] = json!(model);
         }
+        // Remote model examples name a user's server: use the test's.
+        if value["graders"][kind].get("url").is_some() {
+            value["graders"][kind]["url"] = json!(server.1);
+            value["graders"][kind]["backoff_ms"] = json!(10);
+        }
         let config = Config::from_value(&value)
             .unwrap_or_else(|p| panic!("`{kind}`'s example does not load: {p:?}"));
         let engine = Engine::new(&config, &registry, kind)
@@ -77,6 +155,25 @@ fn every_registered_kind_conforms() {
         let report = Suite::new(&engine, kind).samples(samples(kind)).run();
         if !report.is_ok() {
             failures.push(format!("{kind}: {report}"));
+        }
+    }
+    // The remote halves of the kinds whose examples run locally.
+    let remote = [
+        (
+            "reward_model",
+            json!({"url": server.1, "api": "rerank", "backoff_ms": 10}),
+        ),
+        (
+            "process_reward",
+            json!({"url": server.1, "scorer": "judge", "model": "m", "backoff_ms": 10, "sampling": {"max_tokens": 1}}),
+        ),
+    ];
+    for (kind, options) in remote {
+        let engine = assay::engine_for_kind(kind, options)
+            .unwrap_or_else(|e| panic!("remote `{kind}` does not build: {e}"));
+        let report = Suite::new(&engine, kind).samples(samples(kind)).run();
+        if !report.is_ok() {
+            failures.push(format!("{kind} (remote): {report}"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
