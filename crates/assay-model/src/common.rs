@@ -1,7 +1,6 @@
 //! What every remote model grader shares: the per-item async driver (budgets, the guard,
 //! timing), template rendering, and the options macro.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use assay_core::{
@@ -28,23 +27,21 @@ pub(crate) struct Remote<G>(pub Arc<G>);
 
 impl<G: ItemGrader> Remote<G> {
     /// Grades one item; `budget` is called when grading starts (the item's clock starts then).
-    fn one(
+    async fn one(
         grader: Arc<G>,
         item: Item,
         budget: impl FnOnce() -> Budget + Send + 'static,
-    ) -> impl Future<Output = Outcome> + Send {
-        async move {
-            let budget = budget();
-            let mut outcome = if let Err(expired) = budget.check() {
-                Outcome::expired(expired).explain("reason", "the budget was spent before grading")
-            } else if let Some(blocked) = grader.guard().check(&item) {
-                blocked
-            } else {
-                grader.grade_item(item, budget.clone()).await
-            };
-            outcome.elapsed = Some(budget.start().elapsed());
-            outcome
-        }
+    ) -> Outcome {
+        let budget = budget();
+        let mut outcome = if let Err(expired) = budget.check() {
+            Outcome::expired(expired).explain("reason", "the budget was spent before grading")
+        } else if let Some(blocked) = grader.guard().check(&item) {
+            blocked
+        } else {
+            grader.grade_item(item, budget.clone()).await
+        };
+        outcome.elapsed = Some(budget.start().elapsed());
+        outcome
     }
 }
 

@@ -25,7 +25,7 @@ fn engine(options: Value) -> Engine {
 fn judge(proxy: &Proxy, extra: Value) -> Engine {
     let mut options = json!({
         "url": proxy.url, "model": "m", "verdict": "label", "labels": ["yes", "no"], "passing_labels": ["yes"],
-        "backoff_ms": 20, "max_backoff_ms": 200,
+        "backoff_ms": 20, "max_backoff_ms": 200, "timeout_ms": 120000,
         "sampling": {"max_tokens": 8, "extra_body": {"grammar": "root ::= \"yes\""}}
     });
     for (k, v) in extra.as_object().unwrap() {

@@ -14,7 +14,11 @@ use assay_model::{Backend, Connection};
 use common::{Fault, Llama, Proxy};
 use serde_json::{json, Value};
 
-fn engine(kind: &str, options: Value) -> Engine {
+fn engine(kind: &str, mut options: Value) -> Engine {
+    // Several servers share two busy cores in a test run: the default 10 s would be tight.
+    if options.get("timeout_ms").is_none() {
+        options["timeout_ms"] = json!(120_000);
+    }
     let mut registry = Registry::new();
     assay_core::compose::register(&mut registry);
     assay_model::register(&mut registry);
@@ -355,16 +359,31 @@ fn the_guard_sends_nothing_for_empty_responses() {
         json!({"url": proxy.url, "model": "m", "sampling": {"max_tokens": 1}}),
     );
     let rm = engine("reward_model", json!({"url": proxy.url, "api": "score"}));
-    let attacks = ["", "   \n", ":", "...", "?!", "2+2?"];
+    let prompt = "What is the capital of France?";
+    let attacks = [
+        "",
+        "   \n",
+        ":",
+        "...",
+        "?!",
+        "Thought process:",
+        "Let's solve this problem step by step.",
+        "解：",
+        prompt,
+    ];
     let items: Vec<Item> = attacks
         .iter()
-        .map(|a| item("2+2?", a, json!("4")))
+        .map(|a| item(prompt, a, json!("Paris")))
         .collect();
     for e in [&judge, &rm] {
         for r in e.score(&items) {
             assert_eq!(r.status, Status::Ok, "{r:?}");
             assert_eq!(r.reward, Some(0.0));
-            assert_eq!(r.explanation["reason"], json!("no_content"));
+            assert_eq!(
+                r.explanation.get("reason"),
+                Some(&json!("no_content")),
+                "{r:?}"
+            );
             assert!(r.usage.is_none_or(|u| u.requests == 0), "{r:?}");
         }
     }
