@@ -1,6 +1,8 @@
 """A two-node Ray cluster on this machine (`ray start --head` plus `ray start --address`, one
 CPU each) scores a 100,000-row JSONL dataset into Parquet while the test kills one scoring
-worker process mid-batch; every id comes back exactly once, scored.
+worker process mid-batch; every id comes back exactly once, scored. The driver runs in a
+process of its own (cluster_driver.py): Ray reads its token authentication settings when it
+is imported.
 
 The cluster is this test's own: its processes run in sessions the test started, and teardown
 stops exactly those (SIGTERM to `ray start --block`, which stops its node, then SIGKILL to
@@ -10,19 +12,19 @@ process on the machine, other users' included.
 
 import json
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 import pyarrow.parquet as pq
 import pytest
 
-ray = pytest.importorskip("ray")
-assay_ray = pytest.importorskip("assay.ray")
+pytest.importorskip("ray")  # the driver runs in a process of its own (see cluster_driver.py)
 
 ROWS = int(os.environ.get("ASSAY_RAY_ROWS", "100000"))
 
@@ -34,63 +36,62 @@ def free_port():
 
 
 def in_sessions(sids):
-    """Process ids of the live processes in the sessions ``sids``."""
+    """Process ids of the live (not zombie) processes in the sessions ``sids``."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            if os.getsid(int(entry)) in sids:
+            with open(f"/proc/{entry}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+            if state != "Z" and os.getsid(int(entry)) in sids:
                 pids.append(int(entry))
         except OSError:
             pass
     return pids
 
 
-def start_node(args, log):
+def start_node(args, log, env):
+    """`ray start --block ARGS` in a session of its own (teardown signals that session)."""
     ray_bin = os.path.join(os.path.dirname(sys.executable), "ray")
     return subprocess.Popen(
         [ray_bin, "start", "--block", "--num-cpus=1", "--disable-usage-stats",
          f"--dashboard-agent-listen-port={free_port()}", *args],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
     )
 
 
 @pytest.fixture(scope="module")
 def two_nodes(tmp_path_factory):
-    if ray.is_initialized():
-        ray.shutdown()
+    """Starts the head and a second node, each with one CPU, with Ray's token authentication
+    on a token of the test's own (not the user's ~/.ray/auth_token); yields the address and
+    the environment a driver needs."""
     logs = tmp_path_factory.mktemp("ray-logs")
+    token = logs / "token"
+    token.write_text(secrets.token_hex(32))
+    token.chmod(0o600)
+    env = dict(os.environ, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(token),
+               RAY_USAGE_STATS_ENABLED="0")
+    env.pop("RAY_AUTH_TOKEN", None)
+    env.pop("RAY_ADDRESS", None)
     temp = tempfile.mkdtemp(prefix="ar", dir="/tmp")  # short: Ray's socket paths live in it
     port = free_port()
     address = f"127.0.0.1:{port}"
     nodes = []
     try:
+        head_log = logs / "head.log"
         nodes.append(start_node(
-            ["--head", f"--port={port}", "--node-ip-address=127.0.0.1", "--include-dashboard=false",
-             f"--ray-client-server-port={free_port()}", f"--temp-dir={temp}"],
-            open(logs / "head.log", "w"),
+            ["--head", f"--port={port}", "--include-dashboard=false", f"--temp-dir={temp}"],
+            open(head_log, "w"), env,
         ))
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                ray.init(address=address, log_to_driver=False)
-                break
-            except Exception:  # noqa: BLE001 - the head is still starting
-                if time.monotonic() > deadline or nodes[0].poll() is not None:
-                    raise RuntimeError((logs / "head.log").read_text()[-3000:])
-                time.sleep(1)
-        nodes.append(start_node(
-            [f"--address={address}", "--node-ip-address=127.0.0.1"],
-            open(logs / "worker.log", "w"),
-        ))
-        while sum(n["Alive"] for n in ray.nodes()) < 2:
-            if time.monotonic() > deadline or nodes[1].poll() is not None:
-                raise RuntimeError((logs / "worker.log").read_text()[-3000:])
+        deadline = time.monotonic() + 180
+        while "Ray runtime started" not in head_log.read_text():
+            if nodes[0].poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(head_log.read_text()[-3000:])
             time.sleep(1)
-        yield ray.cluster_resources()
+        nodes.append(start_node([f"--address={address}"], open(logs / "worker.log", "w"), env))
+        yield address, env, logs
     finally:
-        ray.shutdown()
         sids = {n.pid for n in nodes}
         for node in nodes:
             try:
@@ -99,21 +100,25 @@ def two_nodes(tmp_path_factory):
                 pass
         for node in nodes:
             try:
-                node.wait(timeout=30)
+                node.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 pass
-        for pid in in_sessions(sids):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop = time.monotonic() + 20
+        while in_sessions(sids) and time.monotonic() < stop:
+            for pid in in_sessions(sids):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.5)
         for node in nodes:
             node.wait()
+        shutil.rmtree(temp, ignore_errors=True)
         assert not in_sessions(sids), "processes of the test cluster outlived it"
 
 
 def test_two_nodes_100k_rows_with_a_worker_killed_mid_batch(two_nodes, tmp_path):
-    assert two_nodes["CPU"] == 2
+    address, env, logs = two_nodes
     src = tmp_path / "rollouts.jsonl"
     with open(src, "w") as f:
         for i in range(ROWS):
@@ -122,44 +127,26 @@ def test_two_nodes_100k_rows_with_a_worker_killed_mid_batch(two_nodes, tmp_path)
             response = f"the answer is {answer if i % 2 == 0 else answer + 1}"
             f.write(json.dumps({"id": i, "response": response, "reference": str(answer)}) + "\n")
 
-    ledger = assay_ray.ScoringLedger.remote()
-    config = {
-        "graders": {
-            "exact": {"kind": "regex", "pattern": r"answer is (\d+)", "group": 1, "compare_reference": True}
-        }
-    }
-    scored = assay_ray.score_dataset(
-        ray.data.read_json(str(src)), config, batch_size=2000, ledger=ledger
+    report_path = tmp_path / "report.json"
+    driver = os.path.join(os.path.dirname(__file__), "cluster_driver.py")
+    run = subprocess.run(
+        [sys.executable, driver, address, str(src), str(tmp_path / "out"), str(report_path)],
+        env=env, capture_output=True, text=True, timeout=1200,
     )
-
-    killed = {}
-
-    def killer():
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline and "pid" not in killed:
-            if ray.get(ledger.stats.remote())["batches"] >= 5:
-                busy = ray.get(ledger.scoring_now.remote())
-                if busy:
-                    os.kill(busy[0], signal.SIGKILL)
-                    killed["pid"] = busy[0]
-                    killed["at_batches"] = ray.get(ledger.stats.remote())["batches"]
-                    return
-            time.sleep(0.05)
-
-    thread = threading.Thread(target=killer, daemon=True)
-    thread.start()
-    started = time.monotonic()
-    scored.write_parquet(str(tmp_path / "out"))
-    elapsed = time.monotonic() - started
-    thread.join(timeout=5)
-
-    table = pq.read_table(str(tmp_path / "out"), columns=["id", "reward", "status"])
-    stats = ray.get(ledger.stats.remote())
-    print(f"\n{ROWS} rows on 2 nodes in {elapsed:.1f} s; killed worker {killed}; ledger {stats}")
-    assert "pid" in killed, "the run ended before a worker could be killed"
+    assert run.returncode == 0, run.stderr[-5000:]
+    report = json.loads(report_path.read_text())
+    stats = report["stats"]
+    print(f"\n{ROWS} rows on {report['nodes']} nodes ({report['cpus']} CPUs) in "
+          f"{report['seconds']:.1f} s; killed {report['killed']}; ledger {stats}")
+    assert report["nodes"] == 2 and report["cpus"] == 2
+    assert "pid" in report["killed"], "the run ended before a worker could be killed"
     assert stats["reruns"] >= 1  # the killed worker's batch was started again
     assert stats["isolated_batches"] >= 1 and stats["rows_crashed"] == 0
-    assert len(ray.get(ledger.workers.remote())) >= 3  # two actors, then the restarted one
+    assert stats["batches_given_up"] == 0
+    assert report["killed"]["pid"] in report["workers"]
+    assert len(report["workers"]) >= 2
+
+    table = pq.read_table(str(tmp_path / "out"), columns=["id", "reward", "status"])
     assert table.num_rows == ROWS
     ids = table.column("id").to_pylist()
     assert len(set(ids)) == ROWS and set(ids) == set(range(ROWS))  # none missing, none twice

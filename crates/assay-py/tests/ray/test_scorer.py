@@ -14,6 +14,10 @@ import assay
 ray = pytest.importorskip("ray")
 assay_ray = pytest.importorskip("assay.ray")
 
+import assay.ray.openrlhf as ray_openrlhf  # noqa: E402 - after the skip
+import assay.ray.verl as ray_verl  # noqa: E402
+from assay.integrations import verl  # noqa: E402
+
 MATH = {"graders": {"m": {"kind": "math"}}}
 
 
@@ -44,11 +48,7 @@ def test_scores_like_the_engine_and_speaks_verl_and_openrlhf(local_ray):
         # the batch was split over both scorers
         assert [ray.get(s.stats.remote())["items"] for s in scorers] == [50, 50]
 
-        from assay.integrations import verl
-        import assay.ray.openrlhf
-        import assay.ray.verl
-
-        verl_out = load_by_path(assay.ray.verl).compute_score_batch(
+        verl_out = load_by_path(ray_verl).compute_score_batch(
             data_sources=["math"] * 3,
             solution_strs=["\\boxed{2}", "\\boxed{3}", "no answer here"],
             ground_truths=["2", "2", "2"],
@@ -60,7 +60,7 @@ def test_scores_like_the_engine_and_speaks_verl_and_openrlhf(local_ray):
         assert [r["score"] for r in verl_out] == [r["score"] for r in local] == [1.0, 0.0, 0.0]
         assert [r["reward_status"] for r in verl_out] == [r["reward_status"] for r in local]
 
-        out = load_by_path(assay.ray.openrlhf).reward_func(
+        out = load_by_path(ray_openrlhf).reward_func(
             ["Q: 1+1?<|im_end|>\\boxed{2}<|im_end|>", "Q: 2+2?\\boxed{5}"],
             ["Q: 1+1?<|im_end|>", "Q: 2+2?"],
             ["2", "4"],
