@@ -10,7 +10,7 @@ import pytest
 
 import assay
 
-from ray_helpers import poison_to_item
+from ray_helpers import bomb_to_item, poison_to_item
 
 ray = pytest.importorskip("ray")
 assay_ray = pytest.importorskip("assay.ray")
@@ -229,3 +229,35 @@ def test_a_row_that_kills_its_worker_twice_is_an_error(local_ray):
     assert stats["rows_crashed"] == 1
     assert stats["batches_given_up"] == 0
     assert stats["rows"] >= len(data)  # a re-run block may score some batches again
+
+
+def test_a_batch_that_kills_workers_even_in_isolation_is_given_up(local_ray):
+    """The "bomb" row kills its actor when scored normally and its actor again when scored
+    in isolation (it kills the isolated child's parent): after max_batch_attempts=2 deaths
+    the batch comes back once more and each of its rows gets `error`; the job completes and
+    every other batch is scored."""
+    data = [{"id": f"r{i}", "response": f"\\boxed{{{i}}}", "reference": str(i)} for i in range(60)]
+    data[33]["id"] = "bomb"
+    ledger = assay_ray.ScoringLedger.remote()
+    out = assay_ray.score_dataset(
+        ray.data.from_items(data),
+        {"graders": {"m": {"kind": "math"}}},
+        to_item=bomb_to_item(),
+        batch_size=20,
+        num_actors=1,
+        max_batch_attempts=2,
+        ledger=ledger,
+    ).take_all()
+    assert sorted(r["id"] for r in out) == sorted(r["id"] for r in data)
+    failed = {r["id"] for r in out if r["status"] != "ok"}
+    assert "bomb" in failed and len(failed) <= 20  # the bomb's batch, and nothing else
+    for r in out:
+        if r["id"] in failed:
+            assert r["status"] == "error" and r["error"]["kind"] == "internal", r
+            assert "killed 2 Ray workers" in r["error"]["message"]
+            assert r["reward"] is None
+        else:
+            assert r["reward"] == 1.0, r
+    stats = ray.get(ledger.stats.remote())
+    assert stats["batches_given_up"] == 1
+    assert stats["reruns"] >= 2

@@ -13,11 +13,12 @@ imports it, ``import assay.ray`` does.
 
 Faults: an actor that dies mid-batch (a killed process, the OOM killer) is restarted by Ray and
 its batch re-run (Ray Data's actor pools default to ``max_restarts=-1`` and
-``max_task_retries=-1``). A batch that is re-run after killing a worker is scored in *isolation*: in a child
-process of the actor, bisected around any row that kills the child, so that a row that crashes
-its worker twice (once with its batch, once alone) gets status ``error`` (kind ``internal``)
-and every other row its normal result. A batch that kills ``max_batch_attempts`` actors gets
-``error`` for each of its rows. Every input row gets exactly one result.
+``max_task_retries=-1``). A batch that is re-run after killing a worker is scored in
+*isolation*: in a child process of the actor, bisected around any row that kills the child, so
+that a row that crashes its worker twice (once with its batch, once alone) gets status
+``error`` (kind ``internal``) and every other row its normal result. A batch that killed
+``max_batch_attempts`` workers (3: once scored normally, twice in isolation) gets ``error`` for
+each of its rows when it comes back. Every input row gets exactly one result.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ class ScoringLedger:
     def stats(self) -> Dict[str, int]:
         """Batches and rows finished, batches re-run after their actor died, batches scored
         in isolation, rows that crashed their worker twice (status ``error``), batches given
-        up after ``max_batch_attempts``, and the number of batches still open."""
+        up after ``max_batch_attempts`` deaths, and the number of batches still open."""
         return {**self._stats, "open": len(self._open)}
 
     def scoring_now(self) -> List[int]:
@@ -215,7 +216,7 @@ class _ScoreBatches:
             results = score_rows(
                 self.engine, rows, self.columns, self.to_item, self.score_kwargs, self.fallback
             )
-        elif earlier < self.max_batch_attempts - 1:
+        elif earlier < self.max_batch_attempts:
             scorer = IsolatedScorer(
                 self.engine._native.config,
                 self.engine._native.source,
@@ -230,7 +231,7 @@ class _ScoreBatches:
             isolated = dict(scorer.stats)
         else:
             message = (
-                f"this row's batch killed {earlier} Ray workers, the last time in isolation "
+                f"this row's batch killed {earlier} Ray workers, even when scored in isolation "
                 "(a crash outside any single row: memory?); it was not scored"
             )
             results = [failure("internal", message, self.keys, self.fallback) for _ in rows]
@@ -242,14 +243,14 @@ class _ScoreBatches:
         return _append(batch, results, self.prefix)
 
 
+#: One encoder for every row (``json.dumps`` with options builds a new one per call).
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _append(batch: pa.Table, results: List[Dict[str, Any]], prefix: str) -> pa.Table:
-    values: Dict[str, List[Any]] = {c: [] for c in RESULT_COLUMNS}
+    encode = _JSON.encode
+    errors: List[Any] = []
     for r in results:
-        values["reward"].append(r["reward"])
-        values["status"].append(r["status"])
-        values["components"].append(json.dumps(r["components"], separators=(",", ":")))
-        values["pred"].append(r["pred"])
-        values["explanation"].append(json.dumps(r["explanation"], separators=(",", ":")))
         error = r["error"]
         if error is not None:
             message = error.get("message") or ""
@@ -258,9 +259,17 @@ def _append(batch: pa.Table, results: List[Dict[str, Any]], prefix: str) -> pa.T
             if message.startswith("items[") and "] is not a valid item" in message:
                 message = "this row" + message[message.index("] is not a valid item") + 1 :]
             error = {"kind": error.get("kind"), "message": message}
-        values["error"].append(error)
-        values["grader"].append(r.get("grader"))
-        values["elapsed_ms"].append(r.get("elapsed_ms"))
+        errors.append(error)
+    values: Dict[str, List[Any]] = {
+        "reward": [r["reward"] for r in results],
+        "status": [r["status"] for r in results],
+        "components": [encode(r["components"]) for r in results],
+        "pred": [r["pred"] for r in results],
+        "explanation": [encode(r["explanation"]) for r in results],
+        "error": errors,
+        "grader": [r.get("grader") for r in results],
+        "elapsed_ms": [r.get("elapsed_ms") for r in results],
+    }
     for name, ty in RESULT_COLUMNS.items():
         batch = batch.append_column(prefix + name, pa.array(values[name], type=ty))
     return batch
@@ -326,6 +335,7 @@ def score_dataset(
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
     if max_batch_attempts < 2:
         raise ValueError("max_batch_attempts must be at least 2 (one normal run, one isolated)")
+    # (attempts that killed a worker: the first scored normally, the others in isolation)
     columns = dict(columns or {})
     try:
         known = ds.schema(fetch_if_missing=False)
