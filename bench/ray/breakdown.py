@@ -11,6 +11,7 @@ one CPU), results → Arrow columns; and, for scale, reading the JSONL into Arro
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -34,6 +35,13 @@ def main():
     parser.add_argument("--batch-size", type=int, default=1024)
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="assay-ray-breakdown-")
+    try:
+        run(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(args, tmp):
     data = os.path.join(tmp, "rows.jsonl")
     bench.make_rows(data, args.rows)
     engine = assay.Engine.from_config(bench.CONFIG)

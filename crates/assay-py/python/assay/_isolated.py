@@ -14,6 +14,7 @@ This module imports neither Ray nor anything heavy: the child process runs
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import signal
@@ -27,18 +28,35 @@ ITEM_FIELDS = ("id", "data_source", "group", "prompt", "response", "reference", 
 
 _HEADER = struct.Struct("<Q")
 
+#: The column ``assay.ray.read_jsonl`` fills for a line that is not a JSON object.
+LINE_ERROR = "assay_line_error"
+
 
 def items_of(
     rows: Sequence[Dict[str, Any]],
     columns: Mapping[str, str],
     to_item: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]],
+    json_columns: Sequence[str] = (),
 ) -> Tuple[List[Any], Dict[int, str]]:
     """Items for ``rows``: ``to_item(row)`` when given, else each item field read from the
-    column ``columns.get(field, field)`` when the row has it. Returns the items and, by row
-    index, the message of rows whose ``to_item`` raised (their item is ``None``)."""
+    column ``columns.get(field, field)`` when the row has it. String values of the columns
+    ``json_columns`` are JSON text, decoded first. Returns the items and, by row index, the
+    message of rows that could not be made into items (their item is ``None``)."""
     items: List[Any] = []
     failed: Dict[int, str] = {}
     for i, row in enumerate(rows):
+        line_error = row.get(LINE_ERROR)
+        if line_error:
+            failed[i] = line_error
+            items.append(None)
+            continue
+        if json_columns:
+            try:
+                row = _decoded(row, json_columns)
+            except ValueError as exc:
+                failed[i] = str(exc)
+                items.append(None)
+                continue
         if to_item is not None:
             try:
                 item = to_item(row)
@@ -57,6 +75,18 @@ def items_of(
                     item[field] = value
         items.append(item)
     return items, failed
+
+
+def _decoded(row: Dict[str, Any], json_columns: Sequence[str]) -> Dict[str, Any]:
+    row = dict(row)
+    for column in json_columns:
+        value = row.get(column)
+        if isinstance(value, str):
+            try:
+                row[column] = json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f"column `{column}` is not JSON text: {exc}") from None
+    return row
 
 
 def malformed(message: str, component_keys: Sequence[str], fallback: Optional[float]) -> Dict[str, Any]:
@@ -88,9 +118,10 @@ def score_rows(
     to_item: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]],
     score_kwargs: Mapping[str, Any],
     fallback: Optional[float],
+    json_columns: Sequence[str] = (),
 ) -> List[Dict[str, Any]]:
     """One result per row: the rows made into items and scored together by ``engine``."""
-    items, failed = items_of(rows, columns, to_item)
+    items, failed = items_of(rows, columns, to_item, json_columns)
     if not failed:
         return engine.score(items, **score_kwargs)
     keys = engine.component_keys(score_kwargs.get("grader"))
@@ -209,8 +240,10 @@ class IsolatedScorer:
         component_keys: Sequence[str],
         fallback: Optional[float],
         crash_message: str,
+        json_columns: Sequence[str] = (),
     ) -> None:
         self._init = {
+            "json_columns": list(json_columns),
             "config": config,
             "source": source,
             "columns": dict(columns),
@@ -282,7 +315,8 @@ def _main() -> None:
             return
         try:
             results = score_rows(
-                engine, rows, init["columns"], to_item, init["score_kwargs"], init["fallback"]
+                engine, rows, init["columns"], to_item, init["score_kwargs"], init["fallback"],
+                init["json_columns"],
             )
         except Exception as exc:  # noqa: BLE001 - reported to the parent
             _write(frames_out, {"error": f"{type(exc).__name__}: {exc}"})

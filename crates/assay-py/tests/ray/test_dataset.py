@@ -2,6 +2,7 @@
 column mapping, and a row that kills its worker."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -261,3 +262,42 @@ def test_a_batch_that_kills_workers_even_in_isolation_is_given_up(local_ray):
     stats = ray.get(ledger.stats.remote())
     assert stats["batches_given_up"] == 1
     assert stats["reruns"] >= 2
+
+
+def test_read_jsonl_takes_references_that_change_type(local_ray, tmp_path):
+    """The repository's example rollouts: `reference` is a string on some lines and a list
+    on others, which one Arrow column cannot hold, and the last line is broken JSON.
+    read_jsonl keeps references as JSON text and the broken line as a row of its own;
+    score_dataset decodes the text, scores the good lines as the engine does, and gives the
+    broken line an `error` result (malformed_input), as `assay score` does."""
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
+    rollouts = os.path.join(root, "examples", "rollouts.jsonl")
+    config = os.path.join(root, "examples", "rewards.toml")
+    good, broken = [], 0
+    for line in open(rollouts):
+        try:
+            good.append(json.loads(line))
+        except ValueError:
+            broken += 1
+    assert broken == 1 and {type(r["reference"]) for r in good} >= {str, list}
+    src = tmp_path / "rollouts.jsonl"
+    src.write_text(open(rollouts).read() + "\n\n")  # blank lines: skipped
+    ds = assay_ray.read_jsonl(str(src))
+    out = assay_ray.score_dataset(ds, config, json_columns=["reference", "metadata"]).take_all()
+    assert len(out) == len(good) + 1
+    engine = assay.Engine.from_config(config)
+    by_id = {r["id"]: r for r in out if r["id"] is not None}
+    assert len(by_id) == len(good)
+    for item, result in zip(good, engine.score(good)):
+        same(by_id[item["id"]], result)
+    [line_row] = [r for r in out if r["id"] is None]
+    assert line_row["status"] == "error" and line_row["error"]["kind"] == "malformed_input"
+    assert "not a JSON object" in line_row["error"]["message"]
+    assert "broken#0" in line_row["error"]["message"]  # the line's start, to find it
+
+    bad = assay_ray.score_dataset(
+        ray.data.from_items([{"response": "C", "reference": "[not json"}]),
+        config, json_columns=["reference"], num_actors=1,
+    ).take_all()
+    assert bad[0]["status"] == "error" and bad[0]["error"]["kind"] == "malformed_input"
+    assert "`reference` is not JSON text" in bad[0]["error"]["message"]

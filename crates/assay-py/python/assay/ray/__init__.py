@@ -44,10 +44,12 @@ except ImportError as exc:  # pragma: no cover - exercised only where Ray is mis
 import pyarrow as pa
 
 from .. import Engine
-from .._isolated import IsolatedScorer, failure, score_rows
+from .._isolated import LINE_ERROR, IsolatedScorer, failure, score_rows
 
 __all__ = [
     "score_dataset",
+    "read_jsonl",
+    "LINE_ERROR_COLUMN",
     "RESULT_COLUMNS",
     "ScoringLedger",
     "AssayScorer",
@@ -180,6 +182,7 @@ class _ScoreBatches:
         prefix: str,
         threads: int,
         max_batch_attempts: int,
+        json_columns: Sequence[str] = (),
     ) -> None:
         # The scoring pool is sized on first use: give it this actor's CPUs, not the node's.
         os.environ["ASSAY_THREADS"] = str(max(1, threads))
@@ -192,6 +195,7 @@ class _ScoreBatches:
         self.fallback = fallback
         self.prefix = prefix
         self.max_batch_attempts = max_batch_attempts
+        self.json_columns = list(json_columns)
         self.keys = engine.component_keys(score_kwargs.get("grader"))
 
     def _begin(self, key: str) -> int:
@@ -214,7 +218,8 @@ class _ScoreBatches:
         isolated: Optional[Dict[str, int]] = None
         if earlier == 0:
             results = score_rows(
-                self.engine, rows, self.columns, self.to_item, self.score_kwargs, self.fallback
+                self.engine, rows, self.columns, self.to_item, self.score_kwargs, self.fallback,
+                self.json_columns,
             )
         elif earlier < self.max_batch_attempts:
             scorer = IsolatedScorer(
@@ -226,6 +231,7 @@ class _ScoreBatches:
                 self.keys,
                 self.fallback,
                 "this row's batch killed its Ray worker, and the row",
+                self.json_columns,
             )
             results = scorer.score(rows)
             isolated = dict(scorer.stats)
@@ -275,6 +281,59 @@ def _append(batch: pa.Table, results: List[Dict[str, Any]], prefix: str) -> pa.T
     return batch
 
 
+#: The column :func:`read_jsonl` fills, for a line that is not a JSON object, with what is
+#: wrong with it (``null`` on good lines); :func:`score_dataset` gives such a row an
+#: ``error`` result (``malformed_input``) with that message, as ``assay score`` does.
+LINE_ERROR_COLUMN = LINE_ERROR
+
+
+def read_jsonl(
+    paths: Union[str, List[str]],
+    *,
+    json_columns: Sequence[str] = ("reference", "metadata"),
+    **read_text_kwargs: Any,
+) -> "ray.data.Dataset":
+    """Reads JSON Lines items whose fields change type from line to line (a ``reference``
+    that is a string here and a list there), which ``ray.data.read_json`` cannot put in one
+    Arrow column: each line is parsed in Python and the fields ``json_columns`` are kept as
+    JSON text. Score the result with ``score_dataset(ds, config, json_columns=...)`` and the
+    same names. Blank lines are skipped; a line that is not a JSON object becomes a row with
+    only :data:`LINE_ERROR_COLUMN` set, which ``score_dataset`` turns into an ``error``
+    result, so the read never fails on one bad line. Other keyword arguments go to
+    ``ray.data.read_text``."""
+    encode = _JSON.encode
+    kept = list(json_columns)
+
+    def parse(batch: pa.Table) -> pa.Table:
+        records = []
+        for line in batch.column("text").to_pylist():
+            if not line or not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError(f"a JSON {type(record).__name__}, not an object")
+            except ValueError as exc:
+                start = line[:80] + ("…" if len(line) > 80 else "")
+                records.append({LINE_ERROR: f"the line is not a JSON object: {exc} "
+                                f"(the line starts: {start!r})"})
+                continue
+            for column in kept:
+                if column in record:
+                    record[column] = encode(record[column])
+            record.setdefault(LINE_ERROR, None)
+            records.append(record)
+        names: Dict[str, None] = {}
+        for record in records:
+            names.update(dict.fromkeys(record))
+        names.setdefault(LINE_ERROR, None)
+        return pa.Table.from_pydict({n: [r.get(n) for r in records] for n in names})
+
+    return ray.data.read_text(paths, **read_text_kwargs).map_batches(
+        parse, batch_format="pyarrow"
+    )
+
+
 def _cluster_cpus() -> float:
     if not ray.is_initialized():
         ray.init()
@@ -287,6 +346,7 @@ def score_dataset(
     *,
     columns: Optional[Mapping[str, str]] = None,
     to_item: Optional[Callable[[Dict[str, Any]], Dict[str, Any]]] = None,
+    json_columns: Sequence[str] = (),
     grader: Optional[str] = None,
     on_error: Any = None,
     batch_size: int = 1024,
@@ -308,8 +368,11 @@ def score_dataset(
     Rows become items by column name: ``response`` (required), ``reference``, ``id``,
     ``data_source``, ``group``, ``prompt`` and ``metadata``; ``columns`` renames them
     (``{"response": "completion", "reference": "answer"}``), and ``to_item(row) -> item``
-    replaces the mapping altogether. A row whose ``to_item`` raises gets an ``error``
-    result (``malformed_input``); so does a row without a response.
+    replaces the mapping altogether. ``json_columns`` names columns holding JSON text, decoded
+    before the mapping (see :func:`read_jsonl`: Arrow columns have one type, and references
+    are often a string in one row and a list in the next). A row whose ``to_item`` raises or
+    whose JSON text does not parse gets an ``error`` result (``malformed_input``); so does a
+    row without a response.
 
     ``grader`` sends every row to the grader of that name; ``on_error`` overrides the
     failure reward. Group advantages need whole groups in one batch, which Ray Data does not
@@ -382,6 +445,7 @@ def score_dataset(
             "prefix": prefix,
             "threads": max(1, int(round(cpus_per_actor))),
             "max_batch_attempts": max_batch_attempts,
+            "json_columns": list(json_columns),
         },
         udf_modifying_row_count=False,
         **map_batches_kwargs,
@@ -515,6 +579,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: Scorers this process started or found, by (name, namespace).
+_found: Dict[Tuple[str, str], List[Any]] = {}
+
+
 def start_scorers(
     config: ConfigLike,
     *,
@@ -542,27 +610,30 @@ def start_scorers(
         for k in range(replicas)
     ]
     ray.get([a.pid.remote() for a in actors])
+    _found[(name, namespace)] = actors
     return actors
 
 
 def find_scorers(name: str = DEFAULT_SCORER_NAME, namespace: str = DEFAULT_NAMESPACE) -> List[Any]:
     """Handles of the scorers :func:`start_scorers` started under ``name`` in ``namespace``."""
     prefix = f"{name}-"
-    names = sorted(
-        (a["name"] for a in ray.util.list_named_actors(all_namespaces=True)
-         if a.get("namespace") == namespace and a["name"].startswith(prefix)
-         and a["name"][len(prefix):].isdigit()),
-        key=lambda n: int(n[len(prefix):]),
-    )
+    deadline = time.monotonic() + 10  # a scorer just started may take a moment to be listed
+    while True:
+        names = sorted(
+            (a["name"] for a in ray.util.list_named_actors(all_namespaces=True)
+             if a.get("namespace") == namespace and a["name"].startswith(prefix)
+             and a["name"][len(prefix):].isdigit()),
+            key=lambda n: int(n[len(prefix):]),
+        )
+        if names or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     if not names:
         raise LookupError(
             f"no Assay scorer named {prefix}N in Ray namespace {namespace!r}: start them "
             "first with assay.ray.start_scorers(config, replicas=...)"
         )
     return [ray.get_actor(n, namespace=namespace) for n in names]
-
-
-_found: Dict[Tuple[str, str], List[Any]] = {}
 
 
 def _scorers(scorer: Any) -> List[Any]:
