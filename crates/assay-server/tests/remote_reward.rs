@@ -28,7 +28,12 @@ async fn rewards(kind_options: Value, items: &[Item]) -> Vec<assay::GradeResult>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reward_model_gives_the_same_reward_here_and_over_http() {
-    let model = ServedModel::load(&fixture("qwen2-rm"), Some("m".into()), &LoadOptions::default()).unwrap();
+    let model = ServedModel::load(
+        &fixture("qwen2-rm"),
+        Some("m".into()),
+        &LoadOptions::default(),
+    )
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router(Arc::new(model))).await });
@@ -44,12 +49,24 @@ async fn a_reward_model_gives_the_same_reward_here_and_over_http() {
     let pooled = rewards(json!({"url": url, "api": "pooling", "model": "m"}), &items).await;
     let classified = rewards(json!({"url": url, "api": "classify", "model": "m"}), &items).await;
     for ((l, p), c) in local.iter().zip(&pooled).zip(&classified) {
-        assert_eq!((l.status, p.status, c.status), (Status::Ok, Status::Ok, Status::Ok), "{l:?} {p:?} {c:?}");
+        assert_eq!(
+            (l.status, p.status, c.status),
+            (Status::Ok, Status::Ok, Status::Ok),
+            "{l:?} {p:?} {c:?}"
+        );
         let logit = l.reward.unwrap();
-        assert!((p.reward.unwrap() - logit).abs() < 1e-4, "local {logit}, /pooling {:?}", p.reward);
+        assert!(
+            (p.reward.unwrap() - logit).abs() < 1e-4,
+            "local {logit}, /pooling {:?}",
+            p.reward
+        );
         // One label: /classify gives the sigmoid of the logit, as vLLM does.
         let sigmoid = 1.0 / (1.0 + (-logit).exp());
-        assert!((c.reward.unwrap() - sigmoid).abs() < 1e-4, "sigmoid {sigmoid}, /classify {:?}", c.reward);
+        assert!(
+            (c.reward.unwrap() - sigmoid).abs() < 1e-4,
+            "sigmoid {sigmoid}, /classify {:?}",
+            c.reward
+        );
         assert_eq!(p.usage.unwrap().requests, 1);
         assert!(p.usage.unwrap().prompt_tokens > 0);
     }
