@@ -45,3 +45,6 @@ bash crates/assay-eval/tests/browser.sh
 
 echo "== Python package (maturin wheel + pytest, in .venv)"
 bash crates/assay-py/test.sh
+
+echo "== assay.ray on local Ray clusters (ray[data] from PyPI, in .venv)"
+bash crates/assay-py/tests/ray/run.sh

@@ -437,6 +437,8 @@ fn readme_configurations_build_and_the_example_is_the_bundled_file() {
         blocks[0], bundled,
         "README's first TOML block is examples/rewards.toml"
     );
+    // The judge example reads its API key from this variable when it is built.
+    std::env::set_var("JUDGE_API_KEY", "sk-readme-example");
     let dir = tempfile::tempdir().unwrap();
     for (i, block) in blocks.iter().enumerate() {
         let path = dir.path().join(format!("readme-{i}.toml"));

@@ -44,7 +44,7 @@ PY
         -DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_CURL=OFF \
         -DLLAMA_OPENSSL=OFF -DBUILD_SHARED_LIBS=ON -DCMAKE_INSTALL_RPATH='$ORIGIN' \
         -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON
-    "$WORK/venv/bin/cmake" --build "$WORK/build" --target llama-server -j"${ASSAY_BUILD_JOBS:-2}"
+    "$WORK/venv/bin/cmake" --build "$WORK/build" --target llama-server -j"${ASSAY_BUILD_JOBS:-$(nproc)}"
     mkdir -p "$OUT.tmp/bin"
     cp "$WORK/build/bin/llama-server" "$OUT.tmp/bin/"
     find "$WORK/build" -name '*.so*' -exec cp -P {} "$OUT.tmp/bin/" \;
