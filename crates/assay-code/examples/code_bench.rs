@@ -298,7 +298,7 @@ fn trivial(n: usize) {
     let grader = CodeGrader::new(CodeOptions::default()).expect("options");
     let item = Item::new(
         "```python\nprint(1)\n```",
-        json!({"inputs": [""], "outputs": ["1\n"]}),
+        json!({"tests": [{"stdin": "", "stdout": "1\n"}]}),
     );
     let items: Vec<Item> = (0..n).map(|_| item.clone()).collect();
     let started = Instant::now();
