@@ -9,6 +9,7 @@ mod check;
 mod eval;
 mod graders;
 mod interrupt;
+mod resume;
 mod score;
 mod select;
 mod serve;

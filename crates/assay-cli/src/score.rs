@@ -23,6 +23,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
+use crate::resume;
 use crate::summary::Summary;
 use crate::{Failure, GraderSource};
 
@@ -61,8 +62,16 @@ pub struct ScoreArgs {
     #[arg(long, short)]
     quiet: bool,
     /// Never show a progress bar (it shows only when stderr is a terminal).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "progress")]
     no_progress: bool,
+    /// Always report progress on stderr: a bar on a terminal, else a line every few seconds.
+    #[arg(long)]
+    progress: bool,
+    /// Continue an interrupted run: keep the results already in `--output` (a cut-off last
+    /// line is dropped), skip the input items whose `id` they hold, and append the rest.
+    /// Items are recognised by `id`, so give every input line a unique one.
+    #[arg(long)]
+    resume: bool,
 }
 
 /// One window of non-blank input lines, in input order, with their 1-based line numbers.
@@ -115,12 +124,6 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
             )))
         }
     };
-    let run = Run {
-        engine: &engine,
-        args: &args,
-        deadline,
-        interrupt: crate::interrupt::on_ctrl_c(),
-    };
 
     let (reader, total_bytes): (Box<dyn Read + Send>, Option<u64>) = if args.input == "-" {
         (Box::new(io::stdin()), None)
@@ -130,8 +133,48 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(file), size)
     };
+    let done = if args.resume {
+        if args.output == "-" {
+            return Err(Failure::Usage(
+                "--resume needs --output FILE: the results already written there are kept and \
+                 their ids skipped"
+                    .into(),
+            ));
+        }
+        if args.advantage.is_some() {
+            return Err(Failure::Usage(
+                "--resume cannot be used with --advantage: an interrupted run may have written \
+                 part of a group, and advantages are relative to the whole group; rerun \
+                 without --resume, or score without --advantage and add advantages afterwards"
+                    .into(),
+            ));
+        }
+        let done = resume::load(std::path::Path::new(&args.output))?;
+        if !args.quiet {
+            eprintln!(
+                "resuming: {} results already in {}{}; their items are skipped",
+                done.count(),
+                args.output,
+                if done.dropped_partial_line {
+                    " (a cut-off last line was dropped)"
+                } else {
+                    ""
+                }
+            );
+        }
+        Some(done)
+    } else {
+        None
+    };
     let writer: Box<dyn Write + Send> = if args.output == "-" {
         Box::new(io::stdout())
+    } else if args.resume {
+        Box::new(
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(&args.output)
+                .with_context(|| format!("cannot append to the output {}", args.output))?,
+        )
     } else {
         Box::new(
             File::create(&args.output)
@@ -139,8 +182,15 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
         )
     };
 
+    let run = Run {
+        engine: &engine,
+        args: &args,
+        deadline,
+        interrupt: crate::interrupt::on_ctrl_c(),
+        done,
+    };
     let bytes_read = Arc::new(AtomicU64::new(0));
-    let progress = progress_bar(total_bytes, args.no_progress);
+    let progress = Progress::new(total_bytes, args.no_progress, args.progress);
     let (window_tx, window_rx) = sync_channel::<io::Result<Window>>(2);
     let (out_tx, out_rx) = sync_channel::<Vec<u8>>(2);
     let reader_thread = {
@@ -165,7 +215,7 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
         .map_err(|_| anyhow!("the writer thread panicked"))?;
     // The reader may still be blocked sending if scoring stopped early; it ends with the channel.
     let _ = reader_thread.join();
-    progress.finish_and_clear();
+    progress.finish();
     outcome?;
     written.with_context(|| format!("cannot write the output {}", args.output))?;
 
@@ -181,23 +231,73 @@ pub fn run(args: ScoreArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn progress_bar(total_bytes: Option<u64>, disabled: bool) -> ProgressBar {
-    if disabled || !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// Progress on stderr: an indicatif bar on a terminal; with `--progress` and no terminal, a
+/// plain line every few seconds (logs stay readable); nothing otherwise.
+struct Progress {
+    bar: ProgressBar,
+    lines: Option<(Option<u64>, std::cell::Cell<Option<Instant>>)>,
+}
+
+impl Progress {
+    fn new(total_bytes: Option<u64>, disabled: bool, forced: bool) -> Progress {
+        let hidden = Progress {
+            bar: ProgressBar::hidden(),
+            lines: None,
+        };
+        if disabled {
+            return hidden;
+        }
+        if !io::stderr().is_terminal() {
+            return Progress {
+                lines: forced.then(|| (total_bytes, std::cell::Cell::new(None))),
+                ..hidden
+            };
+        }
+        let bar = match total_bytes {
+            Some(total) => ProgressBar::new(total).with_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} · {msg} (eta {eta})",
+                )
+                .expect("valid template"),
+            ),
+            None => ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                    .expect("valid template"),
+            ),
+        };
+        bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
+        Progress { bar, lines: None }
     }
-    let bar = match total_bytes {
-        Some(total) => ProgressBar::new(total).with_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} · {msg} (eta {eta})",
-            )
-            .expect("valid template"),
-        ),
-        None => ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}").expect("valid template"),
-        ),
-    };
-    bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
-    bar
+
+    fn update(&self, bytes: u64, items: u64, skipped: u64) {
+        let message = if skipped > 0 {
+            format!("{items} items ({skipped} skipped, already scored)")
+        } else {
+            format!("{items} items")
+        };
+        if let Some((total, last)) = &self.lines {
+            if last
+                .get()
+                .is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(2))
+            {
+                last.set(Some(Instant::now()));
+                match total {
+                    Some(t) if *t > 0 => eprintln!(
+                        "progress: {message}, {:.1}% of the input read",
+                        bytes as f64 * 100.0 / *t as f64
+                    ),
+                    _ => eprintln!("progress: {message}, {bytes} bytes read"),
+                }
+            }
+        }
+        self.bar.set_position(bytes);
+        self.bar.set_message(message);
+        self.bar.tick();
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// Reads non-blank lines in windows of `size`; invalid UTF-8 becomes a line that fails to parse.
@@ -249,10 +349,13 @@ fn read_windows(
     }
 }
 
+/// Writes each window's results and flushes them, so an interrupted run keeps every window it
+/// finished (and `--resume` skips them).
 fn write_all(writer: Box<dyn Write + Send>, rx: Receiver<Vec<u8>>) -> io::Result<()> {
     let mut writer = BufWriter::with_capacity(1 << 20, writer);
     for chunk in rx {
         writer.write_all(&chunk)?;
+        writer.flush()?;
     }
     writer.flush()
 }
@@ -262,9 +365,10 @@ fn score_windows(
     windows: Receiver<io::Result<Window>>,
     out: &SyncSender<Vec<u8>>,
     summary: &mut Summary,
-    progress: &ProgressBar,
+    progress: &Progress,
     bytes_read: &AtomicU64,
 ) -> Result<(), Failure> {
+    let mut skipped: u64 = 0;
     let mut carried: Vec<Input> = Vec::new();
     let mut finished_groups: HashSet<u64> = HashSet::new();
     let mut windows = windows.into_iter().peekable();
@@ -280,6 +384,11 @@ fn score_windows(
                 .par_iter()
                 .map(|(number, line)| MalformedItem::parse_numbered_line(line, *number)),
         );
+        if let Some(done) = &run.done {
+            let before = parsed.len();
+            parsed.retain(|input| !done.contains(id_of(input)));
+            skipped += (before - parsed.len()) as u64;
+        }
         let last = windows.peek().is_none();
         if !last {
             carried = hold_back_last_group(&mut parsed, run.args.window);
@@ -287,9 +396,11 @@ fn score_windows(
         if !parsed.is_empty() {
             score_batch(run, parsed, out, summary, &mut finished_groups)?;
         }
-        progress.set_position(bytes_read.load(Ordering::Relaxed));
-        progress.set_message(format!("{} items", summary.all.items));
-        progress.tick();
+        progress.update(
+            bytes_read.load(Ordering::Relaxed),
+            summary.all.items,
+            skipped,
+        );
     }
     if !carried.is_empty() {
         score_batch(run, carried, out, summary, &mut finished_groups)?;
@@ -304,6 +415,16 @@ struct Run<'a> {
     args: &'a ScoreArgs,
     deadline: Option<Instant>,
     interrupt: CancelToken,
+    /// With `--resume`: the ids whose results the output already holds.
+    done: Option<resume::Done>,
+}
+
+/// The `id` of an input, when it has one.
+fn id_of(input: &Input) -> Option<&serde_json::Value> {
+    match input {
+        Ok(item) => item.id.as_ref(),
+        Err(bad) => bad.id.as_ref(),
+    }
 }
 
 /// The failure of a run stopped by Ctrl-C: what was scored so far is written, the rest is not.

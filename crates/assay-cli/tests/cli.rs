@@ -721,3 +721,231 @@ fn json_logs_carry_the_request_id_through_grading() {
         assert_eq!(engine_event["span"]["grader"], "code", "{engine_event}");
     }
 }
+
+/// Waits until `path` holds at least one complete line (at most a minute).
+fn wait_for_a_line(path: &Path) {
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(60) {
+        if std::fs::read_to_string(path).is_ok_and(|s| s.contains('\n')) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!(
+        "no result was written to {} within a minute",
+        path.display()
+    );
+}
+
+#[test]
+fn a_killed_run_resumes_and_every_id_ends_up_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = 3000;
+    let lines: Vec<String> = (0..n)
+        .map(|i| json!({"id": i, "response": format!("r{}", i % 7), "reference": "r3"}).to_string())
+        .collect();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let output = dir.path().join("out.jsonl");
+    let out = output.to_str().unwrap();
+    let args = [
+        "score",
+        "--grader",
+        "string_check",
+        "--window",
+        "100",
+        "--output",
+        out,
+    ];
+
+    // The first run reads its input from a pipe that delivers only the first 1000 lines, so
+    // it is still running when it is killed (SIGKILL: nothing gets to clean up).
+    let mut child = assay()
+        .args(args)
+        .args(["--input", "-", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all((lines[..1000].join("\n") + "\n").as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    wait_for_a_line(&output);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stdin);
+    let first = std::fs::read_to_string(&output).unwrap();
+    let written = first.matches('\n').count(); // whole lines; a cut-off one is dropped
+    assert!(
+        written > 0 && written <= 1000,
+        "{written} results before the kill"
+    );
+    // A write cut off by the kill leaves a partial last line: make sure there is one.
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&output)
+        .unwrap();
+    if first.ends_with('\n') {
+        file.write_all(br#"{"id": 2999, "rew"#).unwrap();
+    }
+    drop(file);
+
+    let resumed = assay()
+        .args(args)
+        .args(["--input", input.to_str().unwrap(), "--resume"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert!(resumed.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("a cut-off last line was dropped"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("resuming: {written} results")),
+        "{stderr}"
+    );
+
+    let text = std::fs::read_to_string(&output).unwrap();
+    let mut seen = vec![0u32; n];
+    for line in text.lines() {
+        let result: Value = serde_json::from_str(line).expect("every line is a whole result");
+        let id = result["id"].as_u64().unwrap() as usize;
+        seen[id] += 1;
+        let expected = if id % 7 == 3 { 1.0 } else { 0.0 };
+        assert_eq!(result["reward"], json!(expected), "{line}");
+    }
+    let wrong: Vec<(usize, u32)> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c != 1)
+        .map(|(i, &c)| (i, c))
+        .collect();
+    assert!(wrong.is_empty(), "ids not written exactly once: {wrong:?}");
+
+    // Resuming a finished run scores nothing more.
+    let again = assay()
+        .args(args)
+        .args(["--input", input.to_str().unwrap(), "--resume", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), text);
+}
+
+#[test]
+fn resume_refuses_stdout_and_advantages_and_progress_can_be_forced() {
+    let out = run_with_stdin(&["score", "--grader", "string_check", "--resume"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--resume needs --output FILE"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("o.jsonl");
+    let o = path.to_str().unwrap();
+    let out = run_with_stdin(
+        &[
+            "score",
+            "--grader",
+            "string_check",
+            "-o",
+            o,
+            "--resume",
+            "--advantage",
+            "grpo",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--advantage"));
+    // Not a terminal: --progress reports in plain lines on stderr; stdout stays results only.
+    let out = run_with_stdin(
+        &["score", "--grader", "string_check", "--progress", "--quiet"],
+        "{\"id\": 1, \"response\": \"a\", \"reference\": \"a\"}\n",
+    );
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("progress: 1 items"));
+    assert_eq!(results(&out).len(), 1);
+}
+
+/// Starts `assay` with `args` (an `--addr 127.0.0.1:0` among them) and returns the child and
+/// the address it listens on.
+fn start_server(args: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = assay()
+        .args(args)
+        .current_dir(repo_root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "server exited early"
+        );
+        if let Some(rest) = line.trim().split("listening on http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    (child, addr)
+}
+
+#[test]
+fn the_readme_get_reward_example_scores_its_own_answer_format() {
+    let sh = readme_blocks("sh").join("\n");
+    let serve = sh
+        .lines()
+        .find(|l| l.starts_with("assay serve --config examples/rewards.toml"))
+        .expect("README serves the example");
+    let mut args: Vec<&str> = serve.split_whitespace().skip(1).collect();
+    let at = args.iter().position(|a| *a == "--addr").unwrap();
+    args[at + 1] = "127.0.0.1:0";
+    let (mut child, addr) = start_server(&args);
+
+    let mut lines = sh.lines().skip_while(|l| !l.contains("/get_reward -d '"));
+    let curl = lines.next().expect("README posts to /get_reward");
+    let body = curl.split('\'').nth(1).unwrap();
+    let shown: Value =
+        serde_json::from_str(lines.next().unwrap().trim_start_matches("# ")).unwrap();
+    let (status, answer) = http(&addr, "POST", "/get_reward", body);
+    assert!(status.contains("200"), "{status} {answer}");
+    let answer: Value = serde_json::from_str(answer.trim()).unwrap();
+    assert_eq!(answer, shown, "the README shows what the server answers");
+    assert!(answer["rewards"][0].as_f64().unwrap() > 0.5);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Without --get-reward-grader the server would grade with the free-text `*` route; with a
+    // configuration that has no default route at all it refuses to start and says why.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("routes.toml");
+    std::fs::write(
+        &config,
+        "[graders.a]\nkind = \"choice\"\n[[routes]]\ndata_source = \"mmlu\"\ngrader = \"a\"\n",
+    )
+    .unwrap();
+    let out = assay()
+        .args([
+            "serve",
+            "--config",
+            config.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--get-reward-grader NAME (graders: a)"),
+        "{stderr}"
+    );
+}

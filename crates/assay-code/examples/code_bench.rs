@@ -4,6 +4,7 @@
 //! code_bench check HUMANEVAL.jsonl MBPP.json     # canonical solutions pass, wrong ones fail
 //! code_bench throughput HUMANEVAL.jsonl SECONDS  # executions per minute
 //! code_bench calls                               # a test's call to the candidate, round trip
+//! code_bench trivial [N]                          # N print(1) runs: sandbox, then the grader
 //! ```
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -262,16 +263,71 @@ fn throughput(he_path: &str, seconds: f64) {
     );
 }
 
+/// The CLI comparison (bench/code/cli_vs_sandbox.sh): `n` runs of the program the CLI's items
+/// hold (`print(1)`, an empty stdin), straight on a sandbox of the default configuration, then
+/// `n` items through the `code` grader in-process (batches of 64, as the
+/// engine makes them); prints executions (items) per minute for each.
+fn trivial(n: usize) {
+    let sandbox = Sandbox::new(SandboxConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+    let task = Task::python("print(1)");
+    let next = AtomicUsize::new(0);
+    let failed = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..sandbox.config().cells {
+            s.spawn(|| {
+                while next.fetch_add(1, Ordering::Relaxed) < n {
+                    match sandbox.run(&task) {
+                        Ok(e) if e.status == assay_sandbox::Status::Ok && e.stdout == b"1\n" => {}
+                        _ => {
+                            failed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "sandbox, {n} runs of print(1): {:.0} executions/min ({} not ok, {took:.1} s)",
+        n as f64 * 60.0 / took,
+        failed.load(Ordering::Relaxed)
+    );
+    drop(sandbox);
+
+    let grader = CodeGrader::new(CodeOptions::default()).expect("options");
+    let item = Item::new(
+        "```python\nprint(1)\n```",
+        json!({"tests": [{"stdin": "", "stdout": "1\n"}]}),
+    );
+    let items: Vec<Item> = (0..n).map(|_| item.clone()).collect();
+    let started = Instant::now();
+    let mut passed = 0;
+    for chunk in items.chunks(64) {
+        passed += grade_all(&grader, chunk)
+            .iter()
+            .filter(|(_, reward, _)| *reward == 1.0)
+            .count();
+    }
+    let took = started.elapsed().as_secs_f64();
+    println!(
+        "code grader in-process, {n} items in batches of 64: {:.0} items/min ({} not passing, {took:.1} s)",
+        n as f64 * 60.0 / took,
+        n - passed
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
+        Some("trivial") => trivial(args.get(2).map_or(3000, |s| s.parse().expect("count"))),
         Some("check") if args.len() == 4 => check(&args[2], &args[3]),
         Some("calls") => calls(),
         Some("throughput") if args.len() >= 3 => {
             throughput(&args[2], args.get(3).map_or(10.0, |s| s.parse().expect("seconds")))
         }
         _ => eprintln!(
-            "usage: code_bench check HUMANEVAL.jsonl MBPP.json | throughput HUMANEVAL.jsonl [SECONDS] | calls"
+            "usage: code_bench check HUMANEVAL.jsonl MBPP.json | throughput HUMANEVAL.jsonl [SECONDS] | calls | trivial [N]"
         ),
     }
 }

@@ -76,6 +76,12 @@ pub struct CodeOptions {
     /// reference made only of them is an error (`bad_reference`). On by default; turn it off
     /// for references whose tests check builtins on purpose.
     pub require_program_names: bool,
+    /// The Python interpreter that runs the programs and the test harness (a `python3`
+    /// executable, 3.8 or later); default: `python3` on `PATH`. Every result names the one
+    /// that ran (`explanation.python`). Modules the tests import must be installed for it: a
+    /// test setup that cannot import one is an `error` of kind `execution` (the grader's
+    /// environment), never the program's failure.
+    pub python: Option<std::path::PathBuf>,
 }
 
 impl Default for CodeOptions {
@@ -90,6 +96,7 @@ impl Default for CodeOptions {
             memory_mb: 1024,
             output_limit_bytes: 1 << 20,
             require_program_names: true,
+            python: None,
         }
     }
 }
@@ -389,7 +396,7 @@ impl Grader for CodeGrader {
                 })
                 .collect();
         }
-        let sandbox = match shared_sandbox() {
+        let sandbox = match shared_sandbox(self.options.python.as_deref()) {
             Ok(sandbox) => sandbox,
             Err(e) => {
                 let message = format!("the sandbox is unavailable: {e}");
@@ -404,6 +411,7 @@ impl Grader for CodeGrader {
         };
         self.plan_all(&mut prepared, sandbox, ctx, &mut tasks, &mut owners);
         let runs = run_scheduled(sandbox, &tasks, |i| self.schedule(ctx, owners[i]));
+        let python = sandbox.python().to_string();
         prepared
             .into_iter()
             .map(|p| match p {
@@ -429,9 +437,28 @@ impl Grader for CodeGrader {
                 },
                 Prepared::Planned { .. } => unreachable!("plan_all resolves every plan"),
             })
+            .map(|outcome| with_python(outcome, &python))
             .collect()
     }
 }
+
+/// Names the interpreter that ran the item (`explanation.python`), and says in an environment
+/// error which interpreter lacks what.
+fn with_python(mut outcome: Outcome, python: &str) -> Outcome {
+    if let Some(error) = outcome.error.as_mut() {
+        if error.message.starts_with(ENVIRONMENT) {
+            error.message = format!(
+                "{} (the interpreter: {python}; install the module for it, or set `python = \
+                 \"/path/to/python3\"` to an interpreter that has it)",
+                error.message
+            );
+        }
+    }
+    outcome.explain("python", python)
+}
+
+/// How an error of the grader's environment (not of the program) begins.
+pub(crate) const ENVIRONMENT: &str = "environment:";
 
 /// Time the grader keeps for itself out of an item's timeout (starting the task, the harness,
 /// judging): a tenth of the timeout, at most 200 ms. A program's own time limit is at most the

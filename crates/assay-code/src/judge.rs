@@ -105,6 +105,15 @@ impl CodeGrader {
             let Ok(report) = serde_json::from_str::<Value>(line) else {
                 continue;
             };
+            if let Some(e) = report.get("environment_error").and_then(Value::as_str) {
+                return Outcome::error(
+                    ErrorKind::Execution,
+                    format!(
+                        "{} the tests' setup cannot import a module: {e}",
+                        crate::grader::ENVIRONMENT
+                    ),
+                );
+            }
             if let Some(e) = report.get("harness_error").and_then(Value::as_str) {
                 return Outcome::error(
                     ErrorKind::Execution,

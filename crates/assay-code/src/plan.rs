@@ -314,7 +314,7 @@ mod tests {
     /// tests reach the judge after the fork, and the judge makes itself non-dumpable.
     #[test]
     fn the_candidates_memory_holds_neither_nonce_nor_tests_and_the_judge_is_not_dumpable() {
-        let sandbox = shared_sandbox().unwrap_or_else(|e| panic!("{e}"));
+        let sandbox = shared_sandbox(None).unwrap_or_else(|e| panic!("{e}"));
         let nonce = Nonce::random();
         let suite_marker = Nonce::random();
         let decoy = Nonce::random();

@@ -1,6 +1,8 @@
 //! Running tasks: the process-wide sandbox of the code graders, and a batch of tasks spread
 //! over its cells.
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -61,20 +63,25 @@ pub(crate) fn run_scheduled(
 /// How long a failure to start the sandbox is remembered before the next attempt.
 const RETRY_AFTER: Duration = Duration::from_secs(30);
 
-/// The process-wide sandbox shared by every `code` grader (cells are costly to start).
+/// The process-wide sandbox of the `code` graders that run `python` (`None`: `python3` on
+/// `PATH`); graders naming the same interpreter share it (cells are costly to start).
 ///
 /// A failure to start is returned to the callers for [`RETRY_AFTER`], then retried: a
 /// transient failure (a loaded machine missing the startup deadline) does not disable the
 /// grader for the life of the process.
-pub(crate) fn shared_sandbox() -> Result<&'static Sandbox, String> {
-    static STATE: Mutex<Option<Result<&'static Sandbox, (Instant, String)>>> = Mutex::new(None);
-    let mut state = STATE.lock().unwrap_or_else(|p| p.into_inner());
-    match &*state {
+pub(crate) fn shared_sandbox(python: Option<&Path>) -> Result<&'static Sandbox, String> {
+    type State = HashMap<Option<PathBuf>, Result<&'static Sandbox, (Instant, String)>>;
+    static STATE: Mutex<Option<State>> = Mutex::new(None);
+    let mut guard = STATE.lock().unwrap_or_else(|p| p.into_inner());
+    let state = guard.get_or_insert_with(HashMap::new);
+    let key = python.map(Path::to_path_buf);
+    match state.get(&key) {
         Some(Ok(sandbox)) => return Ok(sandbox),
         Some(Err((when, error))) if when.elapsed() < RETRY_AFTER => return Err(error.clone()),
         _ => {}
     }
     let started = Sandbox::new(SandboxConfig {
+        python: key.clone(),
         python_modules: plan::HARNESS_MODULES
             .iter()
             .map(|(name, source)| (name.to_string(), source.to_string()))
@@ -82,10 +89,10 @@ pub(crate) fn shared_sandbox() -> Result<&'static Sandbox, String> {
         ..SandboxConfig::default()
     });
     let result = match started {
-        // Leaked on purpose: one sandbox for the life of the process.
+        // Leaked on purpose: one sandbox per interpreter for the life of the process.
         Ok(sandbox) => Ok(&*Box::leak(Box::new(sandbox))),
         Err(e) => Err((Instant::now(), e.to_string())),
     };
-    *state = Some(result.clone());
+    state.insert(key, result.clone());
     result.map_err(|(_, e)| e)
 }

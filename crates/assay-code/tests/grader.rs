@@ -399,3 +399,80 @@ fn tolerance_asserts_are_judged_on_the_host() {
         "judged on the host: {error}"
     );
 }
+
+#[test]
+fn the_python_that_ran_is_named_and_a_missing_test_module_is_the_environment() {
+    let which = String::from_utf8(
+        std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import os, sys; print(os.path.realpath(sys.executable))",
+            ])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let ok = grade(
+        CodeOptions::default(),
+        &fenced("def double(x):\n    return 2 * x"),
+        humaneval(),
+    );
+    let python = ok.explanation["python"].as_str().unwrap().to_string();
+    assert!(python.starts_with(which.trim()), "{python} vs {which}");
+    assert!(python.contains("(Python 3."), "{python}");
+
+    // The tests import a module this interpreter does not have: not the program's failure.
+    let reference = json!({
+        "test_list": ["assert double(2) == 4"],
+        "test_imports": ["import assay_no_such_module_xyz"],
+    });
+    let o = grade(
+        CodeOptions::default(),
+        &fenced("def double(x):\n    return 2 * x"),
+        reference,
+    );
+    assert_eq!(o.status, Status::Error, "{o:?}");
+    let error = o.error.as_ref().unwrap();
+    assert_eq!(error.kind, ErrorKind::Execution, "{error:?}");
+    for expected in [
+        "environment:",
+        "assay_no_such_module_xyz",
+        "python = ",
+        which.trim(),
+    ] {
+        assert!(
+            error.message.contains(expected),
+            "{expected} missing: {}",
+            error.message
+        );
+    }
+
+    // A program that raises ModuleNotFoundError itself still fails as the program.
+    let o = grade(
+        CodeOptions::default(),
+        &fenced("import assay_no_such_module_xyz\ndef double(x):\n    return 2 * x"),
+        json!({"test_list": ["assert double(2) == 4"]}),
+    );
+    assert_ne!(o.status, Status::Error, "{o:?}");
+    assert_eq!(o.reward, Some(0.0), "{o:?}");
+
+    // An interpreter that cannot run is named in the error.
+    let o = grade(
+        CodeOptions {
+            python: Some("/nonexistent/python3".into()),
+            ..CodeOptions::default()
+        },
+        &fenced("def double(x):\n    return 2 * x"),
+        humaneval(),
+    );
+    assert_eq!(o.status, Status::Error, "{o:?}");
+    assert!(
+        o.error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("/nonexistent/python3"),
+        "{o:?}"
+    );
+}

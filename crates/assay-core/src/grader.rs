@@ -285,15 +285,21 @@ impl BatchContext {
     /// An item whose budget is spent before it starts is not graded (status `timeout`, or
     /// `error` of kind `cancelled`); a panic becomes an `error` of kind `panic`.
     pub fn grade_timed<G: Grader + ?Sized>(&self, grader: &G, k: usize, item: &Item) -> Outcome {
+        self.grade_timed_with(k, |budget| grader.grade(item, budget))
+    }
+
+    /// [`grade_timed`](Self::grade_timed) with the grading step given as a closure over item
+    /// `k`'s budget, for graders whose per-item step needs more than [`Grader::grade`] gets
+    /// (the batch's [`timeout`](Self::timeout), say).
+    pub fn grade_timed_with(&self, k: usize, grade: impl FnOnce(&Budget) -> Outcome) -> Outcome {
         let budget = self.item_budget(k);
         let mut outcome = match budget.check() {
             Err(expired) => {
                 Outcome::expired(expired).explain("reason", "the budget was spent before grading")
             }
-            Ok(()) => catch_unwind(AssertUnwindSafe(|| grader.grade(item, &budget)))
-                .unwrap_or_else(|panic| {
-                    Outcome::error(ErrorKind::Panic, Panicked::from(panic).message())
-                }),
+            Ok(()) => catch_unwind(AssertUnwindSafe(|| grade(&budget))).unwrap_or_else(|panic| {
+                Outcome::error(ErrorKind::Panic, Panicked::from(panic).message())
+            }),
         };
         outcome.elapsed = Some(budget.start().elapsed());
         outcome

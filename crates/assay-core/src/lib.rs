@@ -39,3 +39,8 @@ pub use outcome::{Components, ErrorKind, GradeError, Outcome, Status, Usage};
 pub use registry::{BuildContext, GraderKind, KindInfo, OptionDoc, Registry};
 pub use request::{GroupSummary, ScoreRequest, Scored};
 pub use result::{GradeResult, Input, MalformedItem};
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

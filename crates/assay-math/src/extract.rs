@@ -526,7 +526,11 @@ fn looks_like_expression(s: &str) -> bool {
         }
         if c >= 0x80 {
             // Non-ASCII: math symbols (π, √, ≤) are fine, letters of prose are not.
-            let ch = s[i..].chars().next().expect("char boundary");
+            let Some(ch) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+                // Inside a character (the scan above advanced by bytes): skip the byte.
+                i += 1;
+                continue;
+            };
             if ch.is_alphabetic() && ch != 'π' {
                 return false;
             }

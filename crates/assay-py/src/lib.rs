@@ -422,6 +422,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "DEFAULT_STRIP_TOKENS",
         pyo3::types::PyTuple::new(m.py(), assay::openrlhf::DEFAULT_STRIP_TOKENS)?,
     )?;
+    m.add(
+        "OPENRLHF_EXTRA_LOG_KEYS",
+        pyo3::types::PyTuple::new(m.py(), assay::openrlhf::EXTRA_LOG_KEYS)?,
+    )?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -56,7 +56,12 @@ def test_returns_rewards_scores_and_extra_logs_as_lists_without_torch(monkeypatc
     assert set(out) == {"rewards", "scores", "extra_logs"}
     assert out["rewards"] == [1.0, 0.0, 0.0]
     assert out["scores"] == [1.0, 0.0, 0.0]
-    assert out["extra_logs"] == {"reward_error": [0.0, 0.0, 0.0], "correct": [1.0, 0.0, 0.0]}
+    assert out["extra_logs"] == {
+        "assay_failed": [0.0, 0.0, 0.0],
+        "assay_invalid": [0.0, 0.0, 1.0],
+        "assay_not_applicable": [0.0, 0.0, 0.0],
+        "assay_prompt_not_found": [0.0, 0.0, 0.0],
+    }
 
 
 def test_tensors_with_torch():
@@ -64,7 +69,7 @@ def test_tensors_with_torch():
     out = call_like_openrlhf()
     assert isinstance(out["rewards"], torch.Tensor) and out["rewards"].dtype == torch.float32
     assert out["rewards"].tolist() == [1.0, 0.0, 0.0]
-    assert out["extra_logs"]["reward_error"].tolist() == [0.0, 0.0, 0.0]
+    assert out["extra_logs"]["assay_failed"].tolist() == [0.0, 0.0, 0.0]
 
 
 def test_failures_get_the_fallback_and_are_flagged(monkeypatch, caplog):
@@ -78,13 +83,26 @@ def test_failures_get_the_fallback_and_are_flagged(monkeypatch, caplog):
         data_sources=["gsm8k", "unrouted", "mmlu"],
     )
     assert out["rewards"] == pytest.approx([0.9, 0.0, 1.0])
-    assert out["extra_logs"]["reward_error"] == [0.0, 1.0, 0.0]
-    assert list(out["extra_logs"]) == ["reward_error", "answer", "answer.correct", "correct", "fmt"]
-    assert out["extra_logs"]["answer"][0] == 1.0
-    assert math.isnan(out["extra_logs"]["answer"][1])
+    assert out["extra_logs"]["assay_failed"] == [0.0, 1.0, 0.0]
+    # The same keys as `assay serve`'s /get_reward, read from the engine.
+    assert list(out["extra_logs"]) == list(openrlhf.EXTRA_LOG_KEYS) == [
+        "assay_failed",
+        "assay_invalid",
+        "assay_not_applicable",
+        "assay_prompt_not_found",
+    ]
+    assert not any(math.isnan(v) for values in out["extra_logs"].values() for v in values)
     assert "no_route" in caplog.text
     out = openrlhf.reward_func(["p x"], ["p"], ["4"], config=ROUTED, data_sources=["unrouted"], fallback=-1.0)
     assert out["rewards"] == [-1.0]
+
+
+def test_a_prompt_not_found_is_flagged_and_logged(monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "torch", None)
+    caplog.set_level(logging.WARNING, logger="assay")
+    out = openrlhf.reward_func(["Q: 4", "other 4"], ["Q:", "Q:"], ["4", "4"])
+    assert out["extra_logs"]["assay_prompt_not_found"] == [0.0, 1.0]
+    assert "do not occur in their query" in caplog.text
 
 
 def test_custom_strip_tokens(monkeypatch):

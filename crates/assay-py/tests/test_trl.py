@@ -1,8 +1,8 @@
 """The TRL drop-in, called the way GRPOTrainer calls reward functions."""
 
 import inspect
-import math
 import logging
+import math
 
 import pytest
 
@@ -85,6 +85,14 @@ def test_conversational_format():
 def test_reference_columns(column):
     [func] = trl.reward_funcs(assay.Engine(grader="math"))
     assert call_like_grpo(func, ["q"], ["\\boxed{7}"], **{column: ["7"]}) == [1.0]
+
+
+def test_a_missing_reference_column_names_the_columns_looked_for_and_found(caplog):
+    caplog.set_level(logging.WARNING, logger="assay")
+    [func] = trl.reward_funcs(assay.Engine(grader="math"))
+    assert call_like_grpo(func, ["q"], ["\\boxed{7}"], gold=["7"]) == [None]
+    for expected in ["reference, answer, solution, ground_truth", "columns passed: gold", "reference_column="]:
+        assert expected in caplog.text, caplog.text
 
 
 def test_configured_reference_column():

@@ -55,7 +55,7 @@ def test_routes_and_fixed_component_keys():
     assert outs[0]["score"] == pytest.approx(1.0) and outs[0]["acc"]
     assert outs[1]["score"] == pytest.approx(0.9) and not outs[1]["acc"]
     assert (outs[1]["answer"], outs[1]["fmt"]) == (1.0, 0.0)
-    assert outs[2]["score"] == 1.0 and math.isnan(outs[2]["answer"])
+    assert outs[2]["score"] == 1.0 and outs[2]["answer"] is None
     assert outs[2]["pred"] == "B"
 
 
@@ -69,6 +69,10 @@ def test_a_failed_item_is_a_visible_zero(caplog):
     assert "no route matches data_source" in caplog.text
     bad = verl.compute_score("math", "\\boxed{1}", {"not": "an answer"})
     assert bad["reward_error"] and "bad_reference" in bad["reward_error_message"]
+    # A component that was not computed is None, never NaN; the status says why.
+    assert bad["correct"] is None and bad["reward_status"] == "error"
+    for key, value in list(out.items()) + list(bad.items()):
+        assert not (isinstance(value, float) and math.isnan(value)), key
 
 
 def test_a_configured_fallback_is_still_flagged():

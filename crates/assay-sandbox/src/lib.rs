@@ -121,5 +121,5 @@ mod task;
 pub use config::{Layer, Limits, SandboxConfig, DEFAULT_PRELOAD};
 pub use control::RunControl;
 pub use selftest::{IsolationReport, LayerCheck};
-pub use supervisor::{RunError, Sandbox, SetupError};
+pub use supervisor::{PythonInfo, RunError, Sandbox, SetupError};
 pub use task::{Execution, Language, Nonce, Status, Task};

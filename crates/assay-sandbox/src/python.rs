@@ -17,10 +17,13 @@ pub(crate) struct Interpreter {
     pub base_prefix: PathBuf,
     /// `sys.prefix` (differs in a virtual environment).
     pub prefix: PathBuf,
+    /// The version, `3.11.2`.
+    pub version: String,
 }
 
 const DISCOVER: &str = "import json, os, sys; print(json.dumps({'executable': \
-    os.path.realpath(sys.executable), 'base_prefix': sys.base_prefix, 'prefix': sys.prefix}))";
+    os.path.realpath(sys.executable), 'base_prefix': sys.base_prefix, 'prefix': sys.prefix, \
+    'version': '%d.%d.%d' % sys.version_info[:3]}))";
 
 impl Interpreter {
     /// Asks `python` (a path or a name on `PATH`) where it lives.

@@ -129,6 +129,23 @@ pub struct Sandbox {
     freed: Condvar,
     report: IsolationReport,
     compiler: native::Compiler,
+    python: PythonInfo,
+}
+
+/// The Python interpreter a sandbox runs programs with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PythonInfo {
+    /// The real executable (shims such as pyenv's resolved).
+    pub executable: PathBuf,
+    /// Its version, `3.11.2`.
+    pub version: String,
+}
+
+impl std::fmt::Display for PythonInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (Python {})", self.executable.display(), self.version)
+    }
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -211,6 +228,10 @@ impl Sandbox {
             freed: Condvar::new(),
             report: IsolationReport { checks: Vec::new() },
             compiler: Compiler::discover(),
+            python: PythonInfo {
+                executable: interp.executable.clone(),
+                version: interp.version.clone(),
+            },
             config,
         };
         let probe = sandbox
@@ -231,6 +252,12 @@ impl Sandbox {
             });
         }
         Ok(sandbox)
+    }
+
+    /// The Python interpreter programs run with ([`SandboxConfig::python`], or `python3` on
+    /// `PATH`).
+    pub fn python(&self) -> &PythonInfo {
+        &self.python
     }
 
     /// What the startup self-test found.

@@ -59,6 +59,10 @@ impl AppState {
             .map(String::from)
             .collect();
         let get_reward_target = match &config.get_reward.grader {
+            _ if !config.get_reward.enabled => Err("/get_reward is not served: the server \
+                 was started with --no-get-reward; restart it without that flag (and with a \
+                 \"*\" route or --get-reward-grader NAME) to serve OpenRLHF"
+                .to_string()),
             Some(name) => Ok(Some(name.clone())),
             None => match engine.route(None) {
                 Ok(_) => Ok(None),

@@ -74,11 +74,16 @@ pub struct GetRewardConfig {
     /// Tokens stripped, repeatedly, from both ends of each response, with surrounding
     /// whitespace. Defaults to [`DEFAULT_STRIP_TOKENS`].
     pub strip_tokens: Vec<String>,
+    /// Whether `/get_reward` is served. When it is, the server refuses to start unless a
+    /// grader scores it: [`grader`](Self::grader), or a route matching items without a
+    /// `data_source` (OpenRLHF's queries carry none), such as a `"*"` route.
+    pub enabled: bool,
 }
 
 impl Default for GetRewardConfig {
     fn default() -> Self {
         GetRewardConfig {
+            enabled: true,
             grader: None,
             failure_reward: None,
             strip_tokens: DEFAULT_STRIP_TOKENS.iter().map(|s| s.to_string()).collect(),
@@ -173,10 +178,25 @@ impl ServerConfig {
                 problems.push(format!("{name} must be above zero"));
             }
         }
-        if let Some(name) = &self.get_reward.grader {
-            if let Err(e) = self.engine.component_keys(Target::Grader(name)) {
-                problems.push(format!("get_reward grader: {}", e.message));
+        match &self.get_reward.grader {
+            Some(name) => {
+                if let Err(e) = self.engine.component_keys(Target::Grader(name)) {
+                    problems.push(format!("get_reward grader: {}", e.message));
+                }
             }
+            None if self.get_reward.enabled => {
+                if self.engine.route(None).is_err() {
+                    problems.push(format!(
+                        "/get_reward has no grader: OpenRLHF's queries carry no data_source and \
+                         no route of the configuration matches an item without one. Add a \
+                         default route ([[routes]] data_source = \"*\", grader = \"NAME\"), \
+                         or start with --get-reward-grader NAME (graders: {}), or serve \
+                         without /get_reward with --no-get-reward",
+                        self.engine.grader_names().join(", ")
+                    ));
+                }
+            }
+            None => {}
         }
         if let Some(r) = self.get_reward.failure_reward {
             if !r.is_finite() {
@@ -268,6 +288,10 @@ pub struct ServeArgs {
     /// The grader that scores OpenRLHF's POST /get_reward (default: the "*" route).
     #[arg(long, value_name = "NAME")]
     pub get_reward_grader: Option<String>,
+    /// Serve without OpenRLHF's POST /get_reward (otherwise the server refuses to start when
+    /// no grader scores it).
+    #[arg(long, conflicts_with = "get_reward_grader")]
+    pub no_get_reward: bool,
     /// The /get_reward reward of items that failed (timeout, error, not applicable); default:
     /// the grader's on_error, or 0.0 where that is "null". Failures are flagged in extra_logs.
     #[arg(long, value_name = "REWARD", allow_negative_numbers = true)]
@@ -335,6 +359,7 @@ impl ServeArgs {
             ..defaults
         };
         config.get_reward.grader = self.get_reward_grader;
+        config.get_reward.enabled = !self.no_get_reward;
         config.get_reward.failure_reward = self.get_reward_failure_reward;
         if !self.strip_tokens.is_empty() {
             config.get_reward.strip_tokens = self.strip_tokens;

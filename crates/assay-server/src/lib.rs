@@ -28,7 +28,7 @@
 //! | 400 | `invalid_json`, `invalid_request` | the body is not JSON, or a field has the wrong type, or an unknown key |
 //! | 400 | `unknown_grader`, `invalid_grader`, `inline_disabled` | `grader` names no configured grader; an inline configuration has problems (all listed under `problems`); inline graders are off |
 //! | 404, 405 | `not_found`, `method_not_allowed` | wrong path or method |
-//! | 404 | `no_get_reward_grader` | `/get_reward` with no grader configured for it |
+//! | 404 | `no_get_reward_grader` | `/get_reward` on a server started with `--no-get-reward` (without it, a server with no grader for `/get_reward` refuses to start and says how to add one) |
 //! | 408 | `body_timeout` | the body did not arrive in time |
 //! | 413 | `body_too_large`, `batch_too_large` | over `max_body_bytes` or `max_items`: split the batch |
 //! | 429 | `queue_full`, `memory_full` | too many requests admitted, or too many body bytes held; `Retry-After` |
@@ -247,3 +247,8 @@ async fn shutdown_signal() -> &'static str {
         "Ctrl-C"
     }
 }
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

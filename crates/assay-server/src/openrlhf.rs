@@ -19,6 +19,10 @@
 //!  "failures": [{"index": 1, "status": "error", "kind": "bad_reference", "message": "..."}]}
 //! ```
 //!
+//! The `extra_logs` keys are [`EXTRA_LOG_KEYS`], the same as the Python drop-in's. A query whose
+//! prompt does not occur in it is graded whole, flagged in `assay_prompt_not_found` and logged
+//! as a warning (the first of each request), as the Python drop-in does.
+//!
 //! `rewards` and `scores` hold the same numbers (OpenRLHF uses `scores` for dynamic filtering).
 //! Every entry is a number, because OpenRLHF turns them into tensors: an item without a reward
 //! of its own (timeout, error, not applicable) gets the failure reward of
@@ -31,7 +35,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
 
-pub use assay::openrlhf::{response_of, strip};
+pub use assay::openrlhf::{response_of, strip, EXTRA_LOG_KEYS};
 
 /// A parsed `/get_reward` request.
 pub(crate) struct GetRewardRequest {
@@ -174,15 +178,25 @@ pub(crate) fn respond(
         }
     }
     let not_found: Vec<u8> = prompt_found.iter().map(|&f| u8::from(!f)).collect();
+    let missing = not_found.iter().filter(|&&f| f == 1).count();
+    if let Some(first) = not_found.iter().position(|&f| f == 1) {
+        tracing::warn!(
+            queries = missing,
+            first_index = first,
+            "/get_reward: the prompt does not occur in its query, so the whole query was graded \
+             as the response (check that `prompts` are the texts the queries start with)"
+        );
+    }
+    let [k_failed, k_invalid, k_not_applicable, k_not_found] = EXTRA_LOG_KEYS;
+    let mut extra_logs = Map::new();
+    extra_logs.insert(k_failed.into(), json!(failed));
+    extra_logs.insert(k_invalid.into(), json!(invalid));
+    extra_logs.insert(k_not_applicable.into(), json!(not_applicable));
+    extra_logs.insert(k_not_found.into(), json!(not_found));
     json!({
         "rewards": rewards,
         "scores": rewards,
-        "extra_logs": {
-            "assay_failed": failed,
-            "assay_invalid": invalid,
-            "assay_not_applicable": not_applicable,
-            "assay_prompt_not_found": not_found,
-        },
+        "extra_logs": extra_logs,
         "failures": failures,
     })
 }

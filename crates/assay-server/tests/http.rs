@@ -560,16 +560,67 @@ async fn get_reward_uses_its_configured_grader_and_failure_reward() {
 }
 
 #[tokio::test]
-async fn get_reward_without_a_grader_says_how_to_configure_one() {
+async fn get_reward_without_a_grader_refuses_to_start_and_says_how_to_add_one() {
     let registry = registry();
     let config = json!({
         "graders": {"a": {"kind": "string_check"}, "b": {"kind": "string_check"}},
         "routes": [{"data_source": "x", "grader": "a"}, {"data_source": "y", "grader": "b"}]
     });
-    let server = TestServer::start(ServerConfig::new(engine(&config, &registry))).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let err = assay_server::serve(
+        listener,
+        ServerConfig::new(engine(&config, &registry)),
+        async {},
+    )
+    .await
+    .unwrap_err();
+    let message = err.to_string();
+    for fix in [
+        "data_source = \"*\"",
+        "--get-reward-grader NAME",
+        "graders: a, b",
+        "--no-get-reward",
+    ] {
+        assert!(message.contains(fix), "{fix} missing from: {message}");
+    }
+
+    // Turned off, the server starts and /get_reward says why it is not there.
+    let mut off = ServerConfig::new(engine(&config, &registry));
+    off.get_reward.enabled = false;
+    let server = TestServer::start(off).await;
     let r = server.post("/get_reward", &json!({"query": ["a"]})).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert!(r.error_message().contains("--get-reward-grader"));
+    assert!(r.error_message().contains("--no-get-reward"));
+    let r = server
+        .post(
+            "/v1/score",
+            &json!({"grader": "a", "items": [{"response": "a", "reference": "a"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn get_reward_flags_a_prompt_not_found_with_the_shared_log_keys() {
+    let server = TestServer::start(server_config()).await;
+    let r = server
+        .post(
+            "/get_reward",
+            &json!({"query": ["Q: Paris", "other Paris"], "prompts": ["Q:", "Q:"],
+                    "labels": ["Paris", "Paris"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    let keys: Vec<&str> = v["extra_logs"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, assay::openrlhf::EXTRA_LOG_KEYS);
+    assert_eq!(v["extra_logs"]["assay_prompt_not_found"], json!([0, 1]));
     server.stop().await.unwrap();
 }
 

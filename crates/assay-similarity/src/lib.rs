@@ -26,3 +26,8 @@ pub fn register(registry: &mut assay_core::Registry) {
         .register::<similarity::SimilarityKind>()
         .register::<tool_call::ToolCallKind>();
 }
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -179,6 +179,21 @@ impl SqlEngine {
         response: &str,
         deadline: Option<Instant>,
     ) -> Result<Verdict, SqlError> {
+        self.grade_limited(reference, response, deadline, None)
+    }
+
+    /// [`grade`](Self::grade), with the predicted query's own time limit: `query_limit` is
+    /// the instant it must finish by and its length. A prediction that runs past it is
+    /// interrupted and scores as a query that failed (execution 0, [`ExecError::TimeLimit`]
+    /// in the explanation): a runaway query is the policy's failure, as a program that hangs
+    /// is in the `code` grader. A query stopped by `deadline` first is still `Timeout`.
+    pub fn grade_limited(
+        &self,
+        reference: &Json,
+        response: &str,
+        deadline: Option<Instant>,
+        query_limit: Option<(Instant, std::time::Duration)>,
+    ) -> Result<Verdict, SqlError> {
         let reference = Reference::parse(reference, self.options.db_dir.as_deref())?;
         let conn = self.pools.get(&reference.db)?;
         let options = &self.options;
@@ -204,7 +219,15 @@ impl SqlEngine {
                 })
             }
         };
-        let Ok(run) = self.prediction(&conn, &reference.gold, &gold, &found.sql, deadline) else {
+        let run = self.prediction(
+            &conn,
+            &reference.gold,
+            &gold,
+            &found.sql,
+            deadline,
+            query_limit,
+        );
+        let Ok(run) = run else {
             return Ok(timeout("prediction", conn.path(), found.sql));
         };
         let mut explanation = json!({
@@ -301,16 +324,27 @@ impl SqlEngine {
         gold: &Gold,
         sql: &str,
         deadline: Option<Instant>,
+        query_limit: Option<(Instant, std::time::Duration)>,
     ) -> Result<Arc<PredRun>, ExecError> {
+        // The query's own limit binds when it comes before the item's deadline.
+        let own = query_limit.filter(|(at, _)| deadline.is_none_or(|d| *at < d));
+        let stop = own.map(|(at, _)| at).or(deadline);
         let key = (
             conn.path().to_path_buf(),
             gold_sql.to_string(),
             sql.to_string(),
         );
         self.preds.get_or_compute(key, || {
-            let execution = execute(conn, sql, deadline, &self.options.limits);
+            let execution = execute(conn, sql, stop, &self.options.limits);
             let outcome = match execution.result {
-                Err(ExecError::Timeout) => return Err(ExecError::Timeout),
+                Err(ExecError::Timeout) => match own {
+                    // Stopped by its own limit, before the deadline: the policy's failure.
+                    Some((at, limit)) if deadline.is_none_or(|d| Instant::now() < d) => {
+                        debug_assert!(Instant::now() >= at);
+                        Err(ExecError::TimeLimit(limit.as_millis() as u64))
+                    }
+                    _ => return Err(ExecError::Timeout),
+                },
                 Err(error) => Err(error),
                 Ok(rows) => {
                     let comparison = compare(self.options.mode, &gold.result, &rows, gold.ordered);

@@ -78,6 +78,13 @@ pub enum ExecError {
     /// The deadline passed; the query was interrupted.
     #[error("interrupted at the deadline")]
     Timeout,
+    /// The predicted query ran past its own time limit (the item's timeout minus the grader's
+    /// overhead) and was interrupted: the policy's failure, scored like any query that fails.
+    #[error(
+        "ran past its time limit of {0} ms (the item's timeout minus the grader's overhead) and \
+         was interrupted"
+    )]
+    TimeLimit(u64),
     /// The query returned more rows than allowed.
     #[error("returned more than {0} rows")]
     TooManyRows(usize),
@@ -97,6 +104,7 @@ impl ExecError {
             ExecError::Prepare(_) => "prepare",
             ExecError::Runtime(_) => "runtime",
             ExecError::Timeout => "timeout",
+            ExecError::TimeLimit(_) => "time_limit",
             ExecError::TooManyRows(_) => "too_many_rows",
             ExecError::TooLarge(_) => "too_large",
         }

@@ -16,22 +16,30 @@
 //!
 //! Statuses: `ok` with the weighted reward (a refused write is `ok` with reward 0 and the reason
 //! in `explanation.refused`); `invalid` when the response holds no SQL; `timeout` when the gold
-//! or the predicted query is interrupted at the item's deadline; `error` when the database is
+//! query, or the predicted query, is interrupted at the item's deadline; `error` when the database is
 //! missing or unreadable (`execution`, with the path), the reference is malformed or the gold
 //! query fails (`bad_reference`), or the gold result is over the size caps (`resource_limit`).
 //!
 //! Components (always all present): `execution`, `syntax`, `schema_recall`, `schema_jaccard`,
 //! `ngram`, `format` — see [`crate::Components`].
 //!
+//! A runaway predicted query is the policy's failure, as a program that hangs is in the `code`
+//! grader: it runs for at most the item's `timeout_ms` minus the grader's overhead ([`overhead`]:
+//! a tenth, at most 200 ms) and, stopped there, scores as a query that failed (execution 0,
+//! `explanation.error.kind` = `time_limit`). Only a query the request's deadline stops first is
+//! `timeout` (no reward: not a verdict on the query).
+//!
 //! Cost: bounded by the item's deadline (a progress handler interrupts SQLite) and the
 //! `limits`; gold results are cached per (database, gold query), so the rollouts of one question
 //! run its gold once, and the items of a batch run in parallel on pooled connections.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use assay_core::{
-    Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
+    BatchContext, Budget, BuildContext, ErrorKind, Grader, GraderKind, Item, Outcome, SharedGrader,
 };
+use rayon::prelude::*;
 
 use crate::engine::{Components, SqlEngine, Verdict, VerdictStatus};
 use crate::error::{ExecError, SqlError};
@@ -63,14 +71,47 @@ impl Grader for SqlGrader {
     }
 
     fn grade(&self, item: &Item, budget: &Budget) -> Outcome {
-        match self
-            .engine
-            .grade(&item.reference, item.response_text(), budget.deadline())
-        {
+        self.grade_within(item, budget, None)
+    }
+
+    fn grade_batch(&self, items: &[&Item], ctx: &BatchContext) -> Vec<Outcome> {
+        let timeout = ctx.timeout();
+        let one = |(k, item): (usize, &&Item)| {
+            ctx.grade_timed_with(k, |budget| self.grade_within(item, budget, timeout))
+        };
+        if items.len() <= 1 {
+            return items.iter().enumerate().map(one).collect();
+        }
+        items.par_iter().enumerate().map(one).collect()
+    }
+}
+
+impl SqlGrader {
+    /// Grades with the predicted query's own time limit: what is left of the item's `timeout`
+    /// minus [`overhead`], so a runaway query is the policy's failure (execution 0) while a
+    /// query the request's deadline stops is `timeout`.
+    fn grade_within(&self, item: &Item, budget: &Budget, timeout: Option<Duration>) -> Outcome {
+        let query_limit = timeout.and_then(|t| {
+            let limit = t.saturating_sub(overhead(Some(t)));
+            budget.start().checked_add(limit).map(|at| (at, limit))
+        });
+        match self.engine.grade_limited(
+            &item.reference,
+            item.response_text(),
+            budget.deadline(),
+            query_limit,
+        ) {
             Ok(verdict) => outcome(verdict),
             Err(error) => Outcome::error(error_kind(&error), error.to_string()),
         }
     }
+}
+
+/// Time the grader keeps for itself out of an item's timeout (opening the database, the gold
+/// query when it is not cached, comparing): a tenth of the timeout, at most 200 ms; the same
+/// rule as the `code` grader's programs. A predicted query's own time limit is the rest.
+pub fn overhead(timeout: Option<Duration>) -> Duration {
+    timeout.map_or(Duration::ZERO, |t| (t / 10).min(Duration::from_millis(200)))
 }
 
 fn outcome(verdict: Verdict) -> Outcome {

@@ -54,3 +54,8 @@ pub use limits::Limits;
 pub use options::{SqlOptions, Weights};
 pub use reference::Reference;
 pub use value::{ResultSet, Value};
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

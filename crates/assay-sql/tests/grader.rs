@@ -51,7 +51,7 @@ fn scores_a_group_of_rollouts_with_every_status() {
             (Status::Ok, Some(1.0)),
             (Status::Ok, Some(0.25)),
             (Status::Ok, Some(0.0)),
-            (Status::Timeout, None),
+            (Status::Ok, Some(0.25)),
             (Status::Ok, Some(0.0)),
             (Status::Error, None),
             (Status::Error, None),
@@ -65,8 +65,15 @@ fn scores_a_group_of_rollouts_with_every_status() {
         .as_str()
         .unwrap()
         .contains("write refused"));
-    assert_eq!(results[3].error.as_ref().unwrap().kind, ErrorKind::Timeout);
-    // Interrupted at the 1 s deadline (slack for a loaded machine); unstopped, it never ends.
+    // A runaway query is the policy's failure, as a program that hangs: it is stopped at its
+    // own limit (1000 ms minus 100 ms of overhead) and scores as a query that failed.
+    assert_eq!(results[3].components["execution"], Some(0.0));
+    assert_eq!(results[3].explanation["error"]["kind"], json!("time_limit"));
+    assert!(results[3].explanation["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("time limit of 900 ms"));
+    // Interrupted at its 0.9 s limit (slack for a loaded machine); unstopped, it never ends.
     assert!(results[3].elapsed_ms < 5000.0, "{}", results[3].elapsed_ms);
     let error = results[5].error.as_ref().unwrap();
     assert_eq!(error.kind, ErrorKind::Execution);
@@ -83,6 +90,22 @@ fn scores_a_group_of_rollouts_with_every_status() {
         results[0].pred.as_deref(),
         Some("SELECT name FROM customers WHERE city = 'London';")
     );
+}
+
+#[test]
+fn a_runaway_query_stopped_by_the_request_deadline_is_a_timeout() {
+    let db = common::shop();
+    let e = engine("timeout_ms = 60000\n[graders.sql]\nkind = \"sql\"\n");
+    let reference = json!({"db": db.path, "gold": "SELECT 1"});
+    let runaway = "```sql\nWITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s) SELECT count(*) FROM s\n```";
+    let scored = e.score_blocking(
+        assay_core::ScoreRequest::items([Item::new(runaway, reference)])
+            .timeout(std::time::Duration::from_millis(300)),
+    );
+    let r = &scored.results[0];
+    // Not a verdict on the query: the request's deadline, not its own limit, stopped it.
+    assert_eq!(r.status, Status::Timeout, "{r:#?}");
+    assert_eq!(r.reward, None);
 }
 
 #[test]

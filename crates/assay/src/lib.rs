@@ -139,3 +139,8 @@ pub fn config_for_kind(kind: &str, options: Value, source: &str) -> Result<Value
     };
     Config::single_value(kind, table).map_err(|p| ConfigError::single(source, p))
 }
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

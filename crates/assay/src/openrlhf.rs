@@ -28,6 +28,25 @@ pub const DEFAULT_STRIP_TOKENS: &[&str] = &[
     "<｜Assistant｜>",
 ];
 
+/// The keys of `extra_logs` in a `/get_reward` answer, the same in `assay serve` and in the
+/// Python drop-in (`assay.integrations.openrlhf.reward_func`). Each holds one number per query,
+/// 1 when the query's item was:
+///
+/// - `assay_failed`: not graded (`timeout` or `error`): its reward is the failure reward, not
+///   a grade;
+/// - `assay_invalid`: graded `invalid` (the response had no gradable answer; a real reward);
+/// - `assay_not_applicable`: `not_applicable` (the grader does not apply to it);
+/// - `assay_prompt_not_found`: its prompt does not occur in its query, so the whole query was
+///   graded as the response (check that `prompts` are the texts the queries start with).
+///
+/// OpenRLHF averages each over the batch, so the logs show the share of each case.
+pub const EXTRA_LOG_KEYS: [&str; 4] = [
+    "assay_failed",
+    "assay_invalid",
+    "assay_not_applicable",
+    "assay_prompt_not_found",
+];
+
 /// The response part of a decoded `query`, and whether its prompt was found in it.
 ///
 /// The response is what follows `prompt` (at the start, or else at its first occurrence, so

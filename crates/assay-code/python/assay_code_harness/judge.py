@@ -13,7 +13,9 @@ fork the judge makes itself non-dumpable (`prctl(PR_SET_DUMPABLE, 0)`), whatever
 Reports (one JSON object per line, tagged with the nonce): `{"names": [...]}` once the program
 has loaded (the program's names among those the tests read), then `{"i", "ok"[, "error"]}` or
 `{"i", "value", "side"}` per scored test, and `{"finished": true, "broken"}` at the end; or
-`{"compile_error"}`, `{"load_error"}`, `{"harness_error"}` instead.
+`{"compile_error"}`, `{"load_error"}`, `{"harness_error"}` instead, or `{"environment_error"}`
+when the tests' setup cannot import a module (the interpreter lacks it: not the program's
+failure).
 """
 
 import builtins
@@ -35,6 +37,27 @@ from assay_code_harness.values import canon
 
 PR_SET_DUMPABLE = 4
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _module_missing(e):
+    """Whether `e` is a `ModuleNotFoundError` raised by an import statement of the test setup
+    itself (every frame below the judge's is the setup's or the import system's, so an
+    exception the candidate raised and the peer forwarded never passes for one) for a module
+    this interpreter really cannot find."""
+    if type(e) is not ModuleNotFoundError or not isinstance(e.name, str) or not e.name:
+        return False
+    tb = e.__traceback__.tb_next if e.__traceback__ is not None else None
+    while tb is not None:
+        where = tb.tb_frame.f_code.co_filename
+        if where != "<test setup>" and not where.startswith("<frozen importlib"):
+            return False
+        tb = tb.tb_next
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(e.name.split(".")[0]) is None
+    except (ImportError, ValueError):
+        return False
 
 
 def make_undumpable():
@@ -188,6 +211,11 @@ def main(source):
         if suite["setup"].strip():
             exec(compile(suite["setup"], "<test setup>", "exec"), env)
     except BaseException as e:
+        if _module_missing(e):
+            # A module the tests import is not installed for this interpreter: the grader's
+            # environment is wrong, not the program.
+            report({"environment_error": describe(e).strip()[-2000:]})
+            return
         broken = "test setup failed: " + describe(e)
     lent = []
     classes = [n for n, v in env.items() if isinstance(v, type) and v.__module__ == "__main__" and n not in names]

@@ -51,3 +51,20 @@ def test_a_check_binds_the_entry_point_and_a_missing_one_is_a_load_error():
     assert reports == [{"load_error": "the response defines no function 'g'"}]
     reports = judge("def (:\n", ["assert True"])
     assert list(reports[0]) == ["compile_error"]
+
+
+def test_a_module_the_tests_cannot_import_is_the_environment_not_the_program():
+    reports = judge("def f(x):\n    return 2 * x\n", ["assert f(2) == 4"], setup="import assay_no_such_module_xyz\n", reads={"f"})
+    assert reports[-1].keys() == {"environment_error"}, reports
+    assert "assay_no_such_module_xyz" in reports[-1]["environment_error"]
+    # A setup that fails otherwise (or imports what exists, then fails) breaks the tests as before.
+    reports = judge("def f(x):\n    return 2 * x\n", ["assert f(2) == 4"], setup="import json\nraise ValueError('x')\n", reads={"f"})
+    assert "environment_error" not in json.dumps(reports)
+    # The candidate's own ModuleNotFoundError, raised into the tests, is the program's.
+    reports = judge(
+        "def f(x):\n    raise ModuleNotFoundError('no', name='assay_no_such_module_xyz')\n",
+        ["assert f(2) == 4"],
+        setup="f(1)\n",
+        reads={"f"},
+    )
+    assert "environment_error" not in json.dumps(reports), reports

@@ -154,12 +154,19 @@ pub(crate) fn combined_failure(subs: &[Sub], outcomes: &[&Outcome]) -> Option<Ou
 }
 
 /// Component keys of a combination: each sub-grader's reward under its name, and each of its
-/// components as `name.component`.
+/// components as `name.component`, except a component named like its sub-grader (a grader
+/// `correct` of kind `math`, whose component is `correct`): a doubled `correct.correct` key
+/// would only repeat a name, so it is left out (a formula may still read it).
 pub(crate) fn sub_component_keys(subs: &[Sub]) -> Vec<String> {
     let mut keys = Vec::new();
     for sub in subs {
         keys.push(sub.name.clone());
-        keys.extend(sub.components.iter().map(|c| format!("{}.{c}", sub.name)));
+        keys.extend(
+            sub.components
+                .iter()
+                .filter(|c| **c != sub.name)
+                .map(|c| format!("{}.{c}", sub.name)),
+        );
     }
     keys
 }
@@ -173,7 +180,7 @@ pub(crate) fn total_usage(outcomes: &[&Outcome]) -> crate::Usage {
 pub(crate) fn copy_sub_components(outcome: &mut Outcome, subs: &[Sub], outcomes: &[&Outcome]) {
     for (sub, o) in subs.iter().zip(outcomes) {
         outcome.components.insert(sub.name.clone(), o.reward);
-        for (key, value) in &o.components {
+        for (key, value) in o.components.iter().filter(|(key, _)| **key != sub.name) {
             outcome
                 .components
                 .insert(format!("{}.{key}", sub.name), *value);

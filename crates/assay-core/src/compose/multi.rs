@@ -339,6 +339,30 @@ mod tests {
     }
 
     #[test]
+    fn a_component_named_like_its_sub_grader_is_not_doubled() {
+        // A probe's component is `value`: a sub-grader named `value` would give `value.value`.
+        let config = r#"
+            [graders.value]
+            kind = "probe"
+            key = "a"
+            [graders.total]
+            kind = "multi"
+            graders = ["value"]
+            formula = "2 * value.value"
+            [[routes]]
+            data_source = "*"
+            grader = "total"
+        "#;
+        let e = engine(config);
+        let r = &e.score(&[item(json!({"a": 0.5}))])[0];
+        let keys: Vec<&str> = r.components.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["value"]);
+        assert_eq!(r.components["value"], Some(0.5));
+        // A formula may still read the component by its full name.
+        assert_eq!(r.reward, Some(1.0));
+    }
+
+    #[test]
     fn non_finite_formula_results_are_errors_not_rewards() {
         let e = engine(&with("graders = [\"a\"]\nformula = \"log(a)\""));
         let r = &e.score(&[item(json!({"a": 0}))])[0];

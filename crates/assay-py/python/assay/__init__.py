@@ -47,7 +47,7 @@ OnError = Union[str, float, int, None]
 def graders() -> List[Dict[str, Any]]:
     """Documentation of every built-in grader kind (as ``assay graders --json`` prints it):
     ``name``, ``family``, ``summary``, ``reference`` (the reference shape it takes) and
-    ``options`` (``name``, ``ty``, ``required``, ``default``, ``description``)."""
+    ``options`` (``name``, ``type``, ``required``, ``default``, ``description``)."""
     return _native.graders()
 
 

@@ -75,6 +75,21 @@ def _log(kwargs: Dict[str, Any], name: str, results: List[Dict[str, Any]]) -> No
         log_extra(f"{name}_pred", [r["pred"] or "" for r in results])
 
 
+def _explain_missing_reference(results: List[Dict[str, Any]], kwargs: Dict[str, Any]) -> None:
+    """When no dataset column held a reference and a grader needed one, says in each such
+    result's error which columns were looked for and which were passed."""
+    columns = sorted(k for k in kwargs if k not in _NOT_COLUMNS)
+    hint = (
+        f" (the TRL reward function looked for the reference in the dataset columns "
+        f"{', '.join(REFERENCE_COLUMNS)}; columns passed: {', '.join(columns) or 'none'}; "
+        "name the column with reward_funcs(..., reference_column=NAME))"
+    )
+    for result in results:
+        error = result.get("error")
+        if error and error.get("kind") == "bad_reference":
+            error["message"] = f"{error['message']}{hint}"
+
+
 def _make(
     engine: Engine,
     grader: Optional[str],
@@ -124,6 +139,8 @@ def _make(
                 }
             items.append(item)
         results = engine.score(items, grader=grader)
+        if references is None:
+            _explain_missing_reference(results, kwargs)
         out: List[Optional[float]] = []
         for result in results:
             value = result["reward"]

@@ -10,7 +10,9 @@ per-sample metric. This one returns::
      "reward_status": str,      # ok | invalid | not_applicable | timeout | error
      "reward_error": bool,      # True when score is not a real grade (never a silent zero)
      "reward_error_message": str,
-     **components}              # the configuration's component keys: float, NaN when absent
+     **components}              # the configuration's component keys: float, or None when
+                                # the item's grader did not compute it (its reward_status and
+                                # reward_error_message say why); never NaN
 
 The key set is the same for every item of a configuration, as verl needs. Items are routed
 by ``data_source`` through the process-wide configuration (see :mod:`assay.integrations`):
@@ -97,7 +99,7 @@ def _to_verl(result: Dict[str, Any], keys: Sequence[str], acc_threshold: float) 
     for key in keys:
         value = components.get(key)
         name = f"component.{key}" if key in RESERVED_KEYS else key
-        out[name] = float(value) if value is not None else math.nan
+        out[name] = float(value) if value is not None else None
     return out
 
 
