@@ -184,17 +184,15 @@ impl ServerConfig {
                     problems.push(format!("get_reward grader: {}", e.message));
                 }
             }
-            None if self.get_reward.enabled => {
-                if self.engine.route(None).is_err() {
-                    problems.push(format!(
-                        "/get_reward has no grader: OpenRLHF's queries carry no data_source and \
+            None if self.get_reward.enabled && self.engine.route(None).is_err() => {
+                problems.push(format!(
+                    "/get_reward has no grader: OpenRLHF's queries carry no data_source and \
                          no route of the configuration matches an item without one. Add a \
                          default route ([[routes]] data_source = \"*\", grader = \"NAME\"), \
                          or start with --get-reward-grader NAME (graders: {}), or serve \
                          without /get_reward with --no-get-reward",
-                        self.engine.grader_names().join(", ")
-                    ));
-                }
+                    self.engine.grader_names().join(", ")
+                ));
             }
             None => {}
         }

@@ -142,13 +142,16 @@ fn mutate(rng: &mut Rng, seeds: &[String]) -> String {
     s.into_iter().collect()
 }
 
+/// Runs a parser on one input (and, where it takes two texts, its second).
+type ParseCall = Box<dyn Fn(&str, &str)>;
+
 /// One parser under soak: its name, its seeds, and the call.
 struct Target {
     name: &'static str,
     seeds: Vec<String>,
     /// Seeds of the second argument (the response, where a parser takes two texts).
     responses: Vec<String>,
-    call: Box<dyn Fn(&str, &str)>,
+    call: ParseCall,
 }
 
 #[derive(Default)]
@@ -417,7 +420,7 @@ fn main() {
             if took > SLOW {
                 report.slow_count += 1;
                 report.slow.push((took, format!("{a:?}\t{b:?}")));
-                report.slow.sort_by(|x, y| y.0.cmp(&x.0));
+                report.slow.sort_by_key(|x| std::cmp::Reverse(x.0));
                 report.slow.truncate(20);
             }
         }
