@@ -22,13 +22,15 @@ fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("assay runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    // Write from a thread of its own: `assay` streams, so it writes results while it reads,
+    // and a pipe that nobody reads would stop both sides.
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.as_bytes().to_vec();
+    let writer = std::thread::spawn(move || pipe.write_all(&input));
+    let output = child.wait_with_output().unwrap();
+    // A run that stops early (a usage error) closes its input: that is not the test's failure.
+    let _ = writer.join();
+    output
 }
 
 fn results(output: &Output) -> Vec<Value> {
