@@ -47,4 +47,4 @@ echo "== Python package (maturin wheel + pytest, in .venv)"
 bash crates/assay-py/test.sh
 
 echo "== assay.ray on local Ray clusters (ray[data] from PyPI, in .venv)"
-bash crates/assay-py/tests/ray/run.sh
+bash crates/assay-py/tests/ray_cluster/run.sh

@@ -45,8 +45,8 @@ echo "== assay-py: building the wheel"
 echo "== assay-py: pytest"
 cd crates/assay-py
 set +e
-# tests/ray runs apart (tests/ray/run.sh): it installs Ray and starts clusters.
-"$venv/bin/python" -m pytest tests -q -p no:cacheprovider --ignore=tests/ray "$@"
+# tests/ray_cluster runs apart (tests/ray_cluster/run.sh): it installs Ray and starts clusters.
+"$venv/bin/python" -m pytest tests -q -p no:cacheprovider --ignore=tests/ray_cluster "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

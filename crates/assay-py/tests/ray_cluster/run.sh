@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Ray tests of the `assay` Python package (assay.ray): builds the wheel (as test.sh does,
 # reusing its cargo build), installs it with Ray Data (PyPI, pinned) into the virtual
-# environment, and runs tests/ray with pytest:
+# environment, and runs tests/ray_cluster with pytest:
 #   - test_dataset.py, test_scorer.py: ray.init(num_cpus=2) in the test process;
 #   - test_cluster.py: a two-node cluster on this machine (`ray start --head` + `ray start
 #     --address`, one CPU each) scoring 100,000 rows while a worker is killed mid-batch.
@@ -37,11 +37,11 @@ echo "== assay-py ray: building the wheel"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
     "$wheels"/*.whl
 
-echo "== assay-py ray: pytest tests/ray"
+echo "== assay-py ray: pytest tests/ray_cluster"
 cd crates/assay-py
 export RAY_USAGE_STATS_ENABLED=0
 set +e
-"$venv/bin/python" -m pytest tests/ray -q -p no:cacheprovider -s "$@"
+"$venv/bin/python" -m pytest tests/ray_cluster -q -p no:cacheprovider -s "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -1,4 +1,4 @@
-"""Fixtures of the Ray tests (tests/ray/run.sh runs them; the main suite skips this folder)."""
+"""Fixtures of the Ray tests (tests/ray_cluster/run.sh runs them; the main suite skips this folder)."""
 
 import pytest
 
