@@ -67,7 +67,7 @@ def test_scores_like_the_engine_and_speaks_verl_and_openrlhf(local_ray):
         )
         rewards = out["rewards"].tolist() if hasattr(out["rewards"], "tolist") else out["rewards"]
         assert rewards == [1.0, 0.0]
-        errors = out["extra_logs"]["reward_error"]
+        errors = out["extra_logs"]["assay_failed"]
         assert list(errors.tolist() if hasattr(errors, "tolist") else errors) == [0.0, 0.0]
     finally:
         for s in scorers:
