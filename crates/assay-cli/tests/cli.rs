@@ -6,6 +6,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::{json, Value};
 
+mod common;
+
 fn assay() -> Command {
     Command::new(env!("CARGO_BIN_EXE_assay"))
 }
@@ -503,26 +505,8 @@ fn http(addr: &str, method: &str, path: &str, body: &str) -> (String, String) {
 
 #[test]
 fn serve_scores_over_http_and_exits_0_on_sigterm() {
-    use std::io::BufRead;
-    let mut child = assay()
-        .args(["serve", "--grader", "string_check", "--addr", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "server exited early"
-        );
-        if let Some(rest) = line.trim().split("listening on http://").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
+    let (mut child, addr) =
+        start_server(&["serve", "--grader", "string_check", "--addr", "127.0.0.1:0"]);
     let (status, body) = http(
         &addr,
         "POST",
@@ -874,30 +858,9 @@ fn resume_refuses_stdout_and_advantages_and_progress_can_be_forced() {
 /// Starts `assay` with `args` (an `--addr 127.0.0.1:0` among them) and returns the child and
 /// the address it listens on.
 fn start_server(args: &[&str]) -> (std::process::Child, String) {
-    use std::io::BufRead;
-    let mut child = assay()
-        .args(args)
-        .current_dir(repo_root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "server exited early"
-        );
-        if let Some(rest) = line.trim().split("listening on http://").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-    (child, addr)
+    let mut command = assay();
+    command.args(args).current_dir(repo_root());
+    common::start_server(command)
 }
 
 #[test]

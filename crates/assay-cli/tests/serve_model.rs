@@ -4,9 +4,11 @@
 //! with the same model as a `reward_model` grader.
 #![cfg(feature = "models")]
 
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+
+mod common;
 
 use serde_json::{json, Value};
 
@@ -28,29 +30,12 @@ struct Served {
 
 impl Served {
     fn start(args: &[&str]) -> Served {
-        let mut child = assay()
+        let mut command = assay();
+        command
             .arg("serve")
             .args(args)
-            .args(["--addr", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        let addr = loop {
-            line.clear();
-            assert!(
-                stderr.read_line(&mut line).unwrap() > 0,
-                "server exited before listening"
-            );
-            if let Some(rest) = line.trim().split("listening on http://").nth(1) {
-                break rest.split_whitespace().next().unwrap().to_string();
-            }
-        };
-        // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+            .args(["--addr", "127.0.0.1:0"]);
+        let (child, addr) = common::start_server(command);
         Served { child, addr }
     }
 
