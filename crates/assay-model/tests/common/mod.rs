@@ -308,10 +308,25 @@ async fn serve(
         socket.flush().await?;
         return Ok(());
     }
-    socket.write_all(&response).await?;
-    socket.flush().await?;
-    if response.starts_with(b"HTTP/1.1 200") {
-        *seen.lock().unwrap().delivered.entry(body_text).or_default() += 1;
+    // Count a delivery before the client can see it: the client may finish
+    // and the test read the count before this task runs again. A write that
+    // fails was not delivered, so it takes the count back.
+    let ok = response.starts_with(b"HTTP/1.1 200");
+    if ok {
+        *seen
+            .lock()
+            .unwrap()
+            .delivered
+            .entry(body_text.clone())
+            .or_default() += 1;
     }
-    Ok(())
+    let written = async {
+        socket.write_all(&response).await?;
+        socket.flush().await
+    }
+    .await;
+    if ok && written.is_err() {
+        *seen.lock().unwrap().delivered.entry(body_text).or_default() -= 1;
+    }
+    written
 }
