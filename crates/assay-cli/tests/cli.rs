@@ -619,6 +619,55 @@ fn ctrl_c_stops_a_run_within_a_second_and_exits_130() {
     assert!(stderr.contains("interrupted"), "{stderr}");
 }
 
+/// A run whose output nobody reads blocks writing it; a signal must still end the process
+/// (within the grace period), not wait for a second signal or SIGKILL.
+#[cfg(unix)]
+#[test]
+fn a_run_blocked_on_its_output_still_ends_on_sigterm() {
+    let mut child = assay()
+        .args(["score", "--grader", "string_check"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("assay runs");
+    let mut stdin = child.stdin.take().unwrap();
+    // Far more output than a pipe holds (64 KiB): the writer blocks, and stays blocked because
+    // this test never reads stdout. Stdin is fed from a thread: it may block too.
+    let feeder = std::thread::spawn(move || {
+        let line = json!({"response": "x".repeat(200), "reference": "y"}).to_string();
+        for _ in 0..20_000 {
+            if writeln!(stdin, "{line}").is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "assay should be blocked on its output"
+    );
+    let signalled = std::time::Instant::now();
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let mut stderr = child.stderr.take().unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if signalled.elapsed() > std::time::Duration::from_secs(15) {
+            let _ = child.kill();
+            panic!("assay was still running 15 s after SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut text).unwrap();
+    assert!(text.contains("interrupted"), "{text}");
+    feeder.join().unwrap();
+}
+
 #[test]
 fn json_logs_carry_the_request_id_through_grading() {
     use std::io::{BufRead, Read};
