@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use assay_core::outcome::Usage;
 use assay_core::{Budget, ErrorKind, Outcome};
+use hashlink::LruCache;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -51,6 +52,9 @@ pub(crate) fn default_breaker_cooldown_ms() -> u64 {
 }
 pub(crate) fn yes() -> bool {
     true
+}
+pub(crate) fn default_cache_entries() -> usize {
+    100_000
 }
 
 /// How to reach a server and how to treat it: the connection options every remote model
@@ -86,6 +90,9 @@ pub struct Connection {
     /// Keep replies in memory keyed by (server, model, request): the same request is sent
     /// once per run.
     pub cache: bool,
+    /// Most replies kept in memory; past it the least recently used one is dropped (the
+    /// SQLite file, when there is one, keeps them all).
+    pub cache_entries: usize,
     /// Also keep replies in this SQLite file, so that re-scoring the same rollouts in a later
     /// run sends nothing.
     pub cache_path: Option<PathBuf>,
@@ -115,6 +122,7 @@ impl Default for Connection {
             breaker_failures: default_breaker_failures(),
             breaker_cooldown_ms: default_breaker_cooldown_ms(),
             cache: true,
+            cache_entries: default_cache_entries(),
             cache_path: None,
             max_requests: None,
             max_tokens: None,
@@ -140,6 +148,11 @@ impl Connection {
         }
         if self.max_concurrency == 0 {
             return Err("max_concurrency must be at least 1".into());
+        }
+        if self.cache && self.cache_entries == 0 {
+            return Err(
+                "cache_entries must be at least 1; set `cache = false` to keep no replies".into(),
+            );
         }
         if self.requests_per_minute == Some(0) || self.tokens_per_minute == Some(0) {
             return Err("a rate limit of 0 would send nothing: leave it out for no limit".into());
@@ -221,7 +234,7 @@ pub struct Backend {
     permits: Semaphore,
     limiter: Mutex<Limiter>,
     breaker: Mutex<Breaker>,
-    memory: Mutex<HashMap<String, Value>>,
+    memory: Mutex<LruCache<String, Value>>,
     disk: Option<Mutex<rusqlite::Connection>>,
     spent_requests: AtomicU64,
     spent_tokens: AtomicU64,
@@ -252,6 +265,33 @@ struct Breaker {
 fn registry() -> &'static Mutex<HashMap<String, Arc<Backend>>> {
     static SHARED: OnceLock<Mutex<HashMap<String, Arc<Backend>>>> = OnceLock::new();
     SHARED.get_or_init(Default::default)
+}
+
+/// The state of one shared backend, for monitoring (`/metrics` of `assay serve`).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct BackendState {
+    /// The server's base URL, without any user name or password it held.
+    pub url: String,
+    /// Requests in flight now.
+    pub in_flight: usize,
+    /// The most requests it may have in flight (`max_concurrency`).
+    pub max_concurrency: usize,
+    /// Whether the circuit breaker is open (refusing requests) now.
+    pub breaker_open: bool,
+    /// Failed attempts in a row (the breaker opens at `breaker_failures`).
+    pub consecutive_failures: u32,
+    /// Requests sent so far (retries included).
+    pub requests: u64,
+    /// Tokens the server reported spending so far (prompt + completion).
+    pub tokens: u64,
+}
+
+/// The state of every shared backend of this process (see [`Backend::shared`]), in no
+/// particular order; several backends may have the same URL (different settings).
+pub fn shared_states() -> Vec<BackendState> {
+    let shared = registry().lock().unwrap_or_else(|p| p.into_inner());
+    shared.values().map(|b| b.state()).collect()
 }
 
 impl Backend {
@@ -287,6 +327,7 @@ impl Backend {
             Some(path) => Some(Mutex::new(open_cache(path)?)),
             None => None,
         };
+        let cache_entries = conn.cache_entries.max(1);
         Ok(Backend {
             base: conn.url.trim().trim_end_matches('/').to_string(),
             permits: Semaphore::new(conn.max_concurrency),
@@ -295,7 +336,7 @@ impl Backend {
             auth,
             limiter: Mutex::default(),
             breaker: Mutex::default(),
-            memory: Mutex::default(),
+            memory: Mutex::new(LruCache::new(cache_entries)),
             disk,
             spent_requests: AtomicU64::new(0),
             spent_tokens: AtomicU64::new(0),
@@ -772,6 +813,31 @@ impl Backend {
         }
     }
 
+    /// What this backend is doing now (see [`BackendState`]).
+    pub fn state(&self) -> BackendState {
+        let breaker = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        let mut url = reqwest::Url::parse(&self.base).ok();
+        if let Some(u) = url.as_mut() {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+        }
+        BackendState {
+            url: url.map_or_else(
+                || "(unparsable url)".to_string(),
+                |u| u.as_str().trim_end_matches('/').to_string(),
+            ),
+            in_flight: self
+                .conn
+                .max_concurrency
+                .saturating_sub(self.permits.available_permits()),
+            max_concurrency: self.conn.max_concurrency,
+            breaker_open: breaker.open_until.is_some_and(|t| Instant::now() < t),
+            consecutive_failures: breaker.consecutive_failures,
+            requests: self.spent_requests.load(Ordering::Relaxed),
+            tokens: self.spent_tokens.load(Ordering::Relaxed),
+        }
+    }
+
     /// Requests and tokens this backend has spent in this process.
     pub fn spent(&self) -> (u64, u64) {
         (
@@ -963,6 +1029,31 @@ mod tests {
         );
         assert_eq!(outcome.explanation["request"]["body"], body);
         assert_eq!(b.spent(), (0, 0));
+    }
+
+    #[test]
+    fn the_memory_cache_keeps_the_most_recently_used_replies() {
+        let b = Backend::new(Connection {
+            url: "http://localhost:1".into(),
+            cache_entries: 2,
+            ..Connection::default()
+        })
+        .unwrap();
+        let reply = |n: u32| serde_json::json!({"n": n});
+        b.store("a", &reply(1));
+        b.store("b", &reply(2));
+        // Using `a` makes `b` the least recently used: the third reply pushes `b` out.
+        assert_eq!(b.cached("a"), Some(reply(1)));
+        b.store("c", &reply(3));
+        assert_eq!(b.cached("b"), None);
+        assert_eq!(b.cached("a"), Some(reply(1)));
+        assert_eq!(b.cached("c"), Some(reply(3)));
+        let zero = Backend::new(Connection {
+            url: "http://localhost:1".into(),
+            cache_entries: 0,
+            ..Connection::default()
+        });
+        assert!(zero.unwrap_err().contains("cache = false"));
     }
 
     #[test]

@@ -220,6 +220,9 @@ macro_rules! remote_options {
             /// once per process.
             #[serde(default = "crate::backend::yes")]
             pub cache: bool,
+            /// Most replies kept in memory (least recently used dropped first).
+            #[serde(default = "crate::backend::default_cache_entries")]
+            pub cache_entries: usize,
             /// Also keep replies in this SQLite file (re-scoring the same rollouts later
             /// sends nothing).
             #[serde(default)]
@@ -259,6 +262,7 @@ macro_rules! remote_options {
                     breaker_failures: self.breaker_failures,
                     breaker_cooldown_ms: self.breaker_cooldown_ms,
                     cache: self.cache,
+                    cache_entries: self.cache_entries,
                     cache_path: self.cache_path.clone(),
                     max_requests: self.max_requests,
                     max_tokens: self.max_tokens,
