@@ -13,6 +13,13 @@
 //! | `assay_in_flight_items` | gauge | items in the running jobs |
 //! | `assay_inflight_body_bytes` | gauge | request body bytes admitted |
 //! | `assay_uptime_seconds` | gauge | |
+//! | `assay_model_requests_total` | counter | `grader`: requests model graders sent (retries included) |
+//! | `assay_model_tokens_total` | counter | `grader`, `kind` (`prompt`, `completion`) |
+//! | `assay_model_cache_hits_total` | counter | `grader`: requests answered from the reply cache |
+//! | `assay_remote_in_flight` | gauge | `server`: requests in flight to a remote model server |
+//! | `assay_remote_max_concurrency` | gauge | `server`: its `max_concurrency` |
+//! | `assay_remote_breaker_open` | gauge | `server`: 1 while its circuit breaker refuses requests |
+//! | `assay_remote_consecutive_failures` | gauge | `server`: failed attempts in a row |
 //!
 //! The `grader` label is a configured grader's name, `routes` (routed by `data_source`),
 //! `inline` (an inline configuration), `unknown` (a name the server does not have) or `none`
@@ -23,7 +30,7 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use assay::{GradeResult, Status};
+use assay::{GradeResult, Status, Usage};
 
 /// Bucket bounds, in seconds, of both histograms.
 const BUCKETS: [f64; 16] = [
@@ -79,6 +86,7 @@ struct Inner {
     item_latency: BTreeMap<String, Histogram>,
     rejected: BTreeMap<&'static str, u64>,
     inline_cache: BTreeMap<&'static str, u64>,
+    usage: BTreeMap<String, Usage>,
 }
 
 /// The gauges, read when the metrics are rendered.
@@ -141,8 +149,12 @@ impl Metrics {
     ) {
         let mut counts: BTreeMap<(&str, Status), u64> = BTreeMap::new();
         let mut latency: BTreeMap<&str, Histogram> = BTreeMap::new();
+        let mut usage: BTreeMap<&str, Usage> = BTreeMap::new();
         for r in results {
             let g = grader_of(r);
+            if let Some(u) = r.usage {
+                *usage.entry(g).or_default() += u;
+            }
             *counts.entry((g, r.status)).or_default() += 1;
             latency
                 .entry(g)
@@ -150,6 +162,9 @@ impl Metrics {
                 .observe(r.elapsed_ms.max(0.0) / 1e3);
         }
         let mut inner = self.lock();
+        for (g, u) in usage {
+            *inner.usage.entry(g.to_string()).or_default() += u;
+        }
         for ((g, status), n) in counts {
             *inner.items.entry((g.to_string(), status)).or_default() += n;
         }
@@ -277,7 +292,113 @@ impl Metrics {
             header(&mut out, name, "gauge", help);
             let _ = writeln!(out, "{name} {value}");
         }
+        render_usage(&mut out, &inner.usage);
+        render_remote(&mut out, &assay::remote_servers());
         out
+    }
+}
+
+/// What the model graders spent, per grader.
+fn render_usage(out: &mut String, usage: &BTreeMap<String, Usage>) {
+    header(
+        out,
+        "assay_model_requests_total",
+        "counter",
+        "Requests model graders sent to their servers (retries included), by grader.",
+    );
+    for (grader, u) in usage {
+        let _ = writeln!(
+            out,
+            "assay_model_requests_total{{grader=\"{}\"}} {}",
+            escape(grader),
+            u.requests
+        );
+    }
+    header(
+        out,
+        "assay_model_tokens_total",
+        "counter",
+        "Tokens the model servers reported, by grader and kind (prompt, completion).",
+    );
+    for (grader, u) in usage {
+        for (kind, n) in [
+            ("prompt", u.prompt_tokens),
+            ("completion", u.completion_tokens),
+        ] {
+            let _ = writeln!(
+                out,
+                "assay_model_tokens_total{{grader=\"{}\",kind=\"{kind}\"}} {n}",
+                escape(grader)
+            );
+        }
+    }
+    header(
+        out,
+        "assay_model_cache_hits_total",
+        "counter",
+        "Model requests answered from the reply cache instead of being sent, by grader.",
+    );
+    for (grader, u) in usage {
+        let _ = writeln!(
+            out,
+            "assay_model_cache_hits_total{{grader=\"{}\"}} {}",
+            escape(grader),
+            u.cache_hits
+        );
+    }
+}
+
+/// The remote model servers' gauges. Backends with the same URL (different settings) are
+/// summed, their breaker reported open if any is.
+fn render_remote(out: &mut String, servers: &[assay::RemoteServer]) {
+    #[derive(Default)]
+    struct Server {
+        in_flight: usize,
+        max_concurrency: usize,
+        breaker_open: bool,
+        consecutive_failures: u32,
+    }
+    let mut by_url: BTreeMap<&str, Server> = BTreeMap::new();
+    for s in servers {
+        let total = by_url.entry(&s.url).or_default();
+        total.in_flight += s.in_flight;
+        total.max_concurrency += s.max_concurrency;
+        total.breaker_open |= s.breaker_open;
+        total.consecutive_failures = total.consecutive_failures.max(s.consecutive_failures);
+    }
+    type Gauge = (&'static str, &'static str, fn(&Server) -> f64);
+    let gauges: [Gauge; 4] = [
+        (
+            "assay_remote_in_flight",
+            "Requests in flight to a remote model server.",
+            |s| s.in_flight as f64,
+        ),
+        (
+            "assay_remote_max_concurrency",
+            "The most requests in flight a remote model server is sent (max_concurrency).",
+            |s| s.max_concurrency as f64,
+        ),
+        (
+            "assay_remote_breaker_open",
+            "1 while a remote model server's circuit breaker refuses requests.",
+            |s| f64::from(u8::from(s.breaker_open)),
+        ),
+        (
+            "assay_remote_consecutive_failures",
+            "Failed attempts in a row to a remote model server.",
+            |s| f64::from(s.consecutive_failures),
+        ),
+    ];
+    for (name, help, value) in gauges {
+        header(out, name, "gauge", help);
+        for (url, server) in &by_url {
+            let _ = writeln!(
+                out,
+                "{name}{{server=\"{}\"}} {}",
+                escape(url),
+                value(server)
+            );
+        }
     }
 }
 

@@ -71,3 +71,70 @@ async fn a_reward_model_gives_the_same_reward_here_and_over_http() {
         assert!(p.usage.unwrap().prompt_tokens > 0);
     }
 }
+
+mod common;
+
+/// A scoring server whose graders ask a model server: `/metrics` shows what each grader spent
+/// and the state of each remote server (requests in flight, its circuit breaker).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_show_model_usage_and_remote_server_state() {
+    let model = ServedModel::load(
+        &fixture("qwen2-rm"),
+        Some("m".into()),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router(Arc::new(model))).await });
+    // A port nothing listens on: every attempt fails, and one failure opens the breaker.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let config = json!({
+        "graders": {
+            "rm": {"kind": "reward_model", "url": url, "api": "pooling", "model": "m", "cache": false},
+            "down": {"kind": "reward_model", "url": dead, "api": "pooling", "model": "m",
+                     "max_retries": 0, "breaker_failures": 1, "breaker_cooldown_ms": 600000}
+        },
+        "routes": [
+            {"data_source": "down", "grader": "down"},
+            {"data_source": "*", "grader": "rm"}
+        ]
+    });
+    let registry = assay::registry();
+    let mut server_config = assay_server::ServerConfig::new(common::engine(&config, &registry));
+    server_config.registry = Arc::new(registry);
+    let server = common::TestServer::start(server_config).await;
+    let items = json!({"items": [
+        {"prompt": "What is 2 + 2?", "response": "4"},
+        {"prompt": "What is 2 + 2?", "response": "It is four."},
+        {"prompt": "What is 2 + 2?", "response": "4", "data_source": "down"}
+    ]});
+    let reply = server.post("/v1/score", &items).await.json();
+    let results = reply["results"].as_array().unwrap();
+    assert_eq!(results[0]["status"], "ok", "{reply}");
+    assert_eq!(results[1]["status"], "ok", "{reply}");
+    assert_eq!(results[2]["status"], "error", "{reply}");
+
+    let metrics = server.metrics().await;
+    let has = |line: &str| assert!(metrics.contains(line), "no `{line}` in\n{metrics}");
+    has("assay_model_requests_total{grader=\"rm\"} 2");
+    has("assay_model_cache_hits_total{grader=\"rm\"} 0");
+    has(&format!("assay_remote_in_flight{{server=\"{url}\"}} 0"));
+    has(&format!("assay_remote_breaker_open{{server=\"{url}\"}} 0"));
+    has(&format!(
+        "assay_remote_max_concurrency{{server=\"{url}\"}} 64"
+    ));
+    has(&format!("assay_remote_breaker_open{{server=\"{dead}\"}} 1"));
+    has(&format!(
+        "assay_remote_consecutive_failures{{server=\"{dead}\"}} 1"
+    ));
+    let prompt_tokens: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("assay_model_tokens_total{grader=\"rm\",kind=\"prompt\"} "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no prompt tokens for rm in\n{metrics}"));
+    assert!(prompt_tokens > 0);
+}

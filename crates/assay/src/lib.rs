@@ -30,7 +30,7 @@ use serde_json::{Map, Value};
 // The data model.
 pub use assay_core::{
     Components, Content, ErrorKind, GradeError, GradeResult, Input, Item, MalformedItem, Message,
-    Status,
+    Status, Usage,
 };
 // Scoring: the engine, its one request type and what it answers.
 pub use assay_core::{AdvantageMode, Engine, GroupSummary, OnError, ScoreRequest, Scored, Target};
@@ -97,6 +97,51 @@ pub fn registry() -> Registry {
     #[cfg(any(feature = "models", feature = "remote"))]
     models::register(&mut registry);
     registry
+}
+
+/// One remote model server this process talks to, and what it is doing now: for monitoring
+/// (`assay serve` reports these in `/metrics`).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RemoteServer {
+    /// The server's base URL (without credentials).
+    pub url: String,
+    /// Requests in flight now.
+    pub in_flight: usize,
+    /// The most requests it may have in flight (`max_concurrency`).
+    pub max_concurrency: usize,
+    /// Whether its circuit breaker is open (refusing requests) now.
+    pub breaker_open: bool,
+    /// Failed attempts in a row.
+    pub consecutive_failures: u32,
+    /// Requests sent so far (retries included).
+    pub requests: u64,
+    /// Tokens it reported spending so far.
+    pub tokens: u64,
+}
+
+/// The remote model servers of the graders built so far in this process, one entry per server
+/// and connection settings (empty without the `remote` feature).
+pub fn remote_servers() -> Vec<RemoteServer> {
+    #[cfg(feature = "remote")]
+    {
+        assay_model::shared_states()
+            .into_iter()
+            .map(|s| RemoteServer {
+                url: s.url,
+                in_flight: s.in_flight,
+                max_concurrency: s.max_concurrency,
+                breaker_open: s.breaker_open,
+                consecutive_failures: s.consecutive_failures,
+                requests: s.requests,
+                tokens: s.tokens,
+            })
+            .collect()
+    }
+    #[cfg(not(feature = "remote"))]
+    {
+        Vec::new()
+    }
 }
 
 /// Builds an engine from a configuration file (TOML, YAML or JSON, by extension).
