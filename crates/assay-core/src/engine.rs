@@ -558,19 +558,15 @@ fn finish(
             *slot = value.filter(|v| v.is_finite());
         }
     }
-    let mut explanation = outcome.explanation;
-    if let Some(name) = grader {
-        explanation
-            .entry("grader")
-            .or_insert_with(|| Value::String(name.to_string()));
-    }
+    // The grader's name is the result's own `grader` field; the explanation is the grader's
+    // alone (adding to it here would also grow, across threads, a map the grader allocated).
     GradeResult {
         id,
         reward: outcome.reward,
         status: outcome.status,
         components,
         pred: outcome.pred,
-        explanation,
+        explanation: outcome.explanation,
         error: outcome.error,
         grader: grader.map(String::from),
         elapsed_ms,

@@ -100,7 +100,9 @@ impl MalformedItem {
                 ),
             });
         }
-        match serde_json::from_value::<Item>(value.clone()) {
+        // Deserializing from a reference copies each field once, into the item; cloning the
+        // value first would copy the whole item twice.
+        match Item::deserialize(&value) {
             Ok(item) => Ok(item),
             Err(e) => Err(Self::describe(&value, what, &e)),
         }

@@ -24,7 +24,7 @@ first = results[0]
 print("results[0] =", first)
 assert (first["id"], first["reward"], first["status"], first["pred"]) == ("q17#3", 1.0, "ok", "\\frac34")
 assert first["components"] == {"correct": 1.0}, first["components"]
-assert first["explanation"]["grader"] == "math" and first["error"] is None
+assert first["grader"] == "math" and first["error"] is None
 assert results[1]["reward"] == 1.0
 assert engine.score_one("the answer is 4", "4")["reward"] == 1.0
 engine = assay.Engine.from_config(os.path.join(root, "examples", "rewards.toml"))

@@ -30,7 +30,7 @@ def test_scores_the_design_example(math_engine):
     assert result["pred"] == "\\frac34"
     assert result["explanation"]["rule"] == "exact rational"
     assert result["error"] is None
-    assert result["explanation"]["grader"] == "math"
+    assert result["grader"] == "math"
     assert result["elapsed_ms"] >= 0
 
 
@@ -163,14 +163,14 @@ def test_routes_components_and_targets(routed_engine):
     assert results[1]["reward"] == pytest.approx(0.9)
     assert results[1]["components"] == {"answer": 1.0, "answer.correct": 1.0, "correct": None, "fmt": 0.0}
     assert results[2]["reward"] == 1.0
-    assert results[2]["explanation"]["grader"] == "letter"
+    assert results[2]["grader"] == "letter"
     assert results[3]["status"] == "error"
     assert results[3]["error"]["kind"] == "no_route"
     assert results[3]["reward"] is None
 
     # One grader for every item, whatever its data_source.
     forced = routed_engine.score(items, grader="answer")
-    assert [r["explanation"]["grader"] for r in forced] == ["answer"] * 4
+    assert [r["grader"] for r in forced] == ["answer"] * 4
     missing = routed_engine.score(items[:1], grader="nope")
     assert missing[0]["error"]["kind"] == "no_route"
     assert "configured: answer, fmt, total, letter" in missing[0]["error"]["message"]

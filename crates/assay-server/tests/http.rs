@@ -110,7 +110,7 @@ async fn scores_by_name_by_route_and_inline() {
         json!({"contains": 1.0, "exact": 0.0})
     );
     assert_eq!(results[1]["reward"], 1.0);
-    assert_eq!(results[1]["explanation"]["grader"], "slow");
+    assert_eq!(results[1]["grader"], "slow");
     // Routed results carry the routed graders' keys, null where not reported.
     assert_eq!(
         results[1]["components"],

@@ -104,7 +104,7 @@ def failure(
         "status": "error",
         "components": {k: None for k in component_keys},
         "pred": None,
-        "explanation": {"grader": None},
+        "explanation": {},
         "error": {"kind": kind, "message": message},
         "grader": None,
         "elapsed_ms": 0.0,
