@@ -243,6 +243,10 @@ impl Engine {
     /// items get `error` of kind `cancelled`); either way the outstanding work is told to stop.
     /// Poll it inside a tokio runtime, or use [`score_blocking`](Engine::score_blocking).
     pub async fn score_request(&self, request: ScoreRequest) -> Scored {
+        self.score_request_on(request, Caller::Async).await
+    }
+
+    async fn score_request_on(&self, request: ScoreRequest, caller: Caller) -> Scored {
         let ScoreRequest {
             inputs,
             grader,
@@ -298,13 +302,19 @@ impl Engine {
         }
 
         let request_ctx = BatchContext::for_request(n, deadline, cancel.clone(), pool);
+        // A blocking caller with a single item to grade grades it on its own thread.
+        let one_item = buckets.len() == 1 && buckets.values().all(|members| members.len() == 1);
+        let inline = caller == Caller::Blocking && one_item;
         let mut pending = FuturesUnordered::new();
         for (g, indices) in buckets {
             let entry = &self.entries[g];
             for members in split_batches(&inputs, indices, self.batch_size) {
                 let members: Arc<[usize]> = members.into();
                 let batch = Batch::of(Arc::clone(&inputs), Arc::clone(&members));
-                let ctx = request_ctx.for_batch(Arc::clone(&members), entry.timeout);
+                let mut ctx = request_ctx.for_batch(Arc::clone(&members), entry.timeout);
+                if inline {
+                    ctx = ctx.inline_cpu();
+                }
                 let started = Instant::now();
                 let span =
                     tracing::debug_span!("batch", grader = %entry.name, items = members.len());
@@ -444,7 +454,7 @@ impl Engine {
     /// thread until the results are in. Call it from a thread that is not a worker of the
     /// rayon pool the request uses.
     pub fn score_blocking(&self, request: ScoreRequest) -> Scored {
-        crate::grader::block_on_io(self.score_request(request))
+        crate::grader::block_on_io(self.score_request_on(request, Caller::Blocking))
     }
 
     /// Scores items by their routes: one result per item, in order.
@@ -473,7 +483,14 @@ impl Engine {
     }
 }
 
-/// Splits one grader's items into batches of about `size`, keeping each group in one batch.
+/// Who waits for a request: an async task (which must not run CPU work on its runtime's
+/// thread) or a thread blocked on it (which may).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Async,
+    Blocking,
+}
+
 /// The outcome of a cancelled request's item that its grader reported as out of time.
 fn cancelled_instead_of(timed_out: Outcome) -> Outcome {
     let said = timed_out.error.map(|e| e.message).unwrap_or_default();
@@ -487,6 +504,7 @@ fn cancelled_instead_of(timed_out: Outcome) -> Outcome {
     outcome
 }
 
+/// Splits one grader's items into batches of about `size`, keeping each group in one batch.
 fn split_batches(inputs: &[Input], mut indices: Vec<usize>, size: usize) -> Vec<Vec<usize>> {
     let group_of = |i: usize| {
         inputs[i]

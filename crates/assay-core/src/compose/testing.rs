@@ -41,6 +41,10 @@ impl Grader for Probe {
                 "timeout" => Outcome::timeout("probe timeout"),
                 "na" => Outcome::not_applicable("probe n/a"),
                 "panic" => panic!("probe panic"),
+                // Which thread graded the item, as `pred`.
+                "thread" => Outcome::ok(1.0)
+                    .component("value", 1.0)
+                    .pred(format!("{:?}", std::thread::current().id())),
                 "slow" => {
                     let mut meter = budget.meter(1024);
                     loop {

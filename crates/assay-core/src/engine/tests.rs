@@ -603,3 +603,31 @@ fn a_malformed_line_takes_the_failure_reward_of_the_grader_it_routes_to() {
         .iter()
         .all(|r| r.error.as_ref().unwrap().kind == ErrorKind::MalformedInput));
 }
+
+#[test]
+fn a_blocking_call_grades_its_single_item_on_the_calling_thread() {
+    let e = engine("[graders.a]\nkind = \"probe\"\nkey = \"a\"");
+    let here = format!("{:?}", std::thread::current().id());
+    let on = |items: Vec<Item>| -> Vec<String> {
+        e.score(&items)
+            .into_iter()
+            .map(|r| r.pred.expect("a thread"))
+            .collect()
+    };
+    // One item: no hop to the pool and back (the caller waits anyway).
+    assert_eq!(on(vec![item(json!({"a": "thread"}))]), [here.clone()]);
+    // Several: the pool grades them in parallel.
+    let two = on(vec![
+        item(json!({"a": "thread"})),
+        item(json!({"a": "thread"})),
+    ]);
+    assert!(two.iter().all(|t| *t != here), "{two:?}");
+    // An async caller's runtime thread never grades: the pool does.
+    let scored = crate::grader::block_on_io(
+        e.score_request(ScoreRequest::items([item(json!({"a": "thread"}))])),
+    );
+    assert_ne!(scored.results[0].pred.as_deref(), Some(here.as_str()));
+    // A panic on the calling thread is still that item's error, and the caller goes on.
+    let panicked = e.score(&[item(json!({"a": "panic"}))]).remove(0);
+    assert_eq!(panicked.error.unwrap().kind, ErrorKind::Panic);
+}
