@@ -20,6 +20,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: results are allocated on the scoring pool's
+/// threads and freed on others (the writer, the server's runtime), which glibc's per-thread
+/// arenas serialise on a lock. Measured in bench/server/NOTES.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Rewards for LLM post-training and test-time scaling.
 #[derive(Debug, Parser)]
 #[command(
