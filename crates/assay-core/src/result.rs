@@ -100,11 +100,21 @@ impl MalformedItem {
                 ),
             });
         }
-        // Deserializing from a reference copies each field once, into the item; cloning the
-        // value first would copy the whole item twice.
-        match Item::deserialize(&value) {
+        // The item takes the value's strings over (no copy, no clone of the whole value); what
+        // a message would need of the value is kept first, cheaply.
+        let id = value.get("id").cloned();
+        let data_source = value
+            .get("data_source")
+            .and_then(Value::as_str)
+            .map(String::from);
+        let content = content_problem(&value);
+        match serde_json::from_value::<Item>(value) {
             Ok(item) => Ok(item),
-            Err(e) => Err(Self::describe(&value, what, &e)),
+            Err(e) => Err(MalformedItem {
+                id,
+                data_source,
+                message: format!("{what} is not a valid item: {}", plain_message(&e, content)),
+            }),
         }
     }
 
@@ -148,31 +158,41 @@ pub fn json_type(value: &Value) -> &'static str {
 /// serde's message for an item that does not deserialize, with its internal names (untagged
 /// enums) replaced by what the user wrote wrong.
 fn plain_serde_message(value: &Value, error: &serde_json::Error) -> String {
+    plain_message(error, content_problem(value))
+}
+
+/// [`plain_serde_message`] with the item's content problem found beforehand.
+fn plain_message(error: &serde_json::Error, content_problem: Option<String>) -> String {
     let text = error.to_string();
     // "data did not match any variant of untagged enum Content" names our type, not the field.
-    for field in ["response", "prompt"] {
-        if text.contains("untagged enum Content") {
-            if let Some(v) = value.get(field) {
-                let ok = match v {
-                    Value::String(_) => true,
-                    Value::Array(messages) => messages.iter().all(|m| {
-                        m.get("role").is_some_and(Value::is_string)
-                            && m.get("content")
-                                .is_none_or(|c| c.is_string() || c.is_null())
-                    }),
-                    _ => false,
-                };
-                if !ok {
-                    return format!(
-                        "`{field}` must be a string or a list of chat messages \
-                         {{\"role\": ..., \"content\": ...}}, found {}",
-                        json_type(v)
-                    );
-                }
-            }
-        }
+    match content_problem {
+        Some(problem) if text.contains("untagged enum Content") => problem,
+        _ => text,
     }
-    text
+}
+
+/// What is wrong with the `response` or `prompt` of an item, if either is neither a string
+/// nor a list of chat messages (no allocation when both are fine).
+fn content_problem(value: &Value) -> Option<String> {
+    ["response", "prompt"].into_iter().find_map(|field| {
+        let v = value.get(field)?;
+        let ok = match v {
+            Value::String(_) => true,
+            Value::Array(messages) => messages.iter().all(|m| {
+                m.get("role").is_some_and(Value::is_string)
+                    && m.get("content")
+                        .is_none_or(|c| c.is_string() || c.is_null())
+            }),
+            _ => false,
+        };
+        (!ok).then(|| {
+            format!(
+                "`{field}` must be a string or a list of chat messages \
+                 {{\"role\": ..., \"content\": ...}}, found {}",
+                json_type(v)
+            )
+        })
+    })
 }
 
 /// The first characters of `line`, for messages.
