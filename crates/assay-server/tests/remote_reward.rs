@@ -138,3 +138,46 @@ async fn metrics_show_model_usage_and_remote_server_state() {
         .unwrap_or_else(|| panic!("no prompt tokens for rm in\n{metrics}"));
     assert!(prompt_tokens > 0);
 }
+
+/// The `openrlhf` API of the remote `reward_model` against Assay's own `/get_reward` (OpenRLHF's
+/// reward-server protocol): Assay can front an existing OpenRLHF reward server, and the reward
+/// that comes back is the one that server's grader gives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openrlhf_client_gets_what_an_openrlhf_reward_server_gives() {
+    let served = json!({"graders": {"rep": {"kind": "repetition"}}});
+    let registry = assay::registry();
+    let mut config = assay_server::ServerConfig::new(common::engine(&served, &registry));
+    config.registry = Arc::new(registry);
+    let server = common::TestServer::start(config).await;
+    let responses = [
+        "The cat sat on the mat and looked out of the window.",
+        "the the the the the the the the the the the the the the",
+        "Paris is the capital of France. Paris is the capital of France. Paris is the capital.",
+    ];
+    let items: Vec<Item> = responses
+        .iter()
+        .map(|r| Item::new(*r, Value::Null))
+        .collect();
+    let remote = rewards(
+        json!({"url": server.url(""), "api": "openrlhf", "text_template": "{{ response }}"}),
+        &items,
+    )
+    .await;
+    let local = assay::engine_for_kind("repetition", json!({}))
+        .unwrap()
+        .score_request(ScoreRequest::items(items.clone()))
+        .await
+        .results;
+    for (r, l) in remote.iter().zip(&local) {
+        assert_eq!(r.status, Status::Ok, "{r:?}");
+        assert!(
+            (r.reward.unwrap() - l.reward.unwrap()).abs() < 1e-12,
+            "remote {:?}, local {:?}",
+            r.reward,
+            l.reward
+        );
+        assert_eq!(r.usage.unwrap().requests, 1);
+    }
+    // The rewards differ, so the test would see a mix-up of items.
+    assert!(local[0].reward != local[1].reward, "{local:?}");
+}
