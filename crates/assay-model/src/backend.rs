@@ -232,6 +232,10 @@ pub struct Backend {
     client: reqwest::Client,
     auth: Option<String>,
     permits: Semaphore,
+    /// Items being graded through this backend at once (as many as `max_concurrency`): an
+    /// item's clock starts only once it holds one, so the items queued behind the first
+    /// `max_concurrency` do not spend their `timeout_ms` waiting for their turn.
+    item_slots: Arc<Semaphore>,
     limiter: Mutex<Limiter>,
     breaker: Mutex<Breaker>,
     memory: Mutex<LruCache<String, Value>>,
@@ -331,6 +335,7 @@ impl Backend {
         Ok(Backend {
             base: conn.url.trim().trim_end_matches('/').to_string(),
             permits: Semaphore::new(conn.max_concurrency),
+            item_slots: Arc::new(Semaphore::new(conn.max_concurrency)),
             conn,
             client,
             auth,
@@ -810,6 +815,31 @@ impl Backend {
             ) {
                 tracing::warn!(error = %e, "cannot write the reply cache");
             }
+        }
+    }
+
+    /// Waits for an item's turn on this backend (see `item_slots`), at most until `deadline`
+    /// (the request's, absolute) and not past `cancel`. `None` when neither allowed it; the
+    /// item has then not started, and its outcome says why.
+    pub(crate) async fn item_slot(
+        &self,
+        deadline: Option<Instant>,
+        cancel: &assay_core::CancelToken,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, Outcome> {
+        let slots = Arc::clone(&self.item_slots);
+        tokio::select! {
+            permit = until(deadline, slots.acquire_owned()) => match permit {
+                Some(Ok(permit)) => Ok(permit),
+                Some(Err(_)) => Err(Outcome::error(ErrorKind::Internal, "the backend was closed")),
+                None => Err(Outcome::timeout(
+                    "the request's deadline passed while the item waited for its turn (every \
+                     connection slot of the server was busy)",
+                )),
+            },
+            () = cancel.cancelled() => Err(Outcome::error(
+                ErrorKind::Cancelled,
+                "the request was cancelled while the item waited for its turn",
+            )),
         }
     }
 

@@ -9,6 +9,7 @@ use assay_core::{
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::{json, Value};
 
+use crate::backend::Backend;
 use crate::guard::Guard;
 
 /// A remote grader that grades one item at a time as a future.
@@ -17,6 +18,8 @@ pub(crate) trait ItemGrader: Send + Sync + 'static {
     fn components(&self) -> Vec<String>;
     /// The guard run before any request.
     fn guard(&self) -> &Guard;
+    /// The backend its requests go to (whose item slots pace its items).
+    fn backend(&self) -> &Backend;
     /// Grades one item; called only for items the guard let through.
     fn grade_item(self: Arc<Self>, item: Item, budget: Budget) -> BoxFuture<Outcome>;
 }
@@ -27,11 +30,28 @@ pub(crate) struct Remote<G>(pub Arc<G>);
 
 impl<G: ItemGrader> Remote<G> {
     /// Grades one item; `budget` is called when grading starts (the item's clock starts then).
+    /// With `turn` (the request's deadline and cancellation), the item first waits for its
+    /// turn on the backend, so that its clock starts only when it can be sent.
     async fn one(
         grader: Arc<G>,
         item: Item,
+        turn: Option<BatchContext>,
         budget: impl FnOnce() -> Budget + Send + 'static,
     ) -> Outcome {
+        let _turn = match &turn {
+            // An item the guard stops sends nothing, so it need not wait.
+            Some(ctx) if grader.guard().check(&item).is_none() => {
+                match grader
+                    .backend()
+                    .item_slot(ctx.deadline(), ctx.cancel_token())
+                    .await
+                {
+                    Ok(slot) => Some(slot),
+                    Err(outcome) => return outcome,
+                }
+            }
+            _ => None,
+        };
         let budget = budget();
         let mut outcome = if let Err(expired) = budget.check() {
             Outcome::expired(expired).explain("reason", "the budget was spent before grading")
@@ -52,16 +72,24 @@ impl<G: ItemGrader> Grader for Remote<G> {
 
     fn grade(&self, item: &Item, budget: &Budget) -> Outcome {
         let budget = budget.clone();
-        assay_core::block_on_io(Self::one(Arc::clone(&self.0), item.clone(), move || budget))
+        assay_core::block_on_io(Self::one(
+            Arc::clone(&self.0),
+            item.clone(),
+            None,
+            move || budget,
+        ))
     }
 
     fn grade_async(self: Arc<Self>, batch: Batch, ctx: BatchContext) -> BoxFuture<Vec<Outcome>> {
         let work: Vec<_> = (0..batch.len())
             .map(|k| {
                 let ctx = ctx.clone();
-                Self::one(Arc::clone(&self.0), batch.item(k).clone(), move || {
-                    ctx.item_budget(k)
-                })
+                Self::one(
+                    Arc::clone(&self.0),
+                    batch.item(k).clone(),
+                    Some(ctx.clone()),
+                    move || ctx.item_budget(k),
+                )
             })
             .collect();
         Box::pin(futures_util::future::join_all(work))

@@ -656,6 +656,10 @@ impl ItemGrader for JudgeGrader {
         &self.guard
     }
 
+    fn backend(&self) -> &Backend {
+        &self.core.backend
+    }
+
     fn grade_item(self: Arc<Self>, item: Item, budget: Budget) -> BoxFuture<Outcome> {
         Box::pin(async move {
             let vars = template_vars(&item);

@@ -202,6 +202,10 @@ impl ItemGrader for ProcessGrader {
         &self.guard
     }
 
+    fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
     fn grade_item(self: Arc<Self>, item: Item, budget: Budget) -> BoxFuture<Outcome> {
         Box::pin(async move {
             let o = &self.options;

@@ -152,6 +152,10 @@ impl ItemGrader for RewardGrader {
         &self.guard
     }
 
+    fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
     fn grade_item(self: Arc<Self>, item: Item, budget: Budget) -> BoxFuture<Outcome> {
         Box::pin(async move {
             let o = &self.options;

@@ -114,6 +114,10 @@ impl ItemGrader for RubricGrader {
         &self.guard
     }
 
+    fn backend(&self) -> &Backend {
+        &self.core.backend
+    }
+
     fn grade_item(self: Arc<Self>, item: Item, budget: Budget) -> BoxFuture<Outcome> {
         Box::pin(async move {
             let criteria = if self.options.criteria.is_empty() {

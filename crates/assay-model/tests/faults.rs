@@ -245,3 +245,50 @@ fn no_item_is_sent_again_after_it_succeeded() {
         .all(|r| r.usage.unwrap().cache_hits == 1 && r.usage.unwrap().requests == 0));
     assert_eq!(proxy.requests(), sent);
 }
+
+/// Items queued behind `max_concurrency` others have not started: their `timeout_ms` counts
+/// from when they are sent, so a long queue in front of a slow server is not a wall of
+/// timeouts.
+#[test]
+fn waiting_for_a_turn_does_not_spend_the_item_timeout() {
+    let Some(llama) = Llama::start("chat", &[]) else {
+        return;
+    };
+    // Every request is held 60 ms: 40 items one at a time take over 2.4 s, past any one
+    // item's 1.5 s.
+    let proxy = Proxy::start(&llama.url, vec![Fault::Slow(Duration::from_millis(60)); 80]);
+    let e = judge(
+        &proxy,
+        json!({"max_concurrency": 1, "timeout_ms": 1500, "cache": false}),
+    );
+    let items: Vec<Item> = (0..40).map(|k| item(&format!("answer {k}"))).collect();
+    let started = Instant::now();
+    let results = e.score(&items);
+    let took = started.elapsed();
+    assert!(
+        took > Duration::from_millis(1500),
+        "no queue formed: {took:?}"
+    );
+    assert!(
+        results.iter().all(|r| r.status == Status::Ok),
+        "{:?}",
+        results
+            .iter()
+            .filter(|r| r.status != Status::Ok)
+            .collect::<Vec<_>>()
+    );
+    // A request deadline still bounds the queue: what has not had its turn by then is
+    // `timeout`, without being sent.
+    let e = judge(
+        &proxy,
+        json!({"max_concurrency": 1, "timeout_ms": 1500, "cache": false}),
+    );
+    let deadline = Instant::now() + Duration::from_millis(500);
+    let scored = e.score_blocking(ScoreRequest::items(items).deadline(Some(deadline)));
+    let timeouts = scored
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Timeout)
+        .count();
+    assert!(timeouts > 20, "{timeouts} timeouts");
+}

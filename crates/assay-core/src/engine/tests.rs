@@ -615,7 +615,10 @@ fn a_blocking_call_grades_its_single_item_on_the_calling_thread() {
             .collect()
     };
     // One item: no hop to the pool and back (the caller waits anyway).
-    assert_eq!(on(vec![item(json!({"a": "thread"}))]), [here.clone()]);
+    assert_eq!(
+        on(vec![item(json!({"a": "thread"}))]),
+        std::slice::from_ref(&here)
+    );
     // Several: the pool grades them in parallel.
     let two = on(vec![
         item(json!({"a": "thread"})),
