@@ -963,3 +963,38 @@ fn the_readme_get_reward_example_scores_its_own_answer_format() {
         "{stderr}"
     );
 }
+
+/// `assay check … --dry-run` shows the request a remote grader would send and sends nothing:
+/// the server it names is a real listener, which must see no connection.
+#[test]
+fn check_dry_run_shows_the_request_and_sends_nothing() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let out = assay()
+        .args(["check", "judge", "--set"])
+        .arg(format!("url={url}"))
+        .args(["--set", "model=m", "--prompt", "2+2?", "--response", "4"])
+        .args(["--reference", "4", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["status"], "not_applicable", "{result}");
+    let request = &result["explanation"]["request"];
+    assert_eq!(request["url"], format!("{url}/v1/chat/completions"));
+    assert_eq!(request["body"]["model"], "m");
+    let prompt = request["body"]["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        prompt.contains("2+2?") && prompt.contains("Reference answer:\n4"),
+        "{prompt}"
+    );
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("the dry run connected to the server: {other:?}"),
+    }
+}
