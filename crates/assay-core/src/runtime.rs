@@ -42,6 +42,43 @@ pub fn handle() -> Handle {
     runtime.handle().clone()
 }
 
+/// One remote model server this process talks to, and what it is doing now: for monitoring
+/// (`assay serve` reports these in `/metrics`). The remote graders' backends fill it in.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RemoteServer {
+    /// The server's base URL, without any user name or password it held.
+    pub url: String,
+    /// Requests in flight now.
+    pub in_flight: usize,
+    /// The most requests it may have in flight (`max_concurrency`).
+    pub max_concurrency: usize,
+    /// Whether its circuit breaker is open (refusing requests) now.
+    pub breaker_open: bool,
+    /// Failed attempts in a row (the breaker opens at `breaker_failures`).
+    pub consecutive_failures: u32,
+    /// Requests sent so far (retries included).
+    pub requests: u64,
+    /// Tokens the server reported spending so far (prompt + completion).
+    pub tokens: u64,
+}
+
+impl RemoteServer {
+    /// The server at `url`, with nothing in flight and nothing spent (the struct is
+    /// `#[non_exhaustive]`: set the other fields on the value).
+    pub fn new(url: impl Into<String>) -> Self {
+        RemoteServer {
+            url: url.into(),
+            in_flight: 0,
+            max_concurrency: 0,
+            breaker_open: false,
+            consecutive_failures: 0,
+            requests: 0,
+            tokens: 0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

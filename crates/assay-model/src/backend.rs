@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use assay_core::outcome::Usage;
+use assay_core::runtime::RemoteServer;
 use assay_core::{Budget, ErrorKind, Outcome};
 use hashlink::LruCache;
 use schemars::JsonSchema;
@@ -271,29 +272,9 @@ fn registry() -> &'static Mutex<HashMap<String, Arc<Backend>>> {
     SHARED.get_or_init(Default::default)
 }
 
-/// The state of one shared backend, for monitoring (`/metrics` of `assay serve`).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct BackendState {
-    /// The server's base URL, without any user name or password it held.
-    pub url: String,
-    /// Requests in flight now.
-    pub in_flight: usize,
-    /// The most requests it may have in flight (`max_concurrency`).
-    pub max_concurrency: usize,
-    /// Whether the circuit breaker is open (refusing requests) now.
-    pub breaker_open: bool,
-    /// Failed attempts in a row (the breaker opens at `breaker_failures`).
-    pub consecutive_failures: u32,
-    /// Requests sent so far (retries included).
-    pub requests: u64,
-    /// Tokens the server reported spending so far (prompt + completion).
-    pub tokens: u64,
-}
-
 /// The state of every shared backend of this process (see [`Backend::shared`]), in no
 /// particular order; several backends may have the same URL (different settings).
-pub fn shared_states() -> Vec<BackendState> {
+pub fn shared_states() -> Vec<RemoteServer> {
     let shared = registry().lock().unwrap_or_else(|p| p.into_inner());
     shared.values().map(|b| b.state()).collect()
 }
@@ -843,29 +824,28 @@ impl Backend {
         }
     }
 
-    /// What this backend is doing now (see [`BackendState`]).
-    pub fn state(&self) -> BackendState {
+    /// What this backend is doing now.
+    pub fn state(&self) -> RemoteServer {
         let breaker = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
         let mut url = reqwest::Url::parse(&self.base).ok();
         if let Some(u) = url.as_mut() {
             let _ = u.set_username("");
             let _ = u.set_password(None);
         }
-        BackendState {
-            url: url.map_or_else(
-                || "(unparsable url)".to_string(),
-                |u| u.as_str().trim_end_matches('/').to_string(),
-            ),
-            in_flight: self
-                .conn
-                .max_concurrency
-                .saturating_sub(self.permits.available_permits()),
-            max_concurrency: self.conn.max_concurrency,
-            breaker_open: breaker.open_until.is_some_and(|t| Instant::now() < t),
-            consecutive_failures: breaker.consecutive_failures,
-            requests: self.spent_requests.load(Ordering::Relaxed),
-            tokens: self.spent_tokens.load(Ordering::Relaxed),
-        }
+        let mut state = RemoteServer::new(url.map_or_else(
+            || "(unparsable url)".to_string(),
+            |u| u.as_str().trim_end_matches('/').to_string(),
+        ));
+        state.max_concurrency = self.conn.max_concurrency;
+        state.in_flight = self
+            .conn
+            .max_concurrency
+            .saturating_sub(self.permits.available_permits());
+        state.breaker_open = breaker.open_until.is_some_and(|t| Instant::now() < t);
+        state.consecutive_failures = breaker.consecutive_failures;
+        state.requests = self.spent_requests.load(Ordering::Relaxed);
+        state.tokens = self.spent_tokens.load(Ordering::Relaxed);
+        state
     }
 
     /// Requests and tokens this backend has spent in this process.

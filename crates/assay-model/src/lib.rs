@@ -38,7 +38,7 @@ pub mod process;
 pub mod reward;
 pub mod rubric;
 
-pub use backend::{shared_states, Backend, BackendState, CallError, Connection, Reply};
+pub use backend::{shared_states, Backend, CallError, Connection, Reply};
 
 /// Registers the remote kinds: `judge`, `rubric`, and the remote `reward_model` and
 /// `process_reward` (which the `assay` facade replaces by kinds that dispatch between local

@@ -2,7 +2,7 @@
 //! items (a grader whose own work is tiny) again and again for a few seconds, serializes the
 //! results as the server does, and prints items per second and microseconds per item. Run
 //! it with `RAYON_NUM_THREADS=1` on a quiet machine: the time per item is then its CPU cost.
-//! `KIND=math` grades eight math pairs instead, like those of the `load` example; `BATCH=1`
+//! `KIND=math` grades the `load` example's eight math pairs instead; `BATCH=1`
 //! scores one item per request (the per-request cost).
 //!
 //! ```text
@@ -17,22 +17,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use assay::Item;
 use serde_json::json;
 
-const PAIRS: [(&str, &str); 8] = [
-    ("\\frac{3}{4}", "The answer is \\boxed{0.75}."),
-    (
-        "12",
-        "We count the cases: 5 + 7 = 12. The answer is $\\boxed{12}$.",
-    ),
-    (
-        "\\sqrt{2}",
-        "Therefore $x = \\boxed{\\frac{2}{\\sqrt{2}}}$.",
-    ),
-    ("2\\pi", "The circumference is \\boxed{6.28}."),
-    ("(1, 2)", "The point is \\boxed{(1,2)}."),
-    ("x^2 + 2x + 1", "Expanding, \\boxed{(x+1)^2}."),
-    ("\\frac{1}{3}", "So the probability is \\boxed{0.3333}."),
-    ("1000", "The total is **1,000**."),
-];
+#[path = "common/math_pairs.rs"]
+mod math_pairs;
+use math_pairs::MATH_PAIRS;
 
 fn main() {
     let seconds: f64 = std::env::args()
@@ -53,7 +40,7 @@ fn main() {
     let items: Vec<Item> = (0..batch)
         .map(|i| {
             let (reference, response) = if math {
-                PAIRS[i % PAIRS.len()]
+                MATH_PAIRS[i % MATH_PAIRS.len()]
             } else {
                 ("answer is", "The answer is 12, as the working shows.")
             };

@@ -300,51 +300,43 @@ impl Metrics {
 
 /// What the model graders spent, per grader.
 fn render_usage(out: &mut String, usage: &BTreeMap<String, Usage>) {
-    header(
-        out,
-        "assay_model_requests_total",
-        "counter",
-        "Requests model graders sent to their servers (retries included), by grader.",
+    type Counter = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, fn(&Usage) -> u64)],
     );
-    for (grader, u) in usage {
-        let _ = writeln!(
-            out,
-            "assay_model_requests_total{{grader=\"{}\"}} {}",
-            escape(grader),
-            u.requests
-        );
-    }
-    header(
-        out,
-        "assay_model_tokens_total",
-        "counter",
-        "Tokens the model servers reported, by grader and kind (prompt, completion).",
-    );
-    for (grader, u) in usage {
-        for (kind, n) in [
-            ("prompt", u.prompt_tokens),
-            ("completion", u.completion_tokens),
-        ] {
-            let _ = writeln!(
-                out,
-                "assay_model_tokens_total{{grader=\"{}\",kind=\"{kind}\"}} {n}",
-                escape(grader)
-            );
+    let counters: [Counter; 3] = [
+        (
+            "assay_model_requests_total",
+            "Requests model graders sent to their servers (retries included), by grader.",
+            &[("", |u| u.requests)],
+        ),
+        (
+            "assay_model_tokens_total",
+            "Tokens the model servers reported, by grader and kind (prompt, completion).",
+            &[
+                (",kind=\"prompt\"", |u| u.prompt_tokens),
+                (",kind=\"completion\"", |u| u.completion_tokens),
+            ],
+        ),
+        (
+            "assay_model_cache_hits_total",
+            "Model requests answered from the reply cache instead of being sent, by grader.",
+            &[("", |u| u.cache_hits)],
+        ),
+    ];
+    for (name, help, series) in counters {
+        header(out, name, "counter", help);
+        for (grader, u) in usage {
+            for (labels, value) in series {
+                let _ = writeln!(
+                    out,
+                    "{name}{{grader=\"{}\"{labels}}} {}",
+                    escape(grader),
+                    value(u)
+                );
+            }
         }
-    }
-    header(
-        out,
-        "assay_model_cache_hits_total",
-        "counter",
-        "Model requests answered from the reply cache instead of being sent, by grader.",
-    );
-    for (grader, u) in usage {
-        let _ = writeln!(
-            out,
-            "assay_model_cache_hits_total{{grader=\"{}\"}} {}",
-            escape(grader),
-            u.cache_hits
-        );
     }
 }
 

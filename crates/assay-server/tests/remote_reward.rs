@@ -18,6 +18,21 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Serves the tiny reward model as `m` with `assay serve --model`'s router on a random
+/// localhost port; returns its base URL.
+async fn serve_reward_model() -> String {
+    let model = ServedModel::load(
+        &fixture("qwen2-rm"),
+        Some("m".into()),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router(Arc::new(model))).await });
+    url
+}
+
 async fn rewards(kind_options: Value, items: &[Item]) -> Vec<assay::GradeResult> {
     let engine = assay::engine_for_kind("reward_model", kind_options).unwrap();
     engine
@@ -28,15 +43,7 @@ async fn rewards(kind_options: Value, items: &[Item]) -> Vec<assay::GradeResult>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reward_model_gives_the_same_reward_here_and_over_http() {
-    let model = ServedModel::load(
-        &fixture("qwen2-rm"),
-        Some("m".into()),
-        &LoadOptions::default(),
-    )
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router(Arc::new(model))).await });
+    let url = serve_reward_model().await;
 
     let items: Vec<Item> = ["4", "It is four, since 2 + 2 = 4.", "I am not sure."]
         .iter()
@@ -78,15 +85,7 @@ mod common;
 /// and the state of each remote server (requests in flight, its circuit breaker).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_show_model_usage_and_remote_server_state() {
-    let model = ServedModel::load(
-        &fixture("qwen2-rm"),
-        Some("m".into()),
-        &LoadOptions::default(),
-    )
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router(Arc::new(model))).await });
+    let url = serve_reward_model().await;
     // A port nothing listens on: every attempt fails, and one failure opens the breaker.
     let dead = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -47,6 +47,7 @@ pub use assay_core::group;
 pub use assay_core::result::json_type;
 /// The shared async runtime that I/O graders wait on.
 pub use assay_core::runtime;
+pub use assay_core::runtime::RemoteServer;
 pub use assay_core::{
     block_on_io, Batch, BatchContext, BoxFuture, BuildContext, Grader, GraderKind, Outcome,
     Panicked, SharedGrader,
@@ -99,44 +100,12 @@ pub fn registry() -> Registry {
     registry
 }
 
-/// One remote model server this process talks to, and what it is doing now: for monitoring
-/// (`assay serve` reports these in `/metrics`).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct RemoteServer {
-    /// The server's base URL (without credentials).
-    pub url: String,
-    /// Requests in flight now.
-    pub in_flight: usize,
-    /// The most requests it may have in flight (`max_concurrency`).
-    pub max_concurrency: usize,
-    /// Whether its circuit breaker is open (refusing requests) now.
-    pub breaker_open: bool,
-    /// Failed attempts in a row.
-    pub consecutive_failures: u32,
-    /// Requests sent so far (retries included).
-    pub requests: u64,
-    /// Tokens it reported spending so far.
-    pub tokens: u64,
-}
-
 /// The remote model servers of the graders built so far in this process, one entry per server
 /// and connection settings (empty without the `remote` feature).
 pub fn remote_servers() -> Vec<RemoteServer> {
     #[cfg(feature = "remote")]
     {
         assay_model::shared_states()
-            .into_iter()
-            .map(|s| RemoteServer {
-                url: s.url,
-                in_flight: s.in_flight,
-                max_concurrency: s.max_concurrency,
-                breaker_open: s.breaker_open,
-                consecutive_failures: s.consecutive_failures,
-                requests: s.requests,
-                tokens: s.tokens,
-            })
-            .collect()
     }
     #[cfg(not(feature = "remote"))]
     {
