@@ -35,6 +35,16 @@ fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
     output
 }
 
+/// The JSON a successful command printed (the test fails with its stderr otherwise).
+fn success_json(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn results(output: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -347,12 +357,7 @@ fn check_explains_one_pair() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = success_json(&out);
     assert_eq!(r["reward"], json!(1.0));
     assert_eq!(r["status"], json!("ok"));
 }
@@ -978,12 +983,7 @@ fn check_dry_run_shows_the_request_and_sends_nothing() {
         .args(["--reference", "4", "--dry-run"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = success_json(&out);
     assert_eq!(result["status"], "not_applicable", "{result}");
     let request = &result["explanation"]["request"];
     assert_eq!(request["url"], format!("{url}/v1/chat/completions"));

@@ -96,21 +96,9 @@ impl Tally {
     }
 }
 
-const PAIRS: &[(&str, &str)] = &[
-    (
-        "\\frac{3}{4}",
-        "Adding gives 1/2 + 1/4, so the answer is \\boxed{0.75}.",
-    ),
-    (
-        "12",
-        "We count the cases: 5 + 7 = 12. The answer is $\\boxed{12}$.",
-    ),
-    (
-        "\\sqrt{2}",
-        "Therefore $x = \\boxed{\\frac{2}{\\sqrt{2}}}$.",
-    ),
-    ("x^2 + 2x + 1", "Expanding, \\boxed{(x+1)^2}."),
-];
+#[path = "common/math_pairs.rs"]
+mod math_pairs;
+use math_pairs::MATH_PAIRS as PAIRS;
 
 fn body(batch: usize) -> Bytes {
     let items: Vec<_> = (0..batch)
