@@ -288,7 +288,8 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 fn start(assay: &str) -> (Child, SocketAddr) {
     let mut child = Command::new(assay)
         .args(["serve", "--grader", "math", "--addr", "127.0.0.1:0"])
-        .env("ASSAY_LOG", "warn")
+        // The address is in the "listening on" line, logged at the info level.
+        .env("ASSAY_LOG", "info")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
