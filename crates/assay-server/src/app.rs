@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use assay::{Engine, OnError, ScoreRequest, Scored, Target};
 use axum::body::{Body, Bytes};
@@ -329,10 +329,23 @@ async fn cpu<T: Send + 'static>(
     }
 }
 
-/// Reads the body of an admitted request: the admission, time and size limits are the
-/// router's layers; this turns their errors into what the client is told.
-async fn read_body(req: Request) -> Result<Bytes, ApiError> {
-    match axum::body::to_bytes(req.into_body(), usize::MAX).await {
+/// Reads the body of an admitted request within `limit` in all (a client sending one byte a
+/// second never trips the layer's timeout, which restarts with every frame). The admission
+/// and size limits are the router's layers; this turns their errors into what the client is
+/// told.
+async fn read_body(req: Request, limit: Duration) -> Result<Bytes, ApiError> {
+    let body_timeout = || {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            "the request body did not arrive within this server's body timeout",
+        )
+    };
+    let read = axum::body::to_bytes(req.into_body(), usize::MAX);
+    let Ok(read) = tokio::time::timeout(limit, read).await else {
+        return Err(body_timeout());
+    };
+    match read {
         Ok(bytes) => Ok(bytes),
         Err(e) => {
             let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
@@ -346,11 +359,7 @@ async fn read_body(req: Request) -> Result<Bytes, ApiError> {
                     ));
                 }
                 if err.is::<TimeoutError>() {
-                    return Err(ApiError::new(
-                        StatusCode::REQUEST_TIMEOUT,
-                        "body_timeout",
-                        "the request body did not arrive within this server's body timeout",
-                    ));
+                    return Err(body_timeout());
                 }
                 cause = err.source();
             }
@@ -461,7 +470,7 @@ async fn resolve(
 }
 
 async fn score_request(state: &AppState, req: Request) -> Result<Response, ApiError> {
-    let body = read_body(req).await?;
+    let body = read_body(req, state.admission.limits().body_timeout).await?;
     let max_items = state.admission.limits().max_items;
     let request = cpu(body.len() > LARGE_BODY, move || {
         score::parse(score::parse_json(&body)?, max_items)
@@ -508,7 +517,7 @@ async fn get_reward_request(state: &AppState, req: Request) -> Result<Response, 
         .clone()
         .map_err(|message| ApiError::new(StatusCode::NOT_FOUND, "no_get_reward_grader", message))?;
     let label = target.clone().unwrap_or_else(|| "routes".into());
-    let body = read_body(req)
+    let body = read_body(req, state.admission.limits().body_timeout)
         .await
         .map_err(|e| e.with_grader(Some(label.clone())))?;
     let cfg = &state.config.get_reward;

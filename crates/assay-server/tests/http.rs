@@ -805,6 +805,48 @@ async fn a_body_that_never_arrives_gets_408_and_frees_its_place() {
     server.stop().await.unwrap();
 }
 
+/// A body trickling in a byte every 50 ms never waits 200 ms between frames, yet takes far
+/// longer than the 200 ms body timeout in all: it still gets 408 in time (slow-loris bodies).
+#[tokio::test]
+async fn a_body_that_trickles_in_gets_408_within_the_body_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = server_config();
+    config.limits.body_timeout = Duration::from_millis(200);
+    let server = TestServer::start(config).await;
+    let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let (mut read_half, mut write_half) = stream.into_split();
+    write_half
+        .write_all(
+            b"POST /v1/score HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\
+              content-length: 1000\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..1000 {
+            if write_half.write_all(b" ").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    let mut buf = [0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), read_half.read(&mut buf))
+        .await
+        .expect("a reply within 10 s")
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    trickle.abort();
+    server.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn advantages_and_group_summaries_over_http() {
     let server = TestServer::start(server_config()).await;
