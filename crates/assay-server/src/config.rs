@@ -31,7 +31,8 @@ pub struct Limits {
     pub max_inflight_bytes: usize,
     /// How long an admitted request may wait for a job slot before it gets 503.
     pub queue_timeout: Duration,
-    /// How long a client may take to send its body (408 past it).
+    /// How long a client may take to send a request's head (past it the connection is
+    /// closed) and, in all, its body (408 past it): slow clients cannot hold connections.
     pub body_timeout: Duration,
     /// The `Retry-After` sent with 429 and 503.
     pub retry_after: Duration,

@@ -157,11 +157,9 @@ where
     let grace = config.limits.shutdown_grace;
     let state = app::AppState::new(config);
     let app = extra.merge(app::router(std::sync::Arc::clone(&state)));
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        let _ = stop_rx.wait_for(|stop| *stop).await;
-    });
-    let server = std::future::IntoFuture::into_future(server);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let header_timeout = state.admission.limits().body_timeout;
+    let server = serve_connections(listener, app, header_timeout, stop_rx);
     tokio::pin!(server);
     tokio::select! {
         result = &mut server => return result.map_err(ServerError::Io),
@@ -185,6 +183,49 @@ where
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    Ok(())
+}
+
+/// Accepts connections and serves `app` on each (HTTP/1.1) until `stop` turns true, then stops
+/// accepting and lets every open connection finish its request in flight (idle ones close).
+/// A client that has not sent a request's whole head within `header_timeout` is disconnected,
+/// so slow clients cannot hold connections open for ever (the body has its own limit).
+async fn serve_connections(
+    listener: TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(connection) => connection,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            // (The watch's borrow is dropped inside: it must not live across the loop.)
+            () = async { drop(stop.wait_for(|stop| *stop).await) } => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
     Ok(())
 }
 

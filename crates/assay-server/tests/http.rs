@@ -847,6 +847,40 @@ async fn a_body_that_trickles_in_gets_408_within_the_body_timeout() {
     server.stop().await.unwrap();
 }
 
+/// A client that never finishes its request's head is disconnected once the body timeout has
+/// passed (slow-loris headers), rather than holding a connection for ever.
+#[tokio::test]
+async fn a_head_that_never_ends_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = server_config();
+    config.limits.body_timeout = Duration::from_millis(300);
+    let server = TestServer::start(config).await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(b"POST /v1/score HTTP/1.1\r\nhost: x\r\ncontent-")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 1024];
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+        .await
+        .expect("the server ends the connection within 10 s");
+    assert!(
+        matches!(read, Ok(0) | Err(_)) || String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 408"),
+        "{read:?}: {}",
+        String::from_utf8_lossy(&buf)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // The server still serves.
+    let r = server.post("/v1/score", &slow_request(1)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    server.stop().await.unwrap();
+}
+
 #[tokio::test]
 async fn advantages_and_group_summaries_over_http() {
     let server = TestServer::start(server_config()).await;
