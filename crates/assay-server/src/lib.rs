@@ -113,6 +113,8 @@ pub mod openrlhf;
 mod score;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The router type of [`serve_with`]'s extra routes.
@@ -188,8 +190,9 @@ where
 
 /// Accepts connections and serves `app` on each (HTTP/1.1) until `stop` turns true, then stops
 /// accepting and lets every open connection finish its request in flight (idle ones close).
-/// A client that has not sent a request's whole head within `header_timeout` is disconnected,
-/// so slow clients cannot hold connections open for ever (the body has its own limit).
+/// A connection that spends `header_timeout` with no request in flight and no new one
+/// received (a client trickling its head a byte at a time, or an idle keep-alive) is closed,
+/// so slow clients cannot hold connections for ever; a request's body has its own limit.
 async fn serve_connections(
     listener: TcpListener,
     app: axum::Router,
@@ -212,21 +215,96 @@ async fn serve_connections(
             () = async { drop(stop.wait_for(|stop| *stop).await) } => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let activity = Arc::new(Activity::new());
+        let service = {
+            let activity = Arc::clone(&activity);
+            let app = app.clone();
+            tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                let activity = Arc::clone(&activity);
+                activity.started();
+                let response = tower::ServiceExt::oneshot(app.clone(), request);
+                async move {
+                    let response = response.await;
+                    activity.finished();
+                    response
+                }
+            })
+        };
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(hyper_util::rt::TokioTimer::new())
             .header_read_timeout(header_timeout)
-            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            .serve_connection(
+                hyper_util::rt::TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "connection ended with an error");
+            tokio::pin!(connection);
+            loop {
+                let check = tokio::time::sleep(header_timeout / 4);
+                tokio::select! {
+                    ended = &mut connection => {
+                        if let Err(error) = ended {
+                            tracing::debug!(%error, "connection ended with an error");
+                        }
+                        return;
+                    }
+                    () = check => {
+                        if activity.idle_for() >= Some(header_timeout) {
+                            // Dropping the connection closes its socket.
+                            tracing::debug!("closing a connection idle or stuck in its head");
+                            return;
+                        }
+                    }
+                }
             }
         });
     }
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// What one connection is doing: requests in flight, and when the last one started or ended.
+struct Activity {
+    in_flight: AtomicUsize,
+    last: Mutex<Instant>,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            in_flight: AtomicUsize::new(0),
+            last: Mutex::new(Instant::now()),
+        }
+    }
+
+    fn touch(&self) {
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+
+    fn started(&self) {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.touch();
+    }
+
+    fn finished(&self) {
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.touch();
+    }
+
+    /// How long the connection has had no request in flight (`None` while one is).
+    fn idle_for(&self) -> Option<Duration> {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        Some(
+            self.last
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .elapsed(),
+        )
+    }
 }
 
 /// Runs a server on `config.addr` until SIGINT or SIGTERM, then drains and returns: the whole
