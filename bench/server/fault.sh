@@ -8,6 +8,8 @@ cd "$(dirname "$0")/../.."
 SUSTAIN="${SUSTAIN:-600}"
 PHASE="${PHASE:-10}"
 CLIENTS="${CLIENTS:-64}"
-cargo build --release -p assay-cli --no-default-features -p assay-server --example fault
+# Two builds: with `--example`, cargo builds only that example, not the `assay` binary.
+cargo build --release -p assay-cli --no-default-features
+cargo build --release -p assay-server --example fault
 target="${CARGO_TARGET_DIR:-target}"
 "$target/release/examples/fault" --assay "$target/release/assay" --sustain "$SUSTAIN" --phase "$PHASE" --clients "$CLIENTS"
