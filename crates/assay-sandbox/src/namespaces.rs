@@ -360,6 +360,12 @@ pub(crate) fn spawn(
         from_parent: to_child_r.as_raw_fd(),
         error: err_w.as_raw_fd(),
         control: control_cell.as_raw_fd(),
+        parent_ends: [
+            to_parent_r.as_raw_fd(),
+            to_child_w.as_raw_fd(),
+            err_r.as_raw_fd(),
+            control.as_raw_fd(),
+        ],
     };
 
     let flags = libc::CLONE_NEWNS
@@ -502,6 +508,10 @@ struct ChildFds {
     from_parent: RawFd,
     error: RawFd,
     control: RawFd,
+    /// The parent's ends of the same pipes and socket, which the clone inherits: the child
+    /// closes them first, so that a parent that dies before the handshake ends it with end of
+    /// file instead of leaving the child waiting for ever on a pipe it holds itself.
+    parent_ends: [RawFd; 4],
 }
 
 /// Reports failure of `step` to the supervisor and exits. Async-signal-safe.
@@ -535,6 +545,9 @@ fn child_main(
     // SAFETY (whole block): every pointer passed below is a NUL-terminated string or buffer
     // owned by `plan` (or a literal) that outlives the calls; this process is a private copy.
     unsafe {
+        for fd in fds.parent_ends {
+            libc::close(fd);
+        }
         check(
             libc::mount(
                 null,
