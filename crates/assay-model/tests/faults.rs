@@ -254,19 +254,22 @@ fn waiting_for_a_turn_does_not_spend_the_item_timeout() {
     let Some(llama) = Llama::start("chat", &[]) else {
         return;
     };
-    // Every request is held 60 ms: 40 items one at a time take over 2.4 s, past any one
-    // item's 1.5 s.
-    let proxy = Proxy::start(&llama.url, vec![Fault::Slow(Duration::from_millis(60)); 80]);
+    // Every request is held 150 ms: 40 items one at a time take over 6 s, past any one
+    // item's 5 s (which leaves a loaded machine room for each single request).
+    let proxy = Proxy::start(
+        &llama.url,
+        vec![Fault::Slow(Duration::from_millis(150)); 80],
+    );
     let e = judge(
         &proxy,
-        json!({"max_concurrency": 1, "timeout_ms": 1500, "cache": false}),
+        json!({"max_concurrency": 1, "timeout_ms": 5000, "cache": false}),
     );
     let items: Vec<Item> = (0..40).map(|k| item(&format!("answer {k}"))).collect();
     let started = Instant::now();
     let results = e.score(&items);
     let took = started.elapsed();
     assert!(
-        took > Duration::from_millis(1500),
+        took > Duration::from_millis(5000),
         "no queue formed: {took:?}"
     );
     assert!(
@@ -281,7 +284,7 @@ fn waiting_for_a_turn_does_not_spend_the_item_timeout() {
     // `timeout`, without being sent.
     let e = judge(
         &proxy,
-        json!({"max_concurrency": 1, "timeout_ms": 1500, "cache": false}),
+        json!({"max_concurrency": 1, "timeout_ms": 5000, "cache": false}),
     );
     let deadline = Instant::now() + Duration::from_millis(500);
     let scored = e.score_blocking(ScoreRequest::items(items).deadline(Some(deadline)));
