@@ -44,7 +44,8 @@ use tokio::net::TcpStream;
 
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
 
-/// Every response the clients of this program received, by status code (0: no response).
+/// Every response the clients of this program received, by status code (0: sent and not
+/// answered; 1: the connection could not be made).
 #[derive(Default)]
 struct Tally {
     codes: Mutex<BTreeMap<u16, u64>>,
@@ -73,7 +74,7 @@ impl Tally {
             .lock()
             .unwrap()
             .iter()
-            .filter(|(c, _)| **c != 0)
+            .filter(|(c, _)| **c != 0 && **c != NOT_CONNECTED)
             .map(|(_, n)| n)
             .sum()
     }
@@ -125,9 +126,15 @@ async fn post(client: &HttpClient, addr: SocketAddr, body: Bytes, tally: &Tally)
             let _ = r.into_body().collect().await;
             tally.record(code, t.elapsed(), retry);
         }
+        // Not connected at all (the listen backlog was full, the generator out of ports): the
+        // request never reached the server. Counted apart from requests sent and not answered.
+        Err(e) if e.is_connect() => tally.record(NOT_CONNECTED, t.elapsed(), false),
         Err(_) => tally.record(0, t.elapsed(), false),
     }
 }
+
+/// The pseudo status of a request whose connection could not be made.
+const NOT_CONNECTED: u16 = 1;
 
 /// `clients` closed-loop clients for `seconds`.
 async fn closed(
@@ -508,16 +515,17 @@ async fn main() {
     println!(
         "    responses: the server counted {served} on /v1/score; this program's clients received {} \
          (+ up to {fault_requests} fault requests, which the server counts whether or not the client stayed); \
-         client errors (no response): {}",
+         sent and not answered: {}; not connected (never reached the server): {}",
         all.responses(),
-        all.count(0)
+        all.count(0),
+        all.count(NOT_CONNECTED)
     );
     let received = all.responses() as f64;
     if served < received || served > received + fault_requests {
         failed.push("the server's response count and the clients' do not match");
     }
     if all.count(0) > 0 {
-        failed.push("some requests got no response");
+        failed.push("some requests were sent and got no response");
     }
     sampler.abort();
     let peak = samples
