@@ -4,25 +4,9 @@
 
 use assay_core::config::Format;
 use assay_core::{Config, MalformedItem};
+use assay_testkit::mutate::mutated;
 use proptest::prelude::*;
 use serde_json::json;
-
-/// Mutates `seed` with a few character edits.
-fn mutate(seed: &str, edits: &[(prop::sample::Index, u8, char)]) -> String {
-    let mut chars: Vec<char> = seed.chars().collect();
-    for (at, op, c) in edits {
-        let i = at.index(chars.len() + 1);
-        match op {
-            0 => chars.insert(i, *c),
-            1 if i < chars.len() => {
-                chars.remove(i);
-            }
-            _ if i < chars.len() => chars[i] = *c,
-            _ => chars.push(*c),
-        }
-    }
-    chars.into_iter().collect()
-}
 
 const LINES: &[&str] = &[
     r#"{"id": "q17#3", "data_source": "mmlu", "group": "q17", "prompt": "Which?", "response": "<think>…</think><answer>C</answer>", "reference": "C", "metadata": {}}"#,
@@ -37,10 +21,6 @@ const CONFIGS: &[&str] = &[
     "[graders.a]\nkind = \"transform\"\ngrader = \"a\"\n",
 ];
 
-fn edits() -> impl Strategy<Value = Vec<(prop::sample::Index, u8, char)>> {
-    prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, any::<char>()), 0..8)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -48,7 +28,7 @@ proptest! {
     fn a_line_never_panics_and_a_bad_one_says_where_in_few_words(
         line in prop_oneof![
             any::<String>(),
-            (prop::sample::select(LINES), edits()).prop_map(|(s, e)| mutate(s, &e)),
+            mutated(LINES.to_vec(), 8),
             "[\\[\\]{}\",:0-9a-z ]{0,200}",
         ],
         number in 1u64..10_000_000,
@@ -80,7 +60,7 @@ proptest! {
     fn a_configuration_never_panics_and_every_problem_has_a_message(
         text in prop_oneof![
             any::<String>(),
-            (prop::sample::select(CONFIGS), edits()).prop_map(|(s, e)| mutate(s, &e)),
+            mutated(CONFIGS.to_vec(), 8),
         ],
     ) {
         if let Ok(value) = Format::Toml.parse(&text) {

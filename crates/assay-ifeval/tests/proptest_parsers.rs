@@ -6,6 +6,7 @@
 use std::sync::OnceLock;
 
 use assay_core::{Config, Engine, ErrorKind, Item, Registry};
+use assay_testkit::mutate::mutated;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -34,22 +35,6 @@ fn seeds() -> Vec<String> {
                 .to_string()
         })
         .collect()
-}
-
-fn mutate(seed: &str, edits: &[(prop::sample::Index, u8, char)]) -> String {
-    let mut chars: Vec<char> = seed.chars().collect();
-    for (at, op, c) in edits {
-        let i = at.index(chars.len() + 1);
-        match op {
-            0 => chars.insert(i, *c),
-            1 if i < chars.len() => {
-                chars.remove(i);
-            }
-            _ if i < chars.len() => chars[i] = *c,
-            _ => chars.push(*c),
-        }
-    }
-    chars.into_iter().collect()
 }
 
 /// A kwargs value of any JSON shape, small.
@@ -124,8 +109,7 @@ proptest! {
     #[test]
     fn any_reference_and_response_get_a_result_that_is_never_a_panic(
         reference in prop_oneof![
-            (prop::sample::select(seeds()), prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, any::<char>()), 0..6))
-                .prop_map(|(s, e)| Value::from(mutate(&s, &e))),
+            mutated(seeds(), 6).prop_map(Value::from),
             random_reference(),
             any::<String>().prop_map(Value::from),
             // Python literals, as the IF-RLVR data writes them.

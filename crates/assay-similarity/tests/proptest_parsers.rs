@@ -2,24 +2,9 @@
 //! `tool_calls` JSON, mutated and random. No input panics, and a well-formed call reads back.
 
 use assay_similarity::tool_call::{call_from_value, parse_text};
+use assay_testkit::mutate::mutated;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-
-fn mutate(seed: &str, edits: &[(prop::sample::Index, u8, char)]) -> String {
-    let mut chars: Vec<char> = seed.chars().collect();
-    for (at, op, c) in edits {
-        let i = at.index(chars.len() + 1);
-        match op {
-            0 => chars.insert(i, *c),
-            1 if i < chars.len() => {
-                chars.remove(i);
-            }
-            _ if i < chars.len() => chars[i] = *c,
-            _ => chars.push(*c),
-        }
-    }
-    chars.into_iter().collect()
-}
 
 const SEEDS: &[&str] = &[
     "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"days\": 3}}\n</tool_call>",
@@ -64,8 +49,7 @@ proptest! {
     fn any_text_is_read_without_a_panic(
         text in prop_oneof![
             any::<String>(),
-            (prop::sample::select(SEEDS), prop::collection::vec((any::<prop::sample::Index>(), 0u8..3, any::<char>()), 0..8))
-                .prop_map(|(s, e)| mutate(s, &e)),
+            mutated(SEEDS.to_vec(), 8),
             json_value().prop_map(|v| v.to_string()),
             json_value().prop_map(|v| format!("<tool_call>{v}</tool_call>")),
         ],

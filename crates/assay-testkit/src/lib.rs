@@ -31,6 +31,8 @@
 //! # let _ = conforms;
 //! ```
 
+pub mod mutate;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
