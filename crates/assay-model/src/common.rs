@@ -38,9 +38,10 @@ impl<G: ItemGrader> Remote<G> {
         turn: Option<BatchContext>,
         budget: impl FnOnce() -> Budget + Send + 'static,
     ) -> Outcome {
+        let blocked = grader.guard().check(&item);
         let _turn = match &turn {
             // An item the guard stops sends nothing, so it need not wait.
-            Some(ctx) if grader.guard().check(&item).is_none() => {
+            Some(ctx) if blocked.is_none() => {
                 match grader
                     .backend()
                     .item_slot(ctx.deadline(), ctx.cancel_token())
@@ -55,7 +56,7 @@ impl<G: ItemGrader> Remote<G> {
         let budget = budget();
         let mut outcome = if let Err(expired) = budget.check() {
             Outcome::expired(expired).explain("reason", "the budget was spent before grading")
-        } else if let Some(blocked) = grader.guard().check(&item) {
+        } else if let Some(blocked) = blocked {
             blocked
         } else {
             grader.grade_item(item, budget.clone()).await
