@@ -192,3 +192,35 @@ fn a_model_directory_that_cannot_load_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("config.json"), "{stderr}");
 }
+
+/// `assay serve --model PATH` without graders serves the model alone, and stops cleanly on
+/// SIGTERM (as the scoring server does), exiting 0.
+#[cfg(unix)]
+#[test]
+fn a_model_alone_is_served_and_stops_on_sigterm() {
+    let mut served = Served::start(&[
+        "--model",
+        fixture("qwen2-rm").to_str().unwrap(),
+        "--served-model-name",
+        "rm",
+    ]);
+    let (status, body) = served.post("/pooling", &json!({"model": "rm", "input": "Hello."}));
+    assert!(status.contains("200"), "{status} {body}");
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(
+        unsafe { libc::kill(served.child.id() as i32, libc::SIGTERM) },
+        0
+    );
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = served.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+}

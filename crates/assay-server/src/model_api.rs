@@ -123,10 +123,14 @@ pub fn run(addr: SocketAddr, model: ServedModel) -> std::io::Result<()> {
             model.kind()
         );
         let app = router(Arc::new(model));
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+        // The scoring server's connection loop: slow clients are cut off the same way.
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let signal = crate::shutdown_signal().await;
+            tracing::info!("assay serve: {signal}: finishing in-flight requests, then stopping");
+            let _ = stop_tx.send(true);
+        });
+        crate::serve_connections(listener, app, crate::Limits::default().body_timeout, stop_rx)
             .await
     })
 }
