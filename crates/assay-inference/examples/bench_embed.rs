@@ -8,6 +8,10 @@ use std::time::Instant;
 
 use assay_inference::{Batching, Embedder, Input, LoadOptions, Precision, RunOptions};
 
+// The allocator of the `assay` binary, which serves these models.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -47,7 +51,12 @@ fn main() {
     let load_s = load.elapsed().as_secs_f64();
     let mut report = serde_json::Map::new();
     report.insert("load_s".into(), load_s.into());
-    for batch in [1usize, 32] {
+    // BATCH_SIZES="32" runs only those sizes (to profile one of them).
+    let sizes: Vec<usize> = std::env::var("BATCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 32]);
+    for batch in sizes {
         let run = RunOptions {
             batching: Batching {
                 max_batch_size: batch,

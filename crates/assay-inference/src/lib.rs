@@ -36,6 +36,7 @@
 
 pub mod batch;
 pub mod config;
+mod cpu;
 mod decoder;
 mod encoder;
 pub mod error;

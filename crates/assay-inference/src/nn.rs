@@ -4,13 +4,24 @@ use candle_core::{DType, Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
 /// A linear layer `y = x Wᵀ + b` that multiplies any leading dimensions as one matrix.
+///
+/// The weight is kept transposed, `[inputs, outputs]` and contiguous: multiplied as checkpoints
+/// store it (`[outputs, inputs]`), the CPU matrix product copies the whole weight into its
+/// packed layout on every call, which at batch 1 cost as much as the product itself.
 #[derive(Debug, Clone)]
 pub(crate) struct Linear {
-    weight: Tensor,
+    weight_t: Tensor,
     bias: Option<Tensor>,
 }
 
 impl Linear {
+    fn new(weight: Tensor, bias: Option<Tensor>) -> Result<Self> {
+        Ok(Linear {
+            weight_t: weight.t()?.contiguous()?,
+            bias,
+        })
+    }
+
     pub(crate) fn load(
         vb: &VarBuilder,
         name: &str,
@@ -25,7 +36,7 @@ impl Linear {
         } else {
             None
         };
-        Ok(Linear { weight, bias })
+        Linear::new(weight, bias)
     }
 
     /// Loads a linear layer whose output size is read from the weights.
@@ -41,33 +52,36 @@ impl Linear {
         } else {
             None
         };
-        Ok(Linear {
-            weight: weight.to_dtype(vb.dtype())?,
-            bias,
-        })
+        Linear::new(weight.to_dtype(vb.dtype())?, bias)
     }
 
     /// Stacks the outputs of several layers into one (one matrix product instead of several).
     pub(crate) fn fuse(parts: &[Linear]) -> Result<Self> {
-        let weights: Vec<&Tensor> = parts.iter().map(|p| &p.weight).collect();
-        let weight = Tensor::cat(&weights, 0)?;
+        let weights: Vec<&Tensor> = parts.iter().map(|p| &p.weight_t).collect();
+        let weight_t = Tensor::cat(&weights, 1)?;
         let bias = if parts.iter().any(|p| p.bias.is_some()) {
             let mut biases = Vec::new();
             for p in parts {
                 biases.push(match &p.bias {
                     Some(b) => b.clone(),
-                    None => Tensor::zeros(p.weight.dim(0)?, p.weight.dtype(), p.weight.device())?,
+                    None => Tensor::zeros(p.outputs(), p.weight_t.dtype(), p.weight_t.device())?,
                 });
             }
             Some(Tensor::cat(&biases, 0)?)
         } else {
             None
         };
-        Ok(Linear { weight, bias })
+        Ok(Linear { weight_t, bias })
     }
 
     pub(crate) fn outputs(&self) -> usize {
-        self.weight.dims()[0]
+        self.weight_t.dims()[1]
+    }
+
+    /// `x Wᵀ + b + residual` for `x` `[rows, inputs]` in f32 on the CPU, in one pass over the
+    /// output (see [`crate::cpu::linear`]).
+    pub(crate) fn forward_cpu(&self, x: &Tensor, residual: Option<&Tensor>) -> Result<Tensor> {
+        crate::cpu::linear(x, &self.weight_t, self.bias.as_ref(), residual)
     }
 }
 
@@ -77,7 +91,7 @@ impl Module for Linear {
         let inputs = *dims.last().unwrap_or(&0);
         let rows = x.elem_count() / inputs.max(1);
         let flat = x.reshape((rows, inputs))?;
-        let mut y = flat.matmul(&self.weight.t()?)?;
+        let mut y = flat.matmul(&self.weight_t)?;
         if let Some(b) = &self.bias {
             y = y.broadcast_add(b)?;
         }
@@ -136,6 +150,13 @@ impl LayerNorm {
     }
 }
 
+impl LayerNorm {
+    /// The same normalisation of `[rows, size]` f32 on the CPU (see [`crate::cpu::layer_norm`]).
+    pub(crate) fn forward_cpu(&self, x: &Tensor) -> Result<Tensor> {
+        crate::cpu::layer_norm(x, &self.weight, &self.bias, self.eps)
+    }
+}
+
 impl Module for LayerNorm {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         candle_nn::ops::layer_norm(&x.contiguous()?, &self.weight, &self.bias, self.eps)
@@ -167,7 +188,7 @@ impl Activation {
     pub(crate) fn apply(self, x: &Tensor) -> Result<Tensor> {
         match self {
             Activation::Silu => x.silu(),
-            Activation::Gelu => x.gelu_erf(),
+            Activation::Gelu => crate::cpu::gelu_erf(x),
             Activation::GeluTanh => x.gelu(),
             Activation::Relu => x.relu(),
         }
