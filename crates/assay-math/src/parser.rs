@@ -922,6 +922,12 @@ impl Parser<'_> {
             "binom" | "dbinom" | "tbinom" | "choose" => {
                 let n = self.macro_arg()?;
                 let k = self.macro_arg()?;
+                // n and k appear twice below, so binomials nested in an argument double in
+                // size at each level: the copies are charged to the budget.
+                let mut nodes = 0u64;
+                n.walk(&mut |_| nodes += 1);
+                k.walk(&mut |_| nodes += 1);
+                self.budget.charge(nodes)?;
                 let fact = |e: Expr| Expr::Apply(Func::Factorial, Box::new(e));
                 let n_k = Expr::Add(vec![n.clone(), Expr::Neg(Box::new(k.clone()))]);
                 Ok(Expr::Div(
