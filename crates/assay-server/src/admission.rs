@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::extract::Request;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -94,8 +94,22 @@ where
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
+        // A refusal is sent before the body is read, so the server will not read another
+        // request on this connection. Saying `Connection: close` keeps a keep-alive client from
+        // putting it back in its pool and sending the next request on it as it closes (that
+        // request would fail unanswered).
+        let has_body = length.is_some_and(|n| n > 0)
+            || request.headers().contains_key(header::TRANSFER_ENCODING);
         match self.admission.admit(length) {
-            Err(refused) => Box::pin(async move { Ok(refused.into_response()) }),
+            Err(refused) => Box::pin(async move {
+                let mut response = refused.into_response();
+                if has_body {
+                    response
+                        .headers_mut()
+                        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                }
+                Ok(response)
+            }),
             Ok(ticket) => {
                 // The clone that was made ready goes with this call; a fresh clone stays.
                 let ready = self.inner.clone();

@@ -452,6 +452,11 @@ async fn overload_sheds_with_retry_after_then_recovers() {
         assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(r.retry_after(), Some(1));
         assert!(r.error_message().contains("at capacity"));
+        // Refused before its body was read: the connection is not reused.
+        assert_eq!(
+            r.headers.get("connection").and_then(|v| v.to_str().ok()),
+            Some("close")
+        );
     }
     let ready = server.get("/readyz").await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
