@@ -75,7 +75,14 @@ impl Fixed {
 
     /// The exact rational value of this fixed-point number.
     pub fn to_rational(&self) -> BigRational {
-        BigRational::new(self.0.clone(), one_raw())
+        // In lowest terms by removing common factors of two: the denominator is a power of
+        // two, so no gcd is needed (num-integer's binary gcd would take time quadratic in the
+        // numerator's bits once the odd parts meet at 1).
+        if self.0.is_zero() {
+            return BigRational::zero();
+        }
+        let shift = self.0.trailing_zeros().unwrap_or(0).min(PREC as u64);
+        BigRational::new_raw(&self.0 >> shift, one_raw() >> shift)
     }
 
     /// An approximation as `f64` (for display only).
