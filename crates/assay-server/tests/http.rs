@@ -63,6 +63,38 @@ async fn health_readiness_graders_and_metrics_endpoints() {
 }
 
 #[tokio::test]
+async fn every_response_carries_a_request_id_and_a_clients_own_is_kept() {
+    let server = TestServer::start(server_config()).await;
+    let id = |reply: &common::Reply| {
+        reply
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .expect("x-request-id")
+    };
+    let (a, b) = (
+        id(&server.get("/healthz").await),
+        id(&server.get("/healthz").await),
+    );
+    assert_ne!(a, b);
+    for made in [&a, &b] {
+        // A UUID: 32 hex digits in five groups.
+        assert_eq!(made.len(), 36, "{made}");
+        assert_eq!(made.matches('-').count(), 4, "{made}");
+    }
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Full<hyper::body::Bytes>>();
+    let request = hyper::Request::builder()
+        .uri(server.url("/healthz"))
+        .header("x-request-id", "trainer-step-7")
+        .body(http_body_util::Full::default())
+        .unwrap();
+    let response = client.request(request).await.unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trainer-step-7");
+}
+
+#[tokio::test]
 async fn scores_by_name_by_route_and_inline() {
     let server = TestServer::start(server_config()).await;
 
