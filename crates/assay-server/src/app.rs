@@ -126,6 +126,7 @@ fn graders_doc(config: &ServerConfig, get_reward: &Result<Option<String>, String
             "max_concurrent": l.max_concurrent,
             "max_queue": l.max_queue,
             "max_inflight_bytes": l.max_inflight_bytes,
+            "max_connections": l.max_connections,
             "queue_timeout_s": l.queue_timeout.as_secs_f64(),
         },
         "kinds": kinds,

@@ -36,6 +36,10 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// The `Retry-After` sent with 429 and 503.
     pub retry_after: Duration,
+    /// Open client connections at once. At the limit the server stops accepting until one
+    /// closes: new connections wait in the kernel's listen queue (and past it are refused), so
+    /// a flood of connections cannot grow the server's memory without bound.
+    pub max_connections: usize,
     /// How long a graceful shutdown waits for in-flight requests.
     pub shutdown_grace: Duration,
 }
@@ -52,6 +56,7 @@ impl Default for Limits {
             queue_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(30),
             retry_after: Duration::from_secs(1),
+            max_connections: 2048,
             shutdown_grace: Duration::from_secs(120),
         }
     }
@@ -311,6 +316,9 @@ pub struct ServeArgs {
     /// Requests waiting for a scoring slot before new ones get 429.
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_queue: usize,
+    /// Open client connections at once; at the limit new ones wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = 2048)]
+    pub max_connections: usize,
     /// Request bodies held at once, in MiB, before new requests get 429.
     #[arg(long, value_name = "MIB", default_value_t = 256)]
     pub max_inflight_mib: usize,
@@ -353,6 +361,7 @@ impl ServeArgs {
             max_concurrent: self.max_concurrent.unwrap_or(defaults.max_concurrent),
             max_queue: self.max_queue,
             max_inflight_bytes: self.max_inflight_mib.saturating_mul(1 << 20),
+            max_connections: self.max_connections,
             queue_timeout,
             shutdown_grace,
             ..defaults

@@ -160,8 +160,14 @@ where
     let state = app::AppState::new(config);
     let app = extra.merge(app::router(std::sync::Arc::clone(&state)));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let header_timeout = state.admission.limits().body_timeout;
-    let server = serve_connections(listener, app, header_timeout, stop_rx);
+    let limits = state.admission.limits();
+    let server = serve_connections(
+        listener,
+        app,
+        limits.body_timeout,
+        limits.max_connections,
+        stop_rx,
+    );
     tokio::pin!(server);
     tokio::select! {
         result = &mut server => return result.map_err(ServerError::Io),
@@ -192,15 +198,23 @@ where
 /// accepting and lets every open connection finish its request in flight (idle ones close).
 /// A connection that spends `header_timeout` with no request in flight and no new one
 /// received (a client trickling its head a byte at a time, or an idle keep-alive) is closed,
-/// so slow clients cannot hold connections for ever; a request's body has its own limit.
+/// so slow clients cannot hold connections for ever; a request's body has its own limit. At
+/// most `max_connections` are open at once: at the limit the loop stops accepting until one
+/// closes.
 async fn serve_connections(
     listener: TcpListener,
     app: axum::Router,
     header_timeout: Duration,
+    max_connections: usize,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let open = Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
     loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&open).acquire_owned() => permit.expect("never closed"),
+            () = async { drop(stop.wait_for(|stop| *stop).await) } => break,
+        };
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(connection) => connection,
@@ -239,6 +253,7 @@ async fn serve_connections(
             );
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
+            let _permit = permit;
             tokio::pin!(connection);
             loop {
                 let check = tokio::time::sleep(header_timeout / 4);

@@ -130,8 +130,15 @@ pub fn run(addr: SocketAddr, model: ServedModel) -> std::io::Result<()> {
             tracing::info!("assay serve: {signal}: finishing in-flight requests, then stopping");
             let _ = stop_tx.send(true);
         });
-        crate::serve_connections(listener, app, crate::Limits::default().body_timeout, stop_rx)
-            .await
+        let limits = crate::Limits::default();
+        crate::serve_connections(
+            listener,
+            app,
+            limits.body_timeout,
+            limits.max_connections,
+            stop_rx,
+        )
+        .await
     })
 }
 

@@ -95,6 +95,33 @@ async fn every_response_carries_a_request_id_and_a_clients_own_is_kept() {
 }
 
 #[tokio::test]
+async fn past_max_connections_new_connections_wait_until_one_closes() {
+    let mut config = server_config();
+    config.limits.max_connections = 2;
+    let server = TestServer::start(config).await;
+    let addr = server.addr;
+    let first = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let _second = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // Both are accepted and hold the two places; a third connection waits in the listen
+    // queue and its request is not served.
+    let url = server.url("/healthz");
+    let waiting = tokio::spawn(async move { send(&url, Method::GET, None).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "served past max_connections");
+    // One closes: the waiting connection is accepted and served.
+    drop(first);
+    let reply = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("served once a place was free")
+        .unwrap();
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        server.get("/v1/graders").await.json()["limits"]["max_connections"],
+        2
+    );
+}
+
+#[tokio::test]
 async fn scores_by_name_by_route_and_inline() {
     let server = TestServer::start(server_config()).await;
 
