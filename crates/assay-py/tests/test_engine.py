@@ -312,6 +312,9 @@ def test_keyboard_interrupt_cancels_the_call():
     items = [{"id": i, "response": LOOP, "reference": LOOP_REFERENCE} for i in range(4)]
     main = threading.main_thread().ident
     timer = threading.Timer(0.5, lambda: signal.pthread_kill(main, signal.SIGINT))
+    # Python turns SIGINT into KeyboardInterrupt only when its parent left SIGINT alone; a
+    # suite started in the background by a non-interactive shell inherits it ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     started = time.monotonic()
     timer.start()
     try:
@@ -323,5 +326,7 @@ def test_keyboard_interrupt_cancels_the_call():
         seen = [(r["status"], r["error"]) for r in results]
         pytest.fail(f"score returned after {time.monotonic() - started:.2f} s "
                     f"instead of raising KeyboardInterrupt: {seen}")
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - started < 2.5
     timer.join()
