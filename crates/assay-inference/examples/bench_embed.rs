@@ -1,12 +1,31 @@
-//! Embedding throughput and latency of an embedding model (bench/models/run.sh runs it beside
-//! transformers): `bench_embed MODEL_DIR SENTENCES.txt [f32|bf16]`.
+//! Throughput and latency of an embedding model, or with `reward` of a sequence classifier
+//! (a decoder reward model), beside transformers (bench/models/run.sh and run_reward.sh):
+//! `bench_embed MODEL_DIR SENTENCES.txt [f32|bf16] [embed|reward]`.
 //!
 //! Prints one JSON object: items per second and median/p90 latency of one call at batch 1 and
 //! at batch 32, and the process's peak resident memory.
 
 use std::time::Instant;
 
-use assay_inference::{Batching, Embedder, Input, LoadOptions, Precision, RunOptions};
+use assay_inference::{
+    Batching, Embedder, Input, LoadOptions, Precision, RunOptions, SequenceClassifier,
+};
+
+/// The model under test: either kind, called the same way.
+enum Model {
+    Embedder(Embedder),
+    Reward(SequenceClassifier),
+}
+
+impl Model {
+    /// Runs every input; true when all of them succeeded.
+    fn run(&self, inputs: &[Input], run: &RunOptions) -> bool {
+        match self {
+            Model::Embedder(m) => m.embed_each(inputs, run).iter().all(Result::is_ok),
+            Model::Reward(m) => m.score_each(inputs, run).iter().all(Result::is_ok),
+        }
+    }
+}
 
 // The allocator of the `assay` binary, which serves these models.
 #[global_allocator]
@@ -40,17 +59,32 @@ fn main() {
         .map(str::to_string)
         .collect();
     let load = Instant::now();
-    let model = Embedder::load(
-        dir.as_ref(),
-        &LoadOptions {
-            precision,
-            ..LoadOptions::default()
-        },
-    )
-    .unwrap();
+    let options = LoadOptions {
+        precision,
+        ..LoadOptions::default()
+    };
+    let model = match args.get(4).map(String::as_str) {
+        Some("reward") => Model::Reward(SequenceClassifier::load(dir.as_ref(), &options).unwrap()),
+        _ => Model::Embedder(Embedder::load(dir.as_ref(), &options).unwrap()),
+    };
     let load_s = load.elapsed().as_secs_f64();
     let mut report = serde_json::Map::new();
     report.insert("load_s".into(), load_s.into());
+    if let Model::Reward(m) = &model {
+        // The scores of the first four texts in one padded batch, to compare with
+        // transformers' in the same report.
+        let first: Vec<Input> = texts
+            .iter()
+            .take(4)
+            .map(|t| Input::Text(t.clone()))
+            .collect();
+        let scores: Vec<f32> = m
+            .score_each(&first, &RunOptions::default())
+            .into_iter()
+            .map(|r| r.unwrap().values[0])
+            .collect();
+        report.insert("first_scores".into(), scores.into());
+    }
     // BATCH_SIZES="32" runs only those sizes (to profile one of them).
     let sizes: Vec<usize> = std::env::var("BATCH_SIZES")
         .ok()
@@ -70,15 +104,15 @@ fn main() {
             .take(batch)
             .map(|t| Input::Text(t.clone()))
             .collect();
-        model.embed_each(&warm, &run);
+        assert!(model.run(&warm, &run));
         let mut latencies = Vec::new();
         let start = Instant::now();
         for chunk in texts.chunks(batch) {
             let inputs: Vec<Input> = chunk.iter().map(|t| Input::Text(t.clone())).collect();
             let t = Instant::now();
-            let out = model.embed_each(&inputs, &run);
+            let ok = model.run(&inputs, &run);
             latencies.push(t.elapsed().as_secs_f64() * 1e3);
-            assert!(out.iter().all(Result::is_ok));
+            assert!(ok);
         }
         let total = start.elapsed().as_secs_f64();
         latencies.sort_by(f64::total_cmp);

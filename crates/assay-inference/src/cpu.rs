@@ -79,6 +79,20 @@ pub(crate) fn linear(
     bias: Option<&Tensor>,
     residual: Option<&Tensor>,
 ) -> Result<Tensor> {
+    let rows = x.dims2()?.0;
+    let outputs = w.dims2()?.1;
+    let out = linear_vec(x, w, bias, residual)?;
+    Tensor::from_vec(out, (rows, outputs), x.device())
+}
+
+/// [`linear`], with the `[rows, outputs]` result as a vector, for a caller that changes it in
+/// place before it becomes a tensor (the decoder's rotary embedding).
+pub(crate) fn linear_vec(
+    x: &Tensor,
+    w: &Tensor,
+    bias: Option<&Tensor>,
+    residual: Option<&Tensor>,
+) -> Result<Vec<f32>> {
     let (rows, inputs) = x.dims2()?;
     let (found, outputs) = w.dims2()?;
     if found != inputs {
@@ -147,7 +161,7 @@ pub(crate) fn linear(
             Ok(())
         })
     })?;
-    Tensor::from_vec(dst, (rows, outputs), x.device())
+    Ok(dst)
 }
 
 /// Layer normalisation of each row of `x` (`[rows, size]`, f32 on the CPU), in f32 as
@@ -184,6 +198,102 @@ pub(crate) fn layer_norm(x: &Tensor, weight: &Tensor, bias: &Tensor, eps: f32) -
         })
     })?;
     Tensor::from_vec(out, (rows, size), x.device())
+}
+
+/// RMS normalisation of each row of `x` (`[rows, size]`, f32 on the CPU), as transformers'
+/// Llama and Qwen norms compute it: `x / sqrt(mean(x²) + eps) · weight`.
+pub(crate) fn rms_norm(x: &Tensor, weight: &Tensor, eps: f32) -> Result<Tensor> {
+    let (rows, size) = x.dims2()?;
+    let x = x.contiguous()?;
+    let weight = weight.contiguous()?;
+    let out = with_f32(&x, |xs| {
+        with_f32(&weight, |w| {
+            if w.len() != size {
+                candle_core::bail!("rms norm: weights of {} for rows of {size}", w.len());
+            }
+            let mut out = xs.to_vec();
+            let norm = |o: &mut [f32]| rms_norm_in_place(o, w, eps);
+            if rows * size >= 1 << 16 {
+                out.par_chunks_mut(size).for_each(norm);
+            } else {
+                out.chunks_mut(size).for_each(norm);
+            }
+            Ok(out)
+        })
+    })?;
+    Tensor::from_vec(out, (rows, size), x.device())
+}
+
+/// RMS normalisation of one vector in place (a row, or one head of a row for Qwen3's query
+/// and key norms).
+#[inline]
+pub(crate) fn rms_norm_in_place(x: &mut [f32], weight: &[f32], eps: f32) {
+    let mean_square = x.iter().map(|v| v * v).sum::<f32>() / x.len() as f32;
+    let inv = 1.0 / (mean_square + eps).sqrt();
+    for (v, &w) in x.iter_mut().zip(weight) {
+        *v = w * (*v * inv);
+    }
+}
+
+/// Rotary position embedding of one head in place, in the half-split layout transformers uses
+/// (`rotate_half`): `x₁' = x₁·cos − x₂·sin`, `x₂' = x₂·cos + x₁·sin`, with `cos` and `sin` the
+/// position's `head_dim / 2` values.
+#[inline]
+pub(crate) fn rope_in_place(head: &mut [f32], cos: &[f32], sin: &[f32]) {
+    let (first, second) = head.split_at_mut(head.len() / 2);
+    for (((a, b), &c), &s) in first.iter_mut().zip(second.iter_mut()).zip(cos).zip(sin) {
+        let (x1, x2) = (*a, *b);
+        *a = x1 * c - x2 * s;
+        *b = x2 * c + x1 * s;
+    }
+}
+
+/// `silu(gate) · up` for each row of `gate_up` (`[rows, 2 · size]`, the gate's outputs then the
+/// up projection's, as the fused layer writes them). Returns `[rows, size]`.
+pub(crate) fn silu_gate(gate_up: &[f32], size: usize) -> Vec<f32> {
+    let rows = gate_up.len() / (2 * size);
+    let mut out = vec![0f32; rows * size];
+    let one = |(o, gu): (&mut [f32], &[f32])| {
+        let (gate, up) = gu.split_at(size);
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            // SAFETY: the CPU has the features the function is compiled for.
+            unsafe { silu_gate_avx2(gate, up, o) };
+            return;
+        }
+        silu_gate_portable(gate, up, o);
+    };
+    if rows * size >= 1 << 16 {
+        out.par_chunks_mut(size)
+            .zip(gate_up.par_chunks(2 * size))
+            .for_each(one);
+    } else {
+        out.chunks_mut(size)
+            .zip(gate_up.chunks(2 * size))
+            .for_each(one);
+    }
+    out
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn silu_gate_avx2(gate: &[f32], up: &[f32], out: &mut [f32]) {
+    silu_gate_portable(gate, up, out);
+}
+
+#[inline(always)]
+fn silu_gate_portable(gate: &[f32], up: &[f32], out: &mut [f32]) {
+    for ((o, &g), &u) in out.iter_mut().zip(gate).zip(up) {
+        *o = silu(g) * u;
+    }
+}
+
+/// `x · σ(x)`, with `σ` from `e^(−|x|)` so that the exponential never overflows.
+#[inline(always)]
+fn silu(x: f32) -> f32 {
+    let e = exp_nonpositive(-x.abs());
+    let sigmoid = if x >= 0.0 { 1.0 } else { e } / (1.0 + e);
+    x * sigmoid
 }
 
 /// Whether the AVX2 and FMA builds of the kernels can run here.
@@ -266,38 +376,54 @@ fn exp_nonpositive(x: f32) -> f32 {
     p * scale
 }
 
-/// Bidirectional attention over packed sequences: `qkv` is `[tokens, 3 · heads · head_dim]`
+/// The shape of attention over packed sequences (see [`packed_attention`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AttentionShape {
+    /// Query heads.
+    pub heads: usize,
+    /// Key and value heads; query head `h` reads key and value head `h / (heads / kv_heads)`
+    /// (grouped-query attention). Equal to `heads` for multi-head attention.
+    pub kv_heads: usize,
+    /// Width of one head.
+    pub head_dim: usize,
+    /// The factor on every score, `1 / sqrt(head_dim)`.
+    pub scale: f32,
+    /// Whether a token attends only to itself and the tokens before it (decoders) or to its
+    /// whole sequence (encoders).
+    pub causal: bool,
+}
+
+/// Attention over packed sequences: `qkv` is `[tokens, (heads + 2 · kv_heads) · head_dim]`
 /// (queries, then keys, then values, as the fused projection writes them), the sequences lie
 /// one after the other with `lengths` tokens each, and every token attends to the tokens of its
-/// own sequence. Returns `[tokens, heads · head_dim]`. Needs a contiguous f32 CPU tensor.
+/// own sequence (the ones up to itself when `causal`). Returns `[tokens, heads · head_dim]`.
+/// Needs a contiguous f32 CPU tensor.
 pub(crate) fn packed_attention(
     qkv: &Tensor,
     lengths: &[usize],
-    heads: usize,
-    head_dim: usize,
-    scale: f32,
+    shape: &AttentionShape,
 ) -> Result<Tensor> {
     let (tokens, width) = qkv.dims2()?;
+    let AttentionShape {
+        heads,
+        kv_heads,
+        head_dim,
+        ..
+    } = *shape;
     let hidden = heads * head_dim;
-    if width != 3 * hidden || lengths.iter().sum::<usize>() != tokens {
+    let expected = (heads + 2 * kv_heads) * head_dim;
+    if kv_heads == 0 || heads % kv_heads != 0 {
+        candle_core::bail!("packed attention: {heads} query heads over {kv_heads} key heads");
+    }
+    if width != expected || lengths.iter().sum::<usize>() != tokens {
         candle_core::bail!(
-            "packed attention: qkv is [{tokens}, {width}], expected [{}, {}]",
+            "packed attention: qkv is [{tokens}, {width}], expected [{}, {expected}]",
             lengths.iter().sum::<usize>(),
-            3 * hidden
         );
     }
     let qkv = qkv.contiguous()?;
-    let blocks = with_f32(&qkv, |data| {
-        Ok(attend(data, lengths, heads, head_dim, scale))
-    })?;
-    let starts: Vec<usize> = lengths
-        .iter()
-        .scan(0, |at, &len| {
-            let s = *at;
-            *at += len;
-            Some(s)
-        })
-        .collect();
+    let blocks = with_f32(&qkv, |data| Ok(attend(data, lengths, shape)))?;
+    let starts = starts(lengths);
     let mut out = vec![0f32; tokens * hidden];
     for ((s, h), block) in blocks {
         for (i, row) in block.chunks_exact(head_dim).enumerate() {
@@ -308,87 +434,108 @@ pub(crate) fn packed_attention(
     Tensor::from_vec(out, (tokens, hidden), qkv.device())
 }
 
-/// The `[len, head_dim]` result of every (sequence, head) pair of [`packed_attention`].
-fn attend(
-    data: &[f32],
-    lengths: &[usize],
-    heads: usize,
-    head_dim: usize,
-    scale: f32,
-) -> Vec<((usize, usize), Vec<f32>)> {
-    let hidden = heads * head_dim;
-    let width = 3 * hidden;
-    let starts: Vec<usize> = lengths
+/// Where each sequence starts among the packed tokens.
+fn starts(lengths: &[usize]) -> Vec<usize> {
+    lengths
         .iter()
         .scan(0, |at, &len| {
             let s = *at;
             *at += len;
             Some(s)
         })
-        .collect();
+        .collect()
+}
+
+/// The `[len, head_dim]` result of every (sequence, head) pair of [`packed_attention`].
+fn attend(
+    data: &[f32],
+    lengths: &[usize],
+    shape: &AttentionShape,
+) -> Vec<((usize, usize), Vec<f32>)> {
+    let AttentionShape {
+        heads,
+        kv_heads,
+        head_dim: d,
+        ..
+    } = *shape;
+    let width = (heads + 2 * kv_heads) * d;
+    let starts = starts(lengths);
     // One task per (sequence, head); each writes its own `[len, head_dim]` block.
     let tasks: Vec<(usize, usize)> = (0..lengths.len())
         .flat_map(|s| (0..heads).map(move |h| (s, h)))
         .filter(|&(s, _)| lengths[s] > 0)
         .collect();
-    let shape = Head {
-        width,
-        hidden,
-        head_dim,
-        scale,
-    };
+    let group = heads / kv_heads;
     tasks
         .par_iter()
         .map(|&(s, h)| {
             let rows = &data[starts[s] * width..(starts[s] + lengths[s]) * width];
-            let mut out = vec![0f32; lengths[s] * head_dim];
+            let kv = h / group;
+            let head = Head {
+                width,
+                query: h * d,
+                key: (heads + kv) * d,
+                value: (heads + kv_heads + kv) * d,
+                head_dim: d,
+                scale: shape.scale,
+                causal: shape.causal,
+            };
+            let mut out = vec![0f32; lengths[s] * d];
             #[cfg(target_arch = "x86_64")]
             if has_avx2_fma() {
                 // SAFETY: the CPU has the features the function is compiled for.
-                unsafe { attend_head_avx2(rows, h, &shape, &mut out) };
+                unsafe { attend_head_avx2(rows, &head, &mut out) };
                 return ((s, h), out);
             }
-            attend_head(rows, h, &shape, &mut out);
+            attend_head(rows, &head, &mut out);
             ((s, h), out)
         })
         .collect()
 }
 
-/// Where one head's columns sit in a row of the fused projection.
+/// Where one head's query, key and value columns sit in a row of the fused projection.
 struct Head {
     width: usize,
-    hidden: usize,
+    query: usize,
+    key: usize,
+    value: usize,
     head_dim: usize,
     scale: f32,
+    causal: bool,
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn attend_head_avx2(rows: &[f32], head: usize, shape: &Head, out: &mut [f32]) {
-    attend_head(rows, head, shape, out);
+unsafe fn attend_head_avx2(rows: &[f32], head: &Head, out: &mut [f32]) {
+    attend_head(rows, head, out);
 }
 
 /// Softmax attention of one head of one sequence: `rows` are the sequence's rows of the fused
 /// projection, `out` its `[len, head_dim]` result.
 #[inline(always)]
-fn attend_head(rows: &[f32], head: usize, shape: &Head, out: &mut [f32]) {
+fn attend_head(rows: &[f32], head: &Head, out: &mut [f32]) {
     let Head {
         width,
-        hidden,
+        query,
+        key,
+        value,
         head_dim: d,
         scale,
-    } = *shape;
+        causal,
+    } = *head;
     let len = rows.len() / width;
     // This head's keys and values, contiguous, so the inner loops read them in order.
     let mut keys = Vec::with_capacity(len * d);
     let mut values = Vec::with_capacity(len * d);
     for row in rows.chunks_exact(width) {
-        keys.extend_from_slice(&row[hidden + head * d..hidden + (head + 1) * d]);
-        values.extend_from_slice(&row[2 * hidden + head * d..2 * hidden + (head + 1) * d]);
+        keys.extend_from_slice(&row[key..key + d]);
+        values.extend_from_slice(&row[value..value + d]);
     }
     let mut scores = vec![0f32; len];
     for (i, o) in out.chunks_exact_mut(d).enumerate() {
-        let q = &rows[i * width + head * d..i * width + (head + 1) * d];
+        let q = &rows[i * width + query..i * width + query + d];
+        let seen = if causal { i + 1 } else { len };
+        let scores = &mut scores[..seen];
         let mut max = f32::NEG_INFINITY;
         for (score, k) in scores.iter_mut().zip(keys.chunks_exact(d)) {
             *score = dot(q, k) * scale;
@@ -491,7 +638,14 @@ mod tests {
             .collect();
         let qkv = Tensor::from_vec(values, (tokens, 3 * hidden), &Device::Cpu)?;
         let scale = 1.0 / (d as f32).sqrt();
-        let ours = packed_attention(&qkv, &lengths, heads, d, scale)?;
+        let shape = AttentionShape {
+            heads,
+            kv_heads: heads,
+            head_dim: d,
+            scale,
+            causal: false,
+        };
+        let ours = packed_attention(&qkv, &lengths, &shape)?;
         // The padded reference: rows laid out [b, t], padding masked.
         let mut starts = 0;
         for (row, &len) in lengths.iter().enumerate() {
@@ -517,10 +671,121 @@ mod tests {
     }
 
     #[test]
+    fn causal_grouped_attention_agrees_with_masked_padded_attention() -> Result<()> {
+        let (heads, kv_heads, d) = (4, 2, 8);
+        let lengths = [5usize, 1, 9];
+        let tokens: usize = lengths.iter().sum();
+        let width = (heads + 2 * kv_heads) * d;
+        let values: Vec<f32> = (0..tokens * width)
+            .map(|i| ((i * 7919 % 1000) as f32 / 250.0) - 2.0)
+            .collect();
+        let qkv = Tensor::from_vec(values, (tokens, width), &Device::Cpu)?;
+        let scale = 1.0 / (d as f32).sqrt();
+        let shape = AttentionShape {
+            heads,
+            kv_heads,
+            head_dim: d,
+            scale,
+            causal: true,
+        };
+        let ours = packed_attention(&qkv, &lengths, &shape)?;
+        let mut start = 0;
+        for (row, &len) in lengths.iter().enumerate() {
+            let seq = qkv.narrow(0, start, len)?;
+            let part = |from: usize, n: usize| -> Result<Tensor> {
+                seq.narrow(1, from * d, n * d)?
+                    .reshape((1, len, n, d))?
+                    .transpose(1, 2)?
+                    .contiguous()
+            };
+            // Each key and value head serves `heads / kv_heads` query heads in a row.
+            let expand = |x: Tensor| -> Result<Tensor> {
+                x.unsqueeze(2)?
+                    .expand((1, kv_heads, heads / kv_heads, len, d))?
+                    .reshape((1, heads, len, d))
+            };
+            let mask: Vec<f32> = (0..len)
+                .flat_map(|i| (0..len).map(move |j| if j > i { f32::NEG_INFINITY } else { 0.0 }))
+                .collect();
+            let mask = Tensor::from_vec(mask, (1, 1, len, len), &Device::Cpu)?;
+            let want = crate::nn::attention(
+                &part(0, heads)?,
+                &expand(part(heads, kv_heads)?)?,
+                &expand(part(heads + kv_heads, kv_heads)?)?,
+                &mask,
+                scale as f64,
+            )?
+            .transpose(1, 2)?
+            .reshape((len, heads * d))?;
+            let got = ours.narrow(0, start, len)?;
+            let diff = (got - want)?.abs()?.max_all()?.to_scalar::<f32>()?;
+            assert!(diff < 1e-5, "sequence {row}: difference {diff}");
+            start += len;
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn rms_norm_and_the_silu_gate_agree_with_candle() -> Result<()> {
+        let values: Vec<f32> = (0..6 * 40).map(|i| (i as f32 - 120.0) * 0.37).collect();
+        let x = Tensor::from_vec(values.clone(), (6, 40), &Device::Cpu)?;
+        let weight = Tensor::from_vec(
+            (0..40).map(|i| 0.5 + i as f32 / 40.0).collect::<Vec<f32>>(),
+            40,
+            &Device::Cpu,
+        )?;
+        let ours = rms_norm(&x, &weight, 1e-6)?;
+        let theirs = candle_nn::ops::rms_norm(&x, &weight, 1e-6)?;
+        let diff = (ours - theirs)?.abs()?.max_all()?.to_scalar::<f32>()?;
+        assert!(diff < 1e-5, "rms norm differs by {diff}");
+
+        // Rows of 20 gate values then 20 up values.
+        let ours = silu_gate(&values, 20);
+        let gate = x.narrow(1, 0, 20)?;
+        let up = x.narrow(1, 20, 20)?;
+        let theirs = (gate.silu()? * up)?.flatten_all()?.to_vec1::<f32>()?;
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert!(
+                (a - b).abs() <= 1e-5 * b.abs().max(1.0),
+                "silu gate: {a} vs {b}"
+            );
+        }
+        assert!(silu(-1000.0).abs() < 1e-30);
+        assert_eq!(silu(1000.0), 1000.0);
+        Ok(())
+    }
+
+    #[test]
+    fn rope_rotates_each_half_pair() {
+        let mut head = [1.0f32, 2.0, 3.0, 4.0];
+        let angle = [0.5f32, 1.5];
+        let cos: Vec<f32> = angle.iter().map(|a| a.cos()).collect();
+        let sin: Vec<f32> = angle.iter().map(|a| a.sin()).collect();
+        rope_in_place(&mut head, &cos, &sin);
+        // (x₀, x₂) = (1, 3) turned by 0.5 rad, (x₁, x₃) = (2, 4) by 1.5 rad.
+        let want = [
+            1.0 * cos[0] - 3.0 * sin[0],
+            2.0 * cos[1] - 4.0 * sin[1],
+            3.0 * cos[0] + 1.0 * sin[0],
+            4.0 * cos[1] + 2.0 * sin[1],
+        ];
+        for (a, b) in head.iter().zip(want) {
+            assert!((a - b).abs() < 1e-6, "{head:?} vs {want:?}");
+        }
+    }
+
+    #[test]
     fn packed_attention_refuses_a_shape_that_does_not_add_up() {
         let qkv = Tensor::zeros((10, 18), DType::F32, &Device::Cpu).unwrap();
-        let err = packed_attention(&qkv, &[4, 5], 2, 3, 1.0).unwrap_err();
-        assert!(err.to_string().contains("expected [9, 18]"), "{err}");
+        let shape = AttentionShape {
+            heads: 2,
+            kv_heads: 1,
+            head_dim: 3,
+            scale: 1.0,
+            causal: true,
+        };
+        let err = packed_attention(&qkv, &[4, 5], &shape).unwrap_err();
+        assert!(err.to_string().contains("expected [9, 12]"), "{err}");
     }
 
     #[test]

@@ -3,11 +3,18 @@
 //!
 //! With right padding and causal attention, a real token never sees a padding token, so no
 //! padding mask is needed: the hidden states of real tokens equal those of the unpadded input.
+//!
+//! In f32 on the CPU the stack runs on packed tokens instead (the real tokens of every row,
+//! one after the other) with the kernels of [`crate::cpu`]: no matrix product or attention
+//! score is spent on padding, and each layer is five matrix products with the bias and the
+//! residual written in place, two row norms, the rotary embedding applied in place and one
+//! attention pass. Other types and devices run the padded stack on candle's ops.
 
 use candle_core::{DType, Device, Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
 use crate::config::{Family, ModelConfig, RopeScaling};
+use crate::cpu::{packed_attention, rms_norm_in_place, rope_in_place, silu_gate, AttentionShape};
 use crate::nn::{attention, Activation, Linear, RmsNorm};
 
 #[derive(Debug)]
@@ -104,8 +111,112 @@ impl Decoder {
         self.hidden
     }
 
-    /// Final-norm hidden states `[batch, seq, hidden]` of right-padded `ids` (`[batch, seq]`).
-    pub(crate) fn forward(&self, ids: &Tensor) -> Result<Tensor> {
+    /// Final-norm hidden states `[batch, seq, hidden]` of right-padded `ids` (`[batch, seq]`)
+    /// whose rows hold `lengths` real tokens each. The states at padding positions are not
+    /// defined (zero on the packed path): callers read real tokens only.
+    pub(crate) fn forward(&self, ids: &Tensor, lengths: &[usize]) -> Result<Tensor> {
+        if self.dtype == DType::F32 && self.device.is_cpu() {
+            self.forward_packed_cpu(ids, lengths)
+        } else {
+            self.forward_padded(ids)
+        }
+    }
+
+    /// [`forward`](Self::forward) on packed tokens, in f32 on the CPU.
+    fn forward_packed_cpu(&self, ids: &Tensor, lengths: &[usize]) -> Result<Tensor> {
+        let (b, t) = ids.dims2()?;
+        if lengths.len() != b || lengths.iter().any(|&n| n > t) {
+            candle_core::bail!("decoder: lengths {lengths:?} for ids of shape [{b}, {t}]");
+        }
+        let index: Vec<u32> = lengths
+            .iter()
+            .enumerate()
+            .flat_map(|(row, &n)| (0..n).map(move |j| (row * t + j) as u32))
+            .collect();
+        let tokens = index.len();
+        let index = Tensor::from_vec(index, tokens, &self.device)?;
+        let packed_ids = ids.flatten_all()?.index_select(&index, 0)?;
+        let mut x = self.embed.index_select(&packed_ids, 0)?;
+        let longest = lengths.iter().copied().max().unwrap_or(0);
+        let rope = self.rope_values(longest);
+        let positions: Vec<usize> = lengths.iter().flat_map(|&n| 0..n).collect();
+        for layer in &self.layers {
+            x = self.layer_packed_cpu(layer, &x, lengths, &positions, &rope)?;
+        }
+        let x = self.norm.forward_cpu(&x)?;
+        // Back to the padded layout the callers index.
+        let zeros = Tensor::zeros((b * t, self.hidden), DType::F32, &self.device)?;
+        zeros.index_add(&index, &x, 0)?.reshape((b, t, self.hidden))
+    }
+
+    /// One layer over packed tokens (f32, CPU); `positions` is each token's place in its
+    /// sequence, `rope` the cosines and sines of every position.
+    fn layer_packed_cpu(
+        &self,
+        layer: &Layer,
+        x: &Tensor,
+        lengths: &[usize],
+        positions: &[usize],
+        (cos, sin): &(Vec<f32>, Vec<f32>),
+    ) -> Result<Tensor> {
+        let (nh, nkv, d) = (self.heads, self.kv_heads, self.head_dim);
+        let half = d / 2;
+        let width = (nh + 2 * nkv) * d;
+        let h = layer.input_norm.forward_cpu(x)?;
+        let mut qkv = layer.qkv.forward_cpu_vec(&h)?;
+        let q_norm = layer
+            .q_norm
+            .as_ref()
+            .map(RmsNorm::weights_f32)
+            .transpose()?;
+        let k_norm = layer
+            .k_norm
+            .as_ref()
+            .map(RmsNorm::weights_f32)
+            .transpose()?;
+        for (row, &pos) in qkv.chunks_exact_mut(width).zip(positions) {
+            let (cos, sin) = (
+                &cos[pos * half..(pos + 1) * half],
+                &sin[pos * half..(pos + 1) * half],
+            );
+            let (queries, rest) = row.split_at_mut(nh * d);
+            for (heads, norm) in [(queries, &q_norm), (&mut rest[..nkv * d], &k_norm)] {
+                for head in heads.chunks_exact_mut(d) {
+                    if let Some((weight, eps)) = norm {
+                        rms_norm_in_place(head, weight, *eps);
+                    }
+                    rope_in_place(head, cos, sin);
+                }
+            }
+        }
+        let qkv = Tensor::from_vec(qkv, (positions.len(), width), &self.device)?;
+        let shape = AttentionShape {
+            heads: nh,
+            kv_heads: nkv,
+            head_dim: d,
+            scale: 1.0 / (d as f32).sqrt(),
+            causal: true,
+        };
+        let y = packed_attention(&qkv, lengths, &shape)?;
+        let x = layer.out.forward_cpu(&y, Some(x))?;
+        let h = layer.post_norm.forward_cpu(&x)?;
+        let inner = match self.act {
+            Activation::Silu => {
+                let gate_up = layer.gate_up.forward_cpu_vec(&h)?;
+                let inner = silu_gate(&gate_up, self.intermediate);
+                Tensor::from_vec(inner, (positions.len(), self.intermediate), &self.device)?
+            }
+            act => {
+                let gu = layer.gate_up.forward_cpu(&h, None)?;
+                let gate = act.apply(&gu.narrow(1, 0, self.intermediate)?)?;
+                (gate * gu.narrow(1, self.intermediate, self.intermediate)?)?
+            }
+        };
+        layer.down.forward_cpu(&inner, Some(&x))
+    }
+
+    /// The padded stack on candle's ops (half precision, GPUs).
+    fn forward_padded(&self, ids: &Tensor) -> Result<Tensor> {
         let (b, t) = ids.dims2()?;
         let (nh, nkv, d) = (self.heads, self.kv_heads, self.head_dim);
         let mut x =
@@ -155,7 +266,8 @@ impl Decoder {
         self.norm.forward(&x)
     }
 
-    fn rope_tables(&self, t: usize) -> Result<(Tensor, Tensor)> {
+    /// Cosines and sines of the rotary angles of positions `0..t`, `[t, head_dim / 2]` each.
+    fn rope_values(&self, t: usize) -> (Vec<f32>, Vec<f32>) {
         let half = self.inv_freq.len();
         let mut cos = Vec::with_capacity(t * half);
         let mut sin = Vec::with_capacity(t * half);
@@ -167,6 +279,12 @@ impl Decoder {
                 sin.push(angle.sin());
             }
         }
+        (cos, sin)
+    }
+
+    fn rope_tables(&self, t: usize) -> Result<(Tensor, Tensor)> {
+        let half = self.inv_freq.len();
+        let (cos, sin) = self.rope_values(t);
         let cos = Tensor::from_vec(cos, (t, half), &self.device)?.to_dtype(self.dtype)?;
         let sin = Tensor::from_vec(sin, (t, half), &self.device)?.to_dtype(self.dtype)?;
         Ok((cos, sin))

@@ -4,7 +4,7 @@ use candle_core::{DType, Device, Module, Result, Tensor};
 use candle_nn::VarBuilder;
 
 use crate::config::{Family, ModelConfig};
-use crate::cpu::packed_attention;
+use crate::cpu::{packed_attention, AttentionShape};
 use crate::nn::{attention, Activation, LayerNorm, Linear};
 
 #[derive(Debug)]
@@ -222,7 +222,14 @@ impl Encoder {
     fn layer_packed_cpu(&self, layer: &Layer, x: &Tensor, lengths: &[usize]) -> Result<Tensor> {
         let scale = 1.0 / (self.head_dim as f32).sqrt();
         let qkv = layer.qkv.forward_cpu(x, None)?;
-        let y = packed_attention(&qkv, lengths, self.heads, self.head_dim, scale)?;
+        let shape = AttentionShape {
+            heads: self.heads,
+            kv_heads: self.heads,
+            head_dim: self.head_dim,
+            scale,
+            causal: false,
+        };
+        let y = packed_attention(&qkv, lengths, &shape)?;
         let x = layer
             .attn_norm
             .forward_cpu(&layer.out.forward_cpu(&y, Some(x))?)?;

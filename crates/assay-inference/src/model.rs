@@ -552,7 +552,7 @@ impl SequenceClassifier {
             let (ids, types, lengths) = self.common.tensors(rows)?;
             let logits = match (&self.backbone, &self.head) {
                 (Backbone::Decoder(d), Head::Score(head)) => {
-                    let hidden = d.forward(&ids)?;
+                    let hidden = d.forward(&ids, &lengths)?;
                     let t = lengths.iter().copied().max().unwrap_or(0);
                     let picks: Vec<u32> = rows
                         .iter()
@@ -698,7 +698,7 @@ impl ProcessRewardModel {
         let step = self.step_id;
         let results = self.common.run(inputs, run, |rows| {
             let (ids, _, lengths) = self.common.tensors(rows)?;
-            let hidden = self.decoder.forward(&ids)?;
+            let hidden = self.decoder.forward(&ids, &lengths)?;
             let t = lengths.iter().copied().max().unwrap_or(0);
             let mut picks = Vec::new();
             let mut counts = Vec::with_capacity(rows.len());
@@ -862,7 +862,7 @@ impl Embedder {
         let results = self.common.run(inputs, run, |rows| {
             let (ids, types, lengths) = self.common.tensors(rows)?;
             let hidden = match &self.backbone {
-                Backbone::Decoder(d) => d.forward(&ids)?,
+                Backbone::Decoder(d) => d.forward(&ids, &lengths)?,
                 Backbone::Encoder(e) => e.forward(&ids, &types, &lengths)?,
             }
             .to_dtype(DType::F32)?;

@@ -83,6 +83,12 @@ impl Linear {
     pub(crate) fn forward_cpu(&self, x: &Tensor, residual: Option<&Tensor>) -> Result<Tensor> {
         crate::cpu::linear(x, &self.weight_t, self.bias.as_ref(), residual)
     }
+
+    /// [`forward_cpu`](Self::forward_cpu) without a residual, the `[rows, outputs]` result as
+    /// a vector.
+    pub(crate) fn forward_cpu_vec(&self, x: &Tensor) -> Result<Vec<f32>> {
+        crate::cpu::linear_vec(x, &self.weight_t, self.bias.as_ref(), None)
+    }
 }
 
 impl Module for Linear {
@@ -116,6 +122,21 @@ impl RmsNorm {
             weight: vb.pp(name).get(size, "weight")?,
             eps: eps as f32,
         })
+    }
+}
+
+impl RmsNorm {
+    /// The same normalisation of `[rows, size]` f32 on the CPU (see [`crate::cpu::rms_norm`]).
+    pub(crate) fn forward_cpu(&self, x: &Tensor) -> Result<Tensor> {
+        crate::cpu::rms_norm(x, &self.weight, self.eps)
+    }
+
+    /// The weights as f32, and epsilon, to normalise slices in place.
+    pub(crate) fn weights_f32(&self) -> Result<(Vec<f32>, f32)> {
+        Ok((
+            self.weight.to_dtype(DType::F32)?.to_vec1::<f32>()?,
+            self.eps,
+        ))
     }
 }
 
