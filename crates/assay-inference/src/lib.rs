@@ -15,7 +15,11 @@
 //! `tokenizer_config.json` or `chat_template.jinja`. Chat templates render with minijinja and
 //! the Hugging Face extensions ([`template`]). Truncation is explicit and reported
 //! ([`Truncated`]); inputs are batched by length ([`Batching`]); weights load in f32, bf16 or
-//! f16 ([`Precision`]); GPUs through the `cuda` and `metal` features.
+//! f16 ([`Precision`]); GPUs through the `cuda` and `metal` features. In f32 on the CPU,
+//! encoders and decoders run on packed tokens (a batch's real tokens one after the other, no
+//! padding multiplied) with our own kernels for norms, attention, the rotary embedding and
+//! activations, and fused linear layers; other precisions and devices run candle's ops on
+//! padded batches.
 //!
 //! ```no_run
 //! use assay_inference::{Input, LoadOptions, SequenceClassifier};
