@@ -49,6 +49,7 @@ mod model;
 mod nn;
 pub mod template;
 pub mod tokenize;
+mod weights;
 
 pub use batch::Batching;
 pub use error::{InferenceError, Result};

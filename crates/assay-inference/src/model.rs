@@ -177,12 +177,12 @@ impl Common {
     fn weights(&mut self, options: &LoadOptions) -> Result<VarBuilder<'static>> {
         self.device = device(&options.device)?;
         let files = safetensors_files(&self.dir)?;
-        // SAFETY: the files are memory-mapped read-only; they must not be modified while the
-        // model loads (the tensors are copied out of the mapping).
-        let vb = unsafe {
-            VarBuilder::from_mmaped_safetensors(&files, options.precision.dtype(), &self.device)?
-        };
-        Ok(vb)
+        let weights = crate::weights::SafetensorFiles::open(&files)?;
+        Ok(VarBuilder::from_backend(
+            Box::new(weights),
+            options.precision.dtype(),
+            self.device.clone(),
+        ))
     }
 
     fn truncation(&self, run: &RunOptions) -> Truncation {
