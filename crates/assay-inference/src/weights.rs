@@ -117,9 +117,10 @@ fn entry(
             info.shape, info.dtype
         ));
     }
-    let start = data_start + begin as u64;
-    if start + len as u64 > size {
-        return Err(format!("bytes {begin}..{end} lie past the end of the file"));
+    let past = || format!("bytes {begin}..{end} lie past the end of the file");
+    let start = data_start.checked_add(begin as u64).ok_or_else(past)?;
+    if start.checked_add(len as u64).is_none_or(|stop| stop > size) {
+        return Err(past());
     }
     Ok(Entry {
         file,
@@ -257,6 +258,10 @@ mod tests {
             (
                 r#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}"#,
                 "reversed",
+            ),
+            (
+                r#"{"w":{"dtype":"U8","shape":[2],"data_offsets":[18446744073709551600,18446744073709551602]}}"#,
+                "past the end",
             ),
             (
                 r#"{"w":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}}"#,
