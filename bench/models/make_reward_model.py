@@ -15,18 +15,17 @@ import transformers
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerFast
 
+from sentences import WORDS  # this directory
+
 out = sys.argv[1]
 layers = int(sys.argv[2]) if len(sys.argv) > 2 else 4
-words = ("the a reward model scores each response to a prompt while embeddings place similar "
-         "sentences close together and cosine similarity measures their angle on the unit sphere "
-         "tokenizers split text into pieces models read").split()
 tok = Tokenizer(models.BPE())
 tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
 tok.decoder = decoders.ByteLevel()
 tok.post_processor = processors.ByteLevel(trim_offsets=False)
 trainer = trainers.BpeTrainer(vocab_size=1000, special_tokens=["<|endoftext|>", "<|im_end|>"],
                               initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-tok.train_from_iterator([" ".join(words)] * 8, trainer)
+tok.train_from_iterator([" ".join(WORDS)] * 8, trainer)
 fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>")
 fast.save_pretrained(out)
 config = transformers.Qwen2Config(

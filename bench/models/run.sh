@@ -20,15 +20,7 @@ if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 "$venv/bin/pip" install -q torch transformers
 model="$(bash crates/assay-inference/tests/fetch_minilm.sh)"
 sentences="$(mktemp)"
-python3 - "$N" > "$sentences" <<'PY'
-import random, sys
-random.seed(0)
-words = ("the a reward model scores each response to a prompt while embeddings place similar "
-         "sentences close together and cosine similarity measures their angle on the unit sphere "
-         "tokenizers split text into pieces models read").split()
-for _ in range(int(sys.argv[1])):
-    print(" ".join(random.choice(words) for _ in range(random.randint(5, 60))) + ".")
-PY
+python3 bench/models/sentences.py "$N" > "$sentences"
 cargo build -q --release -p assay-inference --example bench_embed
 echo "model: $model; $N sentences of 5-60 words; $THREADS threads; $(nproc) cores"
 for round in $(seq "$ROUNDS"); do

@@ -20,15 +20,7 @@ if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$venv/bin/python" bench/models/make_reward_model.py "$work/model" "$LAYERS" 2>/dev/null
-python3 - "$N" > "$work/texts.txt" <<'PY'
-import random, sys
-random.seed(0)
-words = ("the a reward model scores each response to a prompt while embeddings place similar "
-         "sentences close together and cosine similarity measures their angle on the unit sphere "
-         "tokenizers split text into pieces models read").split()
-for _ in range(int(sys.argv[1])):
-    print(" ".join(random.choice(words) for _ in range(random.randint(5, 60))) + ".")
-PY
+python3 bench/models/sentences.py "$N" > "$work/texts.txt"
 cargo build -q --release -p assay-inference --example bench_embed
 target="${CARGO_TARGET_DIR:-target}"
 echo "$N texts of 5-60 words; $THREADS threads; $(nproc) cores"

@@ -123,9 +123,7 @@ impl RmsNorm {
             eps: eps as f32,
         })
     }
-}
 
-impl RmsNorm {
     /// The same normalisation of `[rows, size]` f32 on the CPU (see [`crate::cpu::rms_norm`]).
     pub(crate) fn forward_cpu(&self, x: &Tensor) -> Result<Tensor> {
         crate::cpu::rms_norm(x, &self.weight, self.eps)
