@@ -16,6 +16,8 @@ use tracing::Instrument;
 use crate::config::{Config, ConfigError, ConfigProblem, GraderConfig, OnError};
 use crate::grader::{Batch, Panicked};
 use crate::registry::{BuildContext, Registry, Resolver};
+use cost::{text_bytes, CostEstimate, INLINE_BUDGET, INLINE_BYTES};
+
 use crate::{
     BatchContext, ErrorKind, GradeError, GradeResult, Input, Item, Outcome, ScoreRequest, Scored,
     SharedGrader, Status,
@@ -30,6 +32,8 @@ struct Entry {
     components: Vec<String>,
     timeout: Option<Duration>,
     on_error: OnError,
+    /// What its items have been costing (decides which batches are graded inline).
+    cost: CostEstimate,
 }
 
 struct Route {
@@ -137,6 +141,7 @@ impl Engine {
                         gc.timeout_ms.unwrap_or(config.timeout_ms),
                     )),
                     on_error: gc.on_error.unwrap_or(config.on_error),
+                    cost: CostEstimate::default(),
                 }
             })
             .collect();
@@ -235,8 +240,9 @@ impl Engine {
 
     /// Scores a request: the one pipeline every front end goes through. Parses nothing
     /// (inputs are already items or malformed lines), routes each item, grades the batches
-    /// of each grader concurrently (CPU graders on rayon, I/O graders on the async runtime),
-    /// turns outcomes into results that keep the contract, and shapes groups.
+    /// of each grader concurrently (CPU graders on rayon, I/O graders on the async runtime;
+    /// CPU batches cheaper than the hop to rayon on the calling task), turns outcomes into
+    /// results that keep the contract, and shapes groups.
     ///
     /// Resolves by the request's deadline plus [`DEADLINE_SLACK`](crate::request::DEADLINE_SLACK)
     /// (unfinished items get `timeout`), or soon after its cancellation token fires (unfinished
@@ -302,9 +308,12 @@ impl Engine {
         }
 
         let request_ctx = BatchContext::for_request(n, deadline, cancel.clone(), pool);
-        // A blocking caller with a single item to grade grades it on its own thread.
+        // Batches that cost less than the hop to the CPU pool and back are graded on this
+        // thread (see `cost`): a blocking caller's single item always, since the caller waits
+        // anyway, and any caller's batches while their expected time fits `INLINE_BUDGET`.
         let one_item = buckets.len() == 1 && buckets.values().all(|members| members.len() == 1);
-        let inline = caller == Caller::Blocking && one_item;
+        let mut inline_left = INLINE_BUDGET;
+        let mut inline_bytes_left = INLINE_BYTES;
         let mut pending = FuturesUnordered::new();
         for (g, indices) in buckets {
             let entry = &self.entries[g];
@@ -312,7 +321,16 @@ impl Engine {
                 let members: Arc<[usize]> = members.into();
                 let batch = Batch::of(Arc::clone(&inputs), Arc::clone(&members));
                 let mut ctx = request_ctx.for_batch(Arc::clone(&members), entry.timeout);
-                if inline {
+                let bytes: usize = members.iter().map(|&i| text_bytes(&inputs[i])).sum();
+                let cheap = entry
+                    .cost
+                    .expected(members.len())
+                    .filter(|&expected| expected <= inline_left && bytes <= inline_bytes_left);
+                if let Some(expected) = cheap {
+                    inline_left -= expected;
+                    inline_bytes_left -= bytes;
+                }
+                if cheap.is_some() || (caller == Caller::Blocking && one_item) {
                     ctx = ctx.inline_cpu();
                 }
                 let started = Instant::now();
@@ -367,6 +385,11 @@ impl Engine {
                         }
                     };
                     let batch_ms = started.elapsed().as_secs_f64() * 1e3;
+                    let (timed, total) = outcomes
+                        .iter()
+                        .filter_map(|o| o.elapsed)
+                        .fold((0, Duration::ZERO), |(k, sum), d| (k + 1, sum.saturating_add(d)));
+                    entry.cost.observe(total, timed);
                     for (&i, mut outcome) in members.iter().zip(outcomes) {
                         // A grader that noticed its budget end may not tell a cancellation
                         // from a deadline; once the request is cancelled, it was that.
@@ -483,8 +506,9 @@ impl Engine {
     }
 }
 
-/// Who waits for a request: an async task (which must not run CPU work on its runtime's
-/// thread) or a thread blocked on it (which may).
+/// Who waits for a request: an async task (whose runtime thread may run only short CPU work:
+/// batches under `cost::INLINE_BUDGET`) or a thread blocked on it (which also grades a single
+/// item itself, whatever its cost).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Caller {
     Async,
@@ -705,5 +729,6 @@ impl Resolver for Builder<'_> {
     }
 }
 
+mod cost;
 #[cfg(test)]
 mod tests;

@@ -4,7 +4,9 @@
 //! by a model, a sandbox or a database can schedule their work. There are two kinds:
 //!
 //! - **CPU graders** (the default) implement [`Grader::grade`], and [`Grader::grade_batch`] if
-//!   they schedule a batch themselves. The engine runs them on its rayon pool.
+//!   they schedule a batch themselves. The engine runs them on its rayon pool, or on the
+//!   calling thread for batches that cost less than the hop there (see
+//!   [`BatchContext::spawn_cpu`]).
 //! - **I/O graders** (remote reward models, judges) override [`Grader::grade_async`]: their
 //!   batch is a future on the engine's async runtime that holds no CPU thread while it waits.
 //!
@@ -164,9 +166,9 @@ pub struct BatchContext {
     /// For each position of the batch, the index of its input in the request (empty for a
     /// context made with [`BatchContext::new`]: each item then starts its own clock).
     slots: Arc<[usize]>,
-    /// Run [`spawn_cpu`](Self::spawn_cpu) work on the calling thread: set for the one item of
-    /// a blocking request, whose caller waits anyway (a hop to the pool and back costs ten
-    /// times what grading a short item does).
+    /// Run [`spawn_cpu`](Self::spawn_cpu) work on the calling thread: set by the engine for
+    /// batches that cost less than a hop to the pool and back (which wakes two threads), and
+    /// for the one item of a blocking request, whose caller waits anyway.
     inline_cpu: bool,
 }
 
@@ -320,9 +322,11 @@ impl BatchContext {
     }
 
     /// Runs `work` on the request's CPU pool (rayon's global pool unless the request named
-    /// one) and resolves to its value, or to the panic that ended it. For the single item of a
-    /// blocking call ([`Engine::score_blocking`](crate::Engine::score_blocking)) the work runs
-    /// at once on the calling thread instead, which waits for it anyway.
+    /// one) and resolves to its value, or to the panic that ended it. For batches the engine
+    /// expects to cost less than the hop to the pool (a few microseconds an item, short texts),
+    /// and for the single item of a blocking call
+    /// ([`Engine::score_blocking`](crate::Engine::score_blocking)), the work runs at once on
+    /// the calling thread instead.
     pub fn spawn_cpu<T, F>(&self, work: F) -> impl Future<Output = Result<T, Panicked>> + Send
     where
         T: Send + 'static,

@@ -38,8 +38,9 @@
 //!
 //! See [`Limits`]: a request is admitted before its body is read (bounded count and bytes),
 //! then waits first-come-first-served for one of `max_concurrent` scoring slots; scoring runs
-//! on the engine's rayon pool (`Engine::score_async`), never on the async runtime. Nothing
-//! grows without bound.
+//! on the engine's rayon pool (`Engine::score_request`), except batches expected to take less
+//! than the hop there and back (under 50 µs, short texts), which the request's own task
+//! grades. Nothing grows without bound.
 //!
 //! # Shutdown
 //!

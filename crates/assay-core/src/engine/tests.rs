@@ -614,23 +614,44 @@ fn a_blocking_call_grades_its_single_item_on_the_calling_thread() {
             .map(|r| r.pred.expect("a thread"))
             .collect()
     };
-    // One item: no hop to the pool and back (the caller waits anyway).
+    // One item: no hop to the pool and back (the caller waits anyway), even before the
+    // grader's cost is known.
     assert_eq!(
         on(vec![item(json!({"a": "thread"}))]),
         std::slice::from_ref(&here)
     );
-    // Several: the pool grades them in parallel.
-    let two = on(vec![
-        item(json!({"a": "thread"})),
-        item(json!({"a": "thread"})),
-    ]);
-    assert!(two.iter().all(|t| *t != here), "{two:?}");
-    // An async caller's runtime thread never grades: the pool does.
-    let scored = crate::grader::block_on_io(
-        e.score_request(ScoreRequest::items([item(json!({"a": "thread"}))])),
-    );
-    assert_ne!(scored.results[0].pred.as_deref(), Some(here.as_str()));
     // A panic on the calling thread is still that item's error, and the caller goes on.
     let panicked = e.score(&[item(json!({"a": "panic"}))]).remove(0);
     assert_eq!(panicked.error.unwrap().kind, ErrorKind::Panic);
+}
+
+#[test]
+fn batches_cheaper_than_a_hop_to_the_pool_are_graded_where_the_request_is_driven() {
+    let e = engine("[graders.a]\nkind = \"probe\"\nkey = \"a\"\ntimeout_ms = 20");
+    let here = format!("{:?}", std::thread::current().id());
+    // `block_on_io` drives the request's future on this thread, as an async caller's
+    // runtime thread would.
+    let graded_by = |metadata: serde_json::Value| -> GradeResult {
+        crate::grader::block_on_io(e.score_request(ScoreRequest::items([item(metadata)])))
+            .results
+            .remove(0)
+    };
+    // A grader that has graded nothing yet may be slow: the pool grades its first batch.
+    let first = graded_by(json!({"a": "thread"}));
+    assert_ne!(first.pred.as_deref(), Some(here.as_str()));
+    // Its items prove cheap (microseconds, against the tens of a hop), so later batches are
+    // graded on the caller's thread. (On a loaded machine one item may measure slow and
+    // send a few more to the pool until the estimate comes down again.)
+    let inline = (0..300).any(|_| graded_by(json!({"a": "thread"})).pred.as_deref() == Some(&here));
+    assert!(
+        inline,
+        "cheap items were never graded on the caller's thread"
+    );
+    // An item that runs to its 20 ms timeout sends the next batches back to the pool
+    // (the slow item itself, graded inline, still stopped at its deadline).
+    let started = Instant::now();
+    assert_eq!(graded_by(json!({"a": "slow"})).status, Status::Timeout);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let after_slow = graded_by(json!({"a": "thread"}));
+    assert_ne!(after_slow.pred.as_deref(), Some(here.as_str()));
 }
