@@ -308,48 +308,43 @@ impl Engine {
         }
 
         let request_ctx = BatchContext::for_request(n, deadline, cancel.clone(), pool);
-        // Batches that cost less than the hop to the CPU pool and back are graded on this
-        // thread (see `cost`): a blocking caller's single item always, since the caller waits
-        // anyway, and any caller's batches while their expected time fits `INLINE_BUDGET`.
+        // A request whose batches cost less than the hop to the CPU pool and back is graded
+        // on this thread (see `cost`): a blocking caller's single item always, since the caller
+        // waits anyway, and any caller's request while its expected time fits `INLINE_BUDGET`.
+        // Larger requests keep the pool for all their batches, which it grades in parallel.
         let one_item = buckets.len() == 1 && buckets.values().all(|members| members.len() == 1);
-        let mut inline_left = INLINE_BUDGET;
-        let mut inline_bytes_left = INLINE_BYTES;
+        let batches: Vec<(usize, Arc<[usize]>)> = buckets
+            .into_iter()
+            .flat_map(|(g, indices)| {
+                split_batches(&inputs, indices, self.batch_size)
+                    .into_iter()
+                    .map(move |members| (g, Arc::from(members)))
+            })
+            .collect();
+        let inline = (caller == Caller::Blocking && one_item) || self.cheap(&inputs, &batches);
         let mut pending = FuturesUnordered::new();
-        for (g, indices) in buckets {
+        for (g, members) in batches {
             let entry = &self.entries[g];
-            for members in split_batches(&inputs, indices, self.batch_size) {
-                let members: Arc<[usize]> = members.into();
-                let batch = Batch::of(Arc::clone(&inputs), Arc::clone(&members));
-                let mut ctx = request_ctx.for_batch(Arc::clone(&members), entry.timeout);
-                let bytes: usize = members.iter().map(|&i| text_bytes(&inputs[i])).sum();
-                let cheap = entry
-                    .cost
-                    .expected(members.len())
-                    .filter(|&expected| expected <= inline_left && bytes <= inline_bytes_left);
-                if let Some(expected) = cheap {
-                    inline_left -= expected;
-                    inline_bytes_left -= bytes;
-                }
-                if cheap.is_some() || (caller == Caller::Blocking && one_item) {
-                    ctx = ctx.inline_cpu();
-                }
-                let started = Instant::now();
-                let span =
-                    tracing::debug_span!("batch", grader = %entry.name, items = members.len());
-                let graded = AssertUnwindSafe(Arc::clone(&entry.grader).grade_async(batch, ctx))
-                    .catch_unwind();
-                let work = async move {
-                    let outcomes = graded.await;
-                    tracing::debug!(
-                        ms = started.elapsed().as_secs_f64() * 1e3,
-                        panicked = outcomes.is_err(),
-                        "batch graded"
-                    );
-                    outcomes
-                }
-                .instrument(span);
-                pending.push(async move { (g, members, started, work.await) });
+            let batch = Batch::of(Arc::clone(&inputs), Arc::clone(&members));
+            let mut ctx = request_ctx.for_batch(Arc::clone(&members), entry.timeout);
+            if inline {
+                ctx = ctx.inline_cpu();
             }
+            let started = Instant::now();
+            let span = tracing::debug_span!("batch", grader = %entry.name, items = members.len());
+            let graded =
+                AssertUnwindSafe(Arc::clone(&entry.grader).grade_async(batch, ctx)).catch_unwind();
+            let work = async move {
+                let outcomes = graded.await;
+                tracing::debug!(
+                    ms = started.elapsed().as_secs_f64() * 1e3,
+                    panicked = outcomes.is_err(),
+                    "batch graded"
+                );
+                outcomes
+            }
+            .instrument(span);
+            pending.push(async move { (g, members, started, work.await) });
         }
 
         let backstop = deadline.map(|d| d + crate::request::DEADLINE_SLACK);
@@ -503,6 +498,30 @@ impl Engine {
             .target(grader)
             .on_error(on_error);
         self.score_blocking(request).results
+    }
+}
+
+impl Engine {
+    /// Whether `batches` of `inputs` are expected to cost less than the hop to the CPU pool:
+    /// under [`INLINE_BUDGET`] in all by their graders' estimates (a grader with none yet is
+    /// not cheap), with texts under [`INLINE_BYTES`] in all.
+    fn cheap(&self, inputs: &[Input], batches: &[(usize, Arc<[usize]>)]) -> bool {
+        let mut expected = Duration::ZERO;
+        let mut bytes = 0;
+        for (g, members) in batches {
+            let Some(cost) = self.entries[*g].cost.expected(members.len()) else {
+                return false;
+            };
+            expected = expected.saturating_add(cost);
+            bytes += members
+                .iter()
+                .map(|&i| text_bytes(&inputs[i]))
+                .sum::<usize>();
+            if expected > INLINE_BUDGET || bytes > INLINE_BYTES {
+                return false;
+            }
+        }
+        true
     }
 }
 
