@@ -6,8 +6,13 @@
 //! with small limits, showing load shedding (429/503 with Retry-After) and recovery.
 //!
 //! ```text
-//! cargo run --release -p assay-server --example load -- [--seconds S] [--clients N] [--grader string_check]
+//! cargo run --release -p assay-server --example load -- [--seconds S] [--clients N] [--grader string_check] [--url http://HOST:PORT]
 //! ```
+//!
+//! `--url` drives a server already running elsewhere (for example `assay serve` in its own
+//! process, as users run it) instead of one in this process; only the normal-load phases run,
+//! since the overload phase needs a server with small limits. `--phase K` runs only the K-th
+//! of them (1: batch 1, one client; 2: batch 1, N clients; 3 and 4: batch 256), for profiling.
 //!
 //! Every phase stops after S seconds (default 5) or 200,000 requests, whichever comes first;
 //! nothing leaves the loopback interface.
@@ -290,9 +295,29 @@ async fn main() {
         .pool_max_idle_per_host(256)
         .build_http();
 
-    // Normal load.
-    let (addr, stop) = start(ServerConfig::new(engine)).await;
-    for (batch, n) in [(1usize, 1usize), (1, clients), (256, 1), (256, clients)] {
+    // Normal load, on a server in this process or on the one `--url` names.
+    let external = args
+        .iter()
+        .position(|a| a == "--url")
+        .and_then(|i| args.get(i + 1))
+        .map(|url| {
+            let host = url.trim_start_matches("http://").trim_end_matches('/');
+            host.parse::<SocketAddr>()
+                .unwrap_or_else(|_| panic!("--url takes http://IP:PORT, not {url}"))
+        });
+    let (addr, stop) = match external {
+        Some(addr) => (addr, None),
+        None => {
+            let (addr, stop) = start(ServerConfig::new(engine)).await;
+            (addr, Some(stop))
+        }
+    };
+    let only = arg(&args, "--phase", 0.0) as usize;
+    let phases = [(1usize, 1usize), (1, clients), (256, 1), (256, clients)];
+    for (k, &(batch, n)) in phases.iter().enumerate() {
+        if only != 0 && only != k + 1 {
+            continue;
+        }
         let body = Bytes::from(json!({"grader": kind, "items": items(batch, math, 0)}).to_string());
         if n == 1 {
             println!(
@@ -306,6 +331,10 @@ async fn main() {
         let phase = drive(&client, addr, &name, body, batch, n, seconds).await;
         phase.print();
     }
+    let Some(stop) = stop else {
+        println!("(--url: the overload phase needs a server with small limits; not run)");
+        return;
+    };
     let _ = stop.send(());
 
     // Overload: a server with 2 scoring slots, 8 queue places and a 50 ms queue timeout, hit
