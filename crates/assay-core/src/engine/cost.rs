@@ -118,6 +118,21 @@ mod tests {
     }
 
     #[test]
+    fn after_a_slow_item_dozens_of_fast_batches_bring_the_estimate_under_the_budget() {
+        // The figures the module's documentation gives.
+        for (slow, needed) in [(Duration::from_millis(5), 35), (Duration::from_secs(1), 75)] {
+            let cost = CostEstimate::default();
+            cost.observe(slow, 1);
+            let mut batches: u32 = 0;
+            while cost.expected(1).unwrap() > INLINE_BUDGET {
+                cost.observe(2 * US, 1);
+                batches += 1;
+            }
+            assert!(batches.abs_diff(needed) <= 1, "{slow:?}: {batches} batches");
+        }
+    }
+
+    #[test]
     fn an_empty_batch_and_huge_times_do_not_break_it() {
         let cost = CostEstimate::default();
         cost.observe(US, 0);
