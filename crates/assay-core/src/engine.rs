@@ -16,12 +16,11 @@ use tracing::Instrument;
 use crate::config::{Config, ConfigError, ConfigProblem, GraderConfig, OnError};
 use crate::grader::{Batch, Panicked};
 use crate::registry::{BuildContext, Registry, Resolver};
-use cost::{text_bytes, CostEstimate, INLINE_BUDGET, INLINE_BYTES};
-
 use crate::{
     BatchContext, ErrorKind, GradeError, GradeResult, Input, Item, Outcome, ScoreRequest, Scored,
     SharedGrader, Status,
 };
+use cost::{text_bytes, CostEstimate, INLINE_BUDGET, INLINE_BYTES};
 
 /// How many items of one grader go into a batch (groups are never split).
 pub const DEFAULT_BATCH_SIZE: usize = 64;
@@ -205,6 +204,28 @@ impl Engine {
     pub fn route(&self, data_source: Option<&str>) -> Result<&str, GradeError> {
         self.route_index(data_source)
             .map(|i| self.entries[i].name.as_str())
+    }
+
+    /// Whether `batches` of `inputs` are expected to cost less than the hop to the CPU pool:
+    /// under [`INLINE_BUDGET`] in all by their graders' estimates (a grader with none yet is
+    /// not cheap), with texts under [`INLINE_BYTES`] in all.
+    fn cheap(&self, inputs: &[Input], batches: &[(usize, Arc<[usize]>)]) -> bool {
+        let mut expected = Duration::ZERO;
+        for (g, members) in batches {
+            match self.entries[*g].cost.expected(members.len()) {
+                Some(cost) => expected = expected.saturating_add(cost),
+                None => return false,
+            }
+            if expected > INLINE_BUDGET {
+                return false;
+            }
+        }
+        let bytes = batches
+            .iter()
+            .flat_map(|(_, members)| members.iter())
+            .map(|&i| text_bytes(&inputs[i]))
+            .sum::<usize>();
+        bytes <= INLINE_BYTES
     }
 
     fn route_index(&self, data_source: Option<&str>) -> Result<usize, GradeError> {
@@ -498,30 +519,6 @@ impl Engine {
             .target(grader)
             .on_error(on_error);
         self.score_blocking(request).results
-    }
-}
-
-impl Engine {
-    /// Whether `batches` of `inputs` are expected to cost less than the hop to the CPU pool:
-    /// under [`INLINE_BUDGET`] in all by their graders' estimates (a grader with none yet is
-    /// not cheap), with texts under [`INLINE_BYTES`] in all.
-    fn cheap(&self, inputs: &[Input], batches: &[(usize, Arc<[usize]>)]) -> bool {
-        let mut expected = Duration::ZERO;
-        let mut bytes = 0;
-        for (g, members) in batches {
-            let Some(cost) = self.entries[*g].cost.expected(members.len()) else {
-                return false;
-            };
-            expected = expected.saturating_add(cost);
-            bytes += members
-                .iter()
-                .map(|&i| text_bytes(&inputs[i]))
-                .sum::<usize>();
-            if expected > INLINE_BUDGET || bytes > INLINE_BYTES {
-                return false;
-            }
-        }
-        true
     }
 }
 

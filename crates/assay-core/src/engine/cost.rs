@@ -68,9 +68,8 @@ impl CostEstimate {
         if items == 0 {
             return;
         }
-        let sample = u64::try_from(total.as_nanos() / items as u128)
-            .unwrap_or(UNKNOWN - 1)
-            .min(UNKNOWN - 1);
+        // Below `UNKNOWN`, so that a report never reads as no report.
+        let sample = (total.as_nanos() / items as u128).min(u128::from(UNKNOWN - 1)) as u64;
         // Concurrent batches may race here; either update is a fair estimate, so a plain
         // load-then-store is enough.
         let current = self.nanos_per_item.load(Ordering::Relaxed);
